@@ -1,0 +1,318 @@
+//! The payment application: menus, card reading, PIN entry, online
+//! authorisation and receipts. One thread; inputs arrive on a channel.
+
+use crate::console::Console;
+use crate::crypto;
+use crate::flash::Flash;
+use crate::host_link::{self, HostLink, LinkError};
+use crate::message::Message;
+use crate::params::Params;
+use crate::receipt::{self, Slip};
+use crate::swipe::Swipe;
+use crate::Input;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+const PROMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+struct WorkingKeys {
+    pin: [u8; 16],
+    mac: [u8; 8],
+}
+
+pub struct Terminal {
+    pub console: Console,
+    pub params: Params,
+    pub link: HostLink,
+    pub flash: Flash,
+    pub tmk: [u8; 16],
+    pub inputs: Receiver<Input>,
+    keys: Option<WorkingKeys>,
+}
+
+/// Why a transaction stopped before it went online.
+enum Abort {
+    Cancelled,
+    Timeout,
+    PowerDown,
+}
+
+struct CardData {
+    pan: String,
+    expiry: String,
+    track2: String,
+    track3: Option<String>,
+}
+
+impl Terminal {
+    pub fn new(console: Console, params: Params, link: HostLink, flash: Flash, tmk: [u8; 16], inputs: Receiver<Input>) -> Terminal {
+        Terminal { console, params, link, flash, tmk, inputs, keys: None }
+    }
+
+    pub fn run(mut self) {
+        self.sign_on();
+        loop {
+            self.console.display(&["请选择交易 SELECT TRANSACTION", "1.消费 SALE  9.签到 SIGN ON"]);
+            let key = match self.next_input(None) {
+                Ok(Input::Key(k)) => k,
+                Ok(Input::Swipe(_)) => continue,
+                Ok(Input::CardInserted(atr)) => {
+                    self.console.log(&format!("card inserted, ATR {}", hex::encode_upper(atr)));
+                    continue;
+                }
+                Ok(Input::CardRemoved) => {
+                    self.console.log("card removed");
+                    continue;
+                }
+                Err(Abort::PowerDown) => return,
+                Err(_) => continue,
+            };
+            match key.as_str() {
+                "1" => match self.sale() {
+                    Err(Abort::PowerDown) => return,
+                    Err(Abort::Cancelled) => self.console.display(&["交易取消 CANCELLED"]),
+                    Err(Abort::Timeout) => self.console.display(&["操作超时 TIMEOUT"]),
+                    Ok(()) => {}
+                },
+                "9" => self.sign_on(),
+                _ => {}
+            }
+        }
+    }
+
+    fn next_input(&self, timeout: Option<Duration>) -> Result<Input, Abort> {
+        match timeout {
+            None => self.inputs.recv().map_err(|_| Abort::PowerDown),
+            Some(t) => self.inputs.recv_timeout(t).map_err(|e| match e {
+                RecvTimeoutError::Timeout => Abort::Timeout,
+                RecvTimeoutError::Disconnected => Abort::PowerDown,
+            }),
+        }
+    }
+
+    fn next_key(&self) -> Result<String, Abort> {
+        loop {
+            if let Input::Key(k) = self.next_input(Some(PROMPT_TIMEOUT))? {
+                return Ok(k);
+            }
+        }
+    }
+
+    fn sign_on(&mut self) {
+        self.console.display(&["签到中 SIGNING ON"]);
+        match self.try_sign_on() {
+            Ok(()) => self.console.display(&["签到成功 SIGNED ON"]),
+            Err(why) => {
+                self.console.log(&format!("sign-on failed: {why}"));
+                self.console.display(&["签到失败 SIGN-ON FAILED", &why]);
+            }
+        }
+    }
+
+    fn try_sign_on(&mut self) -> Result<(), String> {
+        let stan = self.flash.next_stan().map_err(|e| format!("flash: {e}"))?;
+        let mut req = Message::new("0800");
+        req.set(11, format!("{stan:06}"))
+            .set(41, self.params.terminal_id.clone())
+            .set(42, self.params.merchant_id.clone())
+            .set(60, format!("00{:06}003", self.flash.state.batch))
+            .set(63, format!("{:0>3}", self.params.operator));
+        let body = self.link.pack(&mut req, None).map_err(|e| e.to_string())?;
+        let (_, resp) = self.link.exchange(&body).map_err(|e| e.to_string())?;
+        if resp.mti != "0810" || resp.text(39) != Some("00") {
+            return Err(format!("host answered {} {}", resp.mti, resp.text(39).unwrap_or("--")));
+        }
+        let f62 = resp.bytes(62).ok_or("no working keys in field 62")?;
+        if f62.len() < 40 {
+            return Err(format!("field 62 has {} bytes, expected 40", f62.len()));
+        }
+        let pin: [u8; 16] = crypto::unwrap_key(&self.tmk, &f62[0..16]).try_into().map_err(|_| "PIN key")?;
+        let mac: [u8; 8] = crypto::unwrap_key(&self.tmk, &f62[20..28]).try_into().map_err(|_| "MAC key")?;
+        if crypto::check_value(&pin) != f62[16..20] {
+            return Err("PIN key check value mismatch".into());
+        }
+        if crypto::check_value(&mac) != f62[36..40] {
+            return Err("MAC key check value mismatch".into());
+        }
+        if let Some(batch) = resp.text(60).and_then(|f| f.get(2..8)).and_then(|b| b.parse().ok()) {
+            self.flash.state.batch = batch;
+            let _ = self.flash.save();
+        }
+        self.keys = Some(WorkingKeys { pin, mac });
+        Ok(())
+    }
+
+    fn read_amount(&self) -> Result<u64, Abort> {
+        let mut fen: u64 = 0;
+        loop {
+            self.console.display(&["请输入金额 ENTER AMOUNT", &receipt::yuan(fen)]);
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "CLEAR" => fen /= 10,
+                "ENTER" if fen > 0 => return Ok(fen),
+                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && fen < 10_000_000_000 => {
+                    fen = fen * 10 + u64::from(d.as_bytes()[0] - b'0');
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn read_card(&self, fen: u64) -> Result<CardData, Abort> {
+        let amount = format!("RMB {}", receipt::yuan(fen));
+        loop {
+            self.console.display(&["请刷卡/插卡/挥卡 SWIPE/INSERT/TAP CARD", &amount]);
+            match self.next_input(Some(PROMPT_TIMEOUT))? {
+                Input::Key(k) if k == "CANCEL" => return Err(Abort::Cancelled),
+                Input::Swipe(Swipe { track2, track3 }) => {
+                    let Some((pan, rest)) = track2.split_once('=') else {
+                        self.console.display(&["读卡失败 READ ERROR", "请重刷 PLEASE SWIPE AGAIN"]);
+                        continue;
+                    };
+                    if rest.len() < 7 || pan.len() < 13 {
+                        self.console.display(&["读卡失败 READ ERROR", "请重刷 PLEASE SWIPE AGAIN"]);
+                        continue;
+                    }
+                    return Ok(CardData { pan: pan.into(), expiry: rest[..4].into(), track2: track2.clone(), track3 });
+                }
+                Input::CardInserted(_) => {
+                    self.console.display(&["暂不支持芯片 CHIP NOT SUPPORTED", "请刷卡 PLEASE SWIPE"]);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn read_pin(&self, fen: u64) -> Result<String, Abort> {
+        let mut pin = String::new();
+        loop {
+            self.console.display(&["请输入密码 ENTER PIN", &"*".repeat(pin.len()), &format!("RMB {}", receipt::yuan(fen))]);
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "CLEAR" => {
+                    pin.pop();
+                }
+                "ENTER" if pin.is_empty() || pin.len() >= 4 => return Ok(pin),
+                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && pin.len() < 12 => pin.push_str(d),
+                _ => {}
+            }
+        }
+    }
+
+    fn sale(&mut self) -> Result<(), Abort> {
+        let fen = self.read_amount()?;
+        let card = self.read_card(fen)?;
+        let pin = self.read_pin(fen)?;
+        self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
+        match self.authorise(fen, &card, &pin) {
+            Ok((resp, stan)) if resp.text(39) == Some("00") => {
+                self.console.display(&["交易成功 APPROVED", &format!("RMB {}", receipt::yuan(fen))]);
+                self.print_slips(fen, &card, &resp, stan);
+            }
+            Ok((resp, _)) => {
+                let code = resp.text(39).unwrap_or("--").to_string();
+                self.console.display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
+            }
+            Err(why) => {
+                self.console.log(&format!("sale failed: {why}"));
+                self.console.display(&["交易失败 FAILED", &why]);
+            }
+        }
+        Ok(())
+    }
+
+    fn authorise(&mut self, fen: u64, card: &CardData, pin: &str) -> Result<(Message, u32), String> {
+        let Some(keys) = &self.keys else {
+            return Err("未签到 NOT SIGNED ON".into());
+        };
+        let stan = self.flash.next_stan().map_err(|e| format!("flash: {e}"))?;
+        let mut req = Message::new("0200");
+        req.set(2, card.pan.clone())
+            .set(3, "000000")
+            .set(4, format!("{fen:012}"))
+            .set(11, format!("{stan:06}"))
+            .set(14, card.expiry.clone())
+            .set(22, if pin.is_empty() { "022" } else { "021" })
+            .set(25, "00")
+            .set(35, card.track2.clone())
+            .set(41, self.params.terminal_id.clone())
+            .set(42, self.params.merchant_id.clone())
+            .set(49, "156")
+            .set(53, "1600000000000000")
+            .set(60, format!("22{:06}00050", self.flash.state.batch));
+        if let Some(t3) = &card.track3 {
+            req.set(36, t3.clone());
+        }
+        if !pin.is_empty() {
+            req.set(26, "12");
+            req.set_bytes(52, crypto::pin_block(&keys.pin, pin, &card.pan).to_vec());
+        }
+        let body = self.link.pack(&mut req, Some(&keys.mac)).map_err(|e| e.to_string())?;
+        let (raw, resp) = self.link.exchange(&body).map_err(|e| match e {
+            LinkError::Timeout(_) => "交易超时 NO RESPONSE".to_string(),
+            LinkError::Connect(_) => "连接失败 HOST UNREACHABLE".to_string(),
+            other => other.to_string(),
+        })?;
+        let echoed = |f: u8| resp.text(f) == req.text(f);
+        if resp.mti != "0210" || !echoed(3) || !echoed(11) || !echoed(41) {
+            return Err("响应不匹配 RESPONSE MISMATCH".into());
+        }
+        if resp.text(39) == Some("00") && (!echoed(4) || !echoed(42)) {
+            return Err("响应不匹配 RESPONSE MISMATCH".into());
+        }
+        if resp.bytes(64).is_some() && !host_link::mac_valid(&keys.mac, &raw) {
+            return Err("MAC校验错 MAC ERROR".into());
+        }
+        if resp.bytes(64).is_none() && resp.text(39) == Some("00") {
+            return Err("MAC校验错 MAC ERROR".into());
+        }
+        Ok((resp, stan))
+    }
+
+    fn print_slips(&self, fen: u64, card: &CardData, resp: &Message, stan: u32) {
+        let f44 = resp.text(44).unwrap_or("");
+        let (issuer, acquirer) = if f44.len() >= 22 { (f44[..11].trim(), f44[11..22].trim()) } else { (f44.trim(), "") };
+        let year = crate::clock::year();
+        let date = resp.text(13).unwrap_or("0000");
+        let time = resp.text(12).unwrap_or("000000");
+        let slip = Slip {
+            merchant_name: &self.params.merchant_name,
+            merchant_id: &self.params.merchant_id,
+            terminal_id: &self.params.terminal_id,
+            operator: &self.params.operator,
+            masked_pan: receipt::mask_pan(&card.pan),
+            entry: "S",
+            issuer: issuer.to_string(),
+            acquirer: if acquirer.is_empty() { self.params.acquirer_name.clone() } else { acquirer.to_string() },
+            expiry: card.expiry.clone(),
+            trans_type: "消费 SALE",
+            batch: self.flash.state.batch,
+            voucher: stan,
+            auth_code: resp.text(38).unwrap_or("").trim().to_string(),
+            rrn: resp.text(37).unwrap_or("").trim().to_string(),
+            datetime: format!("{year}/{}/{} {}:{}:{}", &date[..2], &date[2..], &time[..2], &time[2..4], &time[4..]),
+            amount_fen: fen,
+        };
+        for copy in ["商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY"] {
+            for line in slip.lines(copy) {
+                self.console.line("PRN", &line);
+            }
+            self.console.line("CUT", "");
+        }
+    }
+}
+
+fn decline_reason(code: &str) -> &'static str {
+    match code {
+        "05" => "不予承兑 DO NOT HONOUR",
+        "14" => "无效卡号 INVALID CARD",
+        "51" => "余额不足 INSUFFICIENT FUNDS",
+        "54" => "卡已过期 EXPIRED CARD",
+        "55" => "密码错误 INCORRECT PIN",
+        "61" => "超出金额限制 AMOUNT LIMIT",
+        "75" => "密码错误次数超限 PIN TRIES EXCEEDED",
+        "94" => "重复交易 DUPLICATE",
+        "A0" => "MAC校验错 MAC ERROR",
+        _ => "请联系收单行 CALL ACQUIRER",
+    }
+}

@@ -1,0 +1,43 @@
+//! The terminal's flash: counters that must survive a power cycle. Written by
+//! replacing the whole file, so a kill mid-write leaves the old or the new state.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct State {
+    pub stan: u32,
+    pub batch: u32,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State { stan: 1, batch: 1 }
+    }
+}
+
+pub struct Flash {
+    path: PathBuf,
+    pub state: State,
+}
+
+impl Flash {
+    pub fn open(path: &Path) -> Flash {
+        let state = std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        Flash { path: path.into(), state }
+    }
+
+    pub fn save(&self) -> std::io::Result<()> {
+        let tmp = self.path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&self.state)?)?;
+        std::fs::rename(tmp, &self.path)
+    }
+
+    /// Takes the next trace number (STAN, 凭证号), 000001..999999.
+    pub fn next_stan(&mut self) -> std::io::Result<u32> {
+        let stan = self.state.stan;
+        self.state.stan = if stan >= 999_999 { 1 } else { stan + 1 };
+        self.save()?;
+        Ok(stan)
+    }
+}

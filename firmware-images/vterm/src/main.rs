@@ -1,0 +1,88 @@
+//! vterm: the reference virtual UnionPay POS terminal.
+//!
+//! It stands in for a vendor's terminal on the virtual bench and is reached
+//! only through "hardware": a serial console (pseudo-terminal), GPIO key
+//! lines, a magnetic stripe head, a vpcd card reader and TCP to the acquirer.
+
+mod app;
+mod clock;
+mod console;
+mod crypto;
+mod flash;
+mod host_link;
+mod keypad;
+mod message;
+mod params;
+mod reader;
+mod receipt;
+mod swipe;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const FIRMWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const MODEL: &str = "VT-1";
+
+/// Something the terminal's hardware noticed.
+pub enum Input {
+    Key(String),
+    Swipe(swipe::Swipe),
+    CardInserted(Vec<u8>),
+    CardRemoved,
+}
+
+const USAGE: &str = "usage: vterm --params TERMINAL_PARAMS.toml --board BOARD.toml
+
+Runs the reference virtual POS terminal. The params file holds what a terminal
+management system downloads (merchant, terminal ID, header); the board file is
+the wiring the bench gives it (console link, GPIO file, reader, host address).";
+
+fn arg(args: &[String], name: &str) -> Option<PathBuf> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(PathBuf::from)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return;
+    }
+    if args.iter().any(|a| a == "--version") {
+        println!("vterm {FIRMWARE_VERSION}");
+        return;
+    }
+    let (Some(params), Some(board)) = (arg(&args, "--params"), arg(&args, "--board")) else {
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    };
+    if let Err(e) = boot(&params, &board) {
+        eprintln!("vterm: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let params: params::Params = params::load(params)?;
+    let board: params::Board = params::load(board)?;
+    let console = console::Console::open(&board.console_link)?;
+    console.line("BOOT", &format!("VTERM {MODEL} firmware {FIRMWARE_VERSION}"));
+    let tmk: [u8; 16] = hex::decode(&board.tmk)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .ok_or("board: tmk must be 32 hex digits")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let gpio = std::fs::File::open(&board.gpio).map_err(|e| format!("gpio {}: {e}", board.gpio.display()))?;
+    keypad::spawn(gpio, board.keypad, Duration::from_millis(board.debounce_ms), Duration::from_millis(board.scan_ms), tx.clone());
+    swipe::spawn(&board.swipe_socket, tx.clone())?;
+    reader::spawn(std::net::TcpListener::bind(&board.contact_reader)?, tx);
+    let link = host_link::HostLink {
+        address: board.host_address,
+        tpdu: hex::decode(&params.tpdu)?,
+        header: hex::decode(&params.header)?,
+        timeout: Duration::from_millis(params.host_timeout_ms),
+    };
+    let flash = flash::Flash::open(&board.flash);
+    console.log(&format!("terminal {} merchant {}", params.terminal_id, params.merchant_id));
+    app::Terminal::new(console, params, link, flash, tmk, rx).run();
+    Ok(())
+}

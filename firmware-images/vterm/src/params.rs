@@ -1,0 +1,56 @@
+//! What the terminal is told from outside: its parameters (as a terminal
+//! management system would download them) and its board wiring (what the bench
+//! connected it to).
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub merchant_name: String,
+    pub merchant_id: String,
+    pub terminal_id: String,
+    pub operator: String,
+    /// TPDU as hex, e.g. "6000030000".
+    pub tpdu: String,
+    /// Message header as hex, e.g. "603100000000".
+    pub header: String,
+    pub host_timeout_ms: u64,
+    pub acquirer_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Board {
+    /// Where to publish the console pseudo-terminal's path (a symlink).
+    pub console_link: PathBuf,
+    /// File standing for the GPIO lines: one byte a line, non-zero = driven.
+    pub gpio: PathBuf,
+    /// Key name -> GPIO line of the keypad.
+    pub keypad: BTreeMap<String, usize>,
+    pub debounce_ms: u64,
+    pub scan_ms: u64,
+    /// Unix socket of the magnetic stripe head.
+    pub swipe_socket: PathBuf,
+    /// Listen address of the contact reader (vpcd protocol, reader side).
+    pub contact_reader: String,
+    pub flash: PathBuf,
+    pub host_address: String,
+    /// Terminal master key as injected into the PIN pad, hex.
+    pub tmk: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+}
+
+pub fn load<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read { path: path.into(), source })?;
+    toml::from_str(&text).map_err(|source| LoadError::Parse { path: path.into(), source })
+}

@@ -1,0 +1,63 @@
+//! The sales slip (签购单), laid out as in flows.md.
+
+pub struct Slip<'a> {
+    pub merchant_name: &'a str,
+    pub merchant_id: &'a str,
+    pub terminal_id: &'a str,
+    pub operator: &'a str,
+    pub masked_pan: String,
+    pub entry: &'a str,
+    pub issuer: String,
+    pub acquirer: String,
+    pub expiry: String,
+    pub trans_type: &'a str,
+    pub batch: u32,
+    pub voucher: u32,
+    pub auth_code: String,
+    pub rrn: String,
+    pub datetime: String,
+    pub amount_fen: u64,
+}
+
+pub fn yuan(fen: u64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+impl Slip<'_> {
+    pub fn lines(&self, copy: &str) -> Vec<String> {
+        vec![
+            "银联POS签购单 POS SALES SLIP".into(),
+            format!("{copy}"),
+            "--------------------------------".into(),
+            format!("商户名称(MERCHANT NAME): {}", self.merchant_name),
+            format!("商户编号(MERCHANT NO): {}", self.merchant_id),
+            format!("终端编号(TERMINAL NO): {}", self.terminal_id),
+            format!("操作员号(OPERATOR NO): {}", self.operator),
+            format!("发卡行(ISSUER): {}", self.issuer),
+            format!("收单行(ACQUIRER): {}", self.acquirer),
+            format!("卡号(CARD NO): {} {}", self.masked_pan, self.entry),
+            format!("有效期(EXP DATE): {}", self.expiry),
+            format!("交易类型(TRANS TYPE): {}", self.trans_type),
+            format!("批次号(BATCH NO): {:06}", self.batch),
+            format!("凭证号(VOUCHER NO): {:06}", self.voucher),
+            format!("授权码(AUTH NO): {}", self.auth_code),
+            format!("参考号(REFER NO): {}", self.rrn),
+            format!("日期/时间(DATE/TIME): {}", self.datetime),
+            format!("金额(AMOUNT): RMB {}", yuan(self.amount_fen)),
+            "--------------------------------".into(),
+            "持卡人签名(CARDHOLDER SIGNATURE):".into(),
+            "".into(),
+            "".into(),
+            "本人确认以上交易,同意将其记入本卡账户".into(),
+            "I ACKNOWLEDGE SATISFACTORY RECEIPT OF RELATIVE GOODS/SERVICES".into(),
+        ]
+    }
+}
+
+/// First 6 and last 4 digits shown, the rest starred.
+pub fn mask_pan(pan: &str) -> String {
+    if pan.len() < 11 {
+        return "*".repeat(pan.len());
+    }
+    format!("{}{}{}", &pan[..6], "*".repeat(pan.len() - 10), &pan[pan.len() - 4..])
+}
