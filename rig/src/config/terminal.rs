@@ -1,0 +1,158 @@
+//! Terminal profiles (fixtures/terminals/*.toml): everything the rig must
+//! know to drive one terminal model. Step code reads only this.
+
+use super::ConfigError;
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    model: String,
+    console: RawConsole,
+    keys: Keys,
+    menus: BTreeMap<String, Vec<String>>,
+    prompts: BTreeMap<String, String>,
+    receipt: RawReceipt,
+    timeouts: Timeouts,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConsole {
+    baud: u32,
+    banner: String,
+    display: String,
+    print: String,
+    cut: String,
+}
+
+/// The terminal's names for the keys steps use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    pub enter: String,
+    pub cancel: String,
+    pub clear: String,
+    /// Digit keys "0".."9" by digit, when the terminal names them otherwise.
+    #[serde(default)]
+    pub digits: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReceipt {
+    #[serde(default)]
+    redact: Vec<RawRedaction>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRedaction {
+    pattern: String,
+    replace: String,
+}
+
+/// How long the terminal may take, in milliseconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    pub boot_ms: u64,
+    pub prompt_ms: u64,
+    pub online_ms: u64,
+}
+
+/// A compiled terminal profile.
+#[derive(Debug, Clone)]
+pub struct TerminalProfile {
+    pub model: String,
+    pub baud: u32,
+    pub console: ConsoleFormat,
+    pub keys: Keys,
+    pub menus: BTreeMap<String, Vec<String>>,
+    pub prompts: BTreeMap<String, Regex>,
+    pub receipt_redactions: Vec<(Regex, String)>,
+    pub timeouts: Timeouts,
+}
+
+/// Regexes that classify console lines.
+#[derive(Debug, Clone)]
+pub struct ConsoleFormat {
+    /// Boot banner; captures `version`.
+    pub banner: Regex,
+    /// Display update; captures `text`.
+    pub display: Regex,
+    /// Printer line; captures `text`.
+    pub print: Regex,
+    /// Paper cut: the end of one receipt.
+    pub cut: Regex,
+}
+
+fn compile(path: &Path, what: &str, pattern: &str) -> Result<Regex, ConfigError> {
+    Regex::new(pattern).map_err(|e| ConfigError::Semantic { path: path.into(), message: format!("{what}: bad pattern: {e}") })
+}
+
+impl TerminalProfile {
+    pub fn load(path: &Path) -> Result<TerminalProfile, ConfigError> {
+        let raw: Raw = super::load(path)?;
+        let c = &raw.console;
+        let console = ConsoleFormat {
+            banner: compile(path, "console.banner", &c.banner)?,
+            display: compile(path, "console.display", &c.display)?,
+            print: compile(path, "console.print", &c.print)?,
+            cut: compile(path, "console.cut", &c.cut)?,
+        };
+        for (what, re, group) in [("banner", &console.banner, "version"), ("display", &console.display, "text"), ("print", &console.print, "text")] {
+            if !re.capture_names().flatten().any(|n| n == group) {
+                return Err(ConfigError::Semantic { path: path.into(), message: format!("console.{what} must capture (?P<{group}>...)") });
+            }
+        }
+        let mut prompts = BTreeMap::new();
+        for (name, pattern) in &raw.prompts {
+            prompts.insert(name.clone(), compile(path, &format!("prompts.{name}"), pattern)?);
+        }
+        let mut receipt_redactions = Vec::new();
+        for r in &raw.receipt.redact {
+            receipt_redactions.push((compile(path, "receipt.redact", &r.pattern)?, r.replace.clone()));
+        }
+        Ok(TerminalProfile {
+            model: raw.model,
+            baud: c.baud,
+            console,
+            keys: raw.keys,
+            menus: raw.menus,
+            prompts,
+            receipt_redactions,
+            timeouts: raw.timeouts,
+        })
+    }
+
+    /// The terminal's key for a digit.
+    pub fn digit_key(&self, digit: char) -> String {
+        self.keys.digits.get(&digit.to_string()).cloned().unwrap_or_else(|| digit.to_string())
+    }
+
+    pub fn prompt(&self, name: &str) -> Option<&Regex> {
+        self.prompts.get(name)
+    }
+
+    pub fn menu(&self, name: &str) -> Option<&[String]> {
+        self.menus.get(name).map(Vec::as_slice)
+    }
+
+    /// Applies the receipt redactions (volatile lines: date, RRN, ...).
+    pub fn redact_receipt(&self, text: &str) -> String {
+        text.lines()
+            .map(|line| {
+                let mut line = line.to_string();
+                for (re, replace) in &self.receipt_redactions {
+                    line = re.replace_all(&line, replace.as_str()).into_owned();
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

@@ -1,0 +1,210 @@
+//! The timeline: every device and the host publish events here, steps await
+//! them with deadlines, and sinks (the trace) receive each one as it happens.
+
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::Notify;
+
+/// Who published an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    Console,
+    Keypad,
+    Power,
+    Swipe,
+    CardLink,
+    Host,
+    Rig,
+}
+
+/// What happened. Sensitive values are kept clear here (steps need them);
+/// sinks mask them (see `mask`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Kind {
+    /// A console line the profile does not classify further.
+    ConsoleLine { line: String },
+    /// The boot banner.
+    Boot { line: String, version: String },
+    /// The terminal's display changed.
+    Display { line: String, text: String },
+    /// The printer printed a line.
+    Print { line: String, text: String },
+    /// The printer cut the paper: one receipt ends.
+    Cut { line: String },
+    KeyPress { key: String, line: usize },
+    KeyRelease { key: String, line: usize },
+    Swipe { track2: String, track3: Option<String> },
+    CardInserted { atr: String },
+    CardRemoved,
+    HostReceived { mti: String, fields: Vec<(u8, String)>, raw: String },
+    HostSent { mti: String, fields: Vec<(u8, String)>, raw: String },
+    HostError { error: String },
+    PowerOn { program: String },
+    PowerOff { exit: String },
+    Step { text: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub seq: usize,
+    /// Microseconds since the timeline started.
+    pub t_us: u64,
+    pub source: Source,
+    #[serde(flatten)]
+    pub kind: Kind,
+}
+
+/// A position on the timeline: events from here on are "new".
+pub type Cursor = usize;
+
+type Sink = Box<dyn Fn(&Event) + Send + Sync>;
+
+struct Inner {
+    started: Instant,
+    wall_start: SystemTime,
+    events: Mutex<Vec<Arc<Event>>>,
+    sinks: Mutex<Vec<Sink>>,
+    changed: Notify,
+}
+
+#[derive(Clone)]
+pub struct Timeline {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("no {what} within {waited:?}")]
+pub struct Timeout {
+    pub what: String,
+    pub waited: Duration,
+}
+
+impl Default for Timeline {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Timeline {
+    pub fn new() -> Timeline {
+        Timeline {
+            inner: Arc::new(Inner {
+                started: Instant::now(),
+                wall_start: SystemTime::now(),
+                events: Mutex::new(Vec::new()),
+                sinks: Mutex::new(Vec::new()),
+                changed: Notify::new(),
+            }),
+        }
+    }
+
+    pub fn wall_start(&self) -> SystemTime {
+        self.inner.wall_start
+    }
+
+    fn events(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Event>>> {
+        self.inner.events.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a sink that sees every event published from now on, in order.
+    pub fn subscribe(&self, sink: impl Fn(&Event) + Send + Sync + 'static) {
+        self.inner.sinks.lock().unwrap_or_else(|p| p.into_inner()).push(Box::new(sink));
+    }
+
+    pub fn publish(&self, source: Source, kind: Kind) {
+        let mut events = self.events();
+        let event = Arc::new(Event { seq: events.len(), t_us: self.inner.started.elapsed().as_micros() as u64, source, kind });
+        events.push(event.clone());
+        // Sinks run under the events lock so that they see events in order.
+        for sink in self.inner.sinks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            sink(&event);
+        }
+        drop(events);
+        self.inner.changed.notify_waiters();
+    }
+
+    /// The cursor after the newest event.
+    pub fn now(&self) -> Cursor {
+        self.events().len()
+    }
+
+    /// Events from `from` on.
+    pub fn since(&self, from: Cursor) -> Vec<Arc<Event>> {
+        let events = self.events();
+        events.get(from..).map(<[_]>::to_vec).unwrap_or_default()
+    }
+
+    /// Waits until an event at or after `from` satisfies `pick`; returns the
+    /// picked value and the cursor just after that event.
+    pub async fn wait_for<T>(
+        &self,
+        from: Cursor,
+        deadline: Duration,
+        what: impl Into<String>,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> Result<(T, Cursor), Timeout> {
+        let until = tokio::time::Instant::now() + deadline;
+        let mut next = from;
+        loop {
+            let changed = self.inner.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            for event in self.since(next) {
+                next = event.seq + 1;
+                if let Some(found) = pick(&event) {
+                    return Ok((found, next));
+                }
+            }
+            if tokio::time::timeout_at(until, changed).await.is_err() {
+                return Err(Timeout { what: what.into(), waited: deadline });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn waiting_sees_events_published_later() {
+        let timeline = Timeline::new();
+        let from = timeline.now();
+        let publisher = timeline.clone();
+        tokio::spawn(async move {
+            publisher.publish(Source::Console, Kind::ConsoleLine { line: "a".into() });
+            publisher.publish(Source::Console, Kind::ConsoleLine { line: "b".into() });
+        });
+        let (line, cursor) = timeline
+            .wait_for(from, Duration::from_secs(5), "line b", |e| match &e.kind {
+                Kind::ConsoleLine { line } if line == "b" => Some(line.clone()),
+                _ => None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(line, "b");
+        assert_eq!(cursor, 2);
+    }
+
+    #[tokio::test]
+    async fn waiting_times_out_with_what_was_awaited() {
+        let timeline = Timeline::new();
+        let err = timeline.wait_for(0, Duration::from_millis(50), "the approval", |_| Some(())).await.unwrap_err();
+        assert_eq!(err.to_string(), "no the approval within 50ms");
+    }
+
+    #[test]
+    fn sinks_see_every_event_in_order() {
+        let timeline = Timeline::new();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        timeline.subscribe(move |e| s.lock().unwrap().push(e.seq));
+        for _ in 0..3 {
+            timeline.publish(Source::Rig, Kind::Step { text: "x".into() });
+        }
+        assert_eq!(*seen.lock().unwrap(), vec![0, 1, 2]);
+    }
+}

@@ -1,0 +1,10 @@
+//! rig: a hardware-in-the-loop test rig for UnionPay POS payment terminals.
+//!
+//! Data flows down (steps -> bench -> devices -> terminal); events flow up
+//! onto one [`events::Timeline`] that steps await, traces record and
+//! snapshots read. See ARCHITECTURE.md for the map.
+
+pub mod config;
+pub mod events;
+pub mod host;
+pub mod mask;
