@@ -39,6 +39,7 @@ pub enum Kind {
     Swipe { track2: String, track3: Option<String> },
     CardInserted { atr: String },
     CardRemoved,
+    Apdu { command: String, response: String },
     HostReceived { mti: String, fields: Vec<(u8, String)>, raw: String },
     HostSent { mti: String, fields: Vec<(u8, String)>, raw: String },
     HostError { error: String },

@@ -4,7 +4,13 @@
 //! onto one [`events::Timeline`] that steps await, traces record and
 //! snapshots read. See ARCHITECTURE.md for the map.
 
+pub mod bench;
 pub mod config;
+pub mod devices;
 pub mod events;
 pub mod host;
 pub mod mask;
+pub mod report;
+pub mod scenario;
+pub mod snapshot;
+pub mod trace;

@@ -27,11 +27,34 @@ pub fn track(track: &str) -> String {
     }
 }
 
-static PAN_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{13,19}\b").unwrap_or_else(|e| panic!("{e}")));
+static PAN_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[3-6]\d{12,18}\b").unwrap_or_else(|e| panic!("{e}")));
 
-/// Masks anything that looks like a PAN inside free text.
+/// The Luhn check every card number passes.
+pub fn luhn_valid(digits: &str) -> bool {
+    let mut sum = 0;
+    for (i, c) in digits.bytes().rev().enumerate() {
+        let mut d = u32::from(c.wrapping_sub(b'0'));
+        if d > 9 {
+            return false;
+        }
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+/// Masks anything in free text that looks like a PAN: 13-19 digits with a
+/// card scheme's first digit (3-6) that pass the Luhn check. Merchant numbers,
+/// amounts and trace numbers stay readable.
 pub fn text(s: &str) -> String {
-    PAN_IN_TEXT.replace_all(s, |c: &regex::Captures<'_>| pan(&c[0])).into_owned()
+    PAN_IN_TEXT
+        .replace_all(s, |c: &regex::Captures<'_>| if luhn_valid(&c[0]) { pan(&c[0]) } else { c[0].to_string() })
+        .into_owned()
 }
 
 /// A host message field value as a sink may show it.
@@ -85,7 +108,9 @@ mod tests {
 
     #[test]
     fn free_text_pans_are_masked() {
-        assert_eq!(text("card 6222021234567890 ok, stan 000123"), "card 622202******7890 ok, stan 000123");
+        assert_eq!(text("card 6222021234567890128 ok, stan 000123"), "card 622202*********0128 ok, stan 000123");
+        // A merchant number and a non-Luhn digit run stay as they are.
+        assert_eq!(text("MID 898310048990001 n 6222021234567890"), "MID 898310048990001 n 6222021234567890");
     }
 
     #[test]

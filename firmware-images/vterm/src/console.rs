@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 pub struct Console {
+    path: std::path::PathBuf,
     master: Mutex<File>,
     // Held open so that the line discipline keeps raw mode and buffered output
     // while the bench has not opened its end yet (or reopens it).
@@ -46,8 +47,14 @@ impl Console {
             let path = std::path::PathBuf::from(name.to_string_lossy().into_owned());
             let _ = std::fs::remove_file(link);
             std::os::unix::fs::symlink(&path, link)?;
-            Ok(Console { master: Mutex::new(master), _slave: slave })
+            let path = link.to_path_buf();
+            Ok(Console { path, master: Mutex::new(master), _slave: slave })
         }
+    }
+
+    /// The console's device path as published (the link).
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     pub fn line(&self, channel: &str, text: &str) {

@@ -74,7 +74,9 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
     let gpio = std::fs::File::open(&board.gpio).map_err(|e| format!("gpio {}: {e}", board.gpio.display()))?;
     keypad::spawn(gpio, board.keypad, Duration::from_millis(board.debounce_ms), Duration::from_millis(board.scan_ms), tx.clone());
     swipe::spawn(&board.swipe_socket, tx.clone())?;
-    reader::spawn(std::net::TcpListener::bind(&board.contact_reader)?, tx);
+    let contact = std::net::TcpListener::bind(&board.contact_reader)?;
+    let contact_addr = contact.local_addr()?;
+    reader::spawn(contact, tx);
     let link = host_link::HostLink {
         address: board.host_address,
         tpdu: hex::decode(&params.tpdu)?,
@@ -83,6 +85,8 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
     };
     let flash = flash::Flash::open(&board.flash);
     console.log(&format!("terminal {} merchant {}", params.terminal_id, params.merchant_id));
+    // The board's enumeration line for whoever wired it: where its ports ended up.
+    println!("READY console={} contact={contact_addr}", console.path().display());
     app::Terminal::new(console, params, link, flash, tmk, rx).run();
     Ok(())
 }

@@ -1,0 +1,268 @@
+//! The bench: devices assembled from a bench file, and the verbs steps use.
+//! `BenchPlan` is loaded and checked once per run; a `LiveBench` is built per
+//! scenario, so every scenario starts from a fresh terminal, flash and host.
+
+use crate::config::bench::Bench;
+use crate::config::card::{self, CardProfile};
+use crate::config::dialect::Dialect;
+use crate::config::terminal::TerminalProfile;
+use crate::config::{self, ConfigError};
+use crate::devices::card_link::{self, InsertedCard, SmartCard};
+use crate::devices::console::SerialConsole;
+use crate::devices::gpio::VirtualGpio;
+use crate::devices::keypad::KeypadRobot;
+use crate::devices::magstripe::MagstripeEmulator;
+use crate::devices::power::{self, VirtualPower};
+use crate::devices::DeviceError;
+use crate::events::{Cursor, Kind, Source, Timeline, Timeout};
+use crate::host::issuer::Issuer;
+use crate::host::{HostHandle, MockHost};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncBufReadExt;
+
+/// Everything a run needs from the fixtures, checked before any scenario starts.
+#[derive(Debug)]
+pub struct BenchPlan {
+    pub bench: Bench,
+    pub profile: Arc<TerminalProfile>,
+    pub dialect: Dialect,
+    pub cards: BTreeMap<String, CardProfile>,
+    pub tmk: [u8; 16],
+    pub program: PathBuf,
+    pub parameters: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error("the terminal {0}")]
+    Terminal(String),
+    #[error("no card profile {name:?} in {dir} (have: {have})")]
+    UnknownCard { name: String, dir: String, have: String },
+    #[error(transparent)]
+    Timeout(#[from] Timeout),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl BenchPlan {
+    pub fn load(path: &Path) -> Result<BenchPlan, BenchError> {
+        let bench = Bench::load(path)?;
+        let profile = TerminalProfile::load(&bench.resolve(&bench.file.terminal_profile))?;
+        let dialect = config::load(&bench.resolve(&bench.file.host_dialect))?;
+        let cards = card::load_dir(&bench.resolve(&bench.file.cards))?;
+        let tmk = bench.master_key()?;
+        check_wiring(&bench, &profile)?;
+        let program = power::locate_program(&bench.file.virtual_terminal.program)?;
+        let parameters = bench.resolve(&bench.file.virtual_terminal.parameters);
+        Ok(BenchPlan { bench, profile: Arc::new(profile), dialect, cards, tmk, program, parameters })
+    }
+
+    pub fn card(&self, name: &str) -> Result<&CardProfile, BenchError> {
+        self.cards.get(name).ok_or_else(|| BenchError::UnknownCard {
+            name: name.into(),
+            dir: self.bench.resolve(&self.bench.file.cards).display().to_string(),
+            have: self.cards.keys().cloned().collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// Builds the devices of one scenario and starts the mock host.
+    pub async fn assemble(self: &Arc<Self>, timeline: Timeline, log_dir: &Path) -> Result<LiveBench, BenchError> {
+        let work = tempfile::Builder::new().prefix("rig-bench-").tempdir()?;
+        let issuer = Issuer::new(self.cards.values());
+        let host = MockHost::new(self.dialect.clone(), self.tmk, issuer, timeline.clone());
+        let host_handle = host.start(&self.bench.file.host.listen).await.map_err(|e| BenchError::Terminal(e.to_string()))?;
+        let wiring = &self.bench.file.robot;
+        let lines = wiring.pins.values().max().map_or(0, |m| m + 1);
+        let gpio = Arc::new(VirtualGpio::create(&work.path().join("gpio"), lines)?);
+        let robot = KeypadRobot::new(gpio, wiring, timeline.clone());
+        let board = work.path().join("board.toml");
+        let vt = &self.bench.file.virtual_terminal;
+        let keypad: BTreeMap<String, usize> = wiring.pins.clone();
+        let board_toml = toml::to_string(&toml::toml! {
+            console_link = (work.path().join("console").display().to_string())
+            gpio = (work.path().join("gpio").display().to_string())
+            debounce_ms = (vt.debounce_ms as i64)
+            scan_ms = (vt.scan_ms as i64)
+            swipe_socket = (work.path().join("swipe.sock").display().to_string())
+            contact_reader = "127.0.0.1:0"
+            flash = (work.path().join("flash.json").display().to_string())
+            host_address = (host_handle.addr.to_string())
+            tmk = (hex::encode_upper(self.tmk))
+        })
+        .map_err(|e| BenchError::Terminal(format!("board file: {e}")))?;
+        let keypad_toml: String = keypad.iter().map(|(k, l)| format!("{k:?} = {l}\n")).collect();
+        std::fs::write(&board, format!("{board_toml}\n[keypad]\n{keypad_toml}"))?;
+        let args = vec![
+            "--params".to_string(),
+            self.parameters.display().to_string(),
+            "--board".to_string(),
+            board.display().to_string(),
+        ];
+        let power = VirtualPower::new(self.program.clone(), args, log_dir.join("vterm.stderr.log"), timeline.clone());
+        let magstripe = MagstripeEmulator::new(work.path().join("swipe.sock"), timeline.clone());
+        Ok(LiveBench {
+            plan: self.clone(),
+            timeline,
+            _host: host_handle,
+            power,
+            console: None,
+            robot,
+            magstripe,
+            contact_reader: None,
+            card_in_slot: None,
+            _work: work,
+        })
+    }
+}
+
+/// Every key the profile may press must have a solenoid on the bench.
+fn check_wiring(bench: &Bench, profile: &TerminalProfile) -> Result<(), ConfigError> {
+    let keys = &profile.keys;
+    let digits = ('0'..='9').map(|d| profile.digit_key(d));
+    let menus = profile.menus.values().flatten().cloned();
+    let needed = [keys.enter.clone(), keys.cancel.clone(), keys.clear.clone()].into_iter().chain(digits).chain(menus);
+    let missing: Vec<String> = needed.filter(|k| !bench.file.robot.pins.contains_key(k)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ConfigError::Semantic {
+        path: bench.path.clone(),
+        message: format!("[robot.pins] wires no solenoid for key(s) {} that the terminal profile uses", missing.join(", ")),
+    })
+}
+
+/// One scenario's bench, powered or not.
+pub struct LiveBench {
+    pub plan: Arc<BenchPlan>,
+    pub timeline: Timeline,
+    _host: HostHandle,
+    power: VirtualPower,
+    console: Option<SerialConsole>,
+    robot: KeypadRobot,
+    magstripe: MagstripeEmulator,
+    contact_reader: Option<String>,
+    card_in_slot: Option<InsertedCard>,
+    _work: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for LiveBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveBench").field("bench", &self.plan.bench.file.name).field("powered", &self.power.is_on()).finish()
+    }
+}
+
+impl LiveBench {
+    pub fn profile(&self) -> &TerminalProfile {
+        &self.plan.profile
+    }
+
+    /// Switches the terminal on, connects its console, and returns the boot
+    /// banner's firmware version.
+    pub async fn power_on(&mut self) -> Result<String, BenchError> {
+        let from = self.timeline.now();
+        let stdout = self.power.on()?;
+        let boot = Duration::from_millis(self.profile().timeouts.boot_ms);
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(boot, lines.next_line())
+            .await
+            .map_err(|_| BenchError::Terminal(format!("did not enumerate its ports within {boot:?}")))?
+            .map_err(BenchError::Io)?
+            .ok_or_else(|| BenchError::Terminal("stopped during boot (see vterm.stderr.log)".into()))?;
+        let field = |name: &str| ready.split_whitespace().find_map(|w| w.strip_prefix(name)).map(str::to_string);
+        let (Some(console), Some(contact)) = (field("console="), field("contact=")) else {
+            return Err(BenchError::Terminal(format!("announced an unexpected board line: {ready:?}")));
+        };
+        self.contact_reader = Some(contact);
+        let profile = self.plan.profile.clone();
+        self.console = Some(SerialConsole::open(Path::new(&console), profile.baud, profile.console.clone(), self.timeline.clone())?);
+        let (version, _) = self
+            .timeline
+            .wait_for(from, boot, "boot banner", |e| match &e.kind {
+                Kind::Boot { version, .. } => Some(version.clone()),
+                _ => None,
+            })
+            .await?;
+        Ok(version)
+    }
+
+    pub async fn power_off(&mut self) {
+        self.card_in_slot = None;
+        self.robot.release_all();
+        self.power.off().await;
+        if let Some(mut console) = self.console.take() {
+            console.close();
+        }
+    }
+
+    pub async fn press(&self, key: &str) -> Result<(), BenchError> {
+        Ok(self.robot.press(key).await?)
+    }
+
+    pub async fn swipe(&self, card: &CardProfile) -> Result<(), BenchError> {
+        Ok(self.magstripe.swipe(&card.track2(), card.track3.as_deref()).await?)
+    }
+
+    pub async fn insert(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
+        let addr = self.contact_reader.clone().ok_or_else(|| BenchError::Terminal("is off: no card reader".into()))?;
+        self.card_in_slot = Some(card_link::insert(&addr, card, self.timeline.clone()).await?);
+        Ok(())
+    }
+
+    pub fn remove_card(&mut self) {
+        if let Some(card) = self.card_in_slot.take() {
+            card.remove(&self.timeline);
+        }
+    }
+
+    /// Waits for the display to show the profile's prompt `name`.
+    pub async fn await_prompt(&self, from: Cursor, name: &str, deadline: Duration) -> Result<(String, Cursor), BenchError> {
+        let re = self.profile().prompt(name).ok_or_else(|| {
+            BenchError::Config(ConfigError::Semantic {
+                path: self.plan.bench.resolve(&self.plan.bench.file.terminal_profile),
+                message: format!("no prompt {name:?} in [prompts]"),
+            })
+        })?;
+        Ok(self.await_display(from, &format!("prompt {name:?} ({re})"), deadline, |t| re.is_match(t)).await?)
+    }
+
+    pub async fn await_display(
+        &self,
+        from: Cursor,
+        what: &str,
+        deadline: Duration,
+        matches: impl Fn(&str) -> bool,
+    ) -> Result<(String, Cursor), Timeout> {
+        let result = self
+            .timeline
+            .wait_for(from, deadline, what, |e| match &e.kind {
+                Kind::Display { text, .. } if matches(text) => Some(text.clone()),
+                _ => None,
+            })
+            .await;
+        result.map_err(|mut t| {
+            // Say what the terminal showed instead: that is the first thing a reader asks.
+            if let Some(last) = self.last_display() {
+                t.what = format!("{} (the display shows {last:?})", t.what);
+            }
+            t
+        })
+    }
+
+    pub fn last_display(&self) -> Option<String> {
+        self.timeline.since(0).iter().rev().find_map(|e| match &e.kind {
+            Kind::Display { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn note(&self, text: &str) {
+        self.timeline.publish(Source::Rig, Kind::Step { text: text.into() });
+    }
+}

@@ -1,0 +1,132 @@
+//! Card link, card side of the vpcd protocol (vpcd.md): the emulated card
+//! connects to a reader that listens (the virtual terminal's slot, pcscd's
+//! vpcd driver) and answers power, ATR and APDU requests.
+
+use super::DeviceError;
+use crate::events::{Kind, Source, Timeline};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// What sits at the far end of the link: a card model answering APDUs.
+pub trait SmartCard: Send + 'static {
+    fn atr(&self) -> Vec<u8>;
+    fn power_on(&mut self) {}
+    fn power_off(&mut self) {}
+    /// One command APDU in, one response APDU (data + SW1 SW2) out.
+    fn transmit(&mut self, command: &[u8]) -> Vec<u8>;
+}
+
+/// A card with no applications: answers every command with 6A82 (file not found).
+pub struct BlankCard;
+
+impl SmartCard for BlankCard {
+    fn atr(&self) -> Vec<u8> {
+        vec![0x3B, 0x80, 0x80, 0x01, 0x01]
+    }
+    fn transmit(&mut self, _command: &[u8]) -> Vec<u8> {
+        vec![0x6A, 0x82]
+    }
+}
+
+/// A card sitting in a reader; dropping it pulls the card out.
+pub struct InsertedCard {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for InsertedCard {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl InsertedCard {
+    pub fn remove(self, timeline: &Timeline) {
+        drop(self);
+        timeline.publish(Source::CardLink, Kind::CardRemoved);
+    }
+}
+
+async fn read_frame(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let len = stream.read_u16().await?;
+    let mut buf = vec![0u8; usize::from(len)];
+    stream.read_exact(&mut buf).await?;
+    Ok(buf)
+}
+
+async fn write_frame(stream: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
+    let len = u16::try_from(payload.len()).map_err(|_| std::io::Error::other("frame over 65535 bytes"))?;
+    let mut out = Vec::with_capacity(payload.len() + 2);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(payload);
+    stream.write_all(&out).await
+}
+
+/// Connects `card` to the reader listening at `addr`.
+pub async fn insert(addr: &str, mut card: impl SmartCard, timeline: Timeline) -> Result<InsertedCard, DeviceError> {
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| DeviceError::CardLink { addr: addr.into(), message: e.to_string() })?;
+    timeline.publish(Source::CardLink, Kind::CardInserted { atr: hex::encode_upper(card.atr()) });
+    let task = tokio::spawn(async move {
+        while let Ok(request) = read_frame(&mut stream).await {
+            let reply = match request.as_slice() {
+                [0x00] => {
+                    card.power_off();
+                    None
+                }
+                [0x01] | [0x02] => {
+                    card.power_on();
+                    None
+                }
+                [0x04] => Some(card.atr()),
+                [_] => None,
+                command => {
+                    let response = card.transmit(command);
+                    timeline.publish(
+                        Source::CardLink,
+                        Kind::Apdu { command: hex::encode_upper(command), response: hex::encode_upper(&response) },
+                    );
+                    Some(response)
+                }
+            };
+            if let Some(reply) = reply {
+                if write_frame(&mut stream, &reply).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    Ok(InsertedCard { task })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    /// The reader side, as vpcd.md describes pcscd's vpcd driver.
+    #[tokio::test]
+    async fn answers_power_atr_and_apdus_like_vpcd_expects() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let timeline = Timeline::new();
+        let card = insert(&addr, BlankCard, timeline.clone()).await.unwrap();
+        let (mut reader, _) = listener.accept().await.unwrap();
+        write_frame(&mut reader, &[0x01]).await.unwrap();
+        write_frame(&mut reader, &[0x04]).await.unwrap();
+        assert_eq!(read_frame(&mut reader).await.unwrap(), vec![0x3B, 0x80, 0x80, 0x01, 0x01]);
+        let select_pse = hex::decode("00A404000E315041592E5359532E444446303100").unwrap();
+        write_frame(&mut reader, &select_pse).await.unwrap();
+        assert_eq!(read_frame(&mut reader).await.unwrap(), vec![0x6A, 0x82]);
+        let (apdu, _) = timeline
+            .wait_for(0, std::time::Duration::from_secs(5), "APDU event", |e| match &e.kind {
+                Kind::Apdu { command, response } => Some((command.clone(), response.clone())),
+                _ => None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(apdu, ("00A404000E315041592E5359532E444446303100".to_string(), "6A82".to_string()));
+        card.remove(&timeline);
+        let mut rest = Vec::new();
+        // Removal closes the link: the reader reads end of stream.
+        assert_eq!(reader.read_to_end(&mut rest).await.unwrap(), 0);
+    }
+}

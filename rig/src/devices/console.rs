@@ -1,0 +1,87 @@
+//! Serial console: opened with the serialport crate (a pseudo-terminal on the
+//! virtual bench, a USB serial adapter on a lab bench). A reader thread turns
+//! lines into events, classified by the terminal profile's console format.
+
+use super::DeviceError;
+use crate::config::terminal::ConsoleFormat;
+use crate::events::{Kind, Source, Timeline};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+pub struct SerialConsole {
+    stop: Arc<AtomicBool>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What one console line means, per the terminal profile.
+pub fn classify(format: &ConsoleFormat, line: &str) -> Kind {
+    let line_owned = line.to_string();
+    if let Some(c) = format.banner.captures(line) {
+        return Kind::Boot { line: line_owned, version: c["version"].to_string() };
+    }
+    if let Some(c) = format.display.captures(line) {
+        return Kind::Display { line: line_owned, text: c["text"].to_string() };
+    }
+    if let Some(c) = format.print.captures(line) {
+        return Kind::Print { line: line_owned, text: c["text"].to_string() };
+    }
+    if format.cut.is_match(line) {
+        return Kind::Cut { line: line_owned };
+    }
+    Kind::ConsoleLine { line: line_owned }
+}
+
+impl SerialConsole {
+    pub fn open(path: &Path, baud: u32, format: ConsoleFormat, timeline: Timeline) -> Result<SerialConsole, DeviceError> {
+        let port_name = path.to_string_lossy().into_owned();
+        let mut port = serialport::new(&port_name, baud)
+            .timeout(Duration::from_millis(50))
+            .open()
+            .map_err(|e| DeviceError::Console { port: port_name.clone(), message: e.to_string() })?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let reader = std::thread::Builder::new()
+            .name("console".into())
+            .spawn(move || {
+                let mut pending: Vec<u8> = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !stopping.load(Ordering::Relaxed) {
+                    match port.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => pending.extend_from_slice(&buf[..n]),
+                        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+                        // EIO: the terminal side went away (power off).
+                        Err(_) => break,
+                    }
+                    while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                        let raw: Vec<u8> = pending.drain(..=end).collect();
+                        let line = String::from_utf8_lossy(&raw).trim_end_matches(['\r', '\n']).to_string();
+                        timeline.publish(Source::Console, classify(&format, &line));
+                    }
+                }
+                if !pending.is_empty() {
+                    let line = String::from_utf8_lossy(&pending).trim_end().to_string();
+                    timeline.publish(Source::Console, classify(&format, &line));
+                }
+            })
+            .map_err(|e| DeviceError::Console { port: port_name, message: e.to_string() })?;
+        Ok(SerialConsole { stop, reader: Some(reader) })
+    }
+
+    /// Stops reading once the remaining buffered lines are published.
+    pub fn close(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+    }
+}
+
+impl Drop for SerialConsole {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

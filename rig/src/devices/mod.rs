@@ -1,0 +1,25 @@
+//! Devices: one trait per role, with the virtual implementations the
+//! virtual bench uses. Each publishes what crosses its wire on the timeline.
+
+pub mod card_link;
+pub mod console;
+pub mod gpio;
+pub mod keypad;
+pub mod magstripe;
+pub mod power;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("serial console {port}: {message}")]
+    Console { port: String, message: String },
+    #[error("GPIO: {0}")]
+    Gpio(String),
+    #[error("keypad robot: no GPIO line is wired to key {key:?} (bench file [robot.pins])")]
+    UnwiredKey { key: String },
+    #[error("power: {0}")]
+    Power(String),
+    #[error("magnetic stripe emulator at {path}: {source}")]
+    Magstripe { path: String, source: std::io::Error },
+    #[error("card link to {addr}: {message}")]
+    CardLink { addr: String, message: String },
+}

@@ -1,0 +1,186 @@
+//! Playing feature files with cucumber-rs used as a library: our parser,
+//! hooks that build a fresh bench per scenario, and the report writers.
+
+pub mod steps;
+pub mod world;
+
+use crate::bench::{BenchError, BenchPlan};
+use crate::report::{self, RunReport};
+use crate::snapshot;
+use crate::trace;
+use cucumber::gherkin::{self, GherkinEnv, tagexpr::TagOperation};
+use cucumber::tag::Ext as _;
+use cucumber::writer::{self, Stats as _};
+use cucumber::{World as _, WriterExt as _};
+use futures::FutureExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use world::{RUN, RigWorld, RunContext};
+
+pub struct RunOptions {
+    pub paths: Vec<PathBuf>,
+    pub bench: PathBuf,
+    pub tags: Option<String>,
+    pub report_dir: PathBuf,
+}
+
+/// Mistakes that stop a run before any scenario plays (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("--tags {expr:?}: {message}")]
+    Tags { expr: String, message: String },
+    #[error("{}: no such file or folder", .0.display())]
+    MissingPath(PathBuf),
+    #[error("no .feature files under {0}")]
+    NoFeatures(String),
+    #[error("{0}")]
+    Feature(String),
+    #[error("bench {}: {source}", path.display())]
+    Bench { path: PathBuf, source: BenchError },
+    #[error("report folder {}: {source}", path.display())]
+    Report { path: PathBuf, source: std::io::Error },
+}
+
+pub struct RunOutcome {
+    pub report: RunReport,
+    pub failed: bool,
+}
+
+/// Feature files under `paths`, in a stable order.
+pub fn feature_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SetupError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            files.push(path.clone());
+        } else if path.is_dir() {
+            let mut stack = vec![path.clone()];
+            while let Some(dir) = stack.pop() {
+                let entries = std::fs::read_dir(&dir).map_err(|_| SetupError::MissingPath(dir.clone()))?;
+                for entry in entries.flatten() {
+                    let p = entry.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|e| e == "feature") {
+                        files.push(p);
+                    }
+                }
+            }
+        } else {
+            return Err(SetupError::MissingPath(path.clone()));
+        }
+    }
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(SetupError::NoFeatures(shown.join(", ")));
+    }
+    Ok(files)
+}
+
+/// Parses every feature up front so a syntax error stops the run with its file and line.
+fn parse_features(files: &[PathBuf]) -> Result<Vec<gherkin::Feature>, SetupError> {
+    use cucumber::feature::Ext as _;
+    files
+        .iter()
+        .map(|f| {
+            gherkin::Feature::parse_path(f, GherkinEnv::default())
+                .map_err(|e| SetupError::Feature(format!("{}: {e}", f.display())))?
+                .expand_examples()
+                .map_err(|e| SetupError::Feature(format!("{}: {e}", f.display())))
+        })
+        .collect()
+}
+
+/// Feeds already parsed features to cucumber.
+struct Parsed;
+
+impl cucumber::Parser<Vec<gherkin::Feature>> for Parsed {
+    type Cli = cucumber::cli::Empty;
+    type Output = futures::stream::Iter<std::vec::IntoIter<cucumber::parser::Result<gherkin::Feature>>>;
+
+    fn parse(self, input: Vec<gherkin::Feature>, _: Self::Cli) -> Self::Output {
+        futures::stream::iter(input.into_iter().map(Ok).collect::<Vec<_>>())
+    }
+}
+
+pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
+    let tags = match &options.tags {
+        Some(expr) => Some(expr.parse::<TagOperation>().map_err(|e| SetupError::Tags { expr: expr.clone(), message: e.to_string() })?),
+        None => None,
+    };
+    let files = feature_files(&options.paths)?;
+    let features = parse_features(&files)?;
+    let plan = BenchPlan::load(&options.bench).map_err(|source| SetupError::Bench { path: options.bench.clone(), source })?;
+    let report = RunReport::create(&options.report_dir).map_err(|source| SetupError::Report { path: options.report_dir.clone(), source })?;
+    let plan = Arc::new(plan);
+    let _ = RUN.set(RunContext { plan, run_dir: report.dir.clone() });
+    let failed = play(features, tags, &report).await.map_err(|source| SetupError::Report { path: report.dir.clone(), source })?;
+    report.point_latest().map_err(|source| SetupError::Report { path: options.report_dir.clone(), source })?;
+    Ok(RunOutcome { report, failed })
+}
+
+async fn play(features: Vec<gherkin::Feature>, tags: Option<TagOperation>, report: &RunReport) -> std::io::Result<bool> {
+    let junit = std::fs::File::create(report.dir.join(report::JUNIT))?;
+    let json = std::fs::File::create(report.dir.join(report::CUCUMBER_JSON))?;
+    let out = writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
+        .summarized()
+        .tee::<RigWorld, _>(writer::JUnit::for_tee(junit, 0))
+        .tee::<RigWorld, _>(writer::Json::for_tee(json))
+        .normalized();
+    let finished = RigWorld::cucumber::<&str>()
+        .with_parser(Parsed)
+        .with_writer(out)
+        .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
+        .max_concurrent_scenarios(1)
+        .fail_on_skipped()
+        .before(|feature, _rule, scenario, world| {
+            async move {
+                let ctx = RUN.get().unwrap_or_else(|| panic!("run context missing"));
+                let dir = report::scenario_dir(&ctx.run_dir, feature, scenario);
+                if let Err(e) = std::fs::create_dir_all(&dir) {
+                    panic!("cannot create {}: {e}", dir.display());
+                }
+                let timeline = crate::events::Timeline::new();
+                if let Err(e) = trace::attach(&timeline, &dir) {
+                    panic!("cannot write the trace in {}: {e}", dir.display());
+                }
+                match ctx.plan.assemble(timeline, &dir).await {
+                    Ok(bench) => world.bench = Some(bench),
+                    Err(e) => panic!("bench fault: {e}"),
+                }
+                world.feature = feature.path.clone();
+            }
+            .boxed_local()
+        })
+        .after(|feature, _rule, scenario, _finished, world| {
+            async move {
+                let Some(world) = world else { return };
+                let Some(bench) = world.bench.as_mut() else { return };
+                bench.power_off().await;
+                if let Some(ctx) = RUN.get() {
+                    let dir = report::scenario_dir(&ctx.run_dir, feature, scenario);
+                    save_artifacts(&dir, bench);
+                }
+                world.bench = None;
+            }
+            .boxed_local()
+        })
+        .filter_run(features, move |feature, rule, scenario| {
+            let Some(op) = &tags else { return true };
+            let all = feature.tags.iter().chain(rule.iter().flat_map(|r| r.tags.iter())).chain(scenario.tags.iter());
+            op.eval(all)
+        })
+        .await;
+    Ok(finished.execution_has_failed())
+}
+
+/// What a developer needs to debug a scenario, beside its trace.
+fn save_artifacts(dir: &Path, bench: &crate::bench::LiveBench) {
+    let events = bench.timeline.since(0);
+    let receipts = snapshot::receipts(&events);
+    for (i, receipt) in receipts.iter().enumerate() {
+        let _ = std::fs::write(dir.join(format!("receipt-{:02}.txt", i + 1)), format!("{receipt}\n"));
+    }
+    let _ = std::fs::write(dir.join("host-messages.yaml"), snapshot::host_messages_yaml(&events, false));
+}

@@ -1,0 +1,242 @@
+//! The step library. Steps act through bench verbs and await events on the
+//! timeline with deadlines; what is terminal-specific comes from the profile.
+//! Chinese steps (`# language: zh-CN`) call the same functions.
+
+use super::world::{RigWorld, StepError};
+use crate::config::card::parse_yuan;
+use crate::events::Kind;
+use crate::snapshot;
+use cucumber::{given, then, when};
+use std::time::Duration;
+
+fn ms(v: u64) -> Duration {
+    Duration::from_millis(v)
+}
+
+async fn keys(world: &RigWorld, keys: &[String]) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    for key in keys {
+        bench.press(key).await?;
+    }
+    Ok(())
+}
+
+async fn terminal_ready(world: &mut RigWorld) -> Result<(), StepError> {
+    let bench = world.bench_mut()?;
+    let from = bench.timeline.now();
+    bench.power_on().await?;
+    let t = &bench.profile().timeouts;
+    let (boot, online) = (ms(t.boot_ms), ms(t.online_ms));
+    let (_, after_sign_on) = bench.await_prompt(from, "signed_on", boot + online).await?;
+    bench.await_prompt(after_sign_on, "idle", boot).await?;
+    world.mark = bench.timeline.now();
+    Ok(())
+}
+
+async fn start_sale(world: &mut RigWorld, amount: &str) -> Result<(), StepError> {
+    let fen = parse_yuan(amount).ok_or_else(|| StepError::Expectation(format!("amount {amount:?} is not yuan like 100.00")))?;
+    let bench = world.bench()?;
+    let profile = bench.profile();
+    let menu = profile.menu("sale").ok_or_else(|| StepError::Expectation("the terminal profile has no [menus] sale".into()))?.to_vec();
+    let prompt_ms = ms(profile.timeouts.prompt_ms);
+    let from = bench.timeline.now();
+    keys(world, &menu).await?;
+    let bench = world.bench()?;
+    let (_, at) = bench.await_prompt(from, "amount", prompt_ms).await?;
+    // The cashier keys the amount in fen: 100.00 is 1 0 0 0 0.
+    let mut typed: Vec<String> = fen.to_string().chars().map(|d| bench.profile().digit_key(d)).collect();
+    typed.push(bench.profile().keys.enter.clone());
+    keys(world, &typed).await?;
+    let bench = world.bench()?;
+    bench.await_prompt(at, "card", prompt_ms).await?;
+    world.mark = from;
+    Ok(())
+}
+
+async fn swipe(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let profile = bench.plan.card(card)?.clone();
+    let from = bench.timeline.now();
+    bench.swipe(&profile).await?;
+    bench.await_prompt(from, "pin", ms(bench.profile().timeouts.prompt_ms)).await?;
+    world.card = Some(card.to_string());
+    Ok(())
+}
+
+async fn enter_pin(world: &mut RigWorld, pin: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let mut typed: Vec<String> = pin.chars().map(|d| bench.profile().digit_key(d)).collect();
+    typed.push(bench.profile().keys.enter.clone());
+    keys(world, &typed).await
+}
+
+async fn shows(world: &mut RigWorld, prompt: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    bench.await_prompt(world.mark, prompt, ms(bench.profile().timeouts.online_ms)).await?;
+    Ok(())
+}
+
+async fn shows_text(world: &mut RigWorld, text: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let what = format!("display containing {text:?}");
+    bench.await_display(world.mark, &what, ms(bench.profile().timeouts.online_ms), |t| t.contains(text)).await.map_err(crate::bench::BenchError::from)?;
+    Ok(())
+}
+
+/// Waits for the terminal to come back to idle after the transaction:
+/// after that, everything it printed for the transaction is on the timeline.
+async fn transaction_over(world: &RigWorld) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let t = &bench.profile().timeouts;
+    let (_, after_processing) = bench.await_prompt(world.mark, "processing", ms(t.online_ms)).await?;
+    bench.await_prompt(after_processing, "idle", ms(t.online_ms)).await?;
+    Ok(())
+}
+
+async fn receipt_snapshot(world: &mut RigWorld, name: &str) -> Result<(), StepError> {
+    transaction_over(world).await?;
+    let bench = world.bench()?;
+    let receipts = snapshot::receipts(&bench.timeline.since(world.mark));
+    if receipts.is_empty() {
+        return Err(StepError::Expectation("the terminal printed no receipt".into()));
+    }
+    let feature = world.feature.clone().unwrap_or_default();
+    snapshot::check("receipt", name, &snapshot::receipts_for_snapshot(bench.profile(), &receipts), &feature)?;
+    Ok(())
+}
+
+async fn no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
+    transaction_over(world).await?;
+    let bench = world.bench()?;
+    let receipts = snapshot::receipts(&bench.timeline.since(world.mark));
+    if let Some(first) = receipts.first() {
+        return Err(StepError::Expectation(format!("the terminal printed {} receipt(s); the first:\n{first}", receipts.len())));
+    }
+    Ok(())
+}
+
+async fn host_snapshot(world: &mut RigWorld, name: &str) -> Result<(), StepError> {
+    transaction_over(world).await?;
+    let bench = world.bench()?;
+    let yaml = snapshot::host_messages_yaml(&bench.timeline.since(0), true);
+    let feature = world.feature.clone().unwrap_or_default();
+    snapshot::check("host messages", name, &yaml, &feature)?;
+    Ok(())
+}
+
+async fn host_answered(world: &mut RigWorld, code: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let ((mti, answered), _) = bench
+        .timeline
+        .wait_for(world.mark, ms(bench.profile().timeouts.online_ms), "host answer to an authorisation", |e| match &e.kind {
+            Kind::HostSent { mti, fields, .. } if mti == "0210" => {
+                Some((mti.clone(), fields.iter().find(|(no, _)| *no == 39).map(|(_, v)| v.clone()).unwrap_or_default()))
+            }
+            _ => None,
+        })
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    if answered != code {
+        return Err(StepError::Expectation(format!("the host answered {mti} with response code {answered}, expected {code}")));
+    }
+    Ok(())
+}
+
+#[given(regex = r"^the terminal is (?:on|powered on) and signed on$")]
+async fn given_ready(world: &mut RigWorld) -> Result<(), StepError> {
+    terminal_ready(world).await
+}
+
+#[when(regex = r"^the cashier starts a sale of (\d+\.\d{2}) yuan$")]
+async fn when_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    start_sale(world, &amount).await
+}
+
+#[when(regex = r#"^the cardholder swipes the card "([^"]+)"$"#)]
+async fn when_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    swipe(world, &card).await
+}
+
+#[when(regex = r#"^the cardholder enters the PIN "(\d*)"$"#)]
+async fn when_pin(world: &mut RigWorld, pin: String) -> Result<(), StepError> {
+    enter_pin(world, &pin).await
+}
+
+#[when(regex = r"^the cardholder enters the card's PIN$")]
+async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
+    let name = world.card.clone().ok_or_else(|| StepError::Expectation("no card was presented yet".into()))?;
+    let pin = world.bench()?.plan.card(&name)?.issuer.pin.clone();
+    enter_pin(world, &pin).await
+}
+
+#[then(regex = r#"^the terminal shows "([a-z_]+)"$"#)]
+async fn then_shows(world: &mut RigWorld, prompt: String) -> Result<(), StepError> {
+    shows(world, &prompt).await
+}
+
+#[then(regex = r#"^the display reads "([^"]+)"$"#)]
+async fn then_display_text(world: &mut RigWorld, text: String) -> Result<(), StepError> {
+    shows_text(world, &text).await
+}
+
+#[then(regex = r#"^the host answered "([0-9A-Z]{2})"$"#)]
+async fn then_host_answered(world: &mut RigWorld, code: String) -> Result<(), StepError> {
+    host_answered(world, &code).await
+}
+
+#[then(regex = r#"^the receipt matches the snapshot "([\w.-]+)"$"#)]
+async fn then_receipt(world: &mut RigWorld, name: String) -> Result<(), StepError> {
+    receipt_snapshot(world, &name).await
+}
+
+#[then(regex = r"^no receipt is printed$")]
+async fn then_no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
+    no_receipt(world).await
+}
+
+#[then(regex = r#"^the host messages match the snapshot "([\w.-]+)"$"#)]
+async fn then_host_messages(world: &mut RigWorld, name: String) -> Result<(), StepError> {
+    host_snapshot(world, &name).await
+}
+
+// 中文步骤 (# language: zh-CN)
+
+#[given(regex = r"^终端已开机并签到$")]
+async fn zh_ready(world: &mut RigWorld) -> Result<(), StepError> {
+    terminal_ready(world).await
+}
+
+#[when(regex = r"^收银员发起一笔 (\d+\.\d{2}) 元的消费$")]
+async fn zh_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    start_sale(world, &amount).await
+}
+
+#[when(regex = r#"^持卡人刷卡 "([^"]+)"$"#)]
+async fn zh_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    swipe(world, &card).await
+}
+
+#[when(regex = r#"^持卡人输入密码 "(\d*)"$"#)]
+async fn zh_pin(world: &mut RigWorld, pin: String) -> Result<(), StepError> {
+    enter_pin(world, &pin).await
+}
+
+#[then(regex = r#"^终端显示 "([^"]+)"$"#)]
+async fn zh_display(world: &mut RigWorld, text: String) -> Result<(), StepError> {
+    shows_text(world, &text).await
+}
+
+#[then(regex = r#"^主机应答码为 "([0-9A-Z]{2})"$"#)]
+async fn zh_host_answered(world: &mut RigWorld, code: String) -> Result<(), StepError> {
+    host_answered(world, &code).await
+}
+
+#[then(regex = r"^不打印签购单$")]
+async fn zh_no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
+    no_receipt(world).await
+}
+
+#[then(regex = r#"^签购单与快照 "([\w.-]+)" 一致$"#)]
+async fn zh_receipt(world: &mut RigWorld, name: String) -> Result<(), StepError> {
+    receipt_snapshot(world, &name).await
+}

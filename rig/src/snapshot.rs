@@ -1,0 +1,143 @@
+//! Snapshots read from the timeline: receipts as text and host messages as a
+//! decoded field list, masked and with volatile values redacted, checked with
+//! insta against files stored beside the features.
+
+use crate::config::terminal::TerminalProfile;
+use crate::events::{Event, Kind};
+use crate::host::codec;
+use crate::mask;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Receipts printed in `events`: the printed lines up to each paper cut.
+pub fn receipts(events: &[Arc<Event>]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for e in events {
+        match &e.kind {
+            Kind::Print { text, .. } => current.push(mask::text(text)),
+            Kind::Cut { .. } => out.push(std::mem::take(&mut current).join("\n")),
+            _ => {}
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.join("\n"));
+    }
+    out
+}
+
+/// All receipts as one text, redacted for a snapshot.
+pub fn receipts_for_snapshot(profile: &TerminalProfile, receipts: &[String]) -> String {
+    receipts.iter().map(|r| profile.redact_receipt(r)).collect::<Vec<_>>().join("\n--8<--\n")
+}
+
+/// Host fields whose values change from run to run.
+fn volatile(field: u8) -> Option<&'static str> {
+    match field {
+        12 => Some("[time]"),
+        13 => Some("[date]"),
+        15 => Some("[settlement date]"),
+        37 => Some("[rrn]"),
+        38 => Some("[auth code]"),
+        64 => Some("[mac]"),
+        _ => None,
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The host messages of `events` as YAML: direction, MTI and named fields.
+/// `redact` blanks volatile values (for snapshots); sensitive values are always masked.
+pub fn host_messages_yaml(events: &[Arc<Event>], redact: bool) -> String {
+    let mut out = String::new();
+    for e in events {
+        let (direction, mti, fields) = match &e.kind {
+            Kind::HostReceived { mti, fields, .. } => ("terminal -> host", mti, fields),
+            Kind::HostSent { mti, fields, .. } => ("host -> terminal", mti, fields),
+            _ => continue,
+        };
+        out.push_str(&format!("- direction: {direction}\n  mti: {}\n  fields:\n", quote(mti)));
+        for (no, value) in fields {
+            let name = codec::spec(*no).map_or("?", |s| s.name);
+            let shown = match volatile(*no) {
+                Some(mark) if redact => mark.to_string(),
+                _ => mask::field(*no, value),
+            };
+            out.push_str(&format!("    {no:02} {name}: {}\n", quote(&shown)));
+        }
+    }
+    out
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("{kind} snapshot {name:?} differs from {}:\n{diff}\nA pending snapshot was written beside it ({}.snap.new): accept it with `rig snapshots accept` or `cargo insta review`.", stored.display(), name)]
+    Differs { kind: &'static str, name: String, stored: PathBuf, diff: String },
+    #[error("{kind} snapshot {name:?} is new: nothing is stored at {} yet.\n{message}\nReview the pending {name}.snap.new beside it and accept it with `rig snapshots accept` (or `cargo insta review`).", stored.display())]
+    New { kind: &'static str, name: String, stored: PathBuf, message: String },
+}
+
+/// Stored content of an insta .snap file (after its metadata header).
+fn stored_content(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let body = text.strip_prefix("---\n")?;
+    let (_, content) = body.split_once("\n---\n")?;
+    Some(content.trim_end_matches('\n').to_string())
+}
+
+/// Checks `content` against snapshot `name` in `<feature folder>/snapshots/`.
+pub fn check(kind: &'static str, name: &str, content: &str, feature: &Path) -> Result<(), SnapshotError> {
+    let dir = feature.parent().unwrap_or(Path::new(".")).join("snapshots");
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    let stored = dir.join(format!("{name}.snap"));
+    let before = stored_content(&stored);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(&dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_input_file(feature);
+    settings.set_description(format!("{kind} snapshot of {}", feature.display()));
+    let outcome = settings.bind(|| std::panic::catch_unwind(|| insta::assert_snapshot!(name, content)));
+    let Err(panic) = outcome else { return Ok(()) };
+    match before {
+        Some(old) => {
+            let diff = similar::TextDiff::from_lines(&old, &content.to_string())
+                .unified_diff()
+                .context_radius(3)
+                .header("stored", "now")
+                .to_string();
+            Err(SnapshotError::Differs { kind, name: name.into(), stored, diff })
+        }
+        None => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "insta refused it".into());
+            // On CI insta writes no pending file (INSTA_UPDATE=no): say so.
+            let message = if std::env::var_os("CI").is_some() { format!("{message} (on CI no pending file is written)") } else { message };
+            Err(SnapshotError::New { kind, name: name.into(), stored, message })
+        }
+    }
+}
+
+/// Pending snapshots (`*.snap.new`) under `root`.
+pub fn pending(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_string_lossy().ends_with(".snap.new") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
