@@ -8,7 +8,7 @@ use crate::config::dialect::Dialect;
 use crate::config::terminal::TerminalProfile;
 use crate::config::{self, ConfigError};
 use crate::devices::card_link::{self, InsertedCard, SmartCard};
-use crate::devices::console::SerialConsole;
+use crate::devices::console::{SerialConsole, VirtualCable};
 use crate::devices::gpio::VirtualGpio;
 use crate::devices::keypad::KeypadRobot;
 use crate::devices::magstripe::MagstripeEmulator;
@@ -85,8 +85,11 @@ impl BenchPlan {
         let board = work.path().join("board.toml");
         let vt = &self.bench.file.virtual_terminal;
         let keypad: BTreeMap<String, usize> = wiring.pins.clone();
+        let cable = VirtualCable::new()?;
+        let profile = self.profile.clone();
+        let console = SerialConsole::attach(Box::new(cable.host_end), cable.device_path.clone(), profile.console.clone(), timeline.clone())?;
         let board_toml = toml::to_string(&toml::toml! {
-            console_link = (work.path().join("console").display().to_string())
+            console = (cable.device_path.clone())
             gpio = (work.path().join("gpio").display().to_string())
             debounce_ms = (vt.debounce_ms as i64)
             scan_ms = (vt.scan_ms as i64)
@@ -112,7 +115,8 @@ impl BenchPlan {
             timeline,
             _host: host_handle,
             power,
-            console: None,
+            console: Some(console),
+            _cable_device_end: cable.device_end,
             robot,
             magstripe,
             contact_reader: None,
@@ -145,6 +149,7 @@ pub struct LiveBench {
     _host: HostHandle,
     power: VirtualPower,
     console: Option<SerialConsole>,
+    _cable_device_end: serialport::TTYPort,
     robot: KeypadRobot,
     magstripe: MagstripeEmulator,
     contact_reader: Option<String>,
@@ -175,13 +180,11 @@ impl LiveBench {
             .map_err(|_| BenchError::Terminal(format!("did not enumerate its ports within {boot:?}")))?
             .map_err(BenchError::Io)?
             .ok_or_else(|| BenchError::Terminal("stopped during boot (see vterm.stderr.log)".into()))?;
-        let field = |name: &str| ready.split_whitespace().find_map(|w| w.strip_prefix(name)).map(str::to_string);
-        let (Some(console), Some(contact)) = (field("console="), field("contact=")) else {
+        let contact = ready.split_whitespace().find_map(|w| w.strip_prefix("contact="));
+        let Some(contact) = contact else {
             return Err(BenchError::Terminal(format!("announced an unexpected board line: {ready:?}")));
         };
-        self.contact_reader = Some(contact);
-        let profile = self.plan.profile.clone();
-        self.console = Some(SerialConsole::open(Path::new(&console), profile.baud, profile.console.clone(), self.timeline.clone())?);
+        self.contact_reader = Some(contact.to_string());
         let (version, _) = self
             .timeline
             .wait_for(from, boot, "boot banner", |e| match &e.kind {
@@ -196,6 +199,10 @@ impl LiveBench {
         self.card_in_slot = None;
         self.robot.release_all();
         self.power.off().await;
+    }
+
+    /// Stops the console reader once it has published what it read.
+    pub fn disconnect(&mut self) {
         if let Some(mut console) = self.console.take() {
             console.close();
         }
@@ -203,6 +210,11 @@ impl LiveBench {
 
     pub async fn press(&self, key: &str) -> Result<(), BenchError> {
         Ok(self.robot.press(key).await?)
+    }
+
+    /// Holds a key for `hold` instead of the robot's configured press time.
+    pub async fn press_for(&self, key: &str, hold: Duration) -> Result<(), BenchError> {
+        Ok(self.robot.press_for(key, hold).await?)
     }
 
     pub async fn swipe(&self, card: &CardProfile) -> Result<(), BenchError> {

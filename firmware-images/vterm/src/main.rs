@@ -64,7 +64,7 @@ fn main() {
 fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let params: params::Params = params::load(params)?;
     let board: params::Board = params::load(board)?;
-    let console = console::Console::open(&board.console_link)?;
+    let console = console::Console::open(&board.console).map_err(|e| format!("console {}: {e}", board.console.display()))?;
     console.line("BOOT", &format!("VTERM {MODEL} firmware {FIRMWARE_VERSION}"));
     let tmk: [u8; 16] = hex::decode(&board.tmk)
         .ok()
@@ -86,7 +86,7 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
     let flash = flash::Flash::open(&board.flash);
     console.log(&format!("terminal {} merchant {}", params.terminal_id, params.merchant_id));
     // The board's enumeration line for whoever wired it: where its ports ended up.
-    println!("READY console={} contact={contact_addr}", console.path().display());
+    println!("READY contact={contact_addr}");
     app::Terminal::new(console, params, link, flash, tmk, rx).run();
     Ok(())
 }

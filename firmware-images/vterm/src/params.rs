@@ -24,8 +24,8 @@ pub struct Params {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Board {
-    /// Where to publish the console pseudo-terminal's path (a symlink).
-    pub console_link: PathBuf,
+    /// The serial console device (the UART's end of the bench's cable).
+    pub console: PathBuf,
     /// File standing for the GPIO lines: one byte a line, non-zero = driven.
     pub gpio: PathBuf,
     /// Key name -> GPIO line of the keypad.

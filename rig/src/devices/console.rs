@@ -5,6 +5,7 @@
 use super::DeviceError;
 use crate::config::terminal::ConsoleFormat;
 use crate::events::{Kind, Source, Timeline};
+use serialport::SerialPort as _;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -34,13 +35,43 @@ pub fn classify(format: &ConsoleFormat, line: &str) -> Kind {
     Kind::ConsoleLine { line: line_owned }
 }
 
+/// The two ends of a pseudo-terminal: a serial cable for a virtual terminal.
+/// The rig reads the host end; the terminal opens `device_path`. The rig also
+/// holds the device end so the cable survives the terminal's power cycles.
+pub struct VirtualCable {
+    pub host_end: serialport::TTYPort,
+    pub device_end: serialport::TTYPort,
+    pub device_path: String,
+}
+
+impl VirtualCable {
+    pub fn new() -> Result<VirtualCable, DeviceError> {
+        let err = |e: serialport::Error| DeviceError::Console { port: "pty".into(), message: e.to_string() };
+        let (mut host_end, device_end) = serialport::TTYPort::pair().map_err(err)?;
+        host_end.set_timeout(Duration::from_millis(50)).map_err(err)?;
+        let device_path = device_end.name().ok_or_else(|| err(serialport::Error::new(serialport::ErrorKind::Unknown, "pty has no name")))?;
+        Ok(VirtualCable { host_end, device_end, device_path })
+    }
+}
+
 impl SerialConsole {
+    /// Opens a serial device by path (a lab bench's USB serial adapter).
     pub fn open(path: &Path, baud: u32, format: ConsoleFormat, timeline: Timeline) -> Result<SerialConsole, DeviceError> {
         let port_name = path.to_string_lossy().into_owned();
-        let mut port = serialport::new(&port_name, baud)
+        let port = serialport::new(&port_name, baud)
             .timeout(Duration::from_millis(50))
             .open()
             .map_err(|e| DeviceError::Console { port: port_name.clone(), message: e.to_string() })?;
+        Self::attach(port, port_name, format, timeline)
+    }
+
+    /// Reads an already open port until closed.
+    pub fn attach(
+        mut port: Box<dyn serialport::SerialPort>,
+        port_name: String,
+        format: ConsoleFormat,
+        timeline: Timeline,
+    ) -> Result<SerialConsole, DeviceError> {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let reader = std::thread::Builder::new()

@@ -25,7 +25,11 @@ pub fn locate_program(program: &Path) -> Result<PathBuf, DeviceError> {
         return if program.exists() { Ok(program.into()) } else { Err(DeviceError::Power(format!("{} does not exist", program.display()))) };
     }
     let exe = std::env::current_exe().map_err(|e| DeviceError::Power(e.to_string()))?;
-    let dir = exe.parent().unwrap_or(Path::new("."));
+    let mut dir = exe.parent().unwrap_or(Path::new("."));
+    // Test executables live one level down, in target/<profile>/deps.
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir = dir.parent().unwrap_or(dir);
+    }
     let profile = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let target = dir.parent().filter(|p| p.file_name().is_some_and(|n| n == "target"));
     let workspace = target.and_then(Path::parent).filter(|w| w.join("Cargo.toml").is_file());

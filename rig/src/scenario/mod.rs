@@ -158,6 +158,7 @@ async fn play(features: Vec<gherkin::Feature>, tags: Option<TagOperation>, repor
                 let Some(world) = world else { return };
                 let Some(bench) = world.bench.as_mut() else { return };
                 bench.power_off().await;
+                bench.disconnect();
                 if let Some(ctx) = RUN.get() {
                     let dir = report::scenario_dir(&ctx.run_dir, feature, scenario);
                     save_artifacts(&dir, bench);

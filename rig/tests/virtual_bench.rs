@@ -1,0 +1,115 @@
+//! Runs the `rig` binary on the virtual bench, as CI and QA do.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+fn rig(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rig")).args(args).current_dir(cwd).output().expect("rig runs")
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// Copies the fixtures and features into a scratch project so a test can change them.
+fn scratch_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for sub in ["fixtures", "features"] {
+        copy_dir(&workspace().join(sub), &dir.path().join(sub));
+    }
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if !entry.path().to_string_lossy().ends_with(".snap.new") {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn every_feature_passes_and_reports_are_complete() {
+    let project = scratch_project();
+    let out = rig(&["run", "--report-dir", "out"], project.path());
+    assert!(out.status.success(), "rig run failed:\n{}", text(&out));
+    let latest = project.path().join("out/latest");
+    let junit = std::fs::read_to_string(latest.join("junit.xml")).expect("junit.xml");
+    assert_eq!(junit.matches("<testcase").count(), 4, "{junit}");
+    assert!(junit.contains("failures=\"0\""), "{junit}");
+    assert!(latest.join("cucumber.json").is_file());
+
+    let approved = std::fs::read_dir(latest.join("swipe_sale"))
+        .expect("feature folder")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().contains("approved"))
+        .expect("approved scenario folder");
+    let trace = std::fs::read_to_string(approved.join("trace.jsonl")).expect("trace");
+    let kinds: Vec<String> = trace
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json line")["kind"].as_str().unwrap_or("").to_string())
+        .collect();
+    let first = |k: &str| kinds.iter().position(|x| x == k).unwrap_or_else(|| panic!("no {k} in trace: {kinds:?}"));
+    assert!(first("boot") < first("key-press"));
+    assert!(first("key-press") < first("swipe"));
+    assert!(first("swipe") < kinds.iter().rposition(|k| k == "host-received").expect("0200"));
+    assert!(first("print") > first("swipe"));
+    // Masked by default: the card number never appears in clear.
+    assert!(!trace.contains("6222021234567890128"), "clear PAN in trace");
+    let receipt = std::fs::read_to_string(approved.join("receipt-01.txt")).expect("receipt");
+    assert!(receipt.contains("622202*********0128"), "{receipt}");
+    assert!(std::fs::read_to_string(approved.join("console.log")).expect("console log").contains("BOOT VTERM"));
+}
+
+#[test]
+fn changed_merchant_name_fails_the_receipt_snapshot_with_a_diff() {
+    let project = scratch_project();
+    let params = project.path().join("fixtures/terminals/vterm.params.toml");
+    let text_before = std::fs::read_to_string(&params).expect("params");
+    std::fs::write(&params, text_before.replace("RIG TEST MERCHANT", "OTHER MERCHANT")).expect("write");
+    let out = rig(&["run", "--tags", "@smoke", "--report-dir", "out"], project.path());
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("-商户名称(MERCHANT NAME): rig测试商户 RIG TEST MERCHANT"), "{shown}");
+    assert!(shown.contains("+商户名称(MERCHANT NAME): rig测试商户 OTHER MERCHANT"), "{shown}");
+}
+
+#[test]
+fn an_undefined_step_fails_the_scenario() {
+    let project = scratch_project();
+    let feature = project.path().join("features/typo.feature");
+    std::fs::write(
+        &feature,
+        "Feature: typo\n  Scenario: QA mistyped a step\n    Given the terminal is powered on and signed on\n    When the cashier sells something\n",
+    )
+    .expect("write");
+    let out = rig(&["run", "features/typo.feature", "--report-dir", "out"], project.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
+#[test]
+fn configuration_mistakes_exit_2_with_file_and_line() {
+    let project = scratch_project();
+    let bench = project.path().join("fixtures/benches/virtual.toml");
+    let original = std::fs::read_to_string(&bench).expect("bench");
+    std::fs::write(&bench, original.replace("press_ms = 40", "press_ms = \"forty\"")).expect("write");
+    let out = rig(&["run", "--report-dir", "out"], project.path());
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    let line = original.lines().position(|l| l.starts_with("press_ms")).expect("press_ms line") + 1;
+    assert!(shown.contains(&format!("virtual.toml:{line}:")), "{shown}");
+
+    let out = rig(&["run", "no/such/features"], project.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = rig(&["run", "--tags", "@a and and", "--report-dir", "out"], project.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
