@@ -7,13 +7,13 @@ use crate::config::card::{self, CardProfile};
 use crate::config::dialect::Dialect;
 use crate::config::terminal::TerminalProfile;
 use crate::config::{self, ConfigError};
+use crate::devices::DeviceError;
 use crate::devices::card_link::{self, InsertedCard, SmartCard};
 use crate::devices::console::{SerialConsole, VirtualCable};
 use crate::devices::gpio::VirtualGpio;
 use crate::devices::keypad::KeypadRobot;
 use crate::devices::magstripe::MagstripeEmulator;
 use crate::devices::power::{self, VirtualPower};
-use crate::devices::DeviceError;
 use crate::events::{Cursor, Kind, Source, Timeline, Timeout};
 use crate::host::issuer::Issuer;
 use crate::host::{HostHandle, MockHost};
@@ -61,7 +61,15 @@ impl BenchPlan {
         check_wiring(&bench, &profile)?;
         let program = power::locate_program(&bench.file.virtual_terminal.program)?;
         let parameters = bench.resolve(&bench.file.virtual_terminal.parameters);
-        Ok(BenchPlan { bench, profile: Arc::new(profile), dialect, cards, tmk, program, parameters })
+        Ok(BenchPlan {
+            bench,
+            profile: Arc::new(profile),
+            dialect,
+            cards,
+            tmk,
+            program,
+            parameters,
+        })
     }
 
     pub fn card(&self, name: &str) -> Result<&CardProfile, BenchError> {
@@ -77,7 +85,10 @@ impl BenchPlan {
         let work = tempfile::Builder::new().prefix("rig-bench-").tempdir()?;
         let issuer = Issuer::new(self.cards.values());
         let host = MockHost::new(self.dialect.clone(), self.tmk, issuer, timeline.clone());
-        let host_handle = host.start(&self.bench.file.host.listen).await.map_err(|e| BenchError::Terminal(e.to_string()))?;
+        let host_handle = host
+            .start(&self.bench.file.host.listen)
+            .await
+            .map_err(|e| BenchError::Terminal(e.to_string()))?;
         let wiring = &self.bench.file.robot;
         let lines = wiring.pins.values().max().map_or(0, |m| m + 1);
         let gpio = Arc::new(VirtualGpio::create(&work.path().join("gpio"), lines)?);
@@ -87,7 +98,12 @@ impl BenchPlan {
         let keypad: BTreeMap<String, usize> = wiring.pins.clone();
         let cable = VirtualCable::new()?;
         let profile = self.profile.clone();
-        let console = SerialConsole::attach(Box::new(cable.host_end), cable.device_path.clone(), profile.console.clone(), timeline.clone())?;
+        let console = SerialConsole::attach(
+            Box::new(cable.host_end),
+            cable.device_path.clone(),
+            profile.console.clone(),
+            timeline.clone(),
+        )?;
         let board_toml = toml::to_string(&toml::toml! {
             console = (cable.device_path.clone())
             gpio = (work.path().join("gpio").display().to_string())
@@ -108,7 +124,12 @@ impl BenchPlan {
             "--board".to_string(),
             board.display().to_string(),
         ];
-        let power = VirtualPower::new(self.program.clone(), args, log_dir.join("vterm.stderr.log"), timeline.clone());
+        let power = VirtualPower::new(
+            self.program.clone(),
+            args,
+            log_dir.join("vterm.stderr.log"),
+            timeline.clone(),
+        );
         let magstripe = MagstripeEmulator::new(work.path().join("swipe.sock"), timeline.clone());
         Ok(LiveBench {
             plan: self.clone(),
@@ -131,14 +152,20 @@ fn check_wiring(bench: &Bench, profile: &TerminalProfile) -> Result<(), ConfigEr
     let keys = &profile.keys;
     let digits = ('0'..='9').map(|d| profile.digit_key(d));
     let menus = profile.menus.values().flatten().cloned();
-    let needed = [keys.enter.clone(), keys.cancel.clone(), keys.clear.clone()].into_iter().chain(digits).chain(menus);
+    let needed = [keys.enter.clone(), keys.cancel.clone(), keys.clear.clone()]
+        .into_iter()
+        .chain(digits)
+        .chain(menus);
     let missing: Vec<String> = needed.filter(|k| !bench.file.robot.pins.contains_key(k)).collect();
     if missing.is_empty() {
         return Ok(());
     }
     Err(ConfigError::Semantic {
         path: bench.path.clone(),
-        message: format!("[robot.pins] wires no solenoid for key(s) {} that the terminal profile uses", missing.join(", ")),
+        message: format!(
+            "[robot.pins] wires no solenoid for key(s) {} that the terminal profile uses",
+            missing.join(", ")
+        ),
     })
 }
 
@@ -159,7 +186,10 @@ pub struct LiveBench {
 
 impl std::fmt::Debug for LiveBench {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveBench").field("bench", &self.plan.bench.file.name).field("powered", &self.power.is_on()).finish()
+        f.debug_struct("LiveBench")
+            .field("bench", &self.plan.bench.file.name)
+            .field("powered", &self.power.is_on())
+            .finish()
     }
 }
 
@@ -182,7 +212,9 @@ impl LiveBench {
             .ok_or_else(|| BenchError::Terminal("stopped during boot (see vterm.stderr.log)".into()))?;
         let contact = ready.split_whitespace().find_map(|w| w.strip_prefix("contact="));
         let Some(contact) = contact else {
-            return Err(BenchError::Terminal(format!("announced an unexpected board line: {ready:?}")));
+            return Err(BenchError::Terminal(format!(
+                "announced an unexpected board line: {ready:?}"
+            )));
         };
         self.contact_reader = Some(contact.to_string());
         let (version, _) = self
@@ -222,7 +254,10 @@ impl LiveBench {
     }
 
     pub async fn insert(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
-        let addr = self.contact_reader.clone().ok_or_else(|| BenchError::Terminal("is off: no card reader".into()))?;
+        let addr = self
+            .contact_reader
+            .clone()
+            .ok_or_else(|| BenchError::Terminal("is off: no card reader".into()))?;
         self.card_in_slot = Some(card_link::insert(&addr, card, self.timeline.clone()).await?);
         Ok(())
     }
@@ -234,14 +269,21 @@ impl LiveBench {
     }
 
     /// Waits for the display to show the profile's prompt `name`.
-    pub async fn await_prompt(&self, from: Cursor, name: &str, deadline: Duration) -> Result<(String, Cursor), BenchError> {
+    pub async fn await_prompt(
+        &self,
+        from: Cursor,
+        name: &str,
+        deadline: Duration,
+    ) -> Result<(String, Cursor), BenchError> {
         let re = self.profile().prompt(name).ok_or_else(|| {
             BenchError::Config(ConfigError::Semantic {
                 path: self.plan.bench.resolve(&self.plan.bench.file.terminal_profile),
                 message: format!("no prompt {name:?} in [prompts]"),
             })
         })?;
-        Ok(self.await_display(from, &format!("prompt {name:?} ({re})"), deadline, |t| re.is_match(t)).await?)
+        Ok(self
+            .await_display(from, &format!("prompt {name:?} ({re})"), deadline, |t| re.is_match(t))
+            .await?)
     }
 
     pub async fn await_display(

@@ -25,27 +25,70 @@ pub enum Source {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Kind {
     /// A console line the profile does not classify further.
-    ConsoleLine { line: String },
+    ConsoleLine {
+        line: String,
+    },
     /// The boot banner.
-    Boot { line: String, version: String },
+    Boot {
+        line: String,
+        version: String,
+    },
     /// The terminal's display changed.
-    Display { line: String, text: String },
+    Display {
+        line: String,
+        text: String,
+    },
     /// The printer printed a line.
-    Print { line: String, text: String },
+    Print {
+        line: String,
+        text: String,
+    },
     /// The printer cut the paper: one receipt ends.
-    Cut { line: String },
-    KeyPress { key: String, line: usize },
-    KeyRelease { key: String, line: usize },
-    Swipe { track2: String, track3: Option<String> },
-    CardInserted { atr: String },
+    Cut {
+        line: String,
+    },
+    KeyPress {
+        key: String,
+        line: usize,
+    },
+    KeyRelease {
+        key: String,
+        line: usize,
+    },
+    Swipe {
+        track2: String,
+        track3: Option<String>,
+    },
+    CardInserted {
+        atr: String,
+    },
     CardRemoved,
-    Apdu { command: String, response: String },
-    HostReceived { mti: String, fields: Vec<(u8, String)>, raw: String },
-    HostSent { mti: String, fields: Vec<(u8, String)>, raw: String },
-    HostError { error: String },
-    PowerOn { program: String },
-    PowerOff { exit: String },
-    Step { text: String },
+    Apdu {
+        command: String,
+        response: String,
+    },
+    HostReceived {
+        mti: String,
+        fields: Vec<(u8, String)>,
+        raw: String,
+    },
+    HostSent {
+        mti: String,
+        fields: Vec<(u8, String)>,
+        raw: String,
+    },
+    HostError {
+        error: String,
+    },
+    PowerOn {
+        program: String,
+    },
+    PowerOff {
+        exit: String,
+    },
+    Step {
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,12 +155,21 @@ impl Timeline {
 
     /// Adds a sink that sees every event published from now on, in order.
     pub fn subscribe(&self, sink: impl Fn(&Event) + Send + Sync + 'static) {
-        self.inner.sinks.lock().unwrap_or_else(|p| p.into_inner()).push(Box::new(sink));
+        self.inner
+            .sinks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(sink));
     }
 
     pub fn publish(&self, source: Source, kind: Kind) {
         let mut events = self.events();
-        let event = Arc::new(Event { seq: events.len(), t_us: self.inner.started.elapsed().as_micros() as u64, source, kind });
+        let event = Arc::new(Event {
+            seq: events.len(),
+            t_us: self.inner.started.elapsed().as_micros() as u64,
+            source,
+            kind,
+        });
         events.push(event.clone());
         // Sinks run under the events lock so that they see events in order.
         for sink in self.inner.sinks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
@@ -160,7 +212,10 @@ impl Timeline {
                 }
             }
             if tokio::time::timeout_at(until, changed).await.is_err() {
-                return Err(Timeout { what: what.into(), waited: deadline });
+                return Err(Timeout {
+                    what: what.into(),
+                    waited: deadline,
+                });
             }
         }
     }
@@ -193,7 +248,10 @@ mod tests {
     #[tokio::test]
     async fn waiting_times_out_with_what_was_awaited() {
         let timeline = Timeline::new();
-        let err = timeline.wait_for(0, Duration::from_millis(50), "the approval", |_| Some(())).await.unwrap_err();
+        let err = timeline
+            .wait_for(0, Duration::from_millis(50), "the approval", |_| Some(()))
+            .await
+            .unwrap_err();
         assert_eq!(err.to_string(), "no the approval within 50ms");
     }
 

@@ -75,7 +75,17 @@ enum SnapshotAction {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { paths, bench, tags, report_dir } => run(RunOptions { paths, bench, tags, report_dir }),
+        Command::Run {
+            paths,
+            bench,
+            tags,
+            report_dir,
+        } => run(RunOptions {
+            paths,
+            bench,
+            tags,
+            report_dir,
+        }),
         Command::Snapshots { action, dir } => snapshots(action.unwrap_or(SnapshotAction::List), &dir),
     }
 }

@@ -27,7 +27,8 @@ pub fn track(track: &str) -> String {
     }
 }
 
-static PAN_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[3-6]\d{12,18}\b").unwrap_or_else(|e| panic!("{e}")));
+static PAN_IN_TEXT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[3-6]\d{12,18}\b").unwrap_or_else(|e| panic!("{e}")));
 
 /// The Luhn check every card number passes.
 pub fn luhn_valid(digits: &str) -> bool {
@@ -53,7 +54,13 @@ pub fn luhn_valid(digits: &str) -> bool {
 /// amounts and trace numbers stay readable.
 pub fn text(s: &str) -> String {
     PAN_IN_TEXT
-        .replace_all(s, |c: &regex::Captures<'_>| if luhn_valid(&c[0]) { pan(&c[0]) } else { c[0].to_string() })
+        .replace_all(s, |c: &regex::Captures<'_>| {
+            if luhn_valid(&c[0]) {
+                pan(&c[0])
+            } else {
+                c[0].to_string()
+            }
+        })
         .into_owned()
 }
 
@@ -72,11 +79,28 @@ pub fn event(e: &Event) -> Event {
     let mut e = e.clone();
     e.kind = match e.kind {
         Kind::ConsoleLine { line } => Kind::ConsoleLine { line: text(&line) },
-        Kind::Display { line, text: t } => Kind::Display { line: text(&line), text: text(&t) },
-        Kind::Print { line, text: t } => Kind::Print { line: text(&line), text: text(&t) },
-        Kind::Swipe { track2, track3 } => Kind::Swipe { track2: track(&track2), track3: track3.map(|t| track(&t)) },
-        Kind::HostReceived { mti, fields, raw } => Kind::HostReceived { mti, fields: mask_fields(fields), raw: masked_raw(&raw) },
-        Kind::HostSent { mti, fields, raw } => Kind::HostSent { mti, fields: mask_fields(fields), raw: masked_raw(&raw) },
+        Kind::Display { line, text: t } => Kind::Display {
+            line: text(&line),
+            text: text(&t),
+        },
+        Kind::Print { line, text: t } => Kind::Print {
+            line: text(&line),
+            text: text(&t),
+        },
+        Kind::Swipe { track2, track3 } => Kind::Swipe {
+            track2: track(&track2),
+            track3: track3.map(|t| track(&t)),
+        },
+        Kind::HostReceived { mti, fields, raw } => Kind::HostReceived {
+            mti,
+            fields: mask_fields(fields),
+            raw: masked_raw(&raw),
+        },
+        Kind::HostSent { mti, fields, raw } => Kind::HostSent {
+            mti,
+            fields: mask_fields(fields),
+            raw: masked_raw(&raw),
+        },
         other => other,
     };
     e
@@ -108,9 +132,15 @@ mod tests {
 
     #[test]
     fn free_text_pans_are_masked() {
-        assert_eq!(text("card 6222021234567890128 ok, stan 000123"), "card 622202*********0128 ok, stan 000123");
+        assert_eq!(
+            text("card 6222021234567890128 ok, stan 000123"),
+            "card 622202*********0128 ok, stan 000123"
+        );
         // A merchant number and a non-Luhn digit run stay as they are.
-        assert_eq!(text("MID 898310048990001 n 6222021234567890"), "MID 898310048990001 n 6222021234567890");
+        assert_eq!(
+            text("MID 898310048990001 n 6222021234567890"),
+            "MID 898310048990001 n 6222021234567890"
+        );
     }
 
     #[test]

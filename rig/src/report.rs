@@ -22,7 +22,12 @@ impl RunReport {
             let id = if n == 0 { stamp.clone() } else { format!("{stamp}-{n}") };
             let dir = root.join(&id);
             match std::fs::create_dir(&dir) {
-                Ok(()) => return Ok(RunReport { root: root.to_path_buf(), dir }),
+                Ok(()) => {
+                    return Ok(RunReport {
+                        root: root.to_path_buf(),
+                        dir,
+                    });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
                 Err(e) => return Err(e),
             }
@@ -55,8 +60,13 @@ pub fn slug(title: &str) -> String {
 
 /// reports/<run>/<feature file>/<line>-<scenario title>/
 pub fn scenario_dir(run: &Path, feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> PathBuf {
-    let file = feature.path.as_ref().and_then(|p| p.file_stem()).map_or_else(|| slug(&feature.name), |s| s.to_string_lossy().into_owned());
-    run.join(file).join(format!("L{:03}-{}", scenario.position.line, slug(&scenario.name)))
+    let file = feature
+        .path
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map_or_else(|| slug(&feature.name), |s| s.to_string_lossy().into_owned());
+    run.join(file)
+        .join(format!("L{:03}-{}", scenario.position.line, slug(&scenario.name)))
 }
 
 #[cfg(test)]

@@ -28,7 +28,11 @@ pub fn receipts(events: &[Arc<Event>]) -> Vec<String> {
 
 /// All receipts as one text, redacted for a snapshot.
 pub fn receipts_for_snapshot(profile: &TerminalProfile, receipts: &[String]) -> String {
-    receipts.iter().map(|r| profile.redact_receipt(r)).collect::<Vec<_>>().join("\n--8<--\n")
+    receipts
+        .iter()
+        .map(|r| profile.redact_receipt(r))
+        .collect::<Vec<_>>()
+        .join("\n--8<--\n")
 }
 
 /// Host fields whose values change from run to run.
@@ -74,9 +78,19 @@ pub fn host_messages_yaml(events: &[Arc<Event>], redact: bool) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     #[error("{kind} snapshot {name:?} differs from {}:\n{diff}\nA pending snapshot was written beside it ({}.snap.new): accept it with `rig snapshots accept` or `cargo insta review`.", stored.display(), name)]
-    Differs { kind: &'static str, name: String, stored: PathBuf, diff: String },
+    Differs {
+        kind: &'static str,
+        name: String,
+        stored: PathBuf,
+        diff: String,
+    },
     #[error("{kind} snapshot {name:?} is new: nothing is stored at {} yet.\n{message}\nReview the pending {name}.snap.new beside it and accept it with `rig snapshots accept` (or `cargo insta review`).", stored.display())]
-    New { kind: &'static str, name: String, stored: PathBuf, message: String },
+    New {
+        kind: &'static str,
+        name: String,
+        stored: PathBuf,
+        message: String,
+    },
 }
 
 /// Stored content of an insta .snap file (after its metadata header).
@@ -108,7 +122,12 @@ pub fn check(kind: &'static str, name: &str, content: &str, feature: &Path) -> R
                 .context_radius(3)
                 .header("stored", "now")
                 .to_string();
-            Err(SnapshotError::Differs { kind, name: name.into(), stored, diff })
+            Err(SnapshotError::Differs {
+                kind,
+                name: name.into(),
+                stored,
+                diff,
+            })
         }
         None => {
             let message = panic
@@ -117,8 +136,17 @@ pub fn check(kind: &'static str, name: &str, content: &str, feature: &Path) -> R
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "insta refused it".into());
             // On CI insta writes no pending file (INSTA_UPDATE=no): say so.
-            let message = if std::env::var_os("CI").is_some() { format!("{message} (on CI no pending file is written)") } else { message };
-            Err(SnapshotError::New { kind, name: name.into(), stored, message })
+            let message = if std::env::var_os("CI").is_some() {
+                format!("{message} (on CI no pending file is written)")
+            } else {
+                message
+            };
+            Err(SnapshotError::New {
+                kind,
+                name: name.into(),
+                stored,
+                message,
+            })
         }
     }
 }

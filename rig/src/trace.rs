@@ -24,7 +24,11 @@ pub fn attach(timeline: &Timeline, dir: &Path) -> std::io::Result<()> {
         }
         if event.source == Source::Console {
             let line = match &masked.kind {
-                Kind::ConsoleLine { line } | Kind::Boot { line, .. } | Kind::Display { line, .. } | Kind::Print { line, .. } | Kind::Cut { line } => line,
+                Kind::ConsoleLine { line }
+                | Kind::Boot { line, .. }
+                | Kind::Display { line, .. }
+                | Kind::Print { line, .. }
+                | Kind::Cut { line } => line,
                 _ => return,
             };
             if let Ok(mut out) = console.lock() {

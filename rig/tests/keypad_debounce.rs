@@ -20,7 +20,10 @@ async fn a_press_shorter_than_the_debounce_time_is_not_a_key() {
 
     // "1" opens the sale; held 3 ms against vterm's 20 ms debounce it must not.
     let from = timeline.now();
-    bench.press_for("1", Duration::from_millis(3)).await.expect("short press");
+    bench
+        .press_for("1", Duration::from_millis(3))
+        .await
+        .expect("short press");
     // "9" (sign on) at normal timing: the next screen must be sign-on, not the amount.
     bench.press("9").await.expect("press");
     let (shown, _) = bench

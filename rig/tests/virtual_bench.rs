@@ -4,15 +4,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn rig(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rig")).args(args).current_dir(cwd).output().expect("rig runs")
+    Command::new(env!("CARGO_BIN_EXE_rig"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("rig runs")
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Copies the fixtures and features into a scratch project so a test can change them.
@@ -56,9 +67,19 @@ fn every_feature_passes_and_reports_are_complete() {
     let trace = std::fs::read_to_string(approved.join("trace.jsonl")).expect("trace");
     let kinds: Vec<String> = trace
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json line")["kind"].as_str().unwrap_or("").to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json line")["kind"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect();
-    let first = |k: &str| kinds.iter().position(|x| x == k).unwrap_or_else(|| panic!("no {k} in trace: {kinds:?}"));
+    let first = |k: &str| {
+        kinds
+            .iter()
+            .position(|x| x == k)
+            .unwrap_or_else(|| panic!("no {k} in trace: {kinds:?}"))
+    };
     assert!(first("boot") < first("key-press"));
     assert!(first("key-press") < first("swipe"));
     assert!(first("swipe") < kinds.iter().rposition(|k| k == "host-received").expect("0200"));
@@ -67,7 +88,11 @@ fn every_feature_passes_and_reports_are_complete() {
     assert!(!trace.contains("6222021234567890128"), "clear PAN in trace");
     let receipt = std::fs::read_to_string(approved.join("receipt-01.txt")).expect("receipt");
     assert!(receipt.contains("622202*********0128"), "{receipt}");
-    assert!(std::fs::read_to_string(approved.join("console.log")).expect("console log").contains("BOOT VTERM"));
+    assert!(
+        std::fs::read_to_string(approved.join("console.log"))
+            .expect("console log")
+            .contains("BOOT VTERM")
+    );
 }
 
 #[test]
@@ -79,8 +104,14 @@ fn changed_merchant_name_fails_the_receipt_snapshot_with_a_diff() {
     let out = rig(&["run", "--tags", "@smoke", "--report-dir", "out"], project.path());
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(1), "{shown}");
-    assert!(shown.contains("-商户名称(MERCHANT NAME): rig测试商户 RIG TEST MERCHANT"), "{shown}");
-    assert!(shown.contains("+商户名称(MERCHANT NAME): rig测试商户 OTHER MERCHANT"), "{shown}");
+    assert!(
+        shown.contains("-商户名称(MERCHANT NAME): rig测试商户 RIG TEST MERCHANT"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("+商户名称(MERCHANT NAME): rig测试商户 OTHER MERCHANT"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -105,7 +136,11 @@ fn configuration_mistakes_exit_2_with_file_and_line() {
     let out = rig(&["run", "--report-dir", "out"], project.path());
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(2), "{shown}");
-    let line = original.lines().position(|l| l.starts_with("press_ms")).expect("press_ms line") + 1;
+    let line = original
+        .lines()
+        .position(|l| l.starts_with("press_ms"))
+        .expect("press_ms line")
+        + 1;
     assert!(shown.contains(&format!("virtual.toml:{line}:")), "{shown}");
 
     let out = rig(&["run", "no/such/features"], project.path());

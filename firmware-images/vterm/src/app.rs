@@ -1,6 +1,7 @@
 //! The payment application: menus, card reading, PIN entry, online
 //! authorisation and receipts. One thread; inputs arrive on a channel.
 
+use crate::Input;
 use crate::console::Console;
 use crate::crypto;
 use crate::flash::Flash;
@@ -9,7 +10,6 @@ use crate::message::Message;
 use crate::params::Params;
 use crate::receipt::{self, Slip};
 use crate::swipe::Swipe;
-use crate::Input;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
@@ -45,19 +45,36 @@ struct CardData {
 }
 
 impl Terminal {
-    pub fn new(console: Console, params: Params, link: HostLink, flash: Flash, tmk: [u8; 16], inputs: Receiver<Input>) -> Terminal {
-        Terminal { console, params, link, flash, tmk, inputs, keys: None }
+    pub fn new(
+        console: Console,
+        params: Params,
+        link: HostLink,
+        flash: Flash,
+        tmk: [u8; 16],
+        inputs: Receiver<Input>,
+    ) -> Terminal {
+        Terminal {
+            console,
+            params,
+            link,
+            flash,
+            tmk,
+            inputs,
+            keys: None,
+        }
     }
 
     pub fn run(mut self) {
         self.sign_on();
         loop {
-            self.console.display(&["请选择交易 SELECT TRANSACTION", "1.消费 SALE  9.签到 SIGN ON"]);
+            self.console
+                .display(&["请选择交易 SELECT TRANSACTION", "1.消费 SALE  9.签到 SIGN ON"]);
             let key = match self.next_input(None) {
                 Ok(Input::Key(k)) => k,
                 Ok(Input::Swipe(_)) => continue,
                 Ok(Input::CardInserted(atr)) => {
-                    self.console.log(&format!("card inserted, ATR {}", hex::encode_upper(atr)));
+                    self.console
+                        .log(&format!("card inserted, ATR {}", hex::encode_upper(atr)));
                     continue;
                 }
                 Ok(Input::CardRemoved) => {
@@ -126,8 +143,12 @@ impl Terminal {
         if f62.len() < 40 {
             return Err(format!("field 62 has {} bytes, expected 40", f62.len()));
         }
-        let pin: [u8; 16] = crypto::unwrap_key(&self.tmk, &f62[0..16]).try_into().map_err(|_| "PIN key")?;
-        let mac: [u8; 8] = crypto::unwrap_key(&self.tmk, &f62[20..28]).try_into().map_err(|_| "MAC key")?;
+        let pin: [u8; 16] = crypto::unwrap_key(&self.tmk, &f62[0..16])
+            .try_into()
+            .map_err(|_| "PIN key")?;
+        let mac: [u8; 8] = crypto::unwrap_key(&self.tmk, &f62[20..28])
+            .try_into()
+            .map_err(|_| "MAC key")?;
         if crypto::check_value(&pin) != f62[16..20] {
             return Err("PIN key check value mismatch".into());
         }
@@ -161,22 +182,31 @@ impl Terminal {
     fn read_card(&self, fen: u64) -> Result<CardData, Abort> {
         let amount = format!("RMB {}", receipt::yuan(fen));
         loop {
-            self.console.display(&["请刷卡/插卡/挥卡 SWIPE/INSERT/TAP CARD", &amount]);
+            self.console
+                .display(&["请刷卡/插卡/挥卡 SWIPE/INSERT/TAP CARD", &amount]);
             match self.next_input(Some(PROMPT_TIMEOUT))? {
                 Input::Key(k) if k == "CANCEL" => return Err(Abort::Cancelled),
                 Input::Swipe(Swipe { track2, track3 }) => {
                     let Some((pan, rest)) = track2.split_once('=') else {
-                        self.console.display(&["读卡失败 READ ERROR", "请重刷 PLEASE SWIPE AGAIN"]);
+                        self.console
+                            .display(&["读卡失败 READ ERROR", "请重刷 PLEASE SWIPE AGAIN"]);
                         continue;
                     };
                     if rest.len() < 7 || pan.len() < 13 {
-                        self.console.display(&["读卡失败 READ ERROR", "请重刷 PLEASE SWIPE AGAIN"]);
+                        self.console
+                            .display(&["读卡失败 READ ERROR", "请重刷 PLEASE SWIPE AGAIN"]);
                         continue;
                     }
-                    return Ok(CardData { pan: pan.into(), expiry: rest[..4].into(), track2: track2.clone(), track3 });
+                    return Ok(CardData {
+                        pan: pan.into(),
+                        expiry: rest[..4].into(),
+                        track2: track2.clone(),
+                        track3,
+                    });
                 }
                 Input::CardInserted(_) => {
-                    self.console.display(&["暂不支持芯片 CHIP NOT SUPPORTED", "请刷卡 PLEASE SWIPE"]);
+                    self.console
+                        .display(&["暂不支持芯片 CHIP NOT SUPPORTED", "请刷卡 PLEASE SWIPE"]);
                 }
                 _ => {}
             }
@@ -186,7 +216,11 @@ impl Terminal {
     fn read_pin(&self, fen: u64) -> Result<String, Abort> {
         let mut pin = String::new();
         loop {
-            self.console.display(&["请输入密码 ENTER PIN", &"*".repeat(pin.len()), &format!("RMB {}", receipt::yuan(fen))]);
+            self.console.display(&[
+                "请输入密码 ENTER PIN",
+                &"*".repeat(pin.len()),
+                &format!("RMB {}", receipt::yuan(fen)),
+            ]);
             match self.next_key()?.as_str() {
                 "CANCEL" => return Err(Abort::Cancelled),
                 "CLEAR" => {
@@ -206,12 +240,14 @@ impl Terminal {
         self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
         match self.authorise(fen, &card, &pin) {
             Ok((resp, stan)) if resp.text(39) == Some("00") => {
-                self.console.display(&["交易成功 APPROVED", &format!("RMB {}", receipt::yuan(fen))]);
+                self.console
+                    .display(&["交易成功 APPROVED", &format!("RMB {}", receipt::yuan(fen))]);
                 self.print_slips(fen, &card, &resp, stan);
             }
             Ok((resp, _)) => {
                 let code = resp.text(39).unwrap_or("--").to_string();
-                self.console.display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
+                self.console
+                    .display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
             }
             Err(why) => {
                 self.console.log(&format!("sale failed: {why}"));
@@ -271,7 +307,11 @@ impl Terminal {
 
     fn print_slips(&self, fen: u64, card: &CardData, resp: &Message, stan: u32) {
         let f44 = resp.text(44).unwrap_or("");
-        let (issuer, acquirer) = if f44.len() >= 22 { (f44[..11].trim(), f44[11..22].trim()) } else { (f44.trim(), "") };
+        let (issuer, acquirer) = if f44.len() >= 22 {
+            (f44[..11].trim(), f44[11..22].trim())
+        } else {
+            (f44.trim(), "")
+        };
         let year = crate::clock::year();
         let date = resp.text(13).unwrap_or("0000");
         let time = resp.text(12).unwrap_or("000000");
@@ -283,14 +323,25 @@ impl Terminal {
             masked_pan: receipt::mask_pan(&card.pan),
             entry: "S",
             issuer: issuer.to_string(),
-            acquirer: if acquirer.is_empty() { self.params.acquirer_name.clone() } else { acquirer.to_string() },
+            acquirer: if acquirer.is_empty() {
+                self.params.acquirer_name.clone()
+            } else {
+                acquirer.to_string()
+            },
             expiry: card.expiry.clone(),
             trans_type: "消费 SALE",
             batch: self.flash.state.batch,
             voucher: stan,
             auth_code: resp.text(38).unwrap_or("").trim().to_string(),
             rrn: resp.text(37).unwrap_or("").trim().to_string(),
-            datetime: format!("{year}/{}/{} {}:{}:{}", &date[..2], &date[2..], &time[..2], &time[2..4], &time[4..]),
+            datetime: format!(
+                "{year}/{}/{} {}:{}:{}",
+                &date[..2],
+                &date[2..],
+                &time[..2],
+                &time[2..4],
+                &time[4..]
+            ),
             amount_fen: fen,
         };
         for copy in ["商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY"] {

@@ -42,7 +42,14 @@ pub fn pin_block(pin_key: &[u8; 16], pin: &str, pan: &str) -> [u8; 8] {
     while field.len() < 16 {
         field.push('F');
     }
-    let digits: String = pan[..pan.len() - 1].chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
+    let digits: String = pan[..pan.len() - 1]
+        .chars()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let pan_field = format!("0000{digits:0>12}");
     let mut block = [0u8; 8];
     for (i, b) in block.iter_mut().enumerate() {

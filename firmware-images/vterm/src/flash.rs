@@ -23,8 +23,14 @@ pub struct Flash {
 
 impl Flash {
     pub fn open(path: &Path) -> Flash {
-        let state = std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-        Flash { path: path.into(), state }
+        let state = std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        Flash {
+            path: path.into(),
+            state,
+        }
     }
 
     pub fn save(&self) -> std::io::Result<()> {

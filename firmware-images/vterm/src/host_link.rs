@@ -43,7 +43,10 @@ impl HostLink {
 
     /// Sends a request and returns (raw body of the response, decoded response).
     pub fn exchange(&self, body: &[u8]) -> Result<(Vec<u8>, Message), LinkError> {
-        let addr = self.address.parse().map_err(|e| LinkError::Connect(std::io::Error::other(e)))?;
+        let addr = self
+            .address
+            .parse()
+            .map_err(|e| LinkError::Connect(std::io::Error::other(e)))?;
         let mut stream = TcpStream::connect_timeout(&addr, self.timeout).map_err(LinkError::Connect)?;
         let _ = stream.set_read_timeout(Some(self.timeout));
         let mut frame = Vec::with_capacity(body.len() + 13);

@@ -38,7 +38,10 @@ management system downloads (merchant, terminal ID, header); the board file is
 the wiring the bench gives it (console link, GPIO file, reader, host address).";
 
 fn arg(args: &[String], name: &str) -> Option<PathBuf> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(PathBuf::from)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
 }
 
 fn main() {
@@ -64,7 +67,8 @@ fn main() {
 fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let params: params::Params = params::load(params)?;
     let board: params::Board = params::load(board)?;
-    let console = console::Console::open(&board.console).map_err(|e| format!("console {}: {e}", board.console.display()))?;
+    let console =
+        console::Console::open(&board.console).map_err(|e| format!("console {}: {e}", board.console.display()))?;
     console.line("BOOT", &format!("VTERM {MODEL} firmware {FIRMWARE_VERSION}"));
     let tmk: [u8; 16] = hex::decode(&board.tmk)
         .ok()
@@ -72,7 +76,13 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
         .ok_or("board: tmk must be 32 hex digits")?;
     let (tx, rx) = std::sync::mpsc::channel();
     let gpio = std::fs::File::open(&board.gpio).map_err(|e| format!("gpio {}: {e}", board.gpio.display()))?;
-    keypad::spawn(gpio, board.keypad, Duration::from_millis(board.debounce_ms), Duration::from_millis(board.scan_ms), tx.clone());
+    keypad::spawn(
+        gpio,
+        board.keypad,
+        Duration::from_millis(board.debounce_ms),
+        Duration::from_millis(board.scan_ms),
+        tx.clone(),
+    );
     swipe::spawn(&board.swipe_socket, tx.clone())?;
     let contact = std::net::TcpListener::bind(&board.contact_reader)?;
     let contact_addr = contact.local_addr()?;
@@ -84,7 +94,10 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
         timeout: Duration::from_millis(params.host_timeout_ms),
     };
     let flash = flash::Flash::open(&board.flash);
-    console.log(&format!("terminal {} merchant {}", params.terminal_id, params.merchant_id));
+    console.log(&format!(
+        "terminal {} merchant {}",
+        params.terminal_id, params.merchant_id
+    ));
     // The board's enumeration line for whoever wired it: where its ports ended up.
     println!("READY contact={contact_addr}");
     app::Terminal::new(console, params, link, flash, tmk, rx).run();

@@ -81,7 +81,16 @@ pub enum Error {
 }
 
 fn bcd(digits: &str, right_align: bool) -> Vec<u8> {
-    let mut d: Vec<u8> = digits.bytes().map(|c| if c == b'=' { 0xD } else { (c as char).to_digit(16).unwrap_or(0) as u8 }).collect();
+    let mut d: Vec<u8> = digits
+        .bytes()
+        .map(|c| {
+            if c == b'=' {
+                0xD
+            } else {
+                (c as char).to_digit(16).unwrap_or(0) as u8
+            }
+        })
+        .collect();
     if d.len() % 2 == 1 {
         if right_align { d.insert(0, 0) } else { d.push(0) }
     }
@@ -90,7 +99,11 @@ fn bcd(digits: &str, right_align: bool) -> Vec<u8> {
 
 fn unbcd(bytes: &[u8], digits: usize, right_align: bool) -> String {
     let all: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
-    let s = if right_align { &all[all.len() - digits..] } else { &all[..digits] };
+    let s = if right_align {
+        &all[all.len() - digits..]
+    } else {
+        &all[..digits]
+    };
     s.replace('D', "=")
 }
 
@@ -100,7 +113,10 @@ fn len_prefix(len: usize, bytes: usize) -> Vec<u8> {
 
 impl Message {
     pub fn new(mti: &str) -> Message {
-        Message { mti: mti.into(), fields: BTreeMap::new() }
+        Message {
+            mti: mti.into(),
+            fields: BTreeMap::new(),
+        }
     }
 
     pub fn set(&mut self, field: u8, text: impl Into<String>) -> &mut Self {
@@ -175,7 +191,9 @@ impl Message {
             }
             let fmt = format(f).ok_or(Error::UnknownField(f))?;
             let var_len = |pos: &mut usize, l: usize| -> Result<usize, Error> {
-                unbcd(take(pos, l, f)?, l * 2, true).parse().map_err(|_| Error::BadValue(f))
+                unbcd(take(pos, l, f)?, l * 2, true)
+                    .parse()
+                    .map_err(|_| Error::BadValue(f))
             };
             let value = match fmt {
                 Format::N(n) => Value::Text(unbcd(take(&mut pos, n.div_ceil(2), f)?, n, true)),

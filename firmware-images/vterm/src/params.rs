@@ -51,6 +51,12 @@ pub enum LoadError {
 }
 
 pub fn load<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read { path: path.into(), source })?;
-    toml::from_str(&text).map_err(|source| LoadError::Parse { path: path.into(), source })
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.into(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| LoadError::Parse {
+        path: path.into(),
+        source,
+    })
 }

@@ -24,7 +24,9 @@ fn recv(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
 pub fn spawn(listener: TcpListener, tx: Sender<Input>) {
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
-            let atr = send(&mut stream, &[0x01]).and_then(|_| send(&mut stream, &[0x04])).and_then(|_| recv(&mut stream));
+            let atr = send(&mut stream, &[0x01])
+                .and_then(|_| send(&mut stream, &[0x04]))
+                .and_then(|_| recv(&mut stream));
             let Ok(atr) = atr else { continue };
             if tx.send(Input::CardInserted(atr)).is_err() {
                 return;

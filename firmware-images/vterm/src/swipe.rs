@@ -17,7 +17,10 @@ pub fn spawn(path: &Path, tx: Sender<Input>) -> std::io::Result<()> {
     let listener = UnixListener::bind(path)?;
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let mut swipe = Swipe { track2: String::new(), track3: None };
+            let mut swipe = Swipe {
+                track2: String::new(),
+                track3: None,
+            };
             for line in BufReader::new(stream).lines().map_while(Result::ok) {
                 if let Some(t) = line.strip_prefix("T2=") {
                     swipe.track2 = t.trim().to_string();

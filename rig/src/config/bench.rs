@@ -67,7 +67,10 @@ pub struct Bench {
 impl Bench {
     pub fn load(path: &Path) -> Result<Bench, ConfigError> {
         let file: BenchFile = super::load(path)?;
-        let bench = Bench { path: path.to_path_buf(), file };
+        let bench = Bench {
+            path: path.to_path_buf(),
+            file,
+        };
         for (key, p) in [
             ("terminal_profile", &bench.file.terminal_profile),
             ("host_dialect", &bench.file.host_dialect),
@@ -77,7 +80,10 @@ impl Bench {
         ] {
             let resolved = bench.resolve(p);
             if !resolved.exists() {
-                return Err(ConfigError::Semantic { path: path.into(), message: format!("{key} = {:?}: {} does not exist", p, resolved.display()) });
+                return Err(ConfigError::Semantic {
+                    path: path.into(),
+                    message: format!("{key} = {:?}: {} does not exist", p, resolved.display()),
+                });
             }
         }
         Ok(bench)
@@ -93,6 +99,9 @@ impl Bench {
         hex::decode(&file.tmk)
             .ok()
             .and_then(|k| k.try_into().ok())
-            .ok_or(ConfigError::Semantic { path, message: "tmk must be 32 hex digits (a double-length DES key)".into() })
+            .ok_or(ConfigError::Semantic {
+                path,
+                message: "tmk must be 32 hex digits (a double-length DES key)".into(),
+            })
     }
 }

@@ -35,7 +35,10 @@ pub struct Issuer {
 
 impl CardProfile {
     pub fn track2(&self) -> String {
-        format!("{}={}{}{}", self.pan, self.expiry, self.service_code, self.discretionary)
+        format!(
+            "{}={}{}{}",
+            self.pan, self.expiry, self.service_code, self.discretionary
+        )
     }
 
     pub fn balance_fen(&self) -> Option<u64> {
@@ -54,16 +57,25 @@ pub fn parse_yuan(text: &str) -> Option<u64> {
 
 /// Every card profile in a folder, by file stem ("unionpay-debit").
 pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, CardProfile>, ConfigError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Read { path: dir.into(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Read {
+        path: dir.into(),
+        source,
+    })?;
     let mut cards = BTreeMap::new();
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "toml") {
             let card: CardProfile = super::load(&path)?;
             if card.balance_fen().is_none() {
-                return Err(ConfigError::Semantic { path, message: format!("balance {:?} is not yuan like \"100.00\"", card.issuer.balance) });
+                return Err(ConfigError::Semantic {
+                    path,
+                    message: format!("balance {:?} is not yuan like \"100.00\"", card.issuer.balance),
+                });
             }
-            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             cards.insert(name, card);
         }
     }

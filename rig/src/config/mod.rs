@@ -15,7 +15,12 @@ pub enum ConfigError {
     #[error("{}: cannot read: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
     #[error("{}:{line}:{column}: {message}", path.display())]
-    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{}: {message}", path.display())]
     Semantic { path: PathBuf, message: String },
 }
@@ -30,14 +35,22 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// Parses a TOML file into `T`, mapping errors to file:line:column.
 pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
     parse(path, &text)
 }
 
 pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
     toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
-        ConfigError::Invalid { path: path.into(), line, column, message: e.message().trim().to_string() }
+        ConfigError::Invalid {
+            path: path.into(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
     })
 }
 

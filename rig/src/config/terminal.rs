@@ -91,7 +91,10 @@ pub struct ConsoleFormat {
 }
 
 fn compile(path: &Path, what: &str, pattern: &str) -> Result<Regex, ConfigError> {
-    Regex::new(pattern).map_err(|e| ConfigError::Semantic { path: path.into(), message: format!("{what}: bad pattern: {e}") })
+    Regex::new(pattern).map_err(|e| ConfigError::Semantic {
+        path: path.into(),
+        message: format!("{what}: bad pattern: {e}"),
+    })
 }
 
 impl TerminalProfile {
@@ -104,9 +107,16 @@ impl TerminalProfile {
             print: compile(path, "console.print", &c.print)?,
             cut: compile(path, "console.cut", &c.cut)?,
         };
-        for (what, re, group) in [("banner", &console.banner, "version"), ("display", &console.display, "text"), ("print", &console.print, "text")] {
+        for (what, re, group) in [
+            ("banner", &console.banner, "version"),
+            ("display", &console.display, "text"),
+            ("print", &console.print, "text"),
+        ] {
             if !re.capture_names().flatten().any(|n| n == group) {
-                return Err(ConfigError::Semantic { path: path.into(), message: format!("console.{what} must capture (?P<{group}>...)") });
+                return Err(ConfigError::Semantic {
+                    path: path.into(),
+                    message: format!("console.{what} must capture (?P<{group}>...)"),
+                });
             }
         }
         let mut prompts = BTreeMap::new();
@@ -131,7 +141,11 @@ impl TerminalProfile {
 
     /// The terminal's key for a digit.
     pub fn digit_key(&self, digit: char) -> String {
-        self.keys.digits.get(&digit.to_string()).cloned().unwrap_or_else(|| digit.to_string())
+        self.keys
+            .digits
+            .get(&digit.to_string())
+            .cloned()
+            .unwrap_or_else(|| digit.to_string())
     }
 
     pub fn prompt(&self, name: &str) -> Option<&Regex> {

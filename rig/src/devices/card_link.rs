@@ -63,8 +63,16 @@ async fn write_frame(stream: &mut TcpStream, payload: &[u8]) -> std::io::Result<
 
 /// Connects `card` to the reader listening at `addr`.
 pub async fn insert(addr: &str, mut card: impl SmartCard, timeline: Timeline) -> Result<InsertedCard, DeviceError> {
-    let mut stream = TcpStream::connect(addr).await.map_err(|e| DeviceError::CardLink { addr: addr.into(), message: e.to_string() })?;
-    timeline.publish(Source::CardLink, Kind::CardInserted { atr: hex::encode_upper(card.atr()) });
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| DeviceError::CardLink {
+        addr: addr.into(),
+        message: e.to_string(),
+    })?;
+    timeline.publish(
+        Source::CardLink,
+        Kind::CardInserted {
+            atr: hex::encode_upper(card.atr()),
+        },
+    );
     let task = tokio::spawn(async move {
         while let Ok(request) = read_frame(&mut stream).await {
             let reply = match request.as_slice() {
@@ -82,7 +90,10 @@ pub async fn insert(addr: &str, mut card: impl SmartCard, timeline: Timeline) ->
                     let response = card.transmit(command);
                     timeline.publish(
                         Source::CardLink,
-                        Kind::Apdu { command: hex::encode_upper(command), response: hex::encode_upper(&response) },
+                        Kind::Apdu {
+                            command: hex::encode_upper(command),
+                            response: hex::encode_upper(&response),
+                        },
                     );
                     Some(response)
                 }
@@ -112,7 +123,10 @@ mod tests {
         let (mut reader, _) = listener.accept().await.unwrap();
         write_frame(&mut reader, &[0x01]).await.unwrap();
         write_frame(&mut reader, &[0x04]).await.unwrap();
-        assert_eq!(read_frame(&mut reader).await.unwrap(), vec![0x3B, 0x80, 0x80, 0x01, 0x01]);
+        assert_eq!(
+            read_frame(&mut reader).await.unwrap(),
+            vec![0x3B, 0x80, 0x80, 0x01, 0x01]
+        );
         let select_pse = hex::decode("00A404000E315041592E5359532E444446303100").unwrap();
         write_frame(&mut reader, &select_pse).await.unwrap();
         assert_eq!(read_frame(&mut reader).await.unwrap(), vec![0x6A, 0x82]);
@@ -123,7 +137,13 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(apdu, ("00A404000E315041592E5359532E444446303100".to_string(), "6A82".to_string()));
+        assert_eq!(
+            apdu,
+            (
+                "00A404000E315041592E5359532E444446303100".to_string(),
+                "6A82".to_string()
+            )
+        );
         card.remove(&timeline);
         let mut rest = Vec::new();
         // Removal closes the link: the reader reads end of stream.

@@ -21,13 +21,22 @@ pub struct SerialConsole {
 pub fn classify(format: &ConsoleFormat, line: &str) -> Kind {
     let line_owned = line.to_string();
     if let Some(c) = format.banner.captures(line) {
-        return Kind::Boot { line: line_owned, version: c["version"].to_string() };
+        return Kind::Boot {
+            line: line_owned,
+            version: c["version"].to_string(),
+        };
     }
     if let Some(c) = format.display.captures(line) {
-        return Kind::Display { line: line_owned, text: c["text"].to_string() };
+        return Kind::Display {
+            line: line_owned,
+            text: c["text"].to_string(),
+        };
     }
     if let Some(c) = format.print.captures(line) {
-        return Kind::Print { line: line_owned, text: c["text"].to_string() };
+        return Kind::Print {
+            line: line_owned,
+            text: c["text"].to_string(),
+        };
     }
     if format.cut.is_match(line) {
         return Kind::Cut { line: line_owned };
@@ -46,22 +55,42 @@ pub struct VirtualCable {
 
 impl VirtualCable {
     pub fn new() -> Result<VirtualCable, DeviceError> {
-        let err = |e: serialport::Error| DeviceError::Console { port: "pty".into(), message: e.to_string() };
+        let err = |e: serialport::Error| DeviceError::Console {
+            port: "pty".into(),
+            message: e.to_string(),
+        };
         let (mut host_end, device_end) = serialport::TTYPort::pair().map_err(err)?;
         host_end.set_timeout(Duration::from_millis(50)).map_err(err)?;
-        let device_path = device_end.name().ok_or_else(|| err(serialport::Error::new(serialport::ErrorKind::Unknown, "pty has no name")))?;
-        Ok(VirtualCable { host_end, device_end, device_path })
+        let device_path = device_end.name().ok_or_else(|| {
+            err(serialport::Error::new(
+                serialport::ErrorKind::Unknown,
+                "pty has no name",
+            ))
+        })?;
+        Ok(VirtualCable {
+            host_end,
+            device_end,
+            device_path,
+        })
     }
 }
 
 impl SerialConsole {
     /// Opens a serial device by path (a lab bench's USB serial adapter).
-    pub fn open(path: &Path, baud: u32, format: ConsoleFormat, timeline: Timeline) -> Result<SerialConsole, DeviceError> {
+    pub fn open(
+        path: &Path,
+        baud: u32,
+        format: ConsoleFormat,
+        timeline: Timeline,
+    ) -> Result<SerialConsole, DeviceError> {
         let port_name = path.to_string_lossy().into_owned();
         let port = serialport::new(&port_name, baud)
             .timeout(Duration::from_millis(50))
             .open()
-            .map_err(|e| DeviceError::Console { port: port_name.clone(), message: e.to_string() })?;
+            .map_err(|e| DeviceError::Console {
+                port: port_name.clone(),
+                message: e.to_string(),
+            })?;
         Self::attach(port, port_name, format, timeline)
     }
 
@@ -98,8 +127,14 @@ impl SerialConsole {
                     timeline.publish(Source::Console, classify(&format, &line));
                 }
             })
-            .map_err(|e| DeviceError::Console { port: port_name, message: e.to_string() })?;
-        Ok(SerialConsole { stop, reader: Some(reader) })
+            .map_err(|e| DeviceError::Console {
+                port: port_name,
+                message: e.to_string(),
+            })?;
+        Ok(SerialConsole {
+            stop,
+            reader: Some(reader),
+        })
     }
 
     /// Stops reading once the remaining buffered lines are published.

@@ -25,13 +25,16 @@ impl VirtualGpio {
             .write(true)
             .open(path)
             .map_err(|e| DeviceError::Gpio(format!("{}: {e}", path.display())))?;
-        file.write_all_at(&vec![0u8; lines], 0).map_err(|e| DeviceError::Gpio(e.to_string()))?;
+        file.write_all_at(&vec![0u8; lines], 0)
+            .map_err(|e| DeviceError::Gpio(e.to_string()))?;
         Ok(VirtualGpio { file })
     }
 }
 
 impl GpioLines for VirtualGpio {
     fn set(&self, line: usize, active: bool) -> Result<(), DeviceError> {
-        self.file.write_all_at(&[u8::from(active)], line as u64).map_err(|e| DeviceError::Gpio(format!("line {line}: {e}")))
+        self.file
+            .write_all_at(&[u8::from(active)], line as u64)
+            .map_err(|e| DeviceError::Gpio(format!("line {line}: {e}")))
     }
 }

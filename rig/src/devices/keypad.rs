@@ -30,7 +30,10 @@ impl KeypadRobot {
     }
 
     pub fn line_of(&self, key: &str) -> Result<usize, DeviceError> {
-        self.pins.get(key).copied().ok_or_else(|| DeviceError::UnwiredKey { key: key.into() })
+        self.pins
+            .get(key)
+            .copied()
+            .ok_or_else(|| DeviceError::UnwiredKey { key: key.into() })
     }
 
     /// Presses one key: the solenoid's hold and release times are the
@@ -41,11 +44,13 @@ impl KeypadRobot {
 
     pub async fn press_for(&self, key: &str, hold: Duration) -> Result<(), DeviceError> {
         let line = self.line_of(key)?;
-        self.timeline.publish(Source::Keypad, Kind::KeyPress { key: key.into(), line });
+        self.timeline
+            .publish(Source::Keypad, Kind::KeyPress { key: key.into(), line });
         self.lines.set(line, true)?;
         tokio::time::sleep(hold).await;
         self.lines.set(line, false)?;
-        self.timeline.publish(Source::Keypad, Kind::KeyRelease { key: key.into(), line });
+        self.timeline
+            .publish(Source::Keypad, Kind::KeyRelease { key: key.into(), line });
         tokio::time::sleep(self.gap).await;
         Ok(())
     }

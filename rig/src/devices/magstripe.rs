@@ -17,13 +17,22 @@ impl MagstripeEmulator {
     }
 
     pub async fn swipe(&self, track2: &str, track3: Option<&str>) -> Result<(), DeviceError> {
-        let err = |source| DeviceError::Magstripe { path: self.head.display().to_string(), source };
+        let err = |source| DeviceError::Magstripe {
+            path: self.head.display().to_string(),
+            source,
+        };
         let mut stream = tokio::net::UnixStream::connect(&self.head).await.map_err(err)?;
         let mut data = format!("T2={track2}\n");
         if let Some(t3) = track3 {
             data.push_str(&format!("T3={t3}\n"));
         }
-        self.timeline.publish(Source::Swipe, Kind::Swipe { track2: track2.into(), track3: track3.map(str::to_string) });
+        self.timeline.publish(
+            Source::Swipe,
+            Kind::Swipe {
+                track2: track2.into(),
+                track3: track3.map(str::to_string),
+            },
+        );
         stream.write_all(data.as_bytes()).await.map_err(err)?;
         stream.shutdown().await.map_err(err)?;
         Ok(())

@@ -6,6 +6,8 @@ pub mod console;
 pub mod gpio;
 pub mod keypad;
 pub mod magstripe;
+#[cfg(feature = "pcsc")]
+pub mod pcsc_reader;
 pub mod power;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +22,8 @@ pub enum DeviceError {
     Power(String),
     #[error("magnetic stripe emulator at {path}: {source}")]
     Magstripe { path: String, source: std::io::Error },
+    #[error("PC/SC reader {reader}: {message}")]
+    Reader { reader: String, message: String },
     #[error("card link to {addr}: {message}")]
     CardLink { addr: String, message: String },
 }

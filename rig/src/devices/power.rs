@@ -22,7 +22,11 @@ pub struct VirtualPower {
 /// RIG_NO_BUILD=1 turns that off (tests build the workspace beforehand).
 pub fn locate_program(program: &Path) -> Result<PathBuf, DeviceError> {
     if program.components().count() > 1 || program.is_absolute() {
-        return if program.exists() { Ok(program.into()) } else { Err(DeviceError::Power(format!("{} does not exist", program.display()))) };
+        return if program.exists() {
+            Ok(program.into())
+        } else {
+            Err(DeviceError::Power(format!("{} does not exist", program.display())))
+        };
     }
     let exe = std::env::current_exe().map_err(|e| DeviceError::Power(e.to_string()))?;
     let mut dir = exe.parent().unwrap_or(Path::new("."));
@@ -36,13 +40,19 @@ pub fn locate_program(program: &Path) -> Result<PathBuf, DeviceError> {
     let wants_build = std::env::var_os("RIG_NO_BUILD").is_none() && (profile == "release" || profile == "debug");
     if let (Some(workspace), true) = (workspace, wants_build) {
         let mut cmd = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.current_dir(workspace).args(["build", "--quiet", "-p", &program.to_string_lossy()]);
+        cmd.current_dir(workspace)
+            .args(["build", "--quiet", "-p", &program.to_string_lossy()]);
         if profile == "release" {
             cmd.arg("--release");
         }
-        let status = cmd.status().map_err(|e| DeviceError::Power(format!("cannot run cargo to build {}: {e}", program.display())))?;
+        let status = cmd
+            .status()
+            .map_err(|e| DeviceError::Power(format!("cannot run cargo to build {}: {e}", program.display())))?;
         if !status.success() {
-            return Err(DeviceError::Power(format!("building {} failed ({status})", program.display())));
+            return Err(DeviceError::Power(format!(
+                "building {} failed ({status})",
+                program.display()
+            )));
         }
     }
     let beside = dir.join(program);
@@ -58,7 +68,13 @@ pub fn locate_program(program: &Path) -> Result<PathBuf, DeviceError> {
 
 impl VirtualPower {
     pub fn new(program: PathBuf, args: Vec<String>, stderr_log: PathBuf, timeline: Timeline) -> VirtualPower {
-        VirtualPower { program, args, stderr_log, child: None, timeline }
+        VirtualPower {
+            program,
+            args,
+            stderr_log,
+            child: None,
+            timeline,
+        }
     }
 
     pub fn is_on(&self) -> bool {
@@ -84,8 +100,16 @@ impl VirtualPower {
             .spawn()
             .map_err(|e| DeviceError::Power(format!("cannot start {}: {e}", self.program.display())))?;
         let mut child = child;
-        let stdout = child.stdout.take().ok_or_else(|| DeviceError::Power("no stdout from the terminal process".into()))?;
-        self.timeline.publish(Source::Power, Kind::PowerOn { program: self.program.display().to_string() });
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| DeviceError::Power("no stdout from the terminal process".into()))?;
+        self.timeline.publish(
+            Source::Power,
+            Kind::PowerOn {
+                program: self.program.display().to_string(),
+            },
+        );
         self.child = Some(child);
         Ok(stdout)
     }

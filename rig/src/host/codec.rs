@@ -107,9 +107,18 @@ pub enum CodecError {
     #[error("field {field} is not part of the dialect")]
     UnknownField { field: u8 },
     #[error("field {field} ({name}): {problem}")]
-    BadValue { field: u8, name: &'static str, problem: String },
+    BadValue {
+        field: u8,
+        name: &'static str,
+        problem: String,
+    },
     #[error("message ends inside {what} (needed {needed} bytes at offset {offset}, have {have})")]
-    Truncated { what: String, offset: usize, needed: usize, have: usize },
+    Truncated {
+        what: String,
+        offset: usize,
+        needed: usize,
+        have: usize,
+    },
     #[error("bad BCD in {what} at offset {offset}")]
     BadBcd { what: String, offset: usize },
     #[error("bitmap announces a secondary bitmap; the dialect has fields 1-64 only")]
@@ -120,7 +129,11 @@ pub enum CodecError {
 
 fn bad(field: u8, problem: impl Into<String>) -> CodecError {
     let name = spec(field).map_or("?", |s| s.name);
-    CodecError::BadValue { field, name, problem: problem.into() }
+    CodecError::BadValue {
+        field,
+        name,
+        problem: problem.into(),
+    }
 }
 
 fn nibble(c: u8, track: bool) -> Option<u8> {
@@ -156,7 +169,11 @@ fn from_bcd(bytes: &[u8], digits: usize, right_align: bool, track: bool) -> Opti
     }
     let skip = out.len() - digits;
     // The pad nibble must be zero: anything else is a corrupt field.
-    let (pad, body) = if right_align { out.split_at(skip) } else { (&out[digits..], &out[..digits]) };
+    let (pad, body) = if right_align {
+        out.split_at(skip)
+    } else {
+        (&out[digits..], &out[..digits])
+    };
     (pad.bytes().all(|c| c == b'0')).then(|| body.to_string())
 }
 
@@ -169,7 +186,12 @@ impl<'a> Reader<'a> {
     fn take(&mut self, n: usize, what: impl FnOnce() -> String) -> Result<&'a [u8], CodecError> {
         let have = self.data.len() - self.pos;
         if have < n {
-            return Err(CodecError::Truncated { what: what(), offset: self.pos, needed: n, have });
+            return Err(CodecError::Truncated {
+                what: what(),
+                offset: self.pos,
+                needed: n,
+                have,
+            });
         }
         let s = &self.data[self.pos..self.pos + n];
         self.pos += n;
@@ -179,7 +201,10 @@ impl<'a> Reader<'a> {
 
 impl Message {
     pub fn new(mti: &str) -> Message {
-        Message { mti: mti.to_string(), fields: BTreeMap::new() }
+        Message {
+            mti: mti.to_string(),
+            fields: BTreeMap::new(),
+        }
     }
 
     pub fn with(mut self, field: u8, text: impl Into<String>) -> Message {
@@ -208,7 +233,9 @@ impl Message {
 
     /// Packs MTI, primary bitmap and fields.
     pub fn pack(&self) -> Result<Vec<u8>, CodecError> {
-        let mti = to_bcd(&self.mti, true, false).filter(|m| m.len() == 2).ok_or_else(|| bad(0, "MTI must be 4 digits"))?;
+        let mti = to_bcd(&self.mti, true, false)
+            .filter(|m| m.len() == 2)
+            .ok_or_else(|| bad(0, "MTI must be 4 digits"))?;
         let mut out = mti;
         let mut bitmap = [0u8; 8];
         for &field in self.fields.keys() {
@@ -228,7 +255,10 @@ impl Message {
     pub fn unpack(data: &[u8]) -> Result<Message, CodecError> {
         let mut r = Reader { data, pos: 0 };
         let mti_bytes = r.take(2, || "MTI".into())?;
-        let mti = from_bcd(mti_bytes, 4, true, false).ok_or(CodecError::BadBcd { what: "MTI".into(), offset: 0 })?;
+        let mti = from_bcd(mti_bytes, 4, true, false).ok_or(CodecError::BadBcd {
+            what: "MTI".into(),
+            offset: 0,
+        })?;
         let bitmap = r.take(8, || "bitmap".into())?;
         if bitmap[0] & 0x80 != 0 {
             return Err(CodecError::SecondaryBitmap);
@@ -244,7 +274,10 @@ impl Message {
             last = field;
         }
         if r.pos != data.len() {
-            return Err(CodecError::Trailing { last, extra: data.len() - r.pos });
+            return Err(CodecError::Trailing {
+                last,
+                extra: data.len() - r.pos,
+            });
         }
         Ok(msg)
     }
@@ -313,7 +346,10 @@ fn unpack_field(field: u8, r: &mut Reader<'_>) -> Result<Value, CodecError> {
             let raw = r.take(width, what)?;
             let n: usize = from_bcd(raw, width * 2, true, false)
                 .and_then(|d| d.parse().ok())
-                .ok_or_else(|| CodecError::BadBcd { what: format!("length of {}", what()), offset })?;
+                .ok_or_else(|| CodecError::BadBcd {
+                    what: format!("length of {}", what()),
+                    offset,
+                })?;
             if n > max {
                 return Err(bad(field, format!("length {n} over the maximum {max}")));
             }
@@ -349,9 +385,20 @@ impl Envelope {
     /// Splits a frame body (after the 2-byte length) into envelope and message bytes.
     pub fn split(frame: &[u8]) -> Result<(Envelope, &[u8]), CodecError> {
         if frame.len() < 11 {
-            return Err(CodecError::Truncated { what: "TPDU and header".into(), offset: 0, needed: 11, have: frame.len() });
+            return Err(CodecError::Truncated {
+                what: "TPDU and header".into(),
+                offset: 0,
+                needed: 11,
+                have: frame.len(),
+            });
         }
-        Ok((Envelope { tpdu: frame[..5].to_vec(), header: frame[5..11].to_vec() }, &frame[11..]))
+        Ok((
+            Envelope {
+                tpdu: frame[..5].to_vec(),
+                header: frame[5..11].to_vec(),
+            },
+            &frame[11..],
+        ))
     }
 
     /// The reply's envelope: destination and source addresses of the TPDU swapped.
@@ -361,7 +408,10 @@ impl Envelope {
             tpdu[1..3].copy_from_slice(&self.tpdu[3..5]);
             tpdu[3..5].copy_from_slice(&self.tpdu[1..3]);
         }
-        Envelope { tpdu, header: self.header.clone() }
+        Envelope {
+            tpdu,
+            header: self.header.clone(),
+        }
     }
 
     /// Length-prefixed frame ready for the socket.
@@ -440,7 +490,15 @@ mod tests {
     fn truncation_names_the_field_and_offset() {
         let bytes = hex::decode(SALE_0200).unwrap();
         let err = Message::unpack(&bytes[..15]).unwrap_err();
-        assert_eq!(err, CodecError::Truncated { what: "field 2 (PAN)".into(), offset: 11, needed: 8, have: 4 });
+        assert_eq!(
+            err,
+            CodecError::Truncated {
+                what: "field 2 (PAN)".into(),
+                offset: 11,
+                needed: 8,
+                have: 4
+            }
+        );
     }
 
     #[test]
@@ -450,7 +508,10 @@ mod tests {
         assert!(matches!(Message::unpack(&bytes), Err(CodecError::BadBcd { .. })));
         let mut bytes = hex::decode(SALE_0200).unwrap();
         bytes.push(0);
-        assert_eq!(Message::unpack(&bytes), Err(CodecError::Trailing { last: 64, extra: 1 }));
+        assert_eq!(
+            Message::unpack(&bytes),
+            Err(CodecError::Trailing { last: 64, extra: 1 })
+        );
     }
 
     #[test]

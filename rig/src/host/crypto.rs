@@ -60,7 +60,10 @@ impl DesKey {
         if data.len() % 8 != 0 {
             return Err(CryptoError::BlockLength(data.len()));
         }
-        Ok(data.chunks_exact(8).flat_map(|c| op(self, c.try_into().unwrap_or([0; 8]))).collect())
+        Ok(data
+            .chunks_exact(8)
+            .flat_map(|c| op(self, c.try_into().unwrap_or([0; 8])))
+            .collect())
     }
 }
 
@@ -184,8 +187,14 @@ mod tests {
     #[test]
     fn working_keys_wrap_under_the_tmk() {
         let tmk = DesKey::new(&h(TMK)).unwrap();
-        assert_eq!(hex::encode_upper(tmk.encrypt_ecb(&h(PIN_KEY)).unwrap()), "4D3D041E3DA9554180BD099FB104F1F4");
-        assert_eq!(hex::encode_upper(tmk.encrypt_ecb(&h(MAC_KEY)).unwrap()), "0B4A115296A668D3");
+        assert_eq!(
+            hex::encode_upper(tmk.encrypt_ecb(&h(PIN_KEY)).unwrap()),
+            "4D3D041E3DA9554180BD099FB104F1F4"
+        );
+        assert_eq!(
+            hex::encode_upper(tmk.encrypt_ecb(&h(MAC_KEY)).unwrap()),
+            "0B4A115296A668D3"
+        );
         assert_eq!(tmk.decrypt_ecb(&h("0B4A115296A668D3")).unwrap(), h(MAC_KEY));
     }
 
@@ -208,6 +217,9 @@ mod tests {
 
     #[test]
     fn x919_mac_vector() {
-        assert_eq!(hex::encode_upper(x919_mac(&h(PIN_KEY), &h(MAC_DATA)).unwrap()), "463DCA2ABA360D44");
+        assert_eq!(
+            hex::encode_upper(x919_mac(&h(PIN_KEY), &h(MAC_DATA)).unwrap()),
+            "463DCA2ABA360D44"
+        );
     }
 }

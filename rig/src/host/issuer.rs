@@ -44,7 +44,15 @@ impl Issuer {
     pub fn new<'a>(cards: impl IntoIterator<Item = &'a CardProfile>) -> Issuer {
         let accounts = cards
             .into_iter()
-            .map(|c| (c.pan.clone(), Account { pin: c.issuer.pin.clone(), balance_fen: c.balance_fen().unwrap_or(0) }))
+            .map(|c| {
+                (
+                    c.pan.clone(),
+                    Account {
+                        pin: c.issuer.pin.clone(),
+                        balance_fen: c.balance_fen().unwrap_or(0),
+                    },
+                )
+            })
             .collect();
         Issuer { accounts }
     }
@@ -81,7 +89,10 @@ mod tests {
             service_code: "101".into(),
             discretionary: String::new(),
             track3: None,
-            issuer: CardIssuer { pin: pin.into(), balance: balance.into() },
+            issuer: CardIssuer {
+                pin: pin.into(),
+                balance: balance.into(),
+            },
         }
     }
 
@@ -89,7 +100,11 @@ mod tests {
     fn approves_and_debits_then_refuses_what_is_left() {
         let c = card("6222021234567890", "123456", "100.00");
         let mut issuer = Issuer::new([&c]);
-        let ok = Authorisation { pan: "6222021234567890", amount_fen: 6000, pin: Some("123456") };
+        let ok = Authorisation {
+            pan: "6222021234567890",
+            amount_fen: 6000,
+            pin: Some("123456"),
+        };
         assert_eq!(issuer.authorise(&ok), Decision::Approved);
         assert_eq!(issuer.balance_fen("6222021234567890"), Some(4000));
         assert_eq!(issuer.authorise(&ok), Decision::InsufficientFunds);
@@ -100,9 +115,17 @@ mod tests {
     fn wrong_pin_and_unknown_card() {
         let c = card("6222021234567890", "123456", "100.00");
         let mut issuer = Issuer::new([&c]);
-        let wrong = Authorisation { pan: "6222021234567890", amount_fen: 100, pin: Some("000000") };
+        let wrong = Authorisation {
+            pan: "6222021234567890",
+            amount_fen: 100,
+            pin: Some("000000"),
+        };
         assert_eq!(issuer.authorise(&wrong).response_code(), "55");
-        let unknown = Authorisation { pan: "6222020000000000", amount_fen: 100, pin: None };
+        let unknown = Authorisation {
+            pan: "6222020000000000",
+            amount_fen: 100,
+            pin: None,
+        };
         assert_eq!(issuer.authorise(&unknown).response_code(), "14");
     }
 }

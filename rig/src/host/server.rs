@@ -63,8 +63,14 @@ impl MockHost {
     }
 
     pub async fn start(self: &Arc<Self>, listen: &str) -> Result<HostHandle, HostError> {
-        let listener = TcpListener::bind(listen).await.map_err(|source| HostError::Listen { addr: listen.into(), source })?;
-        let addr = listener.local_addr().map_err(|source| HostError::Listen { addr: listen.into(), source })?;
+        let listener = TcpListener::bind(listen).await.map_err(|source| HostError::Listen {
+            addr: listen.into(),
+            source,
+        })?;
+        let addr = listener.local_addr().map_err(|source| HostError::Listen {
+            addr: listen.into(),
+            source,
+        })?;
         let host = self.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -108,20 +114,38 @@ impl MockHost {
         let request = Message::unpack(body)?;
         self.timeline.publish(
             Source::Host,
-            Kind::HostReceived { mti: request.mti.clone(), fields: fields_of(&request), raw: hex::encode_upper(body) },
+            Kind::HostReceived {
+                mti: request.mti.clone(),
+                fields: fields_of(&request),
+                raw: hex::encode_upper(body),
+            },
         );
         let terminal = request.text(41).unwrap_or_default().trim().to_string();
-        let keys = self.keys.lock().unwrap_or_else(|p| p.into_inner()).get(&terminal).cloned();
+        let keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&terminal)
+            .cloned();
         let mut response = match request.mti.as_str() {
             "0800" => self.sign_on(&request, &terminal),
             "0200" => self.financial(&request, body, keys.as_ref()),
             _ => self.answer(&request, "40"),
         };
-        let keys = self.keys.lock().unwrap_or_else(|p| p.into_inner()).get(&terminal).cloned();
+        let keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&terminal)
+            .cloned();
         let body = self.pack_with_mac(&mut response, keys.as_ref())?;
         self.timeline.publish(
             Source::Host,
-            Kind::HostSent { mti: response.mti.clone(), fields: fields_of(&response), raw: hex::encode_upper(&body) },
+            Kind::HostSent {
+                mti: response.mti.clone(),
+                fields: fields_of(&response),
+                raw: hex::encode_upper(&body),
+            },
         );
         Ok(envelope.reply().frame(&body))
     }
@@ -185,7 +209,13 @@ impl MockHost {
         let (Ok(pin), Ok(_)) = (DesKey::new(&pin_key), DesKey::new(&mac_key)) else {
             return self.answer(request, "96");
         };
-        self.keys.lock().unwrap_or_else(|p| p.into_inner()).insert(terminal.to_string(), WorkingKeys { pin, mac: mac_key.to_vec() });
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            terminal.to_string(),
+            WorkingKeys {
+                pin,
+                mac: mac_key.to_vec(),
+            },
+        );
         self.answer(request, "00").with_bytes(62, layout)
     }
 
@@ -205,7 +235,11 @@ impl MockHost {
             // Never signed on: the terminal has no MAC key we know of.
             return self.answer(request, "A0");
         };
-        let mac_ok = body.len() > 8 && request.bytes(64).is_some() && self.mac(&keys.mac, &body[..body.len() - 8]).is_some_and(|m| m[..] == body[body.len() - 8..]);
+        let mac_ok = body.len() > 8
+            && request.bytes(64).is_some()
+            && self
+                .mac(&keys.mac, &body[..body.len() - 8])
+                .is_some_and(|m| m[..] == body[body.len() - 8..]);
         if !mac_ok {
             return self.answer(request, "A0");
         }
@@ -215,7 +249,12 @@ impl MockHost {
         let pan = request
             .text(2)
             .map(str::to_string)
-            .or_else(|| request.text(35).and_then(|t| t.split_once('=')).map(|(p, _)| p.to_string()))
+            .or_else(|| {
+                request
+                    .text(35)
+                    .and_then(|t| t.split_once('='))
+                    .map(|(p, _)| p.to_string())
+            })
             .unwrap_or_default();
         let amount_fen = request.text(4).and_then(|a| a.parse().ok()).unwrap_or(0);
         let pin = match request.bytes(52).map(|b| crypto::recover_pin(&keys.pin, b, &pan)) {
@@ -223,10 +262,21 @@ impl MockHost {
             Some(Err(_)) => return self.answer(request, "99"),
             None => None,
         };
-        let decision = self.issuer.lock().unwrap_or_else(|p| p.into_inner()).authorise(&Authorisation { pan: &pan, amount_fen, pin: pin.as_deref() });
+        let decision = self
+            .issuer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .authorise(&Authorisation {
+                pan: &pan,
+                amount_fen,
+                pin: pin.as_deref(),
+            });
         let code = decision.response_code();
         let mut response = self.answer(request, code).with(63, self.dialect.card_brand.clone());
-        response = response.with(44, format!("{:<11}{:<11}", self.dialect.issuer_id, self.dialect.acquirer_id));
+        response = response.with(
+            44,
+            format!("{:<11}{:<11}", self.dialect.issuer_id, self.dialect.acquirer_id),
+        );
         if let Some(exp) = request.text(14) {
             response = response.with(14, exp);
         }

@@ -106,21 +106,45 @@ impl cucumber::Parser<Vec<gherkin::Feature>> for Parsed {
 
 pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
     let tags = match &options.tags {
-        Some(expr) => Some(expr.parse::<TagOperation>().map_err(|e| SetupError::Tags { expr: expr.clone(), message: e.to_string() })?),
+        Some(expr) => Some(expr.parse::<TagOperation>().map_err(|e| SetupError::Tags {
+            expr: expr.clone(),
+            message: e.to_string(),
+        })?),
         None => None,
     };
     let files = feature_files(&options.paths)?;
     let features = parse_features(&files)?;
-    let plan = BenchPlan::load(&options.bench).map_err(|source| SetupError::Bench { path: options.bench.clone(), source })?;
-    let report = RunReport::create(&options.report_dir).map_err(|source| SetupError::Report { path: options.report_dir.clone(), source })?;
+    let plan = BenchPlan::load(&options.bench).map_err(|source| SetupError::Bench {
+        path: options.bench.clone(),
+        source,
+    })?;
+    let report = RunReport::create(&options.report_dir).map_err(|source| SetupError::Report {
+        path: options.report_dir.clone(),
+        source,
+    })?;
     let plan = Arc::new(plan);
-    let _ = RUN.set(RunContext { plan, run_dir: report.dir.clone() });
-    let failed = play(features, tags, &report).await.map_err(|source| SetupError::Report { path: report.dir.clone(), source })?;
-    report.point_latest().map_err(|source| SetupError::Report { path: options.report_dir.clone(), source })?;
+    let _ = RUN.set(RunContext {
+        plan,
+        run_dir: report.dir.clone(),
+    });
+    let failed = play(features, tags, &report)
+        .await
+        .map_err(|source| SetupError::Report {
+            path: report.dir.clone(),
+            source,
+        })?;
+    report.point_latest().map_err(|source| SetupError::Report {
+        path: options.report_dir.clone(),
+        source,
+    })?;
     Ok(RunOutcome { report, failed })
 }
 
-async fn play(features: Vec<gherkin::Feature>, tags: Option<TagOperation>, report: &RunReport) -> std::io::Result<bool> {
+async fn play(
+    features: Vec<gherkin::Feature>,
+    tags: Option<TagOperation>,
+    report: &RunReport,
+) -> std::io::Result<bool> {
     let junit = std::fs::File::create(report.dir.join(report::JUNIT))?;
     let json = std::fs::File::create(report.dir.join(report::CUCUMBER_JSON))?;
     let out = writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
@@ -169,7 +193,11 @@ async fn play(features: Vec<gherkin::Feature>, tags: Option<TagOperation>, repor
         })
         .filter_run(features, move |feature, rule, scenario| {
             let Some(op) = &tags else { return true };
-            let all = feature.tags.iter().chain(rule.iter().flat_map(|r| r.tags.iter())).chain(scenario.tags.iter());
+            let all = feature
+                .tags
+                .iter()
+                .chain(rule.iter().flat_map(|r| r.tags.iter()))
+                .chain(scenario.tags.iter());
             op.eval(all)
         })
         .await;
@@ -183,5 +211,8 @@ fn save_artifacts(dir: &Path, bench: &crate::bench::LiveBench) {
     for (i, receipt) in receipts.iter().enumerate() {
         let _ = std::fs::write(dir.join(format!("receipt-{:02}.txt", i + 1)), format!("{receipt}\n"));
     }
-    let _ = std::fs::write(dir.join("host-messages.yaml"), snapshot::host_messages_yaml(&events, false));
+    let _ = std::fs::write(
+        dir.join("host-messages.yaml"),
+        snapshot::host_messages_yaml(&events, false),
+    );
 }

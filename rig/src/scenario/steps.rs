@@ -34,10 +34,14 @@ async fn terminal_ready(world: &mut RigWorld) -> Result<(), StepError> {
 }
 
 async fn start_sale(world: &mut RigWorld, amount: &str) -> Result<(), StepError> {
-    let fen = parse_yuan(amount).ok_or_else(|| StepError::Expectation(format!("amount {amount:?} is not yuan like 100.00")))?;
+    let fen = parse_yuan(amount)
+        .ok_or_else(|| StepError::Expectation(format!("amount {amount:?} is not yuan like 100.00")))?;
     let bench = world.bench()?;
     let profile = bench.profile();
-    let menu = profile.menu("sale").ok_or_else(|| StepError::Expectation("the terminal profile has no [menus] sale".into()))?.to_vec();
+    let menu = profile
+        .menu("sale")
+        .ok_or_else(|| StepError::Expectation("the terminal profile has no [menus] sale".into()))?
+        .to_vec();
     let prompt_ms = ms(profile.timeouts.prompt_ms);
     let from = bench.timeline.now();
     keys(world, &menu).await?;
@@ -58,7 +62,9 @@ async fn swipe(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
     let profile = bench.plan.card(card)?.clone();
     let from = bench.timeline.now();
     bench.swipe(&profile).await?;
-    bench.await_prompt(from, "pin", ms(bench.profile().timeouts.prompt_ms)).await?;
+    bench
+        .await_prompt(from, "pin", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
     world.card = Some(card.to_string());
     Ok(())
 }
@@ -72,14 +78,21 @@ async fn enter_pin(world: &mut RigWorld, pin: &str) -> Result<(), StepError> {
 
 async fn shows(world: &mut RigWorld, prompt: &str) -> Result<(), StepError> {
     let bench = world.bench()?;
-    bench.await_prompt(world.mark, prompt, ms(bench.profile().timeouts.online_ms)).await?;
+    bench
+        .await_prompt(world.mark, prompt, ms(bench.profile().timeouts.online_ms))
+        .await?;
     Ok(())
 }
 
 async fn shows_text(world: &mut RigWorld, text: &str) -> Result<(), StepError> {
     let bench = world.bench()?;
     let what = format!("display containing {text:?}");
-    bench.await_display(world.mark, &what, ms(bench.profile().timeouts.online_ms), |t| t.contains(text)).await.map_err(crate::bench::BenchError::from)?;
+    bench
+        .await_display(world.mark, &what, ms(bench.profile().timeouts.online_ms), |t| {
+            t.contains(text)
+        })
+        .await
+        .map_err(crate::bench::BenchError::from)?;
     Ok(())
 }
 
@@ -101,7 +114,12 @@ async fn receipt_snapshot(world: &mut RigWorld, name: &str) -> Result<(), StepEr
         return Err(StepError::Expectation("the terminal printed no receipt".into()));
     }
     let feature = world.feature.clone().unwrap_or_default();
-    snapshot::check("receipt", name, &snapshot::receipts_for_snapshot(bench.profile(), &receipts), &feature)?;
+    snapshot::check(
+        "receipt",
+        name,
+        &snapshot::receipts_for_snapshot(bench.profile(), &receipts),
+        &feature,
+    )?;
     Ok(())
 }
 
@@ -110,7 +128,10 @@ async fn no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
     let bench = world.bench()?;
     let receipts = snapshot::receipts(&bench.timeline.since(world.mark));
     if let Some(first) = receipts.first() {
-        return Err(StepError::Expectation(format!("the terminal printed {} receipt(s); the first:\n{first}", receipts.len())));
+        return Err(StepError::Expectation(format!(
+            "the terminal printed {} receipt(s); the first:\n{first}",
+            receipts.len()
+        )));
     }
     Ok(())
 }
@@ -128,16 +149,28 @@ async fn host_answered(world: &mut RigWorld, code: &str) -> Result<(), StepError
     let bench = world.bench()?;
     let ((mti, answered), _) = bench
         .timeline
-        .wait_for(world.mark, ms(bench.profile().timeouts.online_ms), "host answer to an authorisation", |e| match &e.kind {
-            Kind::HostSent { mti, fields, .. } if mti == "0210" => {
-                Some((mti.clone(), fields.iter().find(|(no, _)| *no == 39).map(|(_, v)| v.clone()).unwrap_or_default()))
-            }
-            _ => None,
-        })
+        .wait_for(
+            world.mark,
+            ms(bench.profile().timeouts.online_ms),
+            "host answer to an authorisation",
+            |e| match &e.kind {
+                Kind::HostSent { mti, fields, .. } if mti == "0210" => Some((
+                    mti.clone(),
+                    fields
+                        .iter()
+                        .find(|(no, _)| *no == 39)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default(),
+                )),
+                _ => None,
+            },
+        )
         .await
         .map_err(crate::bench::BenchError::from)?;
     if answered != code {
-        return Err(StepError::Expectation(format!("the host answered {mti} with response code {answered}, expected {code}")));
+        return Err(StepError::Expectation(format!(
+            "the host answered {mti} with response code {answered}, expected {code}"
+        )));
     }
     Ok(())
 }
@@ -164,7 +197,10 @@ async fn when_pin(world: &mut RigWorld, pin: String) -> Result<(), StepError> {
 
 #[when(regex = r"^the cardholder enters the card's PIN$")]
 async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
-    let name = world.card.clone().ok_or_else(|| StepError::Expectation("no card was presented yet".into()))?;
+    let name = world
+        .card
+        .clone()
+        .ok_or_else(|| StepError::Expectation("no card was presented yet".into()))?;
     let pin = world.bench()?.plan.card(&name)?.issuer.pin.clone();
     enter_pin(world, &pin).await
 }

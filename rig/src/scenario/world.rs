@@ -37,10 +37,14 @@ pub enum StepError {
 
 impl RigWorld {
     pub fn bench(&self) -> Result<&LiveBench, StepError> {
-        self.bench.as_ref().ok_or_else(|| StepError::Expectation("no bench was assembled for this scenario".into()))
+        self.bench
+            .as_ref()
+            .ok_or_else(|| StepError::Expectation("no bench was assembled for this scenario".into()))
     }
 
     pub fn bench_mut(&mut self) -> Result<&mut LiveBench, StepError> {
-        self.bench.as_mut().ok_or_else(|| StepError::Expectation("no bench was assembled for this scenario".into()))
+        self.bench
+            .as_mut()
+            .ok_or_else(|| StepError::Expectation("no bench was assembled for this scenario".into()))
     }
 }

@@ -1,0 +1,82 @@
+//! PC/SC readers through the pcsc crate (libpcsclite): the lab's way to read
+//! real cards and to reach NFC front ends. Built with the `pcsc` feature.
+
+use super::DeviceError;
+use std::ffi::CString;
+use std::time::Duration;
+
+fn err(reader: &str, e: impl std::fmt::Display) -> DeviceError {
+    DeviceError::Reader { reader: reader.into(), message: e.to_string() }
+}
+
+/// Names of the readers pcscd knows.
+pub fn readers() -> Result<Vec<String>, DeviceError> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(|e| err("pcscd", e))?;
+    let names = ctx.list_readers_owned().map_err(|e| err("pcscd", e))?;
+    Ok(names.into_iter().map(|n| n.to_string_lossy().into_owned()).collect())
+}
+
+pub struct PcscReader {
+    ctx: pcsc::Context,
+    name: CString,
+}
+
+/// A card connected through a PC/SC reader.
+pub struct PcscCard {
+    card: pcsc::Card,
+    reader: String,
+}
+
+impl PcscReader {
+    pub fn open(name: &str) -> Result<PcscReader, DeviceError> {
+        let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(|e| err(name, e))?;
+        let name = CString::new(name).map_err(|e| err("?", e))?;
+        Ok(PcscReader { ctx, name })
+    }
+
+    fn label(&self) -> String {
+        self.name.to_string_lossy().into_owned()
+    }
+
+    /// Waits (with pcscd's status-change event, not by polling) until a card is present.
+    pub fn wait_for_card(&self, deadline: Duration) -> Result<(), DeviceError> {
+        let mut states = [pcsc::ReaderState::new(self.name.as_c_str(), pcsc::State::UNAWARE)];
+        let until = std::time::Instant::now() + deadline;
+        loop {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            match self.ctx.get_status_change(left, &mut states) {
+                Ok(()) => {}
+                Err(pcsc::Error::Timeout) => return Err(err(&self.label(), format!("no card within {deadline:?}"))),
+                Err(e) => return Err(err(&self.label(), e)),
+            }
+            let state = states[0].event_state();
+            if state.contains(pcsc::State::PRESENT) && !state.contains(pcsc::State::MUTE) {
+                return Ok(());
+            }
+            states[0].sync_current_state();
+        }
+    }
+
+    pub fn connect(&self) -> Result<PcscCard, DeviceError> {
+        let card = self
+            .ctx
+            .connect(&self.name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+            .map_err(|e| err(&self.label(), e))?;
+        Ok(PcscCard { card, reader: self.label() })
+    }
+}
+
+impl PcscCard {
+    pub fn atr(&self) -> Result<Vec<u8>, DeviceError> {
+        let mut names = [0u8; 512];
+        let mut atr = [0u8; pcsc::MAX_ATR_SIZE];
+        let status = self.card.status2(&mut names, &mut atr).map_err(|e| err(&self.reader, e))?;
+        Ok(status.atr().to_vec())
+    }
+
+    pub fn transmit(&self, command: &[u8]) -> Result<Vec<u8>, DeviceError> {
+        let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
+        let response = self.card.transmit(command, &mut buf).map_err(|e| err(&self.reader, e))?;
+        Ok(response.to_vec())
+    }
+}
