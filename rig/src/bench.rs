@@ -303,7 +303,7 @@ impl LiveBench {
         result.map_err(|mut t| {
             // Say what the terminal showed instead: that is the first thing a reader asks.
             if let Some(last) = self.last_display() {
-                t.what = format!("{} (the display shows {last:?})", t.what);
+                t.what = format!("{} (the display shows {:?})", t.what, crate::mask::text(&last));
             }
             t
         })

@@ -45,7 +45,8 @@ fn start_pcscd() -> Pcscd {
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(20)).expect("pcscd ready within 20 s");
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("pcscd ready within 20 s");
     Pcscd(Some(child))
 }
 
@@ -54,7 +55,9 @@ struct TestCard;
 
 impl SmartCard for TestCard {
     fn atr(&self) -> Vec<u8> {
-        vec![0x3B, 0x8A, 0x80, 0x01, b'R', b'I', b'G', b'T', b'E', b'S', b'T', 0x00, 0x00, 0x00, 0x71]
+        vec![
+            0x3B, 0x8A, 0x80, 0x01, b'R', b'I', b'G', b'T', b'E', b'S', b'T', 0x00, 0x00, 0x00, 0x71,
+        ]
     }
     fn transmit(&mut self, command: &[u8]) -> Vec<u8> {
         BlankCard.transmit(command)
@@ -65,7 +68,9 @@ impl SmartCard for TestCard {
 async fn pcscd_sees_the_emulated_card_through_vpcd() {
     let _pcscd = start_pcscd();
     let timeline = Timeline::new();
-    let card = card_link::insert(VPCD_PORT, TestCard, timeline.clone()).await.expect("vpcd accepts the card");
+    let card = card_link::insert(VPCD_PORT, TestCard, timeline.clone())
+        .await
+        .expect("vpcd accepts the card");
     let result = tokio::task::spawn_blocking(|| {
         let reader = PcscReader::open(VPCD_READER).expect("reader");
         reader.wait_for_card(Duration::from_secs(20)).expect("card present");

@@ -6,7 +6,10 @@ use std::ffi::CString;
 use std::time::Duration;
 
 fn err(reader: &str, e: impl std::fmt::Display) -> DeviceError {
-    DeviceError::Reader { reader: reader.into(), message: e.to_string() }
+    DeviceError::Reader {
+        reader: reader.into(),
+        message: e.to_string(),
+    }
 }
 
 /// Names of the readers pcscd knows.
@@ -62,7 +65,10 @@ impl PcscReader {
             .ctx
             .connect(&self.name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
             .map_err(|e| err(&self.label(), e))?;
-        Ok(PcscCard { card, reader: self.label() })
+        Ok(PcscCard {
+            card,
+            reader: self.label(),
+        })
     }
 }
 
@@ -70,13 +76,19 @@ impl PcscCard {
     pub fn atr(&self) -> Result<Vec<u8>, DeviceError> {
         let mut names = [0u8; 512];
         let mut atr = [0u8; pcsc::MAX_ATR_SIZE];
-        let status = self.card.status2(&mut names, &mut atr).map_err(|e| err(&self.reader, e))?;
+        let status = self
+            .card
+            .status2(&mut names, &mut atr)
+            .map_err(|e| err(&self.reader, e))?;
         Ok(status.atr().to_vec())
     }
 
     pub fn transmit(&self, command: &[u8]) -> Result<Vec<u8>, DeviceError> {
         let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
-        let response = self.card.transmit(command, &mut buf).map_err(|e| err(&self.reader, e))?;
+        let response = self
+            .card
+            .transmit(command, &mut buf)
+            .map_err(|e| err(&self.reader, e))?;
         Ok(response.to_vec())
     }
 }

@@ -1,0 +1,67 @@
+//! The bench's devices against vterm's hardware: keypad debouncing and the
+//! vpcd contact reader.
+
+use rig::bench::{BenchPlan, LiveBench};
+use rig::devices::card_link::BlankCard;
+use rig::events::{Kind, Timeline};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn powered_bench(logs: &Path) -> (LiveBench, Timeline) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let plan = Arc::new(BenchPlan::load(&root.join("fixtures/benches/virtual.toml")).expect("bench plan"));
+    let timeline = Timeline::new();
+    let mut bench = plan.assemble(timeline.clone(), logs).await.expect("bench");
+    bench.power_on().await.expect("boots");
+    bench
+        .await_prompt(0, "idle", Duration::from_secs(10))
+        .await
+        .expect("idle");
+    (bench, timeline)
+}
+
+async fn console_line(timeline: &Timeline, from: usize, text: &str) -> usize {
+    let (_, next) = timeline
+        .wait_for(from, Duration::from_secs(10), text, |e| match &e.kind {
+            Kind::ConsoleLine { line } if line.contains(text) => Some(()),
+            _ => None,
+        })
+        .await
+        .expect("console line");
+    next
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contact_reader_powers_an_inserted_card_and_sees_it_removed() {
+    let logs = tempfile::tempdir().expect("tempdir");
+    let (mut bench, timeline) = powered_bench(logs.path()).await;
+    let from = timeline.now();
+    bench.insert(BlankCard).await.expect("insert");
+    let after = console_line(&timeline, from, "card inserted, ATR 3B80800101").await;
+    bench.remove_card();
+    console_line(&timeline, after, "card removed").await;
+    bench.power_off().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_press_shorter_than_the_debounce_time_is_not_a_key() {
+    let logs = tempfile::tempdir().expect("tempdir");
+    let (mut bench, timeline) = powered_bench(logs.path()).await;
+    let boot = Duration::from_secs(10);
+
+    // "1" opens the sale; held 3 ms against vterm's 20 ms debounce it must not.
+    let from = timeline.now();
+    bench
+        .press_for("1", Duration::from_millis(3))
+        .await
+        .expect("short press");
+    // "9" (sign on) at normal timing: the next screen must be sign-on, not the amount.
+    bench.press("9").await.expect("press");
+    let (shown, _) = bench
+        .await_display(from, "the next screen", boot, |_| true)
+        .await
+        .expect("a display change");
+    assert!(shown.contains("签到中"), "the short press was taken as a key: {shown}");
+    bench.power_off().await;
+}
