@@ -2,11 +2,11 @@
 //! `BenchPlan` is loaded and checked once per run; a `LiveBench` is built per
 //! scenario, so every scenario starts from a fresh terminal, flash and host.
 
+use crate::config::ConfigError;
 use crate::config::bench::Bench;
 use crate::config::card::{self, CardProfile};
 use crate::config::dialect::Dialect;
 use crate::config::terminal::TerminalProfile;
-use crate::config::{self, ConfigError};
 use crate::devices::DeviceError;
 use crate::devices::card_link::{self, InsertedCard, SmartCard};
 use crate::devices::console::{SerialConsole, VirtualCable};
@@ -55,7 +55,7 @@ impl BenchPlan {
     pub fn load(path: &Path) -> Result<BenchPlan, BenchError> {
         let bench = Bench::load(path)?;
         let profile = TerminalProfile::load(&bench.resolve(&bench.file.terminal_profile))?;
-        let dialect = config::load(&bench.resolve(&bench.file.host_dialect))?;
+        let dialect = Dialect::load(&bench.resolve(&bench.file.host_dialect))?;
         let cards = card::load_dir(&bench.resolve(&bench.file.cards))?;
         let tmk = bench.master_key()?;
         check_wiring(&bench, &profile)?;
@@ -84,7 +84,8 @@ impl BenchPlan {
     pub async fn assemble(self: &Arc<Self>, timeline: Timeline, log_dir: &Path) -> Result<LiveBench, BenchError> {
         let work = tempfile::Builder::new().prefix("rig-bench-").tempdir()?;
         let issuer = Issuer::new(self.cards.values());
-        let host = MockHost::new(self.dialect.clone(), self.tmk, issuer, timeline.clone());
+        let host = MockHost::new(self.dialect.clone(), self.tmk, issuer, timeline.clone())
+            .map_err(|e| BenchError::Terminal(e.to_string()))?;
         let host_handle = host
             .start(&self.bench.file.host.listen)
             .await
@@ -134,6 +135,7 @@ impl BenchPlan {
         Ok(LiveBench {
             plan: self.clone(),
             timeline,
+            host,
             _host: host_handle,
             power,
             console: Some(console),
@@ -173,6 +175,8 @@ fn check_wiring(bench: &Bench, profile: &TerminalProfile) -> Result<(), ConfigEr
 pub struct LiveBench {
     pub plan: Arc<BenchPlan>,
     pub timeline: Timeline,
+    /// The mock acquirer, for steps that script its faults.
+    pub host: Arc<MockHost>,
     _host: HostHandle,
     power: VirtualPower,
     console: Option<SerialConsole>,

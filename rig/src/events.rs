@@ -69,11 +69,14 @@ pub enum Kind {
     },
     HostReceived {
         mti: String,
+        /// The transaction the host took it for ("sale", "reversal", ...).
+        txn: String,
         fields: Vec<(u8, String)>,
         raw: String,
     },
     HostSent {
         mti: String,
+        txn: String,
         fields: Vec<(u8, String)>,
         raw: String,
     },

@@ -91,13 +91,15 @@ pub fn event(e: &Event) -> Event {
             track2: track(&track2),
             track3: track3.map(|t| track(&t)),
         },
-        Kind::HostReceived { mti, fields, raw } => Kind::HostReceived {
+        Kind::HostReceived { mti, txn, fields, raw } => Kind::HostReceived {
             mti,
+            txn,
             fields: mask_fields(fields),
             raw: masked_raw(&raw),
         },
-        Kind::HostSent { mti, fields, raw } => Kind::HostSent {
+        Kind::HostSent { mti, txn, fields, raw } => Kind::HostSent {
             mti,
+            txn,
             fields: mask_fields(fields),
             raw: masked_raw(&raw),
         },

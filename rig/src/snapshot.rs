@@ -117,7 +117,8 @@ pub fn check(kind: &'static str, name: &str, content: &str, feature: &Path) -> R
     let Err(panic) = outcome else { return Ok(()) };
     match before {
         Some(old) => {
-            let diff = similar::TextDiff::from_lines(&old, &content.to_string())
+            let new = content.trim_end_matches('\n').to_string();
+            let diff = similar::TextDiff::from_lines(&old, &new)
                 .unified_diff()
                 .context_radius(3)
                 .header("stored", "now")

@@ -31,6 +31,32 @@ pub struct Issuer {
     pub pin: String,
     /// Available balance in yuan, e.g. "1000.00".
     pub balance: String,
+    /// Wrong PINs allowed before the card is locked (75).
+    #[serde(default = "default_pin_tries")]
+    pub pin_tries: u8,
+    #[serde(default)]
+    pub status: CardStatus,
+    /// Largest single transaction in yuan (61 above it).
+    #[serde(default)]
+    pub single_limit: Option<String>,
+}
+
+fn default_pin_tries() -> u8 {
+    3
+}
+
+/// The account's standing at the issuer.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardStatus {
+    #[default]
+    Active,
+    /// Do not honour (05).
+    Blocked,
+    /// Lost card (41).
+    Lost,
+    /// Stolen card (43).
+    Stolen,
 }
 
 impl CardProfile {
@@ -39,6 +65,29 @@ impl CardProfile {
             "{}={}{}{}",
             self.pan, self.expiry, self.service_code, self.discretionary
         )
+    }
+
+    /// Checks what serde cannot: amounts, expiry, PAN digits.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.balance_fen().is_none() {
+            return Err(format!("balance {:?} is not yuan like \"100.00\"", self.issuer.balance));
+        }
+        if let Some(limit) = &self.issuer.single_limit {
+            if parse_yuan(limit).is_none() {
+                return Err(format!("single_limit {limit:?} is not yuan like \"100.00\""));
+            }
+        }
+        if self.expiry.len() != 4 || !self.expiry.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(format!("expiry {:?}: expected YYMM", self.expiry));
+        }
+        if !(13..=19).contains(&self.pan.len()) || !self.pan.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(format!("pan {:?}: expected 13 to 19 digits", self.pan));
+        }
+        Ok(())
+    }
+
+    pub fn single_limit_fen(&self) -> Option<u64> {
+        self.issuer.single_limit.as_deref().and_then(parse_yuan)
     }
 
     pub fn balance_fen(&self) -> Option<u64> {
@@ -66,11 +115,8 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, CardProfile>, ConfigError
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "toml") {
             let card: CardProfile = super::load(&path)?;
-            if card.balance_fen().is_none() {
-                return Err(ConfigError::Semantic {
-                    path,
-                    message: format!("balance {:?} is not yuan like \"100.00\"", card.issuer.balance),
-                });
+            if let Err(message) = card.validate() {
+                return Err(ConfigError::Semantic { path, message });
             }
             let name = path
                 .file_stem()

@@ -18,6 +18,8 @@ pub enum CryptoError {
     BlockLength(usize),
     #[error("PIN block does not decode: {0}")]
     PinBlock(&'static str),
+    #[error("track data: {0}")]
+    Track(&'static str),
 }
 
 impl DesKey {
@@ -67,6 +69,110 @@ impl DesKey {
     }
 }
 
+/// A block cipher under one key: DES / 3DES (8-byte blocks) or SM4 (16-byte
+/// blocks, the national algorithm). Key handling, PIN blocks and MACs are
+/// written once over this trait.
+pub trait BlockCipher: Send + Sync {
+    fn block_size(&self) -> usize;
+    fn encrypt(&self, block: &mut [u8]);
+    fn decrypt(&self, block: &mut [u8]);
+}
+
+impl BlockCipher for DesKey {
+    fn block_size(&self) -> usize {
+        8
+    }
+    fn encrypt(&self, block: &mut [u8]) {
+        let b = GenericArray::from_mut_slice(block);
+        match self {
+            DesKey::Single(c) => c.encrypt_block(b),
+            DesKey::Double(c) => c.encrypt_block(b),
+        }
+    }
+    fn decrypt(&self, block: &mut [u8]) {
+        let b = GenericArray::from_mut_slice(block);
+        match self {
+            DesKey::Single(c) => c.decrypt_block(b),
+            DesKey::Double(c) => c.decrypt_block(b),
+        }
+    }
+}
+
+/// An SM4 key (16 bytes).
+#[derive(Clone)]
+pub struct Sm4Key(sm4::Sm4);
+
+impl Sm4Key {
+    pub fn new(key: &[u8]) -> Result<Sm4Key, CryptoError> {
+        if key.len() != 16 {
+            return Err(CryptoError::KeyLength(key.len()));
+        }
+        Ok(Sm4Key(sm4::Sm4::new(GenericArray::from_slice(key))))
+    }
+}
+
+impl BlockCipher for Sm4Key {
+    fn block_size(&self) -> usize {
+        16
+    }
+    fn encrypt(&self, block: &mut [u8]) {
+        self.0.encrypt_block(GenericArray::from_mut_slice(block));
+    }
+    fn decrypt(&self, block: &mut [u8]) {
+        self.0.decrypt_block(GenericArray::from_mut_slice(block));
+    }
+}
+
+/// Which cipher a dialect uses for its keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CipherFamily {
+    /// DES and 3DES (double-length keys).
+    Des,
+    Sm4,
+}
+
+impl CipherFamily {
+    pub fn key(self, bytes: &[u8]) -> Result<Box<dyn BlockCipher>, CryptoError> {
+        Ok(match self {
+            CipherFamily::Des => Box::new(DesKey::new(bytes)?),
+            CipherFamily::Sm4 => Box::new(Sm4Key::new(bytes)?),
+        })
+    }
+}
+
+fn ecb_with(cipher: &dyn BlockCipher, data: &[u8], encrypt: bool) -> Result<Vec<u8>, CryptoError> {
+    let bs = cipher.block_size();
+    if data.len() % bs != 0 {
+        return Err(CryptoError::BlockLength(data.len()));
+    }
+    let mut out = data.to_vec();
+    for block in out.chunks_exact_mut(bs) {
+        if encrypt {
+            cipher.encrypt(block)
+        } else {
+            cipher.decrypt(block)
+        }
+    }
+    Ok(out)
+}
+
+/// ECB encryption over whole blocks of the cipher.
+pub fn encrypt_ecb(cipher: &dyn BlockCipher, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    ecb_with(cipher, data, true)
+}
+
+pub fn decrypt_ecb(cipher: &dyn BlockCipher, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    ecb_with(cipher, data, false)
+}
+
+/// Check value of any cipher key: first 4 bytes of the encryption of a zero block.
+pub fn check_value_of(cipher: &dyn BlockCipher) -> [u8; 4] {
+    let mut block = vec![0u8; cipher.block_size()];
+    cipher.encrypt(&mut block);
+    [block[0], block[1], block[2], block[3]]
+}
+
 /// Key check value: first 4 bytes of the key's encryption of 8 zero bytes.
 pub fn check_value(key: &[u8]) -> Result<[u8; 4], CryptoError> {
     let e = DesKey::new(key)?.encrypt_block([0; 8]);
@@ -100,9 +206,15 @@ pub fn pin_block_clear(pin: &str, pan: &str) -> [u8; 8] {
 }
 
 /// Decrypts a format 0 PIN block under the PIN key and returns the PIN.
-pub fn recover_pin(pin_key: &DesKey, block: &[u8], pan: &str) -> Result<String, CryptoError> {
-    let block: [u8; 8] = block.try_into().map_err(|_| CryptoError::PinBlock("not 8 bytes"))?;
-    let clear = pin_key.decrypt_block(block);
+pub fn recover_pin(pin_key: &dyn BlockCipher, block: &[u8], pan: &str) -> Result<String, CryptoError> {
+    if block.len() != 8 || pin_key.block_size() != 8 {
+        return Err(CryptoError::PinBlock(
+            "ISO format 0 needs an 8-byte block under a DES key",
+        ));
+    }
+    let mut clear = [0u8; 8];
+    clear.copy_from_slice(block);
+    pin_key.decrypt(&mut clear);
     let p = pan_field(pan);
     let field: String = clear.iter().zip(p).map(|(c, p)| format!("{:02X}", c ^ p)).collect();
     if !field.starts_with('0') {
@@ -120,26 +232,55 @@ pub fn recover_pin(pin_key: &DesKey, block: &[u8], pan: &str) -> Result<String, 
 }
 
 /// UnionPay "ECB" MAC (pos-8583.md): XOR of the zero-padded blocks, its upper-case
-/// hex split in halves, two DES rounds; the first 8 hex characters as ASCII.
-pub fn unionpay_ecb_mac(mac_key: &DesKey, data: &[u8]) -> [u8; 8] {
-    let mut r = [0u8; 8];
-    for chunk in data.chunks(8) {
+/// hex split in halves, two cipher rounds; the first 8 hex characters as ASCII.
+/// With SM4 the blocks are 16 bytes and the hex 32 characters (the same shape).
+pub fn unionpay_ecb_mac(mac_key: &dyn BlockCipher, data: &[u8]) -> [u8; 8] {
+    let bs = mac_key.block_size();
+    let mut r = vec![0u8; bs];
+    for chunk in data.chunks(bs) {
         for (i, b) in chunk.iter().enumerate() {
             r[i] ^= b;
         }
     }
-    let h = hex::encode_upper(r).into_bytes();
-    let mut left = [0u8; 8];
-    left.copy_from_slice(&h[..8]);
-    let e1 = mac_key.encrypt_block(left);
-    let mut x = [0u8; 8];
-    for i in 0..8 {
-        x[i] = e1[i] ^ h[8 + i];
+    let h = hex::encode_upper(&r).into_bytes();
+    let mut e = h[..bs].to_vec();
+    mac_key.encrypt(&mut e);
+    for i in 0..bs {
+        e[i] ^= h[bs + i];
     }
-    let e2 = mac_key.encrypt_block(x);
+    mac_key.encrypt(&mut e);
     let mut mac = [0u8; 8];
-    mac.copy_from_slice(&hex::encode_upper(e2).as_bytes()[..8]);
+    mac.copy_from_slice(&hex::encode_upper(&e).as_bytes()[..8]);
     mac
+}
+
+/// Track data encryption (pos-8583.md): the 16 digits ending at the
+/// second-to-last digit of the track are replaced by their DES encryption
+/// under the track key. `encrypt = false` undoes it.
+pub fn crypt_track(track_key: &DesKey, track: &str, encrypt: bool) -> Result<String, CryptoError> {
+    let digits: Vec<char> = track.chars().collect();
+    if digits.len() < 17 {
+        return Err(CryptoError::Track("shorter than 17 characters"));
+    }
+    let start = digits.len() - 17;
+    let window: String = digits[start..start + 16]
+        .iter()
+        .map(|&c| if c == '=' { 'D' } else { c })
+        .collect();
+    let block: [u8; 8] = hex::decode(&window)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(CryptoError::Track("window is not hex digits"))?;
+    let out = if encrypt {
+        track_key.encrypt_block(block)
+    } else {
+        track_key.decrypt_block(block)
+    };
+    let replaced = hex::encode_upper(out);
+    let mut result: String = digits[..start].iter().collect();
+    result.push_str(&replaced);
+    result.push(digits[digits.len() - 1]);
+    Ok(result)
 }
 
 /// ANSI X9.19 retail MAC (ISO 9797-1 algorithm 3, zero padding): DES-CBC under
@@ -213,6 +354,36 @@ mod tests {
     fn unionpay_ecb_mac_vector() {
         let key = DesKey::new(&h(MAC_KEY)).unwrap();
         assert_eq!(&unionpay_ecb_mac(&key, &h(MAC_DATA)), b"C23EE5F7");
+    }
+
+    #[test]
+    fn sm4_standard_vector() {
+        // GB/T 32907-2016 (SM4) example 1: key = plaintext = 0123456789ABCDEFFEDCBA9876543210.
+        let key = Sm4Key::new(&h(TMK)).unwrap();
+        assert_eq!(
+            hex::encode_upper(encrypt_ecb(&key, &h(TMK)).unwrap()),
+            "681EDF34D206965E86B3E94F536E4246"
+        );
+        assert_eq!(
+            decrypt_ecb(&key, &h("681EDF34D206965E86B3E94F536E4246")).unwrap(),
+            h(TMK)
+        );
+        assert_eq!(
+            hex::encode_upper(check_value_of(&key)),
+            hex::encode_upper(&encrypt_ecb(&key, &[0; 16]).unwrap()[..4])
+        );
+    }
+
+    #[test]
+    fn track_encryption_round_trips_and_keeps_the_last_digit() {
+        let key = DesKey::new(&h(PIN_KEY)).unwrap();
+        let track = "6222021234567890128=29121011234567890";
+        let enc = crypt_track(&key, track, true).unwrap();
+        assert_eq!(enc.len(), track.len());
+        assert_eq!(&enc[..20], &track[..20]);
+        assert!(enc.ends_with('0'));
+        assert_ne!(enc, track);
+        assert_eq!(crypt_track(&key, &enc, false).unwrap(), track);
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! Issuer model: decides on authorisations from the card fixtures and keeps
-//! balances moving.
+//! Issuer model: accounts from the card fixtures. Decides on authorisations
+//! (status, expiry, PIN and PIN tries, limit, funds) and moves money.
 
-use crate::config::card::CardProfile;
+use crate::config::card::{CardProfile, CardStatus};
 use std::collections::BTreeMap;
 
 /// An authorisation request as the issuer sees it.
@@ -10,30 +10,49 @@ pub struct Authorisation<'a> {
     pub amount_fen: u64,
     /// The PIN the cardholder entered, recovered from the PIN block.
     pub pin: Option<&'a str>,
+    /// YYMM of today, for the expiry check.
+    pub today: &'a str,
 }
 
+/// Why the issuer said no, with the response code of pos-8583.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Approved,
+pub enum Refusal {
+    DoNotHonour,
     InvalidCard,
+    LostCard,
+    StolenCard,
+    Expired,
     WrongPin,
+    PinTriesExceeded,
+    OverLimit,
     InsufficientFunds,
 }
 
-impl Decision {
+impl Refusal {
     pub fn response_code(self) -> &'static str {
         match self {
-            Decision::Approved => "00",
-            Decision::InvalidCard => "14",
-            Decision::WrongPin => "55",
-            Decision::InsufficientFunds => "51",
+            Refusal::DoNotHonour => "05",
+            Refusal::InvalidCard => "14",
+            Refusal::LostCard => "41",
+            Refusal::StolenCard => "43",
+            Refusal::Expired => "54",
+            Refusal::WrongPin => "55",
+            Refusal::PinTriesExceeded => "75",
+            Refusal::OverLimit => "61",
+            Refusal::InsufficientFunds => "51",
         }
     }
 }
 
 struct Account {
     pin: String,
-    balance_fen: u64,
+    tries_left: u8,
+    max_tries: u8,
+    /// Available funds (holds of pre-authorisations already taken off).
+    available_fen: u64,
+    status: CardStatus,
+    expiry: String,
+    single_limit_fen: Option<u64>,
 }
 
 pub struct Issuer {
@@ -45,34 +64,77 @@ impl Issuer {
         let accounts = cards
             .into_iter()
             .map(|c| {
-                (
-                    c.pan.clone(),
-                    Account {
-                        pin: c.issuer.pin.clone(),
-                        balance_fen: c.balance_fen().unwrap_or(0),
-                    },
-                )
+                let account = Account {
+                    pin: c.issuer.pin.clone(),
+                    tries_left: c.issuer.pin_tries,
+                    max_tries: c.issuer.pin_tries,
+                    available_fen: c.balance_fen().unwrap_or(0),
+                    status: c.issuer.status,
+                    expiry: c.expiry.clone(),
+                    single_limit_fen: c.single_limit_fen(),
+                };
+                (c.pan.clone(), account)
             })
             .collect();
         Issuer { accounts }
     }
 
-    pub fn authorise(&mut self, request: &Authorisation<'_>) -> Decision {
-        let Some(account) = self.accounts.get_mut(request.pan) else {
-            return Decision::InvalidCard;
-        };
-        if request.pin.is_some_and(|p| p != account.pin) {
-            return Decision::WrongPin;
+    /// Checks card, PIN and (for debits) funds; takes nothing yet.
+    pub fn verify(&mut self, request: &Authorisation<'_>, debit: bool) -> Result<(), Refusal> {
+        let account = self.accounts.get_mut(request.pan).ok_or(Refusal::InvalidCard)?;
+        match account.status {
+            CardStatus::Active => {}
+            CardStatus::Blocked => return Err(Refusal::DoNotHonour),
+            CardStatus::Lost => return Err(Refusal::LostCard),
+            CardStatus::Stolen => return Err(Refusal::StolenCard),
         }
-        if account.balance_fen < request.amount_fen {
-            return Decision::InsufficientFunds;
+        if account.expiry.as_str() < request.today {
+            return Err(Refusal::Expired);
         }
-        account.balance_fen -= request.amount_fen;
-        Decision::Approved
+        if let Some(pin) = request.pin {
+            if account.tries_left == 0 {
+                return Err(Refusal::PinTriesExceeded);
+            }
+            if pin != account.pin {
+                account.tries_left -= 1;
+                return Err(if account.tries_left == 0 {
+                    Refusal::PinTriesExceeded
+                } else {
+                    Refusal::WrongPin
+                });
+            }
+            account.tries_left = account.max_tries;
+        }
+        if debit {
+            if account.single_limit_fen.is_some_and(|l| request.amount_fen > l) {
+                return Err(Refusal::OverLimit);
+            }
+            if account.available_fen < request.amount_fen {
+                return Err(Refusal::InsufficientFunds);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes money (sale, completion, pre-auth hold). Fails with 51 if not there.
+    pub fn debit(&mut self, pan: &str, fen: u64) -> Result<(), Refusal> {
+        let account = self.accounts.get_mut(pan).ok_or(Refusal::InvalidCard)?;
+        account.available_fen = account
+            .available_fen
+            .checked_sub(fen)
+            .ok_or(Refusal::InsufficientFunds)?;
+        Ok(())
+    }
+
+    /// Gives money back (void, refund, reversal, hold release).
+    pub fn credit(&mut self, pan: &str, fen: u64) {
+        if let Some(account) = self.accounts.get_mut(pan) {
+            account.available_fen += fen;
+        }
     }
 
     pub fn balance_fen(&self, pan: &str) -> Option<u64> {
-        self.accounts.get(pan).map(|a| a.balance_fen)
+        self.accounts.get(pan).map(|a| a.available_fen)
     }
 }
 
@@ -81,51 +143,85 @@ mod tests {
     use super::*;
     use crate::config::card::Issuer as CardIssuer;
 
-    fn card(pan: &str, pin: &str, balance: &str) -> CardProfile {
+    fn card(status: CardStatus, expiry: &str, limit: Option<&str>) -> CardProfile {
         CardProfile {
             description: "test".into(),
-            pan: pan.into(),
-            expiry: "2912".into(),
+            pan: "6222021234567890128".into(),
+            expiry: expiry.into(),
             service_code: "101".into(),
             discretionary: String::new(),
             track3: None,
             issuer: CardIssuer {
-                pin: pin.into(),
-                balance: balance.into(),
+                pin: "123456".into(),
+                balance: "100.00".into(),
+                pin_tries: 3,
+                status,
+                single_limit: limit.map(str::to_string),
             },
         }
     }
 
-    #[test]
-    fn approves_and_debits_then_refuses_what_is_left() {
-        let c = card("6222021234567890", "123456", "100.00");
-        let mut issuer = Issuer::new([&c]);
-        let ok = Authorisation {
-            pan: "6222021234567890",
-            amount_fen: 6000,
-            pin: Some("123456"),
-        };
-        assert_eq!(issuer.authorise(&ok), Decision::Approved);
-        assert_eq!(issuer.balance_fen("6222021234567890"), Some(4000));
-        assert_eq!(issuer.authorise(&ok), Decision::InsufficientFunds);
-        assert_eq!(issuer.balance_fen("6222021234567890"), Some(4000));
+    fn auth(amount_fen: u64, pin: Option<&'static str>) -> Authorisation<'static> {
+        Authorisation {
+            pan: "6222021234567890128",
+            amount_fen,
+            pin,
+            today: "2611",
+        }
     }
 
     #[test]
-    fn wrong_pin_and_unknown_card() {
-        let c = card("6222021234567890", "123456", "100.00");
-        let mut issuer = Issuer::new([&c]);
-        let wrong = Authorisation {
-            pan: "6222021234567890",
-            amount_fen: 100,
-            pin: Some("000000"),
+    fn funds_limit_and_money_movement() {
+        let mut issuer = Issuer::new([&card(CardStatus::Active, "2912", Some("80.00"))]);
+        assert_eq!(
+            issuer.verify(&auth(9000, Some("123456")), true),
+            Err(Refusal::OverLimit)
+        );
+        assert_eq!(issuer.verify(&auth(6000, Some("123456")), true), Ok(()));
+        issuer.debit("6222021234567890128", 6000).unwrap();
+        assert_eq!(
+            issuer.verify(&auth(6000, None), true).map_err(Refusal::response_code),
+            Err("51")
+        );
+        issuer.credit("6222021234567890128", 6000);
+        assert_eq!(issuer.balance_fen("6222021234567890128"), Some(10000));
+    }
+
+    #[test]
+    fn pin_tries_run_out_into_75_and_a_good_pin_resets_them() {
+        let mut issuer = Issuer::new([&card(CardStatus::Active, "2912", None)]);
+        assert_eq!(issuer.verify(&auth(100, Some("000000")), true), Err(Refusal::WrongPin));
+        assert_eq!(issuer.verify(&auth(100, Some("123456")), true), Ok(()));
+        assert_eq!(issuer.verify(&auth(100, Some("000000")), true), Err(Refusal::WrongPin));
+        assert_eq!(issuer.verify(&auth(100, Some("000000")), true), Err(Refusal::WrongPin));
+        assert_eq!(
+            issuer.verify(&auth(100, Some("000000")), true),
+            Err(Refusal::PinTriesExceeded)
+        );
+        assert_eq!(
+            issuer.verify(&auth(100, Some("123456")), true),
+            Err(Refusal::PinTriesExceeded)
+        );
+    }
+
+    #[test]
+    fn status_expiry_and_unknown_cards() {
+        let codes = |c: CardProfile| {
+            Issuer::new([&c])
+                .verify(&auth(100, None), true)
+                .map_err(Refusal::response_code)
         };
-        assert_eq!(issuer.authorise(&wrong).response_code(), "55");
+        assert_eq!(codes(card(CardStatus::Blocked, "2912", None)), Err("05"));
+        assert_eq!(codes(card(CardStatus::Lost, "2912", None)), Err("41"));
+        assert_eq!(codes(card(CardStatus::Stolen, "2912", None)), Err("43"));
+        assert_eq!(codes(card(CardStatus::Active, "2610", None)), Err("54"));
+        let mut issuer = Issuer::new([&card(CardStatus::Active, "2912", None)]);
         let unknown = Authorisation {
             pan: "6222020000000000",
-            amount_fen: 100,
+            amount_fen: 1,
             pin: None,
+            today: "2611",
         };
-        assert_eq!(issuer.authorise(&unknown).response_code(), "14");
+        assert_eq!(issuer.verify(&unknown, true), Err(Refusal::InvalidCard));
     }
 }

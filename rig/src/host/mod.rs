@@ -1,8 +1,14 @@
-//! The mock acquirer host: codec, crypto, an issuer model and a TCP server.
+//! The mock acquirer host: codec, crypto, keys, an issuer model with a
+//! ledger, scriptable faults and a TCP server.
 
 pub mod codec;
 pub mod crypto;
+pub mod faults;
+pub mod handlers;
 pub mod issuer;
+pub mod keys;
+pub mod ledger;
 pub mod server;
+pub mod txn;
 
 pub use server::{HostHandle, MockHost};
