@@ -313,6 +313,24 @@ impl LiveBench {
         })
     }
 
+    /// Returns once the display shows the profile's prompt `name`: at once if it
+    /// already does, else when it next changes to it.
+    pub async fn await_current_prompt(&self, name: &str, deadline: Duration) -> Result<(), BenchError> {
+        let events = self.timeline.since(0);
+        let last = events.iter().rev().find_map(|e| match &e.kind {
+            Kind::Display { text, .. } => Some((e.seq, text.clone())),
+            _ => None,
+        });
+        let showing = last
+            .as_ref()
+            .is_some_and(|(_, text)| self.profile().prompt(name).is_some_and(|re| re.is_match(text)));
+        if !showing {
+            let from = last.map_or(0, |(seq, _)| seq + 1);
+            self.await_prompt(from, name, deadline).await?;
+        }
+        Ok(())
+    }
+
     pub fn last_display(&self) -> Option<String> {
         self.timeline.since(0).iter().rev().find_map(|e| match &e.kind {
             Kind::Display { text, .. } => Some(text.clone()),

@@ -6,7 +6,7 @@ use rig::config::card::{CardProfile, CardStatus, Issuer as CardIssuer};
 use rig::config::dialect::{Dialect, HostTimeouts, MacAlgorithm, QrCodes};
 use rig::events::Timeline;
 use rig::host::codec::{Envelope, Message};
-use rig::host::crypto::{self, BlockCipher, CipherFamily, DesKey};
+use rig::host::crypto::{self, BlockCipher, CipherFamily};
 use rig::host::faults::{Fault, FaultAction};
 use rig::host::issuer::Issuer;
 use rig::host::ledger::Totals;

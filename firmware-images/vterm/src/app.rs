@@ -4,7 +4,7 @@
 use crate::Input;
 use crate::console::Console;
 use crate::crypto;
-use crate::flash::Flash;
+use crate::flash::{Flash, PendingReversal};
 use crate::host_link::{self, HostLink, LinkError};
 use crate::message::Message;
 use crate::params::Params;
@@ -66,6 +66,8 @@ impl Terminal {
 
     pub fn run(mut self) {
         self.sign_on();
+        // A reversal left from before the power went goes out first.
+        self.send_pending_reversal();
         loop {
             self.console
                 .display(&["请选择交易 SELECT TRANSACTION", "1.消费 SALE  9.签到 SIGN ON"]);
@@ -237,8 +239,8 @@ impl Terminal {
         let fen = self.read_amount()?;
         let card = self.read_card(fen)?;
         let pin = self.read_pin(fen)?;
-        self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
-        match self.authorise(fen, &card, &pin) {
+        let outcome = self.authorise(fen, &card, &pin);
+        match outcome {
             Ok((resp, stan)) if resp.text(39) == Some("00") => {
                 self.console
                     .display(&["交易成功 APPROVED", &format!("RMB {}", receipt::yuan(fen))]);
@@ -254,10 +256,91 @@ impl Terminal {
                 self.console.display(&["交易失败 FAILED", &why]);
             }
         }
+        if self.keys.is_none() {
+            self.sign_on();
+        }
         Ok(())
     }
 
+    /// Sends a pending reversal, if any; the flash keeps it until the host took it.
+    fn send_pending_reversal(&mut self) {
+        let Some(mut pending) = self.flash.state.reversal.clone() else {
+            return;
+        };
+        let Some(keys) = &self.keys else { return };
+        self.console.display(&["冲正中 REVERSING", "请稍候 PLEASE WAIT"]);
+        let mut req = Message::new("0400");
+        req.set(2, pending.pan.clone())
+            .set(3, pending.processing_code.clone())
+            .set(4, format!("{:012}", pending.amount_fen))
+            .set(11, format!("{:06}", pending.stan))
+            .set(14, pending.expiry.clone())
+            .set(22, pending.entry_mode.clone())
+            .set(25, pending.condition.clone())
+            .set(39, pending.reason.clone())
+            .set(41, self.params.terminal_id.clone())
+            .set(42, self.params.merchant_id.clone())
+            .set(49, "156")
+            .set(60, pending.field60.clone());
+        let answered = self
+            .link
+            .pack(&mut req, Some(&keys.mac))
+            .ok()
+            .and_then(|body| self.link.exchange(&body).ok())
+            .is_some_and(|(raw, resp)| {
+                resp.mti == "0410" && resp.text(11) == req.text(11) && host_link::mac_valid(&keys.mac, &raw)
+            });
+        if answered {
+            self.console.log(&format!("reversal of {:06} accepted", pending.stan));
+            self.flash.state.reversal = None;
+        } else {
+            pending.tries += 1;
+            if pending.tries >= self.params.reversal_retries {
+                self.console
+                    .display(&["冲正失败 REVERSAL FAILED", &format!("{:06}", pending.stan)]);
+                self.flash.state.reversal = None;
+            } else {
+                self.flash.state.reversal = Some(pending);
+            }
+        }
+        let _ = self.flash.save();
+    }
+
+    /// Records the reversal of `req` in flash before it is sent.
+    fn arm_reversal(&mut self, req: &Message, stan: u32, fen: u64) -> Result<(), String> {
+        let text = |f: u8| req.text(f).unwrap_or_default().to_string();
+        self.flash.state.reversal = Some(PendingReversal {
+            mti: req.mti.clone(),
+            stan,
+            pan: text(2),
+            processing_code: text(3),
+            amount_fen: fen,
+            expiry: text(14),
+            entry_mode: text(22),
+            condition: text(25),
+            field60: text(60),
+            reason: "98".into(),
+            tries: 0,
+        });
+        self.flash.save().map_err(|e| format!("flash: {e}"))
+    }
+
+    /// Keeps (with `reason`) or clears the armed reversal after an exchange.
+    fn settle_reversal(&mut self, reason: Option<&str>) {
+        match reason {
+            Some(reason) => {
+                if let Some(r) = self.flash.state.reversal.as_mut() {
+                    r.reason = reason.to_string();
+                }
+            }
+            None => self.flash.state.reversal = None,
+        }
+        let _ = self.flash.save();
+    }
+
     fn authorise(&mut self, fen: u64, card: &CardData, pin: &str) -> Result<(Message, u32), String> {
+        self.send_pending_reversal();
+        self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
         let Some(keys) = &self.keys else {
             return Err("未签到 NOT SIGNED ON".into());
         };
@@ -283,24 +366,45 @@ impl Terminal {
             req.set(26, "12");
             req.set_bytes(52, crypto::pin_block(&keys.pin, pin, &card.pan).to_vec());
         }
-        let body = self.link.pack(&mut req, Some(&keys.mac)).map_err(|e| e.to_string())?;
-        let (raw, resp) = self.link.exchange(&body).map_err(|e| match e {
-            LinkError::Timeout(_) => "交易超时 NO RESPONSE".to_string(),
-            LinkError::Connect(_) => "连接失败 HOST UNREACHABLE".to_string(),
-            other => other.to_string(),
-        })?;
+        let mac_key = keys.mac;
+        let body = self.link.pack(&mut req, Some(&mac_key)).map_err(|e| e.to_string())?;
+        self.arm_reversal(&req, stan, fen)?;
+        let (raw, resp) = match self.link.exchange(&body) {
+            Ok(answer) => answer,
+            Err(LinkError::Unreachable(_)) => {
+                // Nothing left the terminal: there is nothing to reverse.
+                self.settle_reversal(None);
+                return Err("连接失败 HOST UNREACHABLE".into());
+            }
+            Err(LinkError::NoAnswer(_)) => {
+                self.settle_reversal(Some("98"));
+                return Err("交易超时 NO RESPONSE".into());
+            }
+            Err(other) => {
+                self.settle_reversal(Some("06"));
+                return Err(other.to_string());
+            }
+        };
         let echoed = |f: u8| resp.text(f) == req.text(f);
-        if resp.mti != "0210" || !echoed(3) || !echoed(11) || !echoed(41) {
+        let approved = resp.text(39) == Some("00");
+        if resp.mti != "0210" || !echoed(3) || !echoed(11) || !echoed(41) || (approved && (!echoed(4) || !echoed(42))) {
+            self.settle_reversal(Some("06"));
             return Err("响应不匹配 RESPONSE MISMATCH".into());
         }
-        if resp.text(39) == Some("00") && (!echoed(4) || !echoed(42)) {
-            return Err("响应不匹配 RESPONSE MISMATCH".into());
-        }
-        if resp.bytes(64).is_some() && !host_link::mac_valid(&keys.mac, &raw) {
+        let mac_ok = if resp.bytes(64).is_some() {
+            host_link::mac_valid(&mac_key, &raw)
+        } else {
+            !approved
+        };
+        if !mac_ok {
+            self.settle_reversal(Some("A0"));
+            self.keys = None;
             return Err("MAC校验错 MAC ERROR".into());
         }
-        if resp.bytes(64).is_none() && resp.text(39) == Some("00") {
-            return Err("MAC校验错 MAC ERROR".into());
+        self.settle_reversal(None);
+        if matches!(resp.text(39), Some("A0") | Some("77")) {
+            // The host wants new keys (A0) or a new batch (77): sign on again.
+            self.keys = None;
         }
         Ok((resp, stan))
     }

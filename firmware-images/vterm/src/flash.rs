@@ -8,12 +8,36 @@ use std::path::{Path, PathBuf};
 pub struct State {
     pub stan: u32,
     pub batch: u32,
+    /// A reversal to send before the next online transaction (pos-8583.md).
+    #[serde(default)]
+    pub reversal: Option<PendingReversal>,
 }
 
 impl Default for State {
     fn default() -> Self {
-        State { stan: 1, batch: 1 }
+        State {
+            stan: 1,
+            batch: 1,
+            reversal: None,
+        }
     }
+}
+
+/// What a reversal (0400) needs of its original request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingReversal {
+    pub mti: String,
+    pub stan: u32,
+    pub pan: String,
+    pub processing_code: String,
+    pub amount_fen: u64,
+    pub expiry: String,
+    pub entry_mode: String,
+    pub condition: String,
+    pub field60: String,
+    /// 98 no response, A0 bad MAC, 06 other.
+    pub reason: String,
+    pub tries: u32,
 }
 
 pub struct Flash {

@@ -9,10 +9,12 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
+    /// Nothing was sent: the request cannot have reached the host.
     #[error("host unreachable: {0}")]
-    Connect(std::io::Error),
+    Unreachable(std::io::Error),
+    /// The request may have reached the host, but no whole answer came back.
     #[error("no response from host: {0}")]
-    Timeout(std::io::Error),
+    NoAnswer(std::io::Error),
     #[error("bad response: {0}")]
     Format(#[from] message::Error),
     #[error("response too short")]
@@ -46,8 +48,8 @@ impl HostLink {
         let addr = self
             .address
             .parse()
-            .map_err(|e| LinkError::Connect(std::io::Error::other(e)))?;
-        let mut stream = TcpStream::connect_timeout(&addr, self.timeout).map_err(LinkError::Connect)?;
+            .map_err(|e| LinkError::Unreachable(std::io::Error::other(e)))?;
+        let mut stream = TcpStream::connect_timeout(&addr, self.timeout).map_err(LinkError::Unreachable)?;
         let _ = stream.set_read_timeout(Some(self.timeout));
         let mut frame = Vec::with_capacity(body.len() + 13);
         let len = (self.tpdu.len() + self.header.len() + body.len()) as u16;
@@ -55,11 +57,11 @@ impl HostLink {
         frame.extend_from_slice(&self.tpdu);
         frame.extend_from_slice(&self.header);
         frame.extend_from_slice(body);
-        stream.write_all(&frame).map_err(LinkError::Connect)?;
+        stream.write_all(&frame).map_err(LinkError::NoAnswer)?;
         let mut len = [0u8; 2];
-        stream.read_exact(&mut len).map_err(LinkError::Timeout)?;
+        stream.read_exact(&mut len).map_err(LinkError::NoAnswer)?;
         let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
-        stream.read_exact(&mut buf).map_err(LinkError::Timeout)?;
+        stream.read_exact(&mut buf).map_err(LinkError::NoAnswer)?;
         let skip = self.tpdu.len() + self.header.len();
         let body = buf.get(skip..).ok_or(LinkError::Short)?.to_vec();
         let msg = Message::unpack(&body)?;

@@ -18,6 +18,8 @@ pub struct Params {
     /// Message header as hex, e.g. "603100000000".
     pub header: String,
     pub host_timeout_ms: u64,
+    /// Attempts at a pending reversal before the terminal gives up on it.
+    pub reversal_retries: u32,
     pub acquirer_name: String,
 }
 

@@ -184,7 +184,7 @@ impl HostState {
             }
         }
         let mut packed = self.pack(&tid, &mut answer)?;
-        if transport.iter().any(|a| *a == FaultAction::NoAnswer) {
+        if transport.contains(&FaultAction::NoAnswer) {
             return Ok(Processed {
                 kind,
                 request,

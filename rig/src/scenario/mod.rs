@@ -1,6 +1,7 @@
 //! Playing feature files with cucumber-rs used as a library: our parser,
 //! hooks that build a fresh bench per scenario, and the report writers.
 
+pub mod host_steps;
 pub mod steps;
 pub mod world;
 

@@ -1,0 +1,211 @@
+//! Steps that script the mock host's faults and assert on what it received.
+
+use super::world::{RigWorld, StepError};
+use crate::config::card::parse_yuan;
+use crate::events::Kind;
+use crate::host::faults::{Fault, FaultAction};
+use crate::host::txn::TxnKind;
+use cucumber::{given, then, when};
+use std::time::Duration;
+
+/// "sale" / "sales" / "pre-auth" -> the transaction kind.
+fn kind(word: &str) -> Result<TxnKind, StepError> {
+    let singular = word
+        .strip_suffix('s')
+        .filter(|s| TxnKind::from_name(s).is_some())
+        .unwrap_or(word);
+    TxnKind::from_name(singular).ok_or_else(|| {
+        let names: Vec<&str> = crate::host::txn::ALL.iter().map(|k| k.name()).collect();
+        StepError::Expectation(format!(
+            "{word:?} is not a transaction the host knows; one of: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+fn count(n: &str) -> usize {
+    n.trim().parse().unwrap_or(1)
+}
+
+fn script(world: &RigWorld, n: usize, what: &str, action: FaultAction) -> Result<(), StepError> {
+    let kind = kind(what)?;
+    world.bench()?.host.script(Fault {
+        kind: Some(kind),
+        remaining: Some(n),
+        action,
+    });
+    Ok(())
+}
+
+#[given(regex = r#"^the host answers "([0-9A-Z]{2})" to the next (?:(\d+) )?([a-z -]+?)$"#)]
+async fn answers_code(world: &mut RigWorld, code: String, n: String, what: String) -> Result<(), StepError> {
+    script(world, count(&n), &what, FaultAction::Answer(code))
+}
+
+#[given(regex = r"^the host does not answer the next ([a-z -]+)$")]
+async fn no_answer(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    script(world, 1, &what, FaultAction::NoAnswer)
+}
+
+#[given(regex = r"^the host delays its answer to the next ([a-z -]+) by (\d+(?:\.\d+)?) seconds?$")]
+async fn delays(world: &mut RigWorld, what: String, seconds: String) -> Result<(), StepError> {
+    let d = seconds
+        .parse::<f64>()
+        .map_err(|e| StepError::Expectation(e.to_string()))?;
+    script(world, 1, &what, FaultAction::Delay(Duration::from_secs_f64(d)))
+}
+
+#[given(regex = r"^the host drops the connection after the next ([a-z -]+) request$")]
+async fn drops_after(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    script(world, 1, &what, FaultAction::DropAfterRequest)
+}
+
+#[given(regex = r"^the host drops the connection halfway through its answer to the next ([a-z -]+)$")]
+async fn drops_mid(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    script(world, 1, &what, FaultAction::DropMidResponse)
+}
+
+#[given(regex = r"^the host corrupts the MAC of its answer to the next ([a-z -]+)$")]
+async fn corrupts_mac(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    script(world, 1, &what, FaultAction::CorruptMac)
+}
+
+#[given(regex = r"^the host echoes a wrong (STAN|terminal ID) in its answer to the next ([a-z -]+)$")]
+async fn wrong_echo(world: &mut RigWorld, field: String, what: String) -> Result<(), StepError> {
+    let action = if field == "STAN" {
+        FaultAction::WrongStan
+    } else {
+        FaultAction::WrongTerminal
+    };
+    script(world, 1, &what, action)
+}
+
+#[given(regex = r"^the host answers the next ([a-z -]+) with a wrong MTI$")]
+async fn wrong_mti(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    script(world, 1, &what, FaultAction::WrongMti)
+}
+
+#[given(regex = r"^the host is down$")]
+async fn host_down(world: &mut RigWorld) -> Result<(), StepError> {
+    world.bench()?.host.go_down();
+    Ok(())
+}
+
+#[when(regex = r"^the host comes back up$")]
+async fn host_up(world: &mut RigWorld) -> Result<(), StepError> {
+    world
+        .bench()?
+        .host
+        .come_up()
+        .await
+        .map_err(|e| StepError::Expectation(e.to_string()))
+}
+
+/// A request as the host journaled it: transaction name and decoded fields.
+type Received = (String, Vec<(u8, String)>);
+
+/// Requests the host received since the scenario began.
+fn received(world: &RigWorld) -> Result<Vec<Received>, StepError> {
+    Ok(world
+        .bench()?
+        .timeline
+        .since(0)
+        .iter()
+        .filter_map(|e| match &e.kind {
+            Kind::HostReceived { txn, fields, .. } => Some((txn.clone(), fields.clone())),
+            _ => None,
+        })
+        .collect())
+}
+
+fn field(fields: &[(u8, String)], no: u8) -> Option<&str> {
+    fields.iter().find(|(n, _)| *n == no).map(|(_, v)| v.as_str())
+}
+
+/// Waits until the host has received a request for which `pick` holds.
+async fn await_received(
+    world: &RigWorld,
+    what: &str,
+    pick: impl Fn(&str, &[(u8, String)]) -> bool,
+) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let deadline = Duration::from_millis(bench.profile().timeouts.online_ms);
+    bench
+        .timeline
+        .wait_for(0, deadline, what, |e| match &e.kind {
+            Kind::HostReceived { txn, fields, .. } if pick(txn, fields) => Some(()),
+            _ => None,
+        })
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    Ok(())
+}
+
+#[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan sale with reason "([0-9A-Z]{2})"$"#)]
+async fn reversal_of(world: &mut RigWorld, amount: String, reason: String) -> Result<(), StepError> {
+    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Expectation(format!("{amount} is not an amount")))?;
+    let amount12 = format!("{fen:012}");
+    let sales: Vec<String> = received(world)?
+        .into_iter()
+        .filter(|(txn, f)| txn == "sale" && field(f, 4) == Some(&amount12))
+        .filter_map(|(_, f)| field(&f, 11).map(str::to_string))
+        .collect();
+    if sales.is_empty() {
+        return Err(StepError::Expectation(format!(
+            "the host never received a {amount} yuan sale"
+        )));
+    }
+    let what = format!(
+        "reversal of the {amount} yuan sale (STAN {}) with reason {reason}",
+        sales.join(" or ")
+    );
+    let result = await_received(world, &what, |txn, f| {
+        txn == "reversal"
+            && field(f, 4) == Some(&amount12)
+            && field(f, 11).is_some_and(|s| sales.iter().any(|x| x == s))
+            && field(f, 39) == Some(&reason)
+    })
+    .await;
+    if result.is_err() {
+        let reversals: Vec<String> = received(world)?
+            .into_iter()
+            .filter(|(t, _)| t == "reversal")
+            .map(|(_, f)| {
+                format!(
+                    "STAN {} amount {} reason {}",
+                    field(&f, 11).unwrap_or("-"),
+                    field(&f, 4).unwrap_or("-"),
+                    field(&f, 39).unwrap_or("-")
+                )
+            })
+            .collect();
+        return Err(StepError::Expectation(format!(
+            "no {what}; reversals received: [{}]",
+            reversals.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+#[then(regex = r"^the host received no reversal$")]
+async fn no_reversal(world: &mut RigWorld) -> Result<(), StepError> {
+    let n = received(world)?.iter().filter(|(t, _)| t == "reversal").count();
+    if n > 0 {
+        return Err(StepError::Expectation(format!("the host received {n} reversal(s)")));
+    }
+    Ok(())
+}
+
+#[then(regex = r"^the host received (\d+) ([a-z -]+?)$")]
+async fn received_count(world: &mut RigWorld, n: String, what: String) -> Result<(), StepError> {
+    let kind = kind(&what)?;
+    let want = count(&n);
+    let got = received(world)?.iter().filter(|(t, _)| t == kind.name()).count();
+    if got != want {
+        return Err(StepError::Expectation(format!(
+            "the host received {got} {}, expected {want}",
+            kind.name()
+        )));
+    }
+    Ok(())
+}
