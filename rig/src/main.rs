@@ -52,6 +52,27 @@ enum Command {
         #[arg(long, default_value = "reports")]
         report_dir: PathBuf,
     },
+    /// Run the mock acquirer host on its own, to try a real terminal by hand.
+    #[command(after_help = "Point the terminal's host address at ADDR (on a lab network: --listen 0.0.0.0:6000).\n\
+        Each message is logged on one line (card data masked):\n  \
+        12.345  <- 0200 sale    STAN 000002  TID 10000001  PAN 622202*********0128  amount 100.00\n  \
+        12.347  -> 0210 sale    STAN 000002  TID 10000001  code 00  auth 123456  RRN 101112000002\n\n\
+        The terminal must carry the test master key of --master-key in its PIN pad; it gets\n\
+        working keys at sign-on. Balances and PINs come from the card profiles in --cards.")]
+    Host {
+        /// Address to listen on; loopback unless told otherwise.
+        #[arg(long, default_value = "127.0.0.1:6000")]
+        listen: String,
+        /// Host dialect: MAC algorithm, key layout, institution ids, QR codes, downloads.
+        #[arg(long, default_value = "fixtures/hosts/unionpay-pos.toml")]
+        dialect: PathBuf,
+        /// Folder of card profiles the issuer model knows.
+        #[arg(long, default_value = "fixtures/cards")]
+        cards: PathBuf,
+        /// Test terminal master key file shared with the terminal's PIN pad.
+        #[arg(long, default_value = "fixtures/keys/vterm-tmk.toml")]
+        master_key: PathBuf,
+    },
     /// List, accept or reject pending snapshots (*.snap.new) left by failed snapshot steps.
     Snapshots {
         #[command(subcommand)]
@@ -87,6 +108,17 @@ fn main() -> ExitCode {
             report_dir,
         }),
         Command::Snapshots { action, dir } => snapshots(action.unwrap_or(SnapshotAction::List), &dir),
+        Command::Host { listen, dialect, cards, master_key } => {
+            let options = rig::host::standalone::StandaloneOptions { listen, dialect, cards, master_key };
+            match runtime().map(|rt| rt.block_on(rig::host::standalone::run(options))) {
+                Ok(Ok(())) => ExitCode::from(PASSED),
+                Ok(Err(e)) => {
+                    eprintln!("rig host: {e}");
+                    ExitCode::from(USAGE)
+                }
+                Err(code) => code,
+            }
+        }
     }
 }
 
@@ -104,12 +136,9 @@ fn run(options: RunOptions) -> ExitCode {
             std::env::set_var("INSTA_OUTPUT", "none");
         }
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("rig: cannot start the async runtime: {e}");
-            return ExitCode::from(FAILED);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(scenario::run(options)) {
         Ok(outcome) => {
@@ -121,6 +150,13 @@ fn run(options: RunOptions) -> ExitCode {
             ExitCode::from(USAGE)
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+        eprintln!("rig: cannot start the async runtime: {e}");
+        ExitCode::from(FAILED)
+    })
 }
 
 fn snapshots(action: SnapshotAction, dir: &std::path::Path) -> ExitCode {

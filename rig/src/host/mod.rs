@@ -9,6 +9,7 @@ pub mod issuer;
 pub mod keys;
 pub mod ledger;
 pub mod server;
+pub mod standalone;
 pub mod txn;
 
 pub use server::{HostHandle, MockHost};

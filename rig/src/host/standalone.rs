@@ -1,0 +1,79 @@
+//! `rig host`: the mock acquirer on its own, for trying a real terminal by
+//! hand. Prints one readable, masked line per message.
+
+use super::issuer::Issuer;
+use super::server::MockHost;
+use crate::config::bench::MasterKeyFile;
+use crate::config::card;
+use crate::config::dialect::Dialect;
+use crate::config::{self, ConfigError};
+use crate::events::{Event, Kind, Timeline};
+use crate::mask;
+use std::path::PathBuf;
+
+pub struct StandaloneOptions {
+    pub listen: String,
+    pub dialect: PathBuf,
+    pub cards: PathBuf,
+    pub master_key: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StandaloneError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Host(#[from] super::server::HostError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn field<'a>(fields: &'a [(u8, String)], no: u8) -> Option<&'a str> {
+    fields.iter().find(|(n, _)| *n == no).map(|(_, v)| v.as_str())
+}
+
+/// One log line for a host event (None for events that are not the host's).
+pub fn log_line(event: &Event) -> Option<String> {
+    let event = mask::event(event);
+    let secs = event.t_us as f64 / 1e6;
+    let summary = |fields: &[(u8, String)]| {
+        let mut parts = Vec::new();
+        for (no, label) in [(11, "STAN"), (41, "TID"), (2, "PAN"), (39, "code"), (38, "auth"), (37, "RRN")] {
+            if let Some(v) = field(fields, no) {
+                parts.push(format!("{label} {}", v.trim()));
+            }
+        }
+        if let Some(amount) = field(fields, 4).and_then(|a| a.parse::<u64>().ok()) {
+            parts.push(format!("amount {}.{:02}", amount / 100, amount % 100));
+        }
+        parts.join("  ")
+    };
+    Some(match &event.kind {
+        Kind::HostReceived { mti, txn, fields, .. } => format!("{secs:>10.3}  <- {mti} {txn:<18} {}", summary(fields)),
+        Kind::HostSent { mti, txn, fields, .. } => format!("{secs:>10.3}  -> {mti} {txn:<18} {}", summary(fields)),
+        Kind::HostError { error } => format!("{secs:>10.3}  !! {error}"),
+        _ => return None,
+    })
+}
+
+pub async fn run(options: StandaloneOptions) -> Result<(), StandaloneError> {
+    let dialect = Dialect::load(&options.dialect)?;
+    let cards = card::load_dir(&options.cards)?;
+    let key: MasterKeyFile = config::load(&options.master_key)?;
+    let tmk: [u8; 16] = hex::decode(&key.tmk).ok().and_then(|k| k.try_into().ok()).ok_or_else(|| ConfigError::Semantic {
+        path: options.master_key.clone(),
+        message: "tmk must be 32 hex digits".into(),
+    })?;
+    let timeline = Timeline::new();
+    timeline.subscribe(|e| {
+        if let Some(line) = log_line(e) {
+            println!("{line}");
+        }
+    });
+    let host = MockHost::new(dialect.clone(), tmk, Issuer::new(cards.values()), timeline)?;
+    let handle = host.start(&options.listen).await?;
+    println!("rig host: {} listening on {} ({} cards, MAC {:?}, keys {:?}); Ctrl-C stops it", dialect.name, handle.addr, cards.len(), dialect.mac, dialect.cipher);
+    tokio::signal::ctrl_c().await?;
+    println!("rig host: stopped");
+    Ok(())
+}
