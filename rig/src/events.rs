@@ -110,9 +110,12 @@ pub type Cursor = usize;
 type Sink = Box<dyn Fn(&Event) + Send + Sync>;
 
 struct Inner {
+    /// False for a long-running process (`rig host`): events go to the sinks only.
+    keep: bool,
     started: Instant,
     wall_start: SystemTime,
     events: Mutex<Vec<Arc<Event>>>,
+    published: std::sync::atomic::AtomicUsize,
     sinks: Mutex<Vec<Sink>>,
     changed: Notify,
 }
@@ -137,11 +140,23 @@ impl Default for Timeline {
 
 impl Timeline {
     pub fn new() -> Timeline {
+        Self::build(true)
+    }
+
+    /// A timeline that keeps no history: sinks see every event, nothing can be
+    /// awaited. For long-running processes whose memory must stay flat.
+    pub fn streaming() -> Timeline {
+        Self::build(false)
+    }
+
+    fn build(keep: bool) -> Timeline {
         Timeline {
             inner: Arc::new(Inner {
+                keep,
                 started: Instant::now(),
                 wall_start: SystemTime::now(),
                 events: Mutex::new(Vec::new()),
+                published: std::sync::atomic::AtomicUsize::new(0),
                 sinks: Mutex::new(Vec::new()),
                 changed: Notify::new(),
             }),
@@ -167,13 +182,12 @@ impl Timeline {
 
     pub fn publish(&self, source: Source, kind: Kind) {
         let mut events = self.events();
-        let event = Arc::new(Event {
-            seq: events.len(),
-            t_us: self.inner.started.elapsed().as_micros() as u64,
-            source,
-            kind,
-        });
-        events.push(event.clone());
+        // Under the events lock, so the sequence is also the index in the history.
+        let seq = self.inner.published.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let event = Arc::new(Event { seq, t_us: self.inner.started.elapsed().as_micros() as u64, source, kind });
+        if self.inner.keep {
+            events.push(event.clone());
+        }
         // Sinks run under the events lock so that they see events in order.
         for sink in self.inner.sinks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             sink(&event);

@@ -62,10 +62,13 @@ impl Totals {
 #[derive(Debug, Default)]
 pub struct Ledger {
     records: Vec<Record>,
+    /// (terminal, batch, STAN, kind) of every record, for duplicate checks in O(1).
+    seen: std::collections::HashSet<(String, String, String, TxnKind)>,
 }
 
 impl Ledger {
     pub fn add(&mut self, record: Record) -> usize {
+        self.seen.insert((record.terminal.clone(), record.batch.clone(), record.stan.clone(), record.kind));
         self.records.push(record);
         self.records.len() - 1
     }

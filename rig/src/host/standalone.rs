@@ -64,7 +64,8 @@ pub async fn run(options: StandaloneOptions) -> Result<(), StandaloneError> {
         path: options.master_key.clone(),
         message: "tmk must be 32 hex digits".into(),
     })?;
-    let timeline = Timeline::new();
+    // Runs for hours: log lines only, no history kept.
+    let timeline = Timeline::streaming();
     timeline.subscribe(|e| {
         if let Some(line) = log_line(e) {
             println!("{line}");
