@@ -12,14 +12,16 @@ use rig::config::dialect::{Dialect, HostTimeouts, MacAlgorithm, QrCodes};
 use rig::events::Timeline;
 use rig::host::MockHost;
 use rig::host::codec::{Envelope, Message};
-use rig::host::crypto::{self, BlockCipher, CipherFamily};
+use rig::host::crypto::{self, CipherFamily};
 use rig::host::issuer::Issuer;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const TMK: [u8; 16] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10];
+const TMK: [u8; 16] = [
+    0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10,
+];
 const PAN: &str = "6222021234567890128";
 
 fn sale() -> Message {
@@ -99,12 +101,23 @@ async fn echo_server() -> std::net::SocketAddr {
 }
 
 async fn host_frame(stream: &mut TcpStream, envelope: &Envelope) -> Vec<u8> {
-    let signon = Message::new("0800").with(11, "000001").with(41, "10000001").with(60, "00000001003");
+    let signon = Message::new("0800")
+        .with(11, "000001")
+        .with(41, "10000001")
+        .with(60, "00000001003");
     let answer = exchange(stream, &envelope.frame(&signon.pack().expect("packs"))).await;
-    let f62 = Message::unpack(&answer[11..]).expect("0810").bytes(62).expect("keys").to_vec();
+    let f62 = Message::unpack(&answer[11..])
+        .expect("0810")
+        .bytes(62)
+        .expect("keys")
+        .to_vec();
     let tmk = CipherFamily::Des.key(&TMK).expect("tmk");
-    let pin = CipherFamily::Des.key(&crypto::decrypt_ecb(tmk.as_ref(), &f62[..16]).expect("pin")).expect("pin");
-    let mac = CipherFamily::Des.key(&crypto::decrypt_ecb(tmk.as_ref(), &f62[20..28]).expect("mac")).expect("mac");
+    let pin = CipherFamily::Des
+        .key(&crypto::decrypt_ecb(tmk.as_ref(), &f62[..16]).expect("pin"))
+        .expect("pin");
+    let mac = CipherFamily::Des
+        .key(&crypto::decrypt_ecb(tmk.as_ref(), &f62[20..28]).expect("mac"))
+        .expect("mac");
     let mut block = crypto::pin_block_clear("123456", PAN).to_vec();
     pin.encrypt(&mut block);
     let inquiry = Message::new("0200")
@@ -127,12 +140,19 @@ async fn host_frame(stream: &mut TcpStream, envelope: &Envelope) -> Vec<u8> {
 }
 
 fn main() {
-    let seconds = std::env::var("RIG_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    let seconds = std::env::var("RIG_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
     println!("rig host benchmark, {seconds} s per measurement");
     let codec_rate = codec(seconds);
     println!("codec: sale 0200 pack+unpack      {codec_rate:>12.0} /s");
 
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let card = CardProfile {
             description: "bench".into(),
@@ -141,7 +161,14 @@ fn main() {
             service_code: "101".into(),
             discretionary: String::new(),
             track3: None,
-            issuer: CardIssuer { pin: "123456".into(), balance: "1000.00".into(), pin_tries: 3, status: CardStatus::Active, single_limit: None },
+            issuer: CardIssuer {
+                pin: "123456".into(),
+                balance: "1000.00".into(),
+                pin_tries: 3,
+                status: CardStatus::Active,
+                single_limit: None,
+                imk: None,
+            },
         };
         let dialect = Dialect {
             name: "bench".into(),
@@ -152,18 +179,26 @@ fn main() {
             issuer_id: "01020000".into(),
             card_brand: "CUP".into(),
             answer_header: None,
+            session_key: Default::default(),
             timeouts: HostTimeouts::default(),
             qr: QrCodes::default(),
             downloads: Default::default(),
         };
         let host = MockHost::new(dialect, TMK, Issuer::new([&card]), Timeline::streaming()).expect("host");
         let handle = host.start("127.0.0.1:0").await.expect("listens");
-        let envelope = Envelope { tpdu: vec![0x60, 0, 3, 0, 0], header: vec![0x60, 0x31, 0, 0, 0, 1] };
+        let envelope = Envelope {
+            tpdu: vec![0x60, 0, 3, 0, 0],
+            header: vec![0x60, 0x31, 0, 0, 0, 1],
+        };
         let mut stream = TcpStream::connect(handle.addr).await.expect("connect");
         stream.set_nodelay(true).expect("nodelay");
         let frame = host_frame(&mut stream, &envelope).await;
         let answer = exchange(&mut stream, &frame).await;
-        assert_eq!(Message::unpack(&answer[11..]).expect("0210").text(39), Some("00"), "inquiry approved");
+        assert_eq!(
+            Message::unpack(&answer[11..]).expect("0210").text(39),
+            Some("00"),
+            "inquiry approved"
+        );
 
         let echo = echo_server().await;
         let mut echo_stream = TcpStream::connect(echo).await.expect("connect");

@@ -184,7 +184,12 @@ impl Timeline {
         let mut events = self.events();
         // Under the events lock, so the sequence is also the index in the history.
         let seq = self.inner.published.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let event = Arc::new(Event { seq, t_us: self.inner.started.elapsed().as_micros() as u64, source, kind });
+        let event = Arc::new(Event {
+            seq,
+            t_us: self.inner.started.elapsed().as_micros() as u64,
+            source,
+            kind,
+        });
         if self.inner.keep {
             events.push(event.clone());
         }

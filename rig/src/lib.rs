@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod config;
 pub mod devices;
+pub mod emv;
 pub mod events;
 pub mod host;
 pub mod mask;

@@ -53,12 +53,14 @@ enum Command {
         report_dir: PathBuf,
     },
     /// Run the mock acquirer host on its own, to try a real terminal by hand.
-    #[command(after_help = "Point the terminal's host address at ADDR (on a lab network: --listen 0.0.0.0:6000).\n\
+    #[command(
+        after_help = "Point the terminal's host address at ADDR (on a lab network: --listen 0.0.0.0:6000).\n\
         Each message is logged on one line (card data masked):\n  \
         12.345  <- 0200 sale    STAN 000002  TID 10000001  PAN 622202*********0128  amount 100.00\n  \
         12.347  -> 0210 sale    STAN 000002  TID 10000001  code 00  auth 123456  RRN 101112000002\n\n\
         The terminal must carry the test master key of --master-key in its PIN pad; it gets\n\
-        working keys at sign-on. Balances and PINs come from the card profiles in --cards.")]
+        working keys at sign-on. Balances and PINs come from the card profiles in --cards."
+    )]
     Host {
         /// Address to listen on; loopback unless told otherwise.
         #[arg(long, default_value = "127.0.0.1:6000")]
@@ -108,8 +110,18 @@ fn main() -> ExitCode {
             report_dir,
         }),
         Command::Snapshots { action, dir } => snapshots(action.unwrap_or(SnapshotAction::List), &dir),
-        Command::Host { listen, dialect, cards, master_key } => {
-            let options = rig::host::standalone::StandaloneOptions { listen, dialect, cards, master_key };
+        Command::Host {
+            listen,
+            dialect,
+            cards,
+            master_key,
+        } => {
+            let options = rig::host::standalone::StandaloneOptions {
+                listen,
+                dialect,
+                cards,
+                master_key,
+            };
             match runtime().map(|rt| rt.block_on(rig::host::standalone::run(options))) {
                 Ok(Ok(())) => ExitCode::from(PASSED),
                 Ok(Err(e)) => {
@@ -153,10 +165,13 @@ fn run(options: RunOptions) -> ExitCode {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
-        eprintln!("rig: cannot start the async runtime: {e}");
-        ExitCode::from(FAILED)
-    })
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("rig: cannot start the async runtime: {e}");
+            ExitCode::from(FAILED)
+        })
 }
 
 fn snapshots(action: SnapshotAction, dir: &std::path::Path) -> ExitCode {

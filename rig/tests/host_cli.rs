@@ -18,13 +18,26 @@ fn standalone_host_answers_and_logs_each_message() {
         .expect("rig host starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let banner = lines.next().expect("a banner").expect("utf-8");
-    let addr = banner.split_whitespace().skip_while(|w| *w != "on").nth(1).expect("listen address").to_string();
+    let addr = banner
+        .split_whitespace()
+        .skip_while(|w| *w != "on")
+        .nth(1)
+        .expect("listen address")
+        .to_string();
     assert!(addr.starts_with("127.0.0.1:"), "{banner}");
 
-    let envelope = Envelope { tpdu: vec![0x60, 0, 3, 0, 0], header: vec![0x60, 0x31, 0, 0, 0, 1] };
-    let signon = Message::new("0800").with(11, "000001").with(41, "10000001").with(60, "00000001003");
+    let envelope = Envelope {
+        tpdu: vec![0x60, 0, 3, 0, 0],
+        header: vec![0x60, 0x31, 0, 0, 0, 1],
+    };
+    let signon = Message::new("0800")
+        .with(11, "000001")
+        .with(41, "10000001")
+        .with(60, "00000001003");
     let mut stream = TcpStream::connect(&addr).expect("connects");
-    stream.write_all(&envelope.frame(&signon.pack().expect("packs"))).expect("send");
+    stream
+        .write_all(&envelope.frame(&signon.pack().expect("packs")))
+        .expect("send");
     let mut len = [0u8; 2];
     stream.read_exact(&mut len).expect("answer");
     let mut frame = vec![0; usize::from(u16::from_be_bytes(len))];
@@ -33,7 +46,10 @@ fn standalone_host_answers_and_logs_each_message() {
     assert_eq!(answer.text(39), Some("00"));
 
     let received = lines.next().expect("log line").expect("utf-8");
-    assert!(received.contains("<- 0800 sign-on") && received.contains("STAN 000001"), "{received}");
+    assert!(
+        received.contains("<- 0800 sign-on") && received.contains("STAN 000001"),
+        "{received}"
+    );
     let sent = lines.next().expect("log line").expect("utf-8");
     assert!(sent.contains("-> 0810 sign-on") && sent.contains("code 00"), "{sent}");
     let _ = child.kill();

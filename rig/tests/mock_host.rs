@@ -36,6 +36,7 @@ fn dialect(cipher: CipherFamily) -> Dialect {
         issuer_id: "01020000".into(),
         card_brand: "CUP".into(),
         answer_header: None,
+        session_key: Default::default(),
         timeouts: HostTimeouts {
             frame_ms: 300,
             idle_ms: 10_000,
@@ -59,6 +60,7 @@ fn card(pan: &str, balance: &str, status: CardStatus, expiry: &str) -> CardProfi
             pin_tries: 3,
             status,
             single_limit: Some("2000.00".into()),
+            imk: Some("0123456789ABCDEFFEDCBA9876543210".into()),
         },
     }
 }
@@ -691,4 +693,50 @@ async fn closed_without_answer(stream: &mut TcpStream) -> bool {
         Ok(n) => n == 0,
         Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset && got.is_empty(),
     }
+}
+
+#[tokio::test]
+async fn chip_sales_have_their_arqc_checked_and_get_an_arpc() {
+    // Field 55 and the expected ARPC: rig/tests/vectors/emv_vectors.txt (pyemv 1.5.0).
+    let bench = host(CipherFamily::Des).await;
+    let mut t = Terminal::signed_on(&bench).await;
+    let f55 = |arqc: &str| {
+        rig::emv::build_tlv(&[
+            ("9F26", &hex::decode(arqc).unwrap()),
+            ("9F27", &[0x80]),
+            ("9F10", &hex::decode("07010103A0A000010A01000000000000").unwrap()),
+            ("9F37", &hex::decode("12345678").unwrap()),
+            ("9F36", &[0x00, 0x01]),
+            ("95", &[0; 5]),
+            ("9A", &hex::decode("261124").unwrap()),
+            ("9C", &[0x00]),
+            ("9F02", &hex::decode("000000010000").unwrap()),
+            ("5F2A", &[0x01, 0x56]),
+            ("82", &[0x7C, 0x00]),
+            ("9F1A", &[0x01, 0x56]),
+            ("9F03", &[0; 6]),
+        ])
+    };
+    let chip = t
+        .sale("000000010000", "123456")
+        .with(22, "051")
+        .with(23, "001")
+        .with_bytes(55, f55("F2296AB9717D2AC0"));
+    let answer = t.send(chip).await;
+    assert_eq!(code(&answer), "00");
+    assert_eq!(
+        answer.bytes(55).map(hex::encode_upper),
+        Some("910ABCD720F4567F5ECF3030".to_string())
+    );
+    let forged = t
+        .sale("000000010000", "123456")
+        .with(22, "051")
+        .with(23, "001")
+        .with_bytes(55, f55("0000000000000000"));
+    assert_eq!(code(&t.send(forged).await), "34", "ARQC failure");
+    assert_eq!(
+        bench.host.balance_fen(PAN),
+        Some(90_000),
+        "the forged one moved no money"
+    );
 }

@@ -41,7 +41,16 @@ fn messages() -> Vec<Message> {
             .with(15, "1124")
             .with(39, "00")
             .with(41, "10000001")
-            .with(48, Totals { debit_fen: 12_500, debit_count: 2, credit_fen: 100, credit_count: 1 }.to_field48(true))
+            .with(
+                48,
+                Totals {
+                    debit_fen: 12_500,
+                    debit_count: 2,
+                    credit_fen: 100,
+                    credit_count: 1,
+                }
+                .to_field48(true),
+            )
             .with(60, "0000000120"),
         Message::new("0210")
             .with(3, "310000")
@@ -80,8 +89,10 @@ fn packed_messages_decode_field_for_field_with_pyiso8583() {
         "pyiso8583 failed (the README test command installs it: pip install pyiso8583==4.0.1):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let decoded: Vec<serde_json::Value> =
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    let decoded: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
     assert_eq!(decoded.len(), msgs.len());
     for (ours, theirs) in msgs.iter().zip(&decoded) {
         assert_eq!(theirs["t"], ours.mti.as_str());

@@ -39,6 +39,10 @@ pub struct Issuer {
     /// Largest single transaction in yuan (61 above it).
     #[serde(default)]
     pub single_limit: Option<String>,
+    /// Issuer master key for application cryptograms, hex (TEST KEYS ONLY).
+    /// With it, the host checks the ARQC of chip transactions (34 when wrong).
+    #[serde(default)]
+    pub imk: Option<String>,
 }
 
 fn default_pin_tries() -> u8 {
@@ -79,6 +83,11 @@ impl CardProfile {
         }
         if self.expiry.len() != 4 || !self.expiry.bytes().all(|c| c.is_ascii_digit()) {
             return Err(format!("expiry {:?}: expected YYMM", self.expiry));
+        }
+        if let Some(imk) = &self.issuer.imk {
+            if hex::decode(imk).map(|k| k.len()) != Ok(16) {
+                return Err(format!("imk {imk:?}: expected 32 hex digits (a double-length DES key)"));
+            }
         }
         if !(13..=19).contains(&self.pan.len()) || !self.pan.bytes().all(|c| c.is_ascii_digit()) {
             return Err(format!("pan {:?}: expected 13 to 19 digits", self.pan));

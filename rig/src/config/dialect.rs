@@ -24,6 +24,9 @@ pub struct Dialect {
     /// Header of the host's answers, hex; absent = echo the terminal's header.
     #[serde(default)]
     pub answer_header: Option<String>,
+    /// Session key derivation for application cryptograms: "pboc" (emv.md) or "emv-common".
+    #[serde(default)]
+    pub session_key: crate::emv::SessionKeyDerivation,
     #[serde(default)]
     pub timeouts: HostTimeouts,
     #[serde(default)]

@@ -386,6 +386,10 @@ impl HostState {
         {
             return Outcome::code("94");
         }
+        // A chip request's cryptogram is checked before any money moves.
+        if let Err(refusal) = self.cryptogram(request, *b"00") {
+            return refusal.into();
+        }
         let result = match kind {
             TxnKind::Sale | TxnKind::PreAuth => self.debit(kind, request, amount, None),
             TxnKind::QrPay => self.qr_pay(request, amount),
@@ -395,7 +399,7 @@ impl HostState {
             TxnKind::Completion | TxnKind::CompletionAdvice => self.completion(kind, request, amount),
             _ => Err(Outcome::code("40")),
         };
-        match result {
+        let mut outcome = match result {
             Ok(auth_code) => Outcome::ok()
                 .with(38, Value::Text(auth_code))
                 .with(63, Value::Text(self.dialect.card_brand.clone()))
@@ -407,7 +411,21 @@ impl HostState {
                     )),
                 ),
             Err(o) => o,
+        };
+        // The ARPC carries the final answer code back to the card.
+        let arc: [u8; 2] = outcome.code.as_bytes().try_into().unwrap_or(*b"05");
+        if let Ok(Some(f55)) = self.cryptogram(request, arc) {
+            outcome = outcome.with(55, Value::Bytes(f55));
         }
+        outcome
+    }
+
+    /// Field 55 of the answer for a chip request whose card key the issuer holds.
+    fn cryptogram(&self, request: &Message, arc: [u8; 2]) -> Result<Option<Vec<u8>>, Refusal> {
+        let Some(f55) = request.bytes(55) else { return Ok(None) };
+        let psn = request.text(23).map_or("00", |p| &p[p.len().saturating_sub(2)..]);
+        self.issuer
+            .cryptogram(&self.pan(request), psn, f55, arc, self.dialect.session_key)
     }
 
     fn debit(

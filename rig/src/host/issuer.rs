@@ -26,6 +26,8 @@ pub enum Refusal {
     PinTriesExceeded,
     OverLimit,
     InsufficientFunds,
+    /// The application cryptogram is wrong.
+    SuspectedFraud,
 }
 
 impl Refusal {
@@ -40,6 +42,7 @@ impl Refusal {
             Refusal::PinTriesExceeded => "75",
             Refusal::OverLimit => "61",
             Refusal::InsufficientFunds => "51",
+            Refusal::SuspectedFraud => "34",
         }
     }
 }
@@ -53,6 +56,7 @@ struct Account {
     status: CardStatus,
     expiry: String,
     single_limit_fen: Option<u64>,
+    imk: Option<Vec<u8>>,
 }
 
 pub struct Issuer {
@@ -72,6 +76,7 @@ impl Issuer {
                     status: c.issuer.status,
                     expiry: c.expiry.clone(),
                     single_limit_fen: c.single_limit_fen(),
+                    imk: c.issuer.imk.as_deref().and_then(|k| hex::decode(k).ok()),
                 };
                 (c.pan.clone(), account)
             })
@@ -133,6 +138,25 @@ impl Issuer {
         }
     }
 
+    /// Checks a chip transaction's ARQC (field 55) and returns the answer's
+    /// field 55 (tag 91: ARPC || ARC). Ok(None) when the issuer holds no key
+    /// for the card, so cryptograms cannot be checked.
+    pub fn cryptogram(
+        &self,
+        pan: &str,
+        psn: &str,
+        f55: &[u8],
+        arc: [u8; 2],
+        derivation: crate::emv::SessionKeyDerivation,
+    ) -> Result<Option<Vec<u8>>, Refusal> {
+        let Some(imk) = self.accounts.get(pan).and_then(|a| a.imk.as_deref()) else {
+            return Ok(None);
+        };
+        crate::emv::verify_arqc(imk, pan, psn, f55, arc, derivation)
+            .map(Some)
+            .map_err(|_| Refusal::SuspectedFraud)
+    }
+
     pub fn balance_fen(&self, pan: &str) -> Option<u64> {
         self.accounts.get(pan).map(|a| a.available_fen)
     }
@@ -157,6 +181,7 @@ mod tests {
                 pin_tries: 3,
                 status,
                 single_limit: limit.map(str::to_string),
+                imk: None,
             },
         }
     }

@@ -68,7 +68,12 @@ pub struct Ledger {
 
 impl Ledger {
     pub fn add(&mut self, record: Record) -> usize {
-        self.seen.insert((record.terminal.clone(), record.batch.clone(), record.stan.clone(), record.kind));
+        self.seen.insert((
+            record.terminal.clone(),
+            record.batch.clone(),
+            record.stan.clone(),
+            record.kind,
+        ));
         self.records.push(record);
         self.records.len() - 1
     }

@@ -28,7 +28,7 @@ pub enum StandaloneError {
     Io(#[from] std::io::Error),
 }
 
-fn field<'a>(fields: &'a [(u8, String)], no: u8) -> Option<&'a str> {
+fn field(fields: &[(u8, String)], no: u8) -> Option<&str> {
     fields.iter().find(|(n, _)| *n == no).map(|(_, v)| v.as_str())
 }
 
@@ -38,7 +38,14 @@ pub fn log_line(event: &Event) -> Option<String> {
     let secs = event.t_us as f64 / 1e6;
     let summary = |fields: &[(u8, String)]| {
         let mut parts = Vec::new();
-        for (no, label) in [(11, "STAN"), (41, "TID"), (2, "PAN"), (39, "code"), (38, "auth"), (37, "RRN")] {
+        for (no, label) in [
+            (11, "STAN"),
+            (41, "TID"),
+            (2, "PAN"),
+            (39, "code"),
+            (38, "auth"),
+            (37, "RRN"),
+        ] {
             if let Some(v) = field(fields, no) {
                 parts.push(format!("{label} {}", v.trim()));
             }
@@ -60,10 +67,13 @@ pub async fn run(options: StandaloneOptions) -> Result<(), StandaloneError> {
     let dialect = Dialect::load(&options.dialect)?;
     let cards = card::load_dir(&options.cards)?;
     let key: MasterKeyFile = config::load(&options.master_key)?;
-    let tmk: [u8; 16] = hex::decode(&key.tmk).ok().and_then(|k| k.try_into().ok()).ok_or_else(|| ConfigError::Semantic {
-        path: options.master_key.clone(),
-        message: "tmk must be 32 hex digits".into(),
-    })?;
+    let tmk: [u8; 16] = hex::decode(&key.tmk)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(|| ConfigError::Semantic {
+            path: options.master_key.clone(),
+            message: "tmk must be 32 hex digits".into(),
+        })?;
     // Runs for hours: log lines only, no history kept.
     let timeline = Timeline::streaming();
     timeline.subscribe(|e| {
@@ -73,7 +83,14 @@ pub async fn run(options: StandaloneOptions) -> Result<(), StandaloneError> {
     });
     let host = MockHost::new(dialect.clone(), tmk, Issuer::new(cards.values()), timeline)?;
     let handle = host.start(&options.listen).await?;
-    println!("rig host: {} listening on {} ({} cards, MAC {:?}, keys {:?}); Ctrl-C stops it", dialect.name, handle.addr, cards.len(), dialect.mac, dialect.cipher);
+    println!(
+        "rig host: {} listening on {} ({} cards, MAC {:?}, keys {:?}); Ctrl-C stops it",
+        dialect.name,
+        handle.addr,
+        cards.len(),
+        dialect.mac,
+        dialect.cipher
+    );
     tokio::signal::ctrl_c().await?;
     println!("rig host: stopped");
     Ok(())

@@ -1,0 +1,33 @@
+"""Independent oracle for rig's EMV cryptogram tests: pyemv 1.5.0 (PyPI),
+with pycryptodome and psec for the PBOC session key variant.
+
+Option A ICC master key (UDK) derivation, common session key, ARQC as
+ISO 9797-1 MAC algorithm 3 with method 2 (0x80) padding, ARPC method 1.
+Run: pip install pyemv==1.5.0 psec==1.3.0 pycryptodome && python3 make_emv_vectors.py
+Session keys get odd parity, as pyemv's derivations give them.
+"""
+from pyemv import kd, ac
+from Crypto.Cipher import DES3
+from psec.des import adjust_key_parity
+
+imk = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+# emv.md's public vector.
+print("udk_emv_md", kd.derive_icc_mk_a(imk, "99012345678901234", "45").hex().upper())
+
+pan, psn = "6222021234567890128", "01"
+udk = kd.derive_icc_mk_a(imk, pan, psn)
+print("udk", udk.hex().upper())
+atc = bytes.fromhex("0001")
+# emv.md's session key (the PBOC variant): E(00..00 || ATC) || E(00..00 || ATC xor FFFF),
+# composed here over pycryptodome's 3DES; the EMV common session key from pyemv.
+c = DES3.new(udk, DES3.MODE_ECB)
+sk = adjust_key_parity(c.encrypt(bytes(6) + atc) + c.encrypt(bytes(6) + bytes(b ^ 0xFF for b in atc)))
+print("sk_pboc", sk.hex().upper())
+print("sk_emv_common", kd.derive_common_sk(udk, atc + bytes(6)).hex().upper())
+# 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37 82 9F36 CVR(9F10 bytes 4..8)
+data = bytes.fromhex("000000010000" "000000000000" "0156" "0000000000" "0156" "261124" "00" "12345678" "7C00" "0001" "03A0A000")
+print("arqc_data", data.hex().upper())
+arqc = ac.generate_ac(sk, data, padding_type=ac.PaddingType.EMV)
+print("arqc", arqc.hex().upper())
+arpc = ac.generate_arpc_1(sk, arqc, bytes.fromhex("3030"))
+print("arpc", arpc.hex().upper())
