@@ -6,7 +6,7 @@ use rig::config::card::{CardProfile, CardStatus, Issuer as CardIssuer};
 use rig::config::dialect::{Dialect, HostTimeouts, MacAlgorithm, QrCodes};
 use rig::events::Timeline;
 use rig::host::codec::{Envelope, Message};
-use rig::host::crypto::{self, BlockCipher, CipherFamily};
+use rig::host::crypto::{self, BlockCipher, CipherFamily, DesKey};
 use rig::host::faults::{Fault, FaultAction};
 use rig::host::issuer::Issuer;
 use rig::host::ledger::Totals;
@@ -145,6 +145,18 @@ impl Terminal {
             );
         }
         answer
+    }
+
+    /// The track key of a layout 004 sign-on (after the PIN and MAC parts).
+    fn track_key(f62: &[u8]) -> DesKey {
+        let tmk = DesKey::new(&TMK).expect("tmk");
+        let key = tmk.decrypt_ecb(&f62[40..56]).expect("track key");
+        assert_eq!(
+            crypto::check_value(&key).expect("kcv"),
+            f62[56..60],
+            "track key check value"
+        );
+        DesKey::new(&key).expect("key")
     }
 
     async fn sign_on(&mut self, layout: &str, family: CipherFamily) -> Vec<u8> {
@@ -739,4 +751,24 @@ async fn chip_sales_have_their_arqc_checked_and_get_an_arpc() {
         Some(90_000),
         "the forged one moved no money"
     );
+}
+
+#[tokio::test]
+async fn encrypted_track_data_is_decrypted_with_the_track_key() {
+    let bench = host(CipherFamily::Des).await;
+    let mut t = Terminal::connect(&bench).await;
+    let f62 = t.sign_on("004", CipherFamily::Des).await;
+    let track_key = Terminal::track_key(&f62);
+    let track = format!("{PAN}=49121011234567890");
+    let encrypted = crypto::crypt_track(&track_key, &track, true).expect("encrypts");
+    assert_ne!(encrypted, track);
+    let mut sale = t.sale("000000000100", "123456");
+    sale.fields.remove(&2);
+    let sale = sale.with(35, encrypted).with(53, "1610000000000000");
+    assert_eq!(
+        code(&t.send(sale).await),
+        "00",
+        "the host found the PAN inside the encrypted track"
+    );
+    assert_eq!(bench.host.balance_fen(PAN), Some(99_900));
 }

@@ -147,3 +147,29 @@ impl Dialect {
         Ok(dialect)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_shipped_dialect_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/hosts/unionpay-pos.toml");
+        let dialect = Dialect::load(&path).unwrap();
+        assert_eq!(dialect.qr.pay, "700000");
+        assert_eq!(dialect.downloads.get("360").map(String::len), Some(22));
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_file_and_line() {
+        let text = "name = \"x\"\nmac = \"md5\"\nkey_layout = \"003\"\nacquirer_id = \"1\"\nissuer_id = \"2\"\ncard_brand = \"CUP\"\n";
+        let err = crate::config::parse::<Dialect>(Path::new("h.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("h.toml:2:7: unknown variant `md5`"), "{err}");
+        let text = text.replace("md5", "unionpay-ecb").replace("\"003\"", "\"002\"");
+        let dialect: Dialect = crate::config::parse(Path::new("h.toml"), &text).unwrap();
+        assert!(dialect.validate().unwrap_err().contains("key_layout"));
+    }
+}

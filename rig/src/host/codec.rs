@@ -140,6 +140,8 @@ fn nibble(c: u8, track: bool) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'=' | b'D' if track => Some(0xD),
+        // Encrypted track data (53.3 = 1) carries any nibble.
+        b'A'..=b'F' if track => Some(c - b'A' + 10),
         _ => None,
     }
 }
@@ -163,6 +165,7 @@ fn from_bcd(bytes: &[u8], digits: usize, right_align: bool, track: bool) -> Opti
             out.push(match n {
                 0..=9 => (b'0' + n) as char,
                 0xD if track => '=',
+                0xA..=0xF if track => (b'A' + n - 10) as char,
                 _ => return None,
             });
         }
