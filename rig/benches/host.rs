@@ -169,6 +169,7 @@ fn main() {
                 single_limit: None,
                 imk: None,
             },
+            ..Default::default()
         };
         let dialect = Dialect {
             name: "bench".into(),

@@ -62,6 +62,7 @@ fn card(pan: &str, balance: &str, status: CardStatus, expiry: &str) -> CardProfi
             single_limit: Some("2000.00".into()),
             imk: Some("0123456789ABCDEFFEDCBA9876543210".into()),
         },
+        ..Default::default()
     }
 }
 

@@ -6,14 +6,24 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CardProfile {
     /// Human description, e.g. "UnionPay debit, swipe only".
     pub description: String,
+    /// What presents it: a plastic card (default), a phone (云闪付 HCE) or a wallet's payment code.
+    #[serde(default)]
+    pub kind: CardKind,
+    /// PAN; for a phone the token PAN the terminal sees; for a payment code the funding account.
     pub pan: String,
+    /// Card sequence number (5F34), two digits.
+    #[serde(default = "default_psn")]
+    pub psn: String,
     /// YYMM.
     pub expiry: String,
+    /// Cardholder name (5F20), e.g. "ZHANG/SAN".
+    #[serde(default)]
+    pub name: String,
     /// Magnetic stripe service code; a first digit 2 or 6 means "has a chip".
     pub service_code: String,
     /// Discretionary data of track 2.
@@ -21,11 +31,95 @@ pub struct CardProfile {
     pub discretionary: String,
     #[serde(default)]
     pub track3: Option<String>,
+    /// Where the card can be read: "magstripe", "contact", "contactless".
+    #[serde(default = "default_interfaces")]
+    pub interfaces: Vec<Interface>,
+    /// Chip applications, highest priority (lowest number) first when chosen.
+    #[serde(default)]
+    pub applications: Vec<Application>,
+    /// Application transaction counter the chip starts at.
+    #[serde(default = "default_atc")]
+    pub atc: u16,
+    /// Extra or overriding EMV data objects: tag (hex) -> value (hex).
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
+    #[serde(default)]
+    pub behaviour: Behaviour,
+    /// The customer's payment code (kind = "payment-code"); qr.md's shapes.
+    #[serde(default)]
+    pub payment_code: Option<String>,
     pub issuer: Issuer,
 }
 
+fn default_psn() -> String {
+    "01".into()
+}
+
+fn default_interfaces() -> Vec<Interface> {
+    vec![Interface::Magstripe]
+}
+
+fn default_atc() -> u16 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardKind {
+    #[default]
+    Card,
+    Phone,
+    PaymentCode,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Interface {
+    Magstripe,
+    Contact,
+    Contactless,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Application {
+    /// AID, hex (emv.md: A000000333010101 debit, ...02 credit, ...03 quasi-credit).
+    pub aid: String,
+    pub label: String,
+    /// Application priority indicator (87), 1 = highest.
+    pub priority: u8,
+}
+
+/// How the card misbehaves on purpose.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Behaviour {
+    /// First GENERATE AC answers AAC: the card declines offline.
+    #[serde(default)]
+    pub decline_with_aac: bool,
+    /// SELECT of the application answers 6283 (application blocked).
+    #[serde(default)]
+    pub blocked_application: bool,
+    /// SELECT PSE / PPSE answers 6A81 (card blocked).
+    #[serde(default)]
+    pub blocked_card: bool,
+    /// The card asks for online PIN (CVM list / contactless qualifiers).
+    #[serde(default = "yes")]
+    pub online_pin_required: bool,
+    /// The card is pulled away right after GET PROCESSING OPTIONS.
+    #[serde(default)]
+    pub torn_after_gpo: bool,
+    /// Every answer takes this long (ms).
+    #[serde(default)]
+    pub slow_ms: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// What the issuer model knows about the card.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Issuer {
     pub pin: String,
@@ -88,6 +182,29 @@ impl CardProfile {
             if hex::decode(imk).map(|k| k.len()) != Ok(16) {
                 return Err(format!("imk {imk:?}: expected 32 hex digits (a double-length DES key)"));
             }
+        }
+        if self.psn.len() != 2 || !self.psn.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(format!("psn {:?}: expected two digits", self.psn));
+        }
+        for app in &self.applications {
+            if !(10..=32).contains(&app.aid.len()) || hex::decode(&app.aid).is_err() {
+                return Err(format!("applications: aid {:?} is not 5-16 bytes of hex", app.aid));
+            }
+        }
+        for (tag, value) in &self.data {
+            if hex::decode(tag).is_err() || hex::decode(value).is_err() {
+                return Err(format!("data.{tag} = {value:?}: tag and value must be hex"));
+            }
+        }
+        let chip = self
+            .interfaces
+            .iter()
+            .any(|i| matches!(i, Interface::Contact | Interface::Contactless));
+        if chip && self.applications.is_empty() {
+            return Err("a chip card (contact or contactless interface) needs at least one [[applications]]".into());
+        }
+        if self.kind == CardKind::PaymentCode && self.payment_code.is_none() {
+            return Err("kind = \"payment-code\" needs payment_code".into());
         }
         if !(13..=19).contains(&self.pan.len()) || !self.pan.bytes().all(|c| c.is_ascii_digit()) {
             return Err(format!("pan {:?}: expected 13 to 19 digits", self.pan));

@@ -183,6 +183,7 @@ mod tests {
                 single_limit: limit.map(str::to_string),
                 imk: None,
             },
+            ..Default::default()
         }
     }
 
