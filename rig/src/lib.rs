@@ -5,6 +5,7 @@
 //! snapshots read. See ARCHITECTURE.md for the map.
 
 pub mod bench;
+pub mod card;
 pub mod config;
 pub mod devices;
 pub mod emv;

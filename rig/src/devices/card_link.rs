@@ -14,6 +14,14 @@ pub trait SmartCard: Send + 'static {
     fn power_off(&mut self) {}
     /// One command APDU in, one response APDU (data + SW1 SW2) out.
     fn transmit(&mut self, command: &[u8]) -> Vec<u8>;
+    /// False once the card has left the reader (torn away): the link then closes.
+    fn present(&self) -> bool {
+        true
+    }
+    /// How long the card takes to answer (a slow card is a test case).
+    fn answer_delay(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// A card with no applications: answers every command with 6A82 (file not found).
@@ -87,6 +95,10 @@ pub async fn insert(addr: &str, mut card: impl SmartCard, timeline: Timeline) ->
                 [0x04] => Some(card.atr()),
                 [_] => None,
                 command => {
+                    let delay = card.answer_delay();
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                     let response = card.transmit(command);
                     timeline.publish(
                         Source::CardLink,
@@ -102,6 +114,10 @@ pub async fn insert(addr: &str, mut card: impl SmartCard, timeline: Timeline) ->
                 if write_frame(&mut stream, &reply).await.is_err() {
                     return;
                 }
+            }
+            if !card.present() {
+                timeline.publish(Source::CardLink, Kind::CardRemoved);
+                return;
             }
         }
     });

@@ -31,3 +31,10 @@ arqc = ac.generate_ac(sk, data, padding_type=ac.PaddingType.EMV)
 print("arqc", arqc.hex().upper())
 arpc = ac.generate_arpc_1(sk, arqc, bytes.fromhex("3030"))
 print("arpc", arpc.hex().upper())
+
+# The card model's first GENERATE AC (rig/src/card): same card and terminal
+# data, AIP 7C00, ATC 0001, its 9F10 CVR 03 A0 00 00.
+card_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000000000" "0156" "261124" "00" "12345678" "7C00" "0001" "03A00000")
+card_arqc = ac.generate_ac(sk, card_data, padding_type=ac.PaddingType.EMV)
+print("card_arqc", card_arqc.hex().upper())
+print("card_arpc", ac.generate_arpc_1(sk, card_arqc, bytes.fromhex("3030")).hex().upper())

@@ -1,0 +1,603 @@
+//! The PBOC contact application and qPBOC contactless (emv.md), one card
+//! model per presentation. A 云闪付 phone is the contactless model with a
+//! token PAN that reports consumer device verification.
+
+use super::apdu::{Command, response, sw};
+use super::dol;
+use super::tlv::{cons, prim};
+use crate::config::card::{CardKind, CardProfile};
+use crate::devices::card_link::SmartCard;
+use crate::emv;
+use iso7816_tlv::ber::Tlv;
+use std::collections::BTreeMap;
+
+/// How the card is presented: inserted in the slot or held to the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Contact,
+    Contactless,
+}
+
+const PSE: &[u8] = b"1PAY.SYS.DDF01";
+const PPSE: &[u8] = b"2PAY.SYS.DDF01";
+/// Application interchange profile: SDA, DDA, cardholder verification, terminal risk management, issuer authentication.
+const AIP: [u8; 2] = [0x7C, 0x00];
+/// CDOL1: exactly the terminal data an ARQC covers (emv.md), in that order.
+const CDOL1: &str = "9F02069F03069F1A0295055F2A029A039C019F3704";
+/// CDOL2: issuer authentication data (ARPC || ARC), ARC, TVR, unpredictable number.
+const CDOL2: &str = "910A8A0295059F3704";
+/// qPBOC PDOL (emv.md): TTQ, amounts, country, TVR, currency, date, type, unpredictable number.
+const PPDOL: &str = "9F66049F02069F03069F1A0295055F2A029A039C019F3704";
+/// Contact PDOL: the terminal's country code.
+const CPDOL: &str = "9F1A02";
+
+pub struct EmvCard {
+    profile: CardProfile,
+    field: Field,
+    imk: Option<Vec<u8>>,
+    atc: u16,
+    pin_tries: u8,
+    selected: Option<usize>,
+    gpo_done: bool,
+    /// ARQC of the first GENERATE AC and its session key, for the ARPC check.
+    last_arqc: Option<([u8; 8], [u8; 16])>,
+    issuer_authenticated: bool,
+    present: bool,
+}
+
+fn h(s: &str) -> Vec<u8> {
+    hex::decode(s).unwrap_or_default()
+}
+
+fn bcd(digits: &str) -> Vec<u8> {
+    let mut d = digits.to_string();
+    if d.len() % 2 == 1 {
+        d.push('F');
+    }
+    hex::decode(d).unwrap_or_default()
+}
+
+fn encode(tlvs: &[Tlv]) -> Vec<u8> {
+    tlvs.iter().flat_map(Tlv::to_vec).collect()
+}
+
+impl EmvCard {
+    pub fn new(profile: CardProfile, field: Field) -> EmvCard {
+        let imk = profile.issuer.imk.as_deref().and_then(|k| hex::decode(k).ok());
+        EmvCard {
+            atc: profile.atc.saturating_sub(1),
+            pin_tries: profile.issuer.pin_tries,
+            imk,
+            profile,
+            field,
+            selected: None,
+            gpo_done: false,
+            last_arqc: None,
+            issuer_authenticated: false,
+            present: true,
+        }
+    }
+
+    pub fn atc(&self) -> u16 {
+        self.atc
+    }
+
+    fn apps_by_priority(&self) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.profile.applications.len()).collect();
+        idx.sort_by_key(|&i| self.profile.applications[i].priority);
+        idx
+    }
+
+    fn directory_entries(&self) -> Vec<Tlv> {
+        self.apps_by_priority()
+            .into_iter()
+            .map(|i| {
+                let app = &self.profile.applications[i];
+                cons(
+                    "61",
+                    vec![
+                        prim("4F", &h(&app.aid)),
+                        prim("50", app.label.as_bytes()),
+                        prim("87", &[app.priority]),
+                    ],
+                )
+            })
+            .collect()
+    }
+
+    /// Track 2 equivalent data (57): PAN D YYMM service code discretionary, F padded.
+    fn track2_equivalent(&self) -> Vec<u8> {
+        let p = &self.profile;
+        bcd(&format!("{}D{}{}{}", p.pan, p.expiry, p.service_code, p.discretionary))
+    }
+
+    /// Issuer application data (9F10) with the card verification results of this cryptogram.
+    fn iad(&self, cvr1: u8) -> Vec<u8> {
+        let mut iad = vec![0x07, 0x01, 0x01, 0x03, cvr1, 0x00, 0x00, 0x0A, 0x01];
+        iad.extend([0u8; 7]);
+        iad
+    }
+
+    /// Card transaction qualifiers (9F6C): online PIN required / CDCVM performed.
+    fn ctq(&self) -> [u8; 2] {
+        let pin = self.profile.behaviour.online_pin_required && self.profile.kind != CardKind::Phone;
+        let cdcvm = self.profile.kind == CardKind::Phone;
+        [if pin { 0x80 } else { 0x00 }, if cdcvm { 0x80 } else { 0x00 }]
+    }
+
+    fn records(&self) -> BTreeMap<(u8, u8), Vec<u8>> {
+        let p = &self.profile;
+        let mut recs = BTreeMap::new();
+        if self.field == Field::Contact {
+            recs.insert((1, 1), encode(&[cons("70", self.directory_entries())]));
+        }
+        recs.insert(
+            (2, 1),
+            encode(&[cons(
+                "70",
+                vec![
+                    prim("57", &self.track2_equivalent()),
+                    prim("5F20", p.name.as_bytes()),
+                    prim("9F1F", b"00"),
+                ],
+            )]),
+        );
+        let mut rec3 = vec![
+            prim("5A", &bcd(&p.pan)),
+            prim("5F24", &h(&format!("{}31", p.expiry))),
+            prim("5F25", &h("200101")),
+            prim("5F34", &h(&p.psn)),
+            prim("5F28", &h("0156")),
+            prim("9F07", &h("FF00")),
+            prim("8C", &h(CDOL1)),
+            prim("8D", &h(CDOL2)),
+            // CVM list: online PIN, then no CVM.
+            prim("8E", &h("000000000000000002031F00")),
+        ];
+        for (tag, value) in &p.data {
+            rec3.retain(|t| hex::encode_upper(t.tag().to_bytes()) != tag.to_uppercase());
+            rec3.push(prim(tag, &h(value)));
+        }
+        recs.insert((3, 1), encode(&[cons("70", rec3)]));
+        recs
+    }
+
+    fn afl(&self) -> Vec<u8> {
+        match self.field {
+            Field::Contact => h("1001010018010100"),
+            Field::Contactless => h("18010100"),
+        }
+    }
+
+    fn select(&mut self, name: &[u8]) -> Vec<u8> {
+        let behaviour = &self.profile.behaviour;
+        let dir = match self.field {
+            Field::Contact => PSE,
+            Field::Contactless => PPSE,
+        };
+        if name == dir {
+            if behaviour.blocked_card {
+                return sw::FUNCTION_NOT_SUPPORTED.to_vec();
+            }
+            let a5 = match self.field {
+                Field::Contact => cons("A5", vec![prim("88", &[1]), prim("5F2D", b"zhen")]),
+                Field::Contactless => cons("A5", vec![cons("BF0C", self.directory_entries())]),
+            };
+            return response(&encode(&[cons("6F", vec![prim("84", name), a5])]), sw::OK);
+        }
+        // Partial selection: the first application whose AID starts with the name.
+        let found = self
+            .apps_by_priority()
+            .into_iter()
+            .find(|&i| h(&self.profile.applications[i].aid).starts_with(name));
+        let (Some(i), false) = (found, name.is_empty()) else {
+            return sw::FILE_NOT_FOUND.to_vec();
+        };
+        if behaviour.blocked_application {
+            return sw::SELECTED_FILE_INVALIDATED.to_vec();
+        }
+        self.selected = Some(i);
+        self.gpo_done = false;
+        let app = &self.profile.applications[i];
+        let pdol = if self.field == Field::Contactless { PPDOL } else { CPDOL };
+        let fci = cons(
+            "6F",
+            vec![
+                prim("84", &h(&app.aid)),
+                cons(
+                    "A5",
+                    vec![
+                        prim("50", app.label.as_bytes()),
+                        prim("87", &[app.priority]),
+                        prim("9F38", &h(pdol)),
+                    ],
+                ),
+            ],
+        );
+        response(&encode(&[fci]), sw::OK)
+    }
+
+    /// The cryptogram over the terminal's data, the card's AIP, ATC and CVR.
+    fn cryptogram(&self, terminal: &BTreeMap<String, Vec<u8>>, cvr1: u8) -> Option<([u8; 8], [u8; 16])> {
+        let imk = self.imk.as_deref()?;
+        let mut tags = terminal.clone();
+        tags.insert("82".into(), AIP.to_vec());
+        tags.insert("9F36".into(), self.atc.to_be_bytes().to_vec());
+        tags.insert("9F10".into(), self.iad(cvr1));
+        let data = emv::arqc_data(&tags)?;
+        let udk = emv::card_key(imk, &self.profile.pan, &self.profile.psn).ok()?;
+        let sk = emv::session_key(&udk, self.atc.to_be_bytes(), emv::SessionKeyDerivation::Pboc).ok()?;
+        Some((emv::mac_alg3(&sk, &data).ok()?, sk))
+    }
+
+    fn gpo(&mut self, data: &[u8]) -> Vec<u8> {
+        if self.selected.is_none() {
+            return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+        }
+        // 83 L <PDOL data>
+        let Some(pdol_data) = data
+            .strip_prefix(&[0x83])
+            .and_then(|d| d.split_first())
+            .map(|(_, rest)| rest)
+        else {
+            return sw::WRONG_LENGTH.to_vec();
+        };
+        self.gpo_done = true;
+        if self.profile.behaviour.torn_after_gpo {
+            self.present = false;
+        }
+        if self.field == Field::Contact {
+            return response(
+                &encode(&[cons("77", vec![prim("82", &AIP), prim("94", &self.afl())])]),
+                sw::OK,
+            );
+        }
+        // qPBOC: the cryptogram comes back in the GPO.
+        let Some(values) = dol::parse(&h(PPDOL)).and_then(|d| dol::split(&d, pdol_data)) else {
+            return sw::WRONG_LENGTH.to_vec();
+        };
+        let terminal: BTreeMap<String, Vec<u8>> = values.into_iter().collect();
+        self.atc = self.atc.wrapping_add(1);
+        let decline = self.profile.behaviour.decline_with_aac;
+        let (cid, cvr1) = if decline { (0x00, 0x80) } else { (0x80, 0xA0) };
+        let Some((ac, sk)) = self.cryptogram(&terminal, cvr1) else {
+            return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+        };
+        self.last_arqc = Some((ac, sk));
+        let t77 = cons(
+            "77",
+            vec![
+                prim("82", &AIP),
+                prim("94", &self.afl()),
+                prim("57", &self.track2_equivalent()),
+                prim("5F34", &h(&self.profile.psn)),
+                prim("9F10", &self.iad(cvr1)),
+                prim("9F26", &ac),
+                prim("9F27", &[cid]),
+                prim("9F36", &self.atc.to_be_bytes()),
+                prim("9F6C", &self.ctq()),
+            ],
+        );
+        response(&encode(&[t77]), sw::OK)
+    }
+
+    fn read_record(&self, rec: u8, p2: u8) -> Vec<u8> {
+        let sfi = p2 >> 3;
+        match self.records().get(&(sfi, rec)) {
+            Some(r) if sfi == 1 || self.gpo_done || self.field == Field::Contact => response(r, sw::OK),
+            _ => sw::RECORD_NOT_FOUND.to_vec(),
+        }
+    }
+
+    fn get_data(&self, p1: u8, p2: u8) -> Vec<u8> {
+        match (p1, p2) {
+            (0x9F, 0x17) => response(&encode(&[prim("9F17", &[self.pin_tries])]), sw::OK),
+            (0x9F, 0x36) => response(&encode(&[prim("9F36", &self.atc.to_be_bytes())]), sw::OK),
+            (0x9F, 0x13) => response(&encode(&[prim("9F13", &self.atc.to_be_bytes())]), sw::OK),
+            _ => sw::REFERENCED_DATA_NOT_FOUND.to_vec(),
+        }
+    }
+
+    fn generate_ac(&mut self, p1: u8, data: &[u8]) -> Vec<u8> {
+        if !self.gpo_done {
+            return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+        }
+        let first = self.last_arqc.is_none();
+        let (cid, cvr1, sk_ac) = if first {
+            let Some(values) = dol::parse(&h(CDOL1)).and_then(|d| dol::split(&d, data)) else {
+                return sw::WRONG_LENGTH.to_vec();
+            };
+            self.atc = self.atc.wrapping_add(1);
+            let terminal: BTreeMap<String, Vec<u8>> = values.into_iter().collect();
+            let wants_arqc = p1 & 0xC0 == 0x80;
+            let (cid, cvr1) = if self.profile.behaviour.decline_with_aac || !wants_arqc {
+                (0x00, 0x80)
+            } else {
+                (0x80, 0xA0)
+            };
+            let Some((ac, sk)) = self.cryptogram(&terminal, cvr1) else {
+                return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+            };
+            self.last_arqc = Some((ac, sk));
+            (cid, cvr1, ac)
+        } else {
+            // Second GENERATE AC: TC only if the issuer was authenticated and approved.
+            let Some(values) = dol::parse(&h(CDOL2)).and_then(|d| dol::split(&d, data)) else {
+                return sw::WRONG_LENGTH.to_vec();
+            };
+            let values: BTreeMap<String, Vec<u8>> = values.into_iter().collect();
+            let Some((arqc, sk)) = self.last_arqc else {
+                return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+            };
+            let arc: [u8; 2] = values
+                .get("8A")
+                .and_then(|v| v.as_slice().try_into().ok())
+                .unwrap_or(*b"Z3");
+            let iad_ok = values
+                .get("91")
+                .is_some_and(|v| v.len() == 10 && emv::arpc(&sk, arqc, [v[8], v[9]]).is_ok_and(|a| a[..] == v[..8]));
+            let authenticated = self.issuer_authenticated || iad_ok;
+            let approve = p1 & 0xC0 == 0x40 && authenticated && &arc == b"00";
+            let (cid, cvr1) = if approve { (0x40, 0x60) } else { (0x00, 0x90) };
+            let mut data = arqc.to_vec();
+            data.extend(arc);
+            let tc = emv::mac_alg3(&sk, &data).unwrap_or([0; 8]);
+            (cid, cvr1, tc)
+        };
+        let t77 = cons(
+            "77",
+            vec![
+                prim("9F27", &[cid]),
+                prim("9F36", &self.atc.to_be_bytes()),
+                prim("9F26", &sk_ac),
+                prim("9F10", &self.iad(cvr1)),
+            ],
+        );
+        response(&encode(&[t77]), sw::OK)
+    }
+
+    fn external_authenticate(&mut self, data: &[u8]) -> Vec<u8> {
+        let Some((arqc, sk)) = self.last_arqc else {
+            return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+        };
+        if data.len() != 10 {
+            return sw::WRONG_LENGTH.to_vec();
+        }
+        let ok = emv::arpc(&sk, arqc, [data[8], data[9]]).is_ok_and(|a| a[..] == data[..8]);
+        self.issuer_authenticated = ok;
+        if ok {
+            sw::OK.to_vec()
+        } else {
+            sw::AUTHENTICATION_FAILED.to_vec()
+        }
+    }
+
+    /// One command APDU in, one response APDU out.
+    pub fn process(&mut self, raw: &[u8]) -> Vec<u8> {
+        let Some(c) = Command::parse(raw) else {
+            return sw::WRONG_LENGTH.to_vec();
+        };
+        if c.cla != 0x00 && c.cla != 0x80 {
+            return sw::CLA_NOT_SUPPORTED.to_vec();
+        }
+        match (c.cla, c.ins, c.p1, c.p2) {
+            (0x00, 0xA4, 0x04, _) => self.select(c.data),
+            (0x00, 0xB2, rec, p2) if p2 & 0x07 == 0x04 => self.read_record(rec, p2),
+            (0x80, 0xA8, 0x00, 0x00) => self.gpo(c.data),
+            (0x80, 0xCA, p1, p2) => self.get_data(p1, p2),
+            (0x80, 0xAE, p1, _) => self.generate_ac(p1, c.data),
+            (0x00, 0x82, _, _) => self.external_authenticate(c.data),
+            _ => sw::INS_NOT_SUPPORTED.to_vec(),
+        }
+    }
+}
+
+impl SmartCard for EmvCard {
+    fn atr(&self) -> Vec<u8> {
+        match self.field {
+            // A PBOC contact card's T=0 ATR, and a contactless one as PC/SC shows it.
+            Field::Contact => h("3B6A00000031C0A1000000000000"),
+            Field::Contactless => h("3B8880010000000000718100F9"),
+        }
+    }
+
+    fn power_on(&mut self) {
+        self.selected = None;
+        self.gpo_done = false;
+        self.last_arqc = None;
+        self.issuer_authenticated = false;
+    }
+
+    fn transmit(&mut self, command: &[u8]) -> Vec<u8> {
+        self.process(command)
+    }
+
+    fn answer_delay(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.profile.behaviour.slow_ms)
+    }
+
+    fn present(&self) -> bool {
+        self.present
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Sessions APDU by APDU. Cryptograms: rig/tests/vectors/emv_vectors.txt
+    //! (pyemv 1.5.0): card_arqc, card_arpc for the card below at ATC 0001.
+    use super::*;
+    use crate::config::card::{Application, Issuer};
+
+    fn profile(kind: CardKind) -> CardProfile {
+        CardProfile {
+            description: "test".into(),
+            kind,
+            pan: "6222021234567890128".into(),
+            psn: "01".into(),
+            expiry: "2912".into(),
+            name: "ZHANG/SAN".into(),
+            service_code: "220".into(),
+            discretionary: "1234".into(),
+            applications: vec![
+                Application {
+                    aid: "A000000333010102".into(),
+                    label: "UnionPay Credit".into(),
+                    priority: 2,
+                },
+                Application {
+                    aid: "A000000333010101".into(),
+                    label: "UnionPay Debit".into(),
+                    priority: 1,
+                },
+            ],
+            atc: 1,
+            behaviour: crate::config::card::Behaviour {
+                online_pin_required: true,
+                ..Default::default()
+            },
+            issuer: Issuer {
+                pin: "123456".into(),
+                balance: "100.00".into(),
+                pin_tries: 3,
+                imk: Some("0123456789ABCDEFFEDCBA9876543210".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    fn x(card: &mut EmvCard, apdu: &str) -> (BTreeMap<String, Vec<u8>>, String) {
+        let r = card.process(&h(apdu));
+        let (data, sw) = r.split_at(r.len() - 2);
+        (emv::parse_tlv(data), hex::encode_upper(sw))
+    }
+
+    /// 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37 of the vector.
+    const CDOL1_DATA: &str = "0000000100000000000000000156000000000001562611240012345678";
+
+    #[test]
+    fn contact_session_from_pse_to_tc() {
+        let mut card = EmvCard::new(profile(CardKind::Card), Field::Contact);
+        let (fci, sw) = x(&mut card, "00A404000E315041592E5359532E444446303100");
+        assert_eq!((sw.as_str(), fci.get("88").cloned()), ("9000", Some(vec![1])));
+        let dir = hex::encode_upper(card.process(&h("00B2010C00")));
+        let (debit, credit) = (dir.find("4F08A000000333010101"), dir.find("4F08A000000333010102"));
+        assert!(debit.is_some() && credit.is_some(), "both applications listed: {dir}");
+        assert!(debit < credit, "debit (priority 1) first");
+        let (fci, sw) = x(&mut card, "00A4040008A00000033301010100");
+        assert_eq!(sw, "9000");
+        assert_eq!(fci.get("9F38"), Some(&h(CPDOL)));
+        let (gpo, sw) = x(&mut card, "80A80000048302015600");
+        assert_eq!(
+            (sw.as_str(), gpo.get("82"), gpo.get("94")),
+            ("9000", Some(&AIP.to_vec()), Some(&h("1001010018010100")))
+        );
+        let (rec, _) = x(&mut card, "00B2011400");
+        assert_eq!(rec.get("57"), Some(&h("6222021234567890128D29122201234F")));
+        let (rec, _) = x(&mut card, "00B2011C00");
+        assert_eq!(
+            (rec.get("5A"), rec.get("5F34")),
+            (Some(&h("6222021234567890128F")), Some(&h("01")))
+        );
+        assert_eq!(rec.get("8C"), Some(&h(CDOL1)));
+        let (ptc, _) = x(&mut card, "80CA9F1700");
+        assert_eq!(ptc.get("9F17"), Some(&vec![3]));
+        let (ac1, sw) = x(&mut card, &format!("80AE80001D{}00", CDOL1_DATA));
+        assert_eq!(sw, "9000");
+        assert_eq!(ac1.get("9F27"), Some(&vec![0x80]), "ARQC");
+        assert_eq!(ac1.get("9F36"), Some(&vec![0, 1]));
+        assert_eq!(hex::encode_upper(&ac1["9F26"]), "091B918A340745F3");
+        let (_, sw) = x(&mut card, "008200000ABE85C2785A0F22B93030");
+        assert_eq!(sw, "9000", "ARPC verifies");
+        // CDOL2: 91 (ARPC || ARC), 8A, 95, 9F37.
+        let (ac2, sw) = x(&mut card, "80AE400015BE85C2785A0F22B930303030000000000012345678");
+        assert_eq!(
+            (sw.as_str(), ac2.get("9F27")),
+            ("9000", Some(&vec![0x40])),
+            "TC after an approved, authenticated online answer"
+        );
+    }
+
+    #[test]
+    fn a_wrong_arpc_or_a_decline_gets_an_aac() {
+        let mut card = EmvCard::new(profile(CardKind::Card), Field::Contact);
+        for apdu in ["00A4040008A00000033301010100", "80A80000048302015600"] {
+            card.process(&h(apdu));
+        }
+        x(&mut card, &format!("80AE80001D{}00", CDOL1_DATA));
+        let (_, sw) = x(&mut card, "008200000A00000000000000003030");
+        assert_eq!(sw, "6300");
+        let (ac2, _) = x(&mut card, "80AE40001500000000000000003030303000000000001234567800");
+        assert_eq!(ac2.get("9F27"), Some(&vec![0x00]), "AAC");
+    }
+
+    /// TTQ 26000000, then the same terminal data as CDOL1_DATA.
+    const PDOL_DATA: &str = "260000000000000100000000000000000156000000000001562611240012345678";
+
+    #[test]
+    fn contactless_session_returns_the_arqc_in_the_gpo() {
+        let mut card = EmvCard::new(profile(CardKind::Card), Field::Contactless);
+        let fci = hex::encode_upper(card.process(&h("00A404000E325041592E5359532E444446303100")));
+        assert!(fci.ends_with("9000"));
+        assert!(
+            fci.contains("BF0C") && fci.contains("4F08A000000333010101"),
+            "the directory is in the FCI: {fci}"
+        );
+        let (fci, _) = x(&mut card, "00A4040008A00000033301010100");
+        assert_eq!(fci.get("9F38"), Some(&h(PPDOL)));
+        let pdol = PDOL_DATA;
+        let (gpo, sw) = x(&mut card, &format!("80A80000238321{pdol}00"));
+        assert_eq!(sw, "9000");
+        assert_eq!(
+            hex::encode_upper(&gpo["9F26"]),
+            "091B918A340745F3",
+            "same cryptogram as contact at ATC 1"
+        );
+        assert_eq!(gpo.get("9F6C"), Some(&vec![0x80, 0x00]), "online PIN required");
+        let (rec, sw) = x(&mut card, "00B2011C00");
+        assert_eq!((sw.as_str(), rec.get("5F24")), ("9000", Some(&h("291231"))));
+    }
+
+    #[test]
+    fn a_phone_reports_device_verification_instead_of_asking_for_a_pin() {
+        let mut card = EmvCard::new(profile(CardKind::Phone), Field::Contactless);
+        card.process(&h("00A4040008A00000033301010100"));
+        let (gpo, _) = x(&mut card, &format!("80A80000238321{PDOL_DATA}00"));
+        assert_eq!(gpo.get("9F6C"), Some(&vec![0x00, 0x80]));
+    }
+
+    #[test]
+    fn behaviours_block_decline_and_tear() {
+        let mut p = profile(CardKind::Card);
+        p.behaviour.blocked_application = true;
+        assert_eq!(
+            x(
+                &mut EmvCard::new(p.clone(), Field::Contact),
+                "00A4040008A00000033301010100"
+            )
+            .1,
+            "6283"
+        );
+        p.behaviour.blocked_application = false;
+        p.behaviour.blocked_card = true;
+        assert_eq!(
+            x(
+                &mut EmvCard::new(p.clone(), Field::Contact),
+                "00A404000E315041592E5359532E444446303100"
+            )
+            .1,
+            "6A81"
+        );
+        p.behaviour.blocked_card = false;
+        p.behaviour.decline_with_aac = true;
+        p.behaviour.torn_after_gpo = true;
+        let mut card = EmvCard::new(p, Field::Contactless);
+        card.process(&h("00A4040008A00000033301010100"));
+        let (gpo, _) = x(&mut card, &format!("80A80000238321{PDOL_DATA}00"));
+        assert_eq!(gpo.get("9F27"), Some(&vec![0x00]), "AAC in the GPO");
+        assert!(!card.present(), "torn away after the GPO");
+        assert_eq!(x(&mut card, "00B2011C00").1, "9000");
+        assert_eq!(card.process(&h("00C0000000")), h("6D00"));
+        assert_eq!(card.process(&h("A0A4040000")), h("6E00"));
+    }
+}

@@ -1,0 +1,9 @@
+//! Card models: what a card (or phone, or wallet) presents to a terminal,
+//! built from a card profile. The transport is elsewhere (devices::card_link).
+
+pub mod apdu;
+pub mod dol;
+pub mod emv_card;
+pub mod tlv;
+
+pub use emv_card::{EmvCard, Field};
