@@ -112,6 +112,7 @@ impl BenchPlan {
             scan_ms = (vt.scan_ms as i64)
             swipe_socket = (work.path().join("swipe.sock").display().to_string())
             contact_reader = "127.0.0.1:0"
+            contactless_reader = "127.0.0.1:0"
             flash = (work.path().join("flash.json").display().to_string())
             host_address = (host_handle.addr.to_string())
             tmk = (hex::encode_upper(self.tmk))
@@ -143,7 +144,9 @@ impl BenchPlan {
             robot,
             magstripe,
             contact_reader: None,
+            contactless_reader: None,
             card_in_slot: None,
+            card_in_field: None,
             _work: work,
         })
     }
@@ -184,7 +187,9 @@ pub struct LiveBench {
     robot: KeypadRobot,
     magstripe: MagstripeEmulator,
     contact_reader: Option<String>,
+    contactless_reader: Option<String>,
     card_in_slot: Option<InsertedCard>,
+    card_in_field: Option<InsertedCard>,
     _work: tempfile::TempDir,
 }
 
@@ -214,13 +219,19 @@ impl LiveBench {
             .map_err(|_| BenchError::Terminal(format!("did not enumerate its ports within {boot:?}")))?
             .map_err(BenchError::Io)?
             .ok_or_else(|| BenchError::Terminal("stopped during boot (see vterm.stderr.log)".into()))?;
-        let contact = ready.split_whitespace().find_map(|w| w.strip_prefix("contact="));
-        let Some(contact) = contact else {
+        let port = |name: &str| {
+            ready
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix(name))
+                .map(str::to_string)
+        };
+        let (Some(contact), Some(contactless)) = (port("contact="), port("contactless=")) else {
             return Err(BenchError::Terminal(format!(
                 "announced an unexpected board line: {ready:?}"
             )));
         };
-        self.contact_reader = Some(contact.to_string());
+        self.contact_reader = Some(contact);
+        self.contactless_reader = Some(contactless);
         let (version, _) = self
             .timeline
             .wait_for(from, boot, "boot banner", |e| match &e.kind {
@@ -233,6 +244,7 @@ impl LiveBench {
 
     pub async fn power_off(&mut self) {
         self.card_in_slot = None;
+        self.card_in_field = None;
         self.robot.release_all();
         self.power.off().await;
     }
@@ -257,6 +269,7 @@ impl LiveBench {
         Ok(self.magstripe.swipe(&card.track2(), card.track3.as_deref()).await?)
     }
 
+    /// Puts a card in the contact slot.
     pub async fn insert(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
         let addr = self
             .contact_reader
@@ -266,8 +279,22 @@ impl LiveBench {
         Ok(())
     }
 
+    /// Holds a card (or phone) to the contactless field.
+    pub async fn bring_to_field(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
+        let addr = self
+            .contactless_reader
+            .clone()
+            .ok_or_else(|| BenchError::Terminal("is off: no contactless reader".into()))?;
+        self.card_in_field = Some(card_link::insert(&addr, card, self.timeline.clone()).await?);
+        Ok(())
+    }
+
+    /// Takes the card out of the slot, or away from the field.
     pub fn remove_card(&mut self) {
-        if let Some(card) = self.card_in_slot.take() {
+        for card in [self.card_in_slot.take(), self.card_in_field.take()]
+            .into_iter()
+            .flatten()
+        {
             card.remove(&self.timeline);
         }
     }

@@ -35,6 +35,32 @@ pub fn receipts_for_snapshot(profile: &TerminalProfile, receipts: &[String]) -> 
         .join("\n--8<--\n")
 }
 
+/// Chip data objects that change from run to run.
+fn volatile_tag(tag: &str) -> Option<&'static str> {
+    match tag {
+        "9F26" => Some("[cryptogram]"),
+        "9F37" => Some("[unpredictable number]"),
+        "9A" => Some("[date]"),
+        "91" => Some("[issuer authentication data]"),
+        _ => None,
+    }
+}
+
+/// Field 55 as `TAG=value` items, volatile values redacted.
+fn chip_data(hex_value: &str) -> String {
+    let bytes = hex::decode(hex_value).unwrap_or_default();
+    crate::emv::parse_tlv(&bytes)
+        .iter()
+        .map(|(tag, v)| {
+            format!(
+                "{tag}={}",
+                volatile_tag(tag).map_or_else(|| hex::encode_upper(v), str::to_string)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Host fields whose values change from run to run.
 fn volatile(field: u8) -> Option<&'static str> {
     match field {
@@ -67,6 +93,7 @@ pub fn host_messages_yaml(events: &[Arc<Event>], redact: bool) -> String {
             let name = codec::spec(*no).map_or("?", |s| s.name);
             let shown = match volatile(*no) {
                 Some(mark) if redact => mark.to_string(),
+                _ if redact && *no == 55 => chip_data(value),
                 _ => mask::field(*no, value),
             };
             out.push_str(&format!("    {no:02} {name}: {}\n", quote(&shown)));

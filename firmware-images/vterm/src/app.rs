@@ -2,12 +2,14 @@
 //! authorisation and receipts. One thread; inputs arrive on a channel.
 
 use crate::Input;
+use crate::chip::{self, ChipRead};
 use crate::console::Console;
 use crate::crypto;
 use crate::flash::{Flash, PendingReversal};
 use crate::host_link::{self, HostLink, LinkError};
 use crate::message::Message;
 use crate::params::Params;
+use crate::reader::{CardSession, Slot};
 use crate::receipt::{self, Slip};
 use crate::swipe::Swipe;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -35,6 +37,15 @@ enum Abort {
     Cancelled,
     Timeout,
     PowerDown,
+    /// The card could not be used; the text is for the display.
+    Card(&'static str),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Swipe,
+    Insert,
+    Tap,
 }
 
 struct CardData {
@@ -42,6 +53,19 @@ struct CardData {
     expiry: String,
     track2: String,
     track3: Option<String>,
+    entry: Entry,
+    chip: Option<(ChipRead, CardSession)>,
+}
+
+impl CardData {
+    /// Entry mode (field 22) digits 1-2 and the receipt's mark.
+    fn entry_mode(&self) -> (&'static str, &'static str) {
+        match self.entry {
+            Entry::Swipe => ("02", "S"),
+            Entry::Insert => ("05", "I"),
+            Entry::Tap => ("07", "C"),
+        }
+    }
 }
 
 impl Terminal {
@@ -74,13 +98,10 @@ impl Terminal {
             let key = match self.next_input(None) {
                 Ok(Input::Key(k)) => k,
                 Ok(Input::Swipe(_)) => continue,
-                Ok(Input::CardInserted(atr)) => {
+                Ok(Input::Card(session)) => {
                     self.console
-                        .log(&format!("card inserted, ATR {}", hex::encode_upper(atr)));
-                    continue;
-                }
-                Ok(Input::CardRemoved) => {
-                    self.console.log("card removed");
+                        .log(&format!("card inserted, ATR {}", hex::encode_upper(&session.atr)));
+                    self.await_removal(session);
                     continue;
                 }
                 Err(Abort::PowerDown) => return,
@@ -91,6 +112,7 @@ impl Terminal {
                     Err(Abort::PowerDown) => return,
                     Err(Abort::Cancelled) => self.console.display(&["交易取消 CANCELLED"]),
                     Err(Abort::Timeout) => self.console.display(&["操作超时 TIMEOUT"]),
+                    Err(Abort::Card(why)) => self.console.display(&["交易失败 FAILED", why]),
                     Ok(()) => {}
                 },
                 "9" => self.sign_on(),
@@ -107,6 +129,16 @@ impl Terminal {
                 RecvTimeoutError::Disconnected => Abort::PowerDown,
             }),
         }
+    }
+
+    /// Waits until the card leaves the reader (the card-detect switch is polled).
+    fn await_removal(&self, session: CardSession) {
+        while session.present() {
+            if let Ok(Input::Key(k)) = self.inputs.recv_timeout(Duration::from_millis(100)) {
+                self.console.log(&format!("key {k} ignored: remove the card first"));
+            }
+        }
+        self.console.log("card removed");
     }
 
     fn next_key(&self) -> Result<String, Abort> {
@@ -199,20 +231,89 @@ impl Terminal {
                             .display(&["读卡失败 READ ERROR", "请重刷 PLEASE SWIPE AGAIN"]);
                         continue;
                     }
+                    // Service code 2xx / 6xx: the card has a chip, which must be used.
+                    if matches!(rest.as_bytes()[4], b'2' | b'6') {
+                        self.console.display(&["请插卡 PLEASE INSERT CARD", "芯片卡 CHIP CARD"]);
+                        continue;
+                    }
                     return Ok(CardData {
                         pan: pan.into(),
                         expiry: rest[..4].into(),
                         track2: track2.clone(),
                         track3,
+                        entry: Entry::Swipe,
+                        chip: None,
                     });
                 }
-                Input::CardInserted(_) => {
-                    self.console
-                        .display(&["暂不支持芯片 CHIP NOT SUPPORTED", "请刷卡 PLEASE SWIPE"]);
-                }
+                Input::Card(session) => return self.read_chip(session, fen),
                 _ => {}
             }
         }
+    }
+
+    fn read_chip(&self, mut session: CardSession, fen: u64) -> Result<CardData, Abort> {
+        self.console.display(&["读卡中 READING CARD", "请勿移卡 DO NOT REMOVE"]);
+        let entry = if session.slot == Slot::Contact {
+            Entry::Insert
+        } else {
+            Entry::Tap
+        };
+        let terminal = chip::terminal_values(fen, &crate::clock::yymmdd(), rand_bytes());
+        let read = chip::read(&mut session, &terminal, |apps| self.choose_application(apps));
+        match read {
+            Ok(read) => {
+                if entry == Entry::Tap {
+                    self.console.display(&["读卡完成 请移卡 CARD READ, REMOVE CARD"]);
+                }
+                Ok(CardData {
+                    pan: read.pan.clone(),
+                    expiry: read.expiry.clone(),
+                    track2: read.track2.clone(),
+                    track3: None,
+                    entry,
+                    chip: Some((read, session)),
+                })
+            }
+            Err(e) => {
+                self.console.log(&format!("chip: {}", e.detail()));
+                Err(Abort::Card(e.display()))
+            }
+        }
+    }
+
+    /// The cardholder picks an application when the card has several.
+    fn choose_application(&self, apps: &[(Vec<u8>, String, u8)]) -> Option<usize> {
+        let list: Vec<String> = apps
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!("{}.{}", i + 1, a.1))
+            .collect();
+        self.console
+            .display(&["请选择应用 SELECT APPLICATION", &list.join(" ")]);
+        loop {
+            let key = self.next_key().ok()?;
+            if key == "CANCEL" {
+                return None;
+            }
+            if let Some(i) = key.parse::<usize>().ok().filter(|i| (1..=apps.len()).contains(i)) {
+                return Some(i - 1);
+            }
+        }
+    }
+
+    /// Online PIN unless a phone verified its owner (CDCVM), or a tap is
+    /// under the no-PIN limit (免密).
+    fn needs_pin(&self, card: &CardData, fen: u64) -> bool {
+        if card.entry != Entry::Tap {
+            return true;
+        }
+        let ctq = card
+            .chip
+            .as_ref()
+            .and_then(|(r, _)| r.tags.get("9F6C").cloned())
+            .unwrap_or_default();
+        let cdcvm = ctq.get(1).is_some_and(|b| b & 0x80 != 0);
+        !cdcvm && fen > self.params.no_pin_limit_fen
     }
 
     fn read_pin(&self, fen: u64) -> Result<String, Abort> {
@@ -237,16 +338,36 @@ impl Terminal {
 
     fn sale(&mut self) -> Result<(), Abort> {
         let fen = self.read_amount()?;
-        let card = self.read_card(fen)?;
-        let pin = self.read_pin(fen)?;
+        let mut card = self.read_card(fen)?;
+        let pin = if self.needs_pin(&card, fen) {
+            self.read_pin(fen)?
+        } else {
+            String::new()
+        };
+        if card.entry == Entry::Insert {
+            if let Some((read, session)) = card.chip.as_mut() {
+                if let Err(e) = chip::first_ac(session, read) {
+                    self.console.display(&["交易失败 DECLINED", e.display()]);
+                    return Ok(());
+                }
+            }
+        }
         let outcome = self.authorise(fen, &card, &pin);
         match outcome {
-            Ok((resp, stan)) if resp.text(39) == Some("00") => {
-                self.console
-                    .display(&["交易成功 APPROVED", &format!("RMB {}", receipt::yuan(fen))]);
-                self.print_slips(fen, &card, &resp, stan);
+            Ok((resp, stan, req)) if resp.text(39) == Some("00") => {
+                if !self.card_accepts(&mut card, &resp, true) {
+                    // Host approved, card declined: the host must take it back.
+                    let _ = self.arm_reversal(&req, stan, fen);
+                    self.settle_reversal(Some("06"));
+                    self.console.display(&["交易失败 FAILED", "卡片拒绝 DECLINED BY CARD"]);
+                } else {
+                    self.console
+                        .display(&["交易成功 APPROVED", &format!("RMB {}", receipt::yuan(fen))]);
+                    self.print_slips(fen, &card, &resp, stan);
+                }
             }
-            Ok((resp, _)) => {
+            Ok((resp, _, _)) => {
+                self.card_accepts(&mut card, &resp, false);
                 let code = resp.text(39).unwrap_or("--").to_string();
                 self.console
                     .display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
@@ -260,6 +381,21 @@ impl Terminal {
             self.sign_on();
         }
         Ok(())
+    }
+
+    /// Contact chip: the issuer's answer goes to the card (second GENERATE AC);
+    /// true when the card agrees to approve. Other cards agree by definition.
+    fn card_accepts(&self, card: &mut CardData, resp: &Message, approved: bool) -> bool {
+        let (Entry::Insert, Some((read, session))) = (card.entry, card.chip.as_mut()) else {
+            return true;
+        };
+        let arc = resp.text(39).unwrap_or("Z3");
+        let f55 = resp.bytes(55).map(crate::tlv::parse).unwrap_or_default();
+        let iad = f55.get("91").cloned();
+        match chip::second_ac(session, read, arc, iad.as_deref(), approved) {
+            Ok(tc) => tc || !approved,
+            Err(_) => false,
+        }
     }
 
     /// Sends a pending reversal, if any; the flash keeps it until the host took it.
@@ -338,7 +474,7 @@ impl Terminal {
         let _ = self.flash.save();
     }
 
-    fn authorise(&mut self, fen: u64, card: &CardData, pin: &str) -> Result<(Message, u32), String> {
+    fn authorise(&mut self, fen: u64, card: &CardData, pin: &str) -> Result<(Message, u32, Message), String> {
         self.send_pending_reversal();
         self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
         let Some(keys) = &self.keys else {
@@ -351,7 +487,10 @@ impl Terminal {
             .set(4, format!("{fen:012}"))
             .set(11, format!("{stan:06}"))
             .set(14, card.expiry.clone())
-            .set(22, if pin.is_empty() { "022" } else { "021" })
+            .set(
+                22,
+                format!("{}{}", card.entry_mode().0, if pin.is_empty() { "2" } else { "1" }),
+            )
             .set(25, "00")
             .set(35, card.track2.clone())
             .set(41, self.params.terminal_id.clone())
@@ -361,6 +500,10 @@ impl Terminal {
             .set(60, format!("22{:06}00050", self.flash.state.batch));
         if let Some(t3) = &card.track3 {
             req.set(36, t3.clone());
+        }
+        if let Some((read, _)) = &card.chip {
+            req.set(23, format!("0{}", read.psn));
+            req.set_bytes(55, chip::field55(read));
         }
         if !pin.is_empty() {
             req.set(26, "12");
@@ -406,7 +549,7 @@ impl Terminal {
             // The host wants new keys (A0) or a new batch (77): sign on again.
             self.keys = None;
         }
-        Ok((resp, stan))
+        Ok((resp, stan, req))
     }
 
     fn print_slips(&self, fen: u64, card: &CardData, resp: &Message, stan: u32) {
@@ -425,7 +568,11 @@ impl Terminal {
             terminal_id: &self.params.terminal_id,
             operator: &self.params.operator,
             masked_pan: receipt::mask_pan(&card.pan),
-            entry: "S",
+            entry: card.entry_mode().1,
+            application: card.chip.as_ref().map(|(r, _)| {
+                let aid = r.tags.get("84").map(hex::encode_upper).unwrap_or_default();
+                (aid, r.label.clone())
+            }),
             issuer: issuer.to_string(),
             acquirer: if acquirer.is_empty() {
                 self.params.acquirer_name.clone()
@@ -470,4 +617,13 @@ fn decline_reason(code: &str) -> &'static str {
         "A0" => "MAC校验错 MAC ERROR",
         _ => "请联系收单行 CALL ACQUIRER",
     }
+}
+
+/// An unpredictable number (9F37) from the kernel's entropy source.
+fn rand_bytes() -> [u8; 4] {
+    let mut b = [0u8; 4];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut f, &mut b);
+    }
+    b
 }

@@ -5,6 +5,7 @@
 //! lines, a magnetic stripe head, a vpcd card reader and TCP to the acquirer.
 
 mod app;
+mod chip;
 mod clock;
 mod console;
 mod crypto;
@@ -16,6 +17,7 @@ mod params;
 mod reader;
 mod receipt;
 mod swipe;
+mod tlv;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,8 +29,8 @@ pub const MODEL: &str = "VT-1";
 pub enum Input {
     Key(String),
     Swipe(swipe::Swipe),
-    CardInserted(Vec<u8>),
-    CardRemoved,
+    /// A card entered the slot or the field.
+    Card(reader::CardSession),
 }
 
 const USAGE: &str = "usage: vterm --params TERMINAL_PARAMS.toml --board BOARD.toml
@@ -86,7 +88,10 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
     swipe::spawn(&board.swipe_socket, tx.clone())?;
     let contact = std::net::TcpListener::bind(&board.contact_reader)?;
     let contact_addr = contact.local_addr()?;
-    reader::spawn(contact, tx);
+    reader::spawn(contact, reader::Slot::Contact, tx.clone());
+    let field = std::net::TcpListener::bind(&board.contactless_reader)?;
+    let field_addr = field.local_addr()?;
+    reader::spawn(field, reader::Slot::Contactless, tx);
     let link = host_link::HostLink {
         address: board.host_address,
         tpdu: hex::decode(&params.tpdu)?,
@@ -99,7 +104,7 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
         params.terminal_id, params.merchant_id
     ));
     // The board's enumeration line for whoever wired it: where its ports ended up.
-    println!("READY contact={contact_addr}");
+    println!("READY contact={contact_addr} contactless={field_addr}");
     app::Terminal::new(console, params, link, flash, tmk, rx).run();
     Ok(())
 }

@@ -21,6 +21,8 @@ pub struct Params {
     /// Attempts at a pending reversal before the terminal gives up on it.
     pub reversal_retries: u32,
     pub acquirer_name: String,
+    /// Contactless sales up to this amount (fen) need no PIN (免密).
+    pub no_pin_limit_fen: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,6 +40,8 @@ pub struct Board {
     pub swipe_socket: PathBuf,
     /// Listen address of the contact reader (vpcd protocol, reader side).
     pub contact_reader: String,
+    /// Listen address of the contactless reader (vpcd protocol, reader side).
+    pub contactless_reader: String,
     pub flash: PathBuf,
     pub host_address: String,
     /// Terminal master key as injected into the PIN pad, hex.

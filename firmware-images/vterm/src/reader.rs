@@ -1,11 +1,25 @@
-//! Contact card reader, reader side of the vpcd protocol (vpcd.md): a card
-//! emulator connects, we power the card and read its ATR. Chip transactions
-//! come later; for now an inserted card is announced to the application.
+//! Card readers, reader side of the vpcd protocol (vpcd.md): the contact slot
+//! and the contactless field. A card emulator connects, the reader powers
+//! the card and reads its ATR; the application then exchanges APDUs.
 
 use crate::Input;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Contact,
+    Contactless,
+}
+
+/// A powered card in a reader.
+pub struct CardSession {
+    pub slot: Slot,
+    pub atr: Vec<u8>,
+    stream: TcpStream,
+}
 
 fn send(stream: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
     let len = u16::try_from(payload.len()).map_err(|_| std::io::Error::other("payload too long"))?;
@@ -21,20 +35,42 @@ fn recv(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-pub fn spawn(listener: TcpListener, tx: Sender<Input>) {
+impl CardSession {
+    /// One command APDU; Err when the card has gone (removed, torn).
+    pub fn transmit(&mut self, apdu: &[u8]) -> std::io::Result<(Vec<u8>, [u8; 2])> {
+        send(&mut self.stream, apdu)?;
+        let mut r = recv(&mut self.stream)?;
+        if r.len() < 2 {
+            return Err(std::io::Error::other("response without a status word"));
+        }
+        let sw = [r[r.len() - 2], r[r.len() - 1]];
+        r.truncate(r.len() - 2);
+        // 61xx: more data waits, fetch it with GET RESPONSE.
+        if sw[0] == 0x61 {
+            return self.transmit(&[0x00, 0xC0, 0x00, 0x00, sw[1]]);
+        }
+        Ok((r, sw))
+    }
+
+    /// Whether the card is still there (the emulator has not disconnected).
+    pub fn present(&self) -> bool {
+        let _ = self.stream.set_nonblocking(true);
+        let mut probe = [0u8; 1];
+        let gone = matches!(self.stream.peek(&mut probe), Ok(0));
+        let _ = self.stream.set_nonblocking(false);
+        !gone
+    }
+}
+
+pub fn spawn(listener: TcpListener, slot: Slot, tx: Sender<Input>) {
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
             let atr = send(&mut stream, &[0x01])
                 .and_then(|_| send(&mut stream, &[0x04]))
                 .and_then(|_| recv(&mut stream));
             let Ok(atr) = atr else { continue };
-            if tx.send(Input::CardInserted(atr)).is_err() {
-                return;
-            }
-            // The card stays in the slot until the emulator disconnects.
-            let mut probe = [0u8; 1];
-            while matches!(stream.read(&mut probe), Ok(n) if n > 0) {}
-            if tx.send(Input::CardRemoved).is_err() {
+            if tx.send(Input::Card(CardSession { slot, atr, stream })).is_err() {
                 return;
             }
         }

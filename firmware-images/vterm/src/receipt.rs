@@ -7,6 +7,8 @@ pub struct Slip<'a> {
     pub operator: &'a str,
     pub masked_pan: String,
     pub entry: &'a str,
+    /// Chip cards: the application's AID and label.
+    pub application: Option<(String, String)>,
     pub issuer: String,
     pub acquirer: String,
     pub expiry: String,
@@ -25,6 +27,20 @@ pub fn yuan(fen: u64) -> String {
 
 impl Slip<'_> {
     pub fn lines(&self, copy: &str) -> Vec<String> {
+        let mut lines = self.body(copy);
+        if let Some((aid, label)) = &self.application {
+            // After the card number line.
+            let at = lines
+                .iter()
+                .position(|l| l.starts_with("卡号"))
+                .map_or(lines.len(), |i| i + 1);
+            lines.insert(at, format!("应用标签(APP LABEL): {label}"));
+            lines.insert(at, format!("应用标识(AID): {aid}"));
+        }
+        lines
+    }
+
+    fn body(&self, copy: &str) -> Vec<String> {
         vec![
             "银联POS签购单 POS SALES SLIP".into(),
             format!("{copy}"),

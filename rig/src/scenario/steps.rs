@@ -3,6 +3,7 @@
 //! Chinese steps (`# language: zh-CN`) call the same functions.
 
 use super::world::{RigWorld, StepError};
+use crate::card::{EmvCard, Field};
 use crate::config::card::parse_yuan;
 use crate::events::Kind;
 use crate::snapshot;
@@ -60,17 +61,44 @@ async fn start_sale(world: &mut RigWorld, amount: &str) -> Result<(), StepError>
 async fn swipe(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
     let bench = world.bench()?;
     let profile = bench.plan.card(card)?.clone();
-    let from = bench.timeline.now();
     bench.swipe(&profile).await?;
+    world.card = Some(card.to_string());
+    Ok(())
+}
+
+async fn insert(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
+    let profile = world.bench()?.plan.card(card)?.clone();
+    let bench = world.bench_mut()?;
+    let from = bench.timeline.now();
+    bench.insert(EmvCard::new(profile, Field::Contact)).await?;
     bench
-        .await_prompt(from, "pin", ms(bench.profile().timeouts.prompt_ms))
+        .await_prompt(from, "reading", ms(bench.profile().timeouts.prompt_ms))
         .await?;
+    world.card = Some(card.to_string());
+    Ok(())
+}
+
+/// A tap: into the field until the terminal says the card was read, then away.
+async fn tap(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
+    let profile = world.bench()?.plan.card(card)?.clone();
+    let bench = world.bench_mut()?;
+    let from = bench.timeline.now();
+    bench.bring_to_field(EmvCard::new(profile, Field::Contactless)).await?;
+    let read = bench
+        .await_prompt(from, "card_read", ms(bench.profile().timeouts.prompt_ms))
+        .await;
+    bench.remove_card();
+    read?;
     world.card = Some(card.to_string());
     Ok(())
 }
 
 async fn enter_pin(world: &mut RigWorld, pin: &str) -> Result<(), StepError> {
     let bench = world.bench()?;
+    // Chip reading comes first: type only once the terminal asks.
+    bench
+        .await_current_prompt("pin", ms(bench.profile().timeouts.online_ms))
+        .await?;
     let mut typed: Vec<String> = pin.chars().map(|d| bench.profile().digit_key(d)).collect();
     typed.push(bench.profile().keys.enter.clone());
     keys(world, &typed).await
@@ -190,6 +218,33 @@ async fn when_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError>
     swipe(world, &card).await
 }
 
+#[when(regex = r#"^the cardholder inserts the card "([^"]+)"$"#)]
+async fn when_insert(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    insert(world, &card).await
+}
+
+#[when(regex = r#"^the cardholder taps the (?:card|phone) "([^"]+)"$"#)]
+async fn when_tap(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    tap(world, &card).await
+}
+
+#[when(regex = r"^the cardholder removes the card$")]
+async fn when_remove(world: &mut RigWorld) -> Result<(), StepError> {
+    world.bench_mut()?.remove_card();
+    Ok(())
+}
+
+#[when(regex = r"^the cardholder chooses application (\d)$")]
+async fn when_choose(world: &mut RigWorld, n: String) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    bench
+        .await_current_prompt("choose_application", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    let key = bench.profile().digit_key(n.chars().next().unwrap_or('1'));
+    bench.press(&key).await?;
+    Ok(())
+}
+
 #[when(regex = r#"^the cardholder enters the PIN "(\d*)"$"#)]
 async fn when_pin(world: &mut RigWorld, pin: String) -> Result<(), StepError> {
     enter_pin(world, &pin).await
@@ -262,6 +317,16 @@ async fn zh_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> 
 #[when(regex = r#"^持卡人刷卡 "([^"]+)"$"#)]
 async fn zh_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     swipe(world, &card).await
+}
+
+#[when(regex = r#"^持卡人插卡 "([^"]+)"$"#)]
+async fn zh_insert(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    insert(world, &card).await
+}
+
+#[when(regex = r#"^持卡人挥卡 "([^"]+)"$"#)]
+async fn zh_tap(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    tap(world, &card).await
 }
 
 #[when(regex = r#"^持卡人输入密码 "(\d*)"$"#)]

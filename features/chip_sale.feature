@@ -1,0 +1,64 @@
+Feature: Chip and contactless sales
+  PBOC contact (插卡), qPBOC QuickPass (闪付) and 云闪付 on a phone. The card
+  model computes real cryptograms; the mock host checks the ARQC and answers
+  with an ARPC that the card checks in turn.
+
+  Background:
+    Given the terminal is powered on and signed on
+
+  @smoke
+  Scenario: An inserted chip card is approved online and gives a TC
+    When the cashier starts a sale of 88.00 yuan
+    And the cardholder inserts the card "unionpay-debit-chip"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "approved"
+    And the host answered "00"
+    And the receipt matches the snapshot "chip-sale-approved-receipt"
+    And the host messages match the snapshot "chip-sale-approved-host"
+
+  Scenario: A chip card that is swiped is told to use the chip
+    When the cashier starts a sale of 10.00 yuan
+    And the cardholder swipes the card "unionpay-debit-chip"
+    Then the terminal shows "use_chip"
+    When the cardholder inserts the card "unionpay-debit-chip"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "approved"
+
+  Scenario: A small QuickPass tap needs no PIN (免密)
+    When the cashier starts a sale of 50.00 yuan
+    And the cardholder taps the card "unionpay-credit"
+    Then the terminal shows "approved"
+    And the host answered "00"
+
+  Scenario: A QuickPass tap over the no-PIN limit asks for the PIN
+    When the cashier starts a sale of 1200.00 yuan
+    And the cardholder taps the card "unionpay-credit"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "approved"
+
+  Scenario: A 云闪付 phone verifies its owner itself, even for a large amount
+    When the cashier starts a sale of 1500.00 yuan
+    And the cardholder taps the phone "yunshanfu-phone"
+    Then the terminal shows "approved"
+    And the host answered "00"
+
+  Scenario: With two applications the cardholder chooses
+    When the cashier starts a sale of 20.00 yuan
+    And the cardholder inserts the card "unionpay-two-apps"
+    And the cardholder chooses application 2
+    And the cardholder enters the card's PIN
+    Then the terminal shows "approved"
+
+  Scenario: An expired chip card is declined by the issuer (54)
+    When the cashier starts a sale of 20.00 yuan
+    And the cardholder inserts the card "unionpay-expired"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "declined"
+    And the host answered "54"
+    And no receipt is printed
+
+  Scenario: A blocked card is refused by the chip, nothing goes online
+    When the cashier starts a sale of 20.00 yuan
+    And the cardholder inserts the card "unionpay-blocked"
+    Then the terminal shows "card_blocked"
+    And the host received 0 sales

@@ -1,0 +1,278 @@
+//! The terminal's EMV kernel: application selection, GET PROCESSING OPTIONS,
+//! records, GENERATE AC (contact) and the qPBOC path (contactless).
+
+use crate::reader::{CardSession, Slot};
+use crate::tlv;
+use std::collections::BTreeMap;
+
+/// Candidate AIDs when a card has no PSE (emv.md).
+const UNIONPAY_AIDS: [&str; 4] = [
+    "A000000333010101",
+    "A000000333010102",
+    "A000000333010103",
+    "A000000333010106",
+];
+
+/// What the terminal read and computed during a chip session.
+pub struct ChipRead {
+    /// Tags from the card and the terminal's own values.
+    pub tags: BTreeMap<String, Vec<u8>>,
+    pub pan: String,
+    pub expiry: String,
+    pub psn: String,
+    pub track2: String,
+    pub label: String,
+}
+
+#[derive(Debug)]
+pub enum ChipError {
+    Removed,
+    Blocked,
+    NotSupported,
+    Declined,
+    Failed(String),
+}
+
+impl ChipError {
+    /// What went wrong, for the log.
+    pub fn detail(&self) -> String {
+        match self {
+            ChipError::Failed(why) => why.clone(),
+            other => other.display().to_string(),
+        }
+    }
+
+    pub fn display(&self) -> &'static str {
+        match self {
+            ChipError::Removed => "卡片已移除 CARD REMOVED",
+            ChipError::Blocked => "卡片/应用已锁 CARD BLOCKED",
+            ChipError::NotSupported => "不支持的卡 CARD NOT SUPPORTED",
+            ChipError::Declined => "卡片拒绝 DECLINED BY CARD",
+            ChipError::Failed(_) => "读卡失败 READ ERROR",
+        }
+    }
+}
+
+fn apdu(cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8]) -> Vec<u8> {
+    let mut a = vec![cla, ins, p1, p2];
+    if !data.is_empty() {
+        a.push(data.len() as u8);
+        a.extend_from_slice(data);
+    }
+    a.push(0x00);
+    a
+}
+
+fn x(card: &mut CardSession, a: &[u8]) -> Result<(Vec<u8>, [u8; 2]), ChipError> {
+    card.transmit(a).map_err(|_| ChipError::Removed)
+}
+
+fn digits(bcd: &[u8]) -> String {
+    hex::encode_upper(bcd).trim_end_matches('F').to_string()
+}
+
+/// Terminal values for DOLs: amount, country, currency, date, type, unpredictable number.
+pub fn terminal_values(fen: u64, date_yymmdd: &str, unpredictable: [u8; 4]) -> BTreeMap<String, Vec<u8>> {
+    let mut t = BTreeMap::new();
+    t.insert("9F02".into(), hex::decode(format!("{fen:012}")).unwrap_or_default());
+    t.insert("9F03".into(), vec![0; 6]);
+    t.insert("9F1A".into(), vec![0x01, 0x56]);
+    t.insert("5F2A".into(), vec![0x01, 0x56]);
+    t.insert("95".into(), vec![0; 5]);
+    t.insert("9A".into(), hex::decode(date_yymmdd).unwrap_or_default());
+    t.insert("9C".into(), vec![0x00]);
+    t.insert("9F37".into(), unpredictable.to_vec());
+    // Terminal transaction qualifiers: qPBOC, online capable, online PIN supported.
+    t.insert("9F66".into(), vec![0x26, 0x00, 0x00, 0x00]);
+    t.insert("9F33".into(), vec![0xE0, 0xE1, 0xC8]);
+    t
+}
+
+fn dol_data(dol: &[u8], values: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (tag, len) in tlv::dol(dol) {
+        let mut v = values.get(&tag).cloned().unwrap_or_default();
+        v.resize(len, 0);
+        out.extend(v);
+    }
+    out
+}
+
+/// Lists the card's applications, highest priority first.
+fn candidates(card: &mut CardSession) -> Result<Vec<(Vec<u8>, String, u8)>, ChipError> {
+    let dir_name: &[u8] = if card.slot == Slot::Contact {
+        b"1PAY.SYS.DDF01"
+    } else {
+        b"2PAY.SYS.DDF01"
+    };
+    let (fci, sw) = x(card, &apdu(0x00, 0xA4, 0x04, 0x00, dir_name))?;
+    if sw == [0x6A, 0x81] {
+        return Err(ChipError::Blocked);
+    }
+    let mut apps = Vec::new();
+    if sw == [0x90, 0x00] {
+        apps = tlv::directory(&fci);
+        if card.slot == Slot::Contact {
+            let sfi = tlv::parse(&fci).get("88").and_then(|s| s.first().copied()).unwrap_or(1);
+            for rec in 1..=10u8 {
+                let (data, sw) = x(card, &apdu(0x00, 0xB2, rec, (sfi << 3) | 4, &[]))?;
+                if sw != [0x90, 0x00] {
+                    break;
+                }
+                apps.extend(tlv::directory(&data));
+            }
+        }
+    }
+    if apps.is_empty() {
+        // No directory: try the UnionPay AIDs one by one.
+        for aid in UNIONPAY_AIDS {
+            let aid = hex::decode(aid).unwrap_or_default();
+            let (_, sw) = x(card, &apdu(0x00, 0xA4, 0x04, 0x00, &aid))?;
+            if sw == [0x90, 0x00] {
+                apps.push((aid, String::new(), 1));
+            }
+        }
+    }
+    apps.sort_by_key(|a| a.2);
+    if apps.is_empty() {
+        return Err(ChipError::NotSupported);
+    }
+    Ok(apps)
+}
+
+/// Selects, runs GPO and reads the records. `choose` picks among several applications.
+pub fn read(
+    card: &mut CardSession,
+    terminal: &BTreeMap<String, Vec<u8>>,
+    choose: impl FnOnce(&[(Vec<u8>, String, u8)]) -> Option<usize>,
+) -> Result<ChipRead, ChipError> {
+    let apps = candidates(card)?;
+    let pick = if apps.len() > 1 {
+        choose(&apps).ok_or(ChipError::Failed("no application chosen".into()))?
+    } else {
+        0
+    };
+    let (aid, label, _) = apps.get(pick).cloned().ok_or(ChipError::NotSupported)?;
+    let (fci, sw) = x(card, &apdu(0x00, 0xA4, 0x04, 0x00, &aid))?;
+    if sw == [0x62, 0x83] {
+        return Err(ChipError::Blocked);
+    }
+    if sw != [0x90, 0x00] {
+        return Err(ChipError::NotSupported);
+    }
+    let fci = tlv::parse(&fci);
+    let pdol = dol_data(fci.get("9F38").map(Vec::as_slice).unwrap_or_default(), terminal);
+    let mut gpo_data = vec![0x83, pdol.len() as u8];
+    gpo_data.extend(pdol);
+    let (gpo, sw) = x(card, &apdu(0x80, 0xA8, 0x00, 0x00, &gpo_data))?;
+    if sw != [0x90, 0x00] {
+        return Err(ChipError::Failed(format!("GPO answered {}", hex::encode_upper(sw))));
+    }
+    let mut tags = terminal.clone();
+    tags.extend(tlv::parse(&gpo));
+    tags.insert("84".into(), aid.clone());
+    let afl = tags.get("94").cloned().unwrap_or_default();
+    for entry in afl.chunks_exact(4) {
+        let sfi = entry[0] >> 3;
+        for rec in entry[1]..=entry[2] {
+            match x(card, &apdu(0x00, 0xB2, rec, (sfi << 3) | 4, &[])) {
+                Ok((data, [0x90, 0x00])) => tags.extend(tlv::parse(&data)),
+                Ok((_, sw)) => {
+                    return Err(ChipError::Failed(format!(
+                        "READ RECORD answered {}",
+                        hex::encode_upper(sw)
+                    )));
+                }
+                // A contactless card may leave once it has given its cryptogram.
+                Err(e) if card.slot == Slot::Contactless && tags.contains_key("5A") => return finish(tags, label, e),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    finish(tags, label, ChipError::Removed)
+}
+
+fn finish(tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError) -> Result<ChipRead, ChipError> {
+    let track2 = tags.get("57").map(|t| digits(t).replace('D', "=")).unwrap_or_default();
+    let pan = tags
+        .get("5A")
+        .map(|p| digits(p))
+        .or_else(|| track2.split_once('=').map(|(p, _)| p.to_string()));
+    let Some(pan) = pan else { return Err(missing) };
+    let expiry = tags
+        .get("5F24")
+        .map(|e| hex::encode_upper(e)[..4].to_string())
+        .unwrap_or_default();
+    let psn = tags
+        .get("5F34")
+        .map(hex::encode_upper)
+        .unwrap_or_else(|| "00".into());
+    Ok(ChipRead {
+        tags,
+        pan,
+        expiry,
+        psn,
+        track2,
+        label,
+    })
+}
+
+/// First GENERATE AC (contact): an ARQC to go online, or the card's refusal.
+pub fn first_ac(card: &mut CardSession, read: &mut ChipRead) -> Result<(), ChipError> {
+    let cdol1 = read.tags.get("8C").cloned().unwrap_or_default();
+    let data = dol_data(&cdol1, &read.tags);
+    let (r, sw) = x(card, &apdu(0x80, 0xAE, 0x80, 0x00, &data))?;
+    if sw != [0x90, 0x00] {
+        return Err(ChipError::Failed(format!(
+            "GENERATE AC answered {}",
+            hex::encode_upper(sw)
+        )));
+    }
+    read.tags.extend(tlv::parse(&r));
+    if read
+        .tags
+        .get("9F27")
+        .is_some_and(|c| c.first().is_some_and(|c| c & 0xC0 == 0x00))
+    {
+        return Err(ChipError::Declined);
+    }
+    Ok(())
+}
+
+/// Second GENERATE AC with the issuer's answer: true for a TC.
+pub fn second_ac(
+    card: &mut CardSession,
+    read: &mut ChipRead,
+    arc: &str,
+    issuer_auth: Option<&[u8]>,
+    approve: bool,
+) -> Result<bool, ChipError> {
+    let mut values = read.tags.clone();
+    values.insert("8A".into(), arc.as_bytes().to_vec());
+    if let Some(iad) = issuer_auth {
+        values.insert("91".into(), iad.to_vec());
+    }
+    let cdol2 = read.tags.get("8D").cloned().unwrap_or_default();
+    let data = dol_data(&cdol2, &values);
+    let p1 = if approve { 0x40 } else { 0x00 };
+    let (r, sw) = x(card, &apdu(0x80, 0xAE, p1, 0x00, &data))?;
+    if sw != [0x90, 0x00] {
+        return Ok(false);
+    }
+    let t = tlv::parse(&r);
+    Ok(t.get("9F27")
+        .is_some_and(|c| c.first().is_some_and(|c| c & 0xC0 == 0x40)))
+}
+
+/// Field 55 of the online request (emv.md's mandatory list).
+pub fn field55(read: &ChipRead) -> Vec<u8> {
+    let mut out = Vec::new();
+    for tag in [
+        "9F26", "9F27", "9F10", "9F37", "9F36", "95", "9A", "9C", "9F02", "5F2A", "82", "9F1A", "9F03", "9F33",
+    ] {
+        if let Some(v) = read.tags.get(tag) {
+            out.extend(tlv::encode(tag, v));
+        }
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! The terminal's own BER-TLV handling (just what an EMV kernel needs).
+
+use std::collections::BTreeMap;
+
+fn tag_len(data: &[u8], i: usize) -> Option<usize> {
+    let mut end = i + 1;
+    if data.get(i)? & 0x1F == 0x1F {
+        while data.get(end)? & 0x80 != 0 {
+            end += 1;
+        }
+        end += 1;
+    }
+    Some(end - i)
+}
+
+fn length(data: &[u8], i: usize) -> Option<(usize, usize)> {
+    let first = *data.get(i)?;
+    if first < 0x80 {
+        return Some((usize::from(first), 1));
+    }
+    let n = usize::from(first & 0x7F);
+    let mut len = 0usize;
+    for k in 0..n {
+        len = (len << 8) | usize::from(*data.get(i + 1 + k)?);
+    }
+    Some((len, n + 1))
+}
+
+/// Every primitive data object, templates opened; later tags win.
+pub fn parse(data: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    walk(data, &mut out, &mut Vec::new());
+    out
+}
+
+/// The entries of a directory (61 templates): (AID, label, priority).
+pub fn directory(data: &[u8]) -> Vec<(Vec<u8>, String, u8)> {
+    let mut entries = Vec::new();
+    walk(data, &mut BTreeMap::new(), &mut entries);
+    entries
+}
+
+fn walk(data: &[u8], out: &mut BTreeMap<String, Vec<u8>>, entries: &mut Vec<(Vec<u8>, String, u8)>) {
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == 0x00 || data[i] == 0xFF {
+            i += 1;
+            continue;
+        }
+        let Some(tl) = tag_len(data, i) else { return };
+        let Some((len, ll)) = length(data, i + tl) else { return };
+        let start = i + tl + ll;
+        let Some(value) = data.get(start..start + len) else {
+            return;
+        };
+        let tag = hex::encode_upper(&data[i..i + tl]);
+        if data[i] & 0x20 != 0 {
+            if tag == "61" {
+                let e = parse(value);
+                let aid = e.get("4F").cloned().unwrap_or_default();
+                let label = String::from_utf8_lossy(e.get("50").map(Vec::as_slice).unwrap_or_default()).into_owned();
+                let priority = e.get("87").and_then(|p| p.first().copied()).unwrap_or(15) & 0x0F;
+                entries.push((aid, label, priority));
+            }
+            walk(value, out, entries);
+        } else {
+            out.insert(tag, value.to_vec());
+        }
+        i = start + len;
+    }
+}
+
+/// One primitive data object.
+pub fn encode(tag: &str, value: &[u8]) -> Vec<u8> {
+    let mut out = hex::decode(tag).unwrap_or_default();
+    if value.len() < 0x80 {
+        out.push(value.len() as u8);
+    } else {
+        out.push(0x81);
+        out.push(value.len() as u8);
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+/// (tag, length) pairs of a data object list.
+pub fn dol(data: &[u8]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        let Some(tl) = tag_len(data, i) else { break };
+        let Some(&len) = data.get(i + tl) else { break };
+        out.push((hex::encode_upper(&data[i..i + tl]), usize::from(len)));
+        i += tl + 1;
+    }
+    out
+}
