@@ -12,7 +12,7 @@ use crate::devices::card_link::{self, InsertedCard, SmartCard};
 use crate::devices::console::{SerialConsole, VirtualCable};
 use crate::devices::gpio::VirtualGpio;
 use crate::devices::keypad::KeypadRobot;
-use crate::devices::magstripe::MagstripeEmulator;
+use crate::devices::magstripe::{CodePresenter, MagstripeEmulator};
 use crate::devices::power::{self, VirtualPower};
 use crate::events::{Cursor, Kind, Source, Timeline, Timeout};
 use crate::host::issuer::Issuer;
@@ -111,6 +111,7 @@ impl BenchPlan {
             debounce_ms = (vt.debounce_ms as i64)
             scan_ms = (vt.scan_ms as i64)
             swipe_socket = (work.path().join("swipe.sock").display().to_string())
+            scanner_socket = (work.path().join("scanner.sock").display().to_string())
             contact_reader = "127.0.0.1:0"
             contactless_reader = "127.0.0.1:0"
             flash = (work.path().join("flash.json").display().to_string())
@@ -133,6 +134,7 @@ impl BenchPlan {
             timeline.clone(),
         );
         let magstripe = MagstripeEmulator::new(work.path().join("swipe.sock"), timeline.clone());
+        let scanner = CodePresenter::new(work.path().join("scanner.sock"), timeline.clone());
         Ok(LiveBench {
             plan: self.clone(),
             timeline,
@@ -143,6 +145,7 @@ impl BenchPlan {
             _cable_device_end: cable.device_end,
             robot,
             magstripe,
+            scanner,
             contact_reader: None,
             contactless_reader: None,
             card_in_slot: None,
@@ -186,6 +189,7 @@ pub struct LiveBench {
     _cable_device_end: serialport::TTYPort,
     robot: KeypadRobot,
     magstripe: MagstripeEmulator,
+    scanner: CodePresenter,
     contact_reader: Option<String>,
     contactless_reader: Option<String>,
     card_in_slot: Option<InsertedCard>,
@@ -267,6 +271,11 @@ impl LiveBench {
 
     pub async fn swipe(&self, card: &CardProfile) -> Result<(), BenchError> {
         Ok(self.magstripe.swipe(&card.track2(), card.track3.as_deref()).await?)
+    }
+
+    /// Shows a payment code to the terminal's scanner.
+    pub async fn present_code(&self, code: &str) -> Result<(), BenchError> {
+        Ok(self.scanner.present(code).await?)
     }
 
     /// Puts a card in the contact slot.

@@ -14,6 +14,7 @@ pub enum Source {
     Keypad,
     Power,
     Swipe,
+    Scanner,
     CardLink,
     Host,
     Rig,
@@ -63,6 +64,10 @@ pub enum Kind {
         atr: String,
     },
     CardRemoved,
+    /// A payment code shown to the terminal's scanner.
+    CodeShown {
+        code: String,
+    },
     Apdu {
         command: String,
         response: String,

@@ -87,6 +87,7 @@ pub fn event(e: &Event) -> Event {
             line: text(&line),
             text: text(&t),
         },
+        Kind::CodeShown { code } => Kind::CodeShown { code: pan(&code) },
         Kind::Swipe { track2, track3 } => Kind::Swipe {
             track2: track(&track2),
             track3: track3.map(|t| track(&t)),

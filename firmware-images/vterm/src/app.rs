@@ -46,6 +46,7 @@ enum Entry {
     Swipe,
     Insert,
     Tap,
+    Scan,
 }
 
 struct CardData {
@@ -64,6 +65,7 @@ impl CardData {
             Entry::Swipe => ("02", "S"),
             Entry::Insert => ("05", "I"),
             Entry::Tap => ("07", "C"),
+            Entry::Scan => ("03", "Q"),
         }
     }
 }
@@ -93,11 +95,13 @@ impl Terminal {
         // A reversal left from before the power went goes out first.
         self.send_pending_reversal();
         loop {
-            self.console
-                .display(&["请选择交易 SELECT TRANSACTION", "1.消费 SALE  9.签到 SIGN ON"]);
+            self.console.display(&[
+                "请选择交易 SELECT TRANSACTION",
+                "1.消费 SALE  2.扫码 QR  9.签到 SIGN ON",
+            ]);
             let key = match self.next_input(None) {
                 Ok(Input::Key(k)) => k,
-                Ok(Input::Swipe(_)) => continue,
+                Ok(Input::Swipe(_)) | Ok(Input::Scan(_)) => continue,
                 Ok(Input::Card(session)) => {
                     self.console
                         .log(&format!("card inserted, ATR {}", hex::encode_upper(&session.atr)));
@@ -109,6 +113,13 @@ impl Terminal {
             };
             match key.as_str() {
                 "1" => match self.sale() {
+                    Err(Abort::PowerDown) => return,
+                    Err(Abort::Cancelled) => self.console.display(&["交易取消 CANCELLED"]),
+                    Err(Abort::Timeout) => self.console.display(&["操作超时 TIMEOUT"]),
+                    Err(Abort::Card(why)) => self.console.display(&["交易失败 FAILED", why]),
+                    Ok(()) => {}
+                },
+                "2" => match self.qr_sale() {
                     Err(Abort::PowerDown) => return,
                     Err(Abort::Cancelled) => self.console.display(&["交易取消 CANCELLED"]),
                     Err(Abort::Timeout) => self.console.display(&["操作超时 TIMEOUT"]),
@@ -383,6 +394,102 @@ impl Terminal {
         Ok(())
     }
 
+    /// Sale by payment code (B scans C, qr.md): pay, then query while the
+    /// customer is still paying, cancel when they never finish.
+    fn qr_sale(&mut self) -> Result<(), Abort> {
+        let fen = self.read_amount()?;
+        let code = loop {
+            self.console
+                .display(&["请出示付款码 SHOW PAYMENT CODE", &format!("RMB {}", receipt::yuan(fen))]);
+            match self.next_input(Some(PROMPT_TIMEOUT))? {
+                Input::Key(k) if k == "CANCEL" => return Err(Abort::Cancelled),
+                Input::Scan(code) => break code,
+                _ => {}
+            }
+        };
+        self.send_pending_reversal();
+        self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
+        let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
+            self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);
+            return Ok(());
+        };
+        let qr = &self.params.qr;
+        let (pay_code, query_code, cancel_code, field) =
+            (qr.pay.clone(), qr.query.clone(), qr.cancel.clone(), qr.code_field);
+        let (pending, poll, polls) = (qr.pending_response.clone(), Duration::from_millis(qr.poll_ms), qr.polls);
+        let request = |this: &mut Self,
+                       processing: &str,
+                       with_code: bool,
+                       original: Option<u32>|
+         -> Result<(Message, u32), String> {
+            let stan = this.flash.next_stan().map_err(|e| format!("flash: {e}"))?;
+            let mut req = Message::new("0200");
+            req.set(3, processing.to_string())
+                .set(4, format!("{fen:012}"))
+                .set(11, format!("{stan:06}"))
+                .set(22, "032")
+                .set(25, "00")
+                .set(41, this.params.terminal_id.clone())
+                .set(42, this.params.merchant_id.clone())
+                .set(49, "156")
+                .set(60, format!("22{:06}00050", this.flash.state.batch));
+            if with_code {
+                req.set(field, code.clone());
+            }
+            if let Some(orig) = original {
+                req.set(61, format!("{:06}{orig:06}", this.flash.state.batch));
+            }
+            let reversible = processing == pay_code;
+            this.send_online(req, stan, fen, &mac_key, reversible)
+                .map(|(resp, stan, _)| (resp, stan))
+        };
+        let (mut resp, pay_stan) = match request(self, &pay_code, true, None) {
+            Ok(r) => r,
+            Err(why) => {
+                self.console.display(&["交易失败 FAILED", &why]);
+                return Ok(());
+            }
+        };
+        let mut left = polls;
+        while resp.text(39) == Some(pending.as_str()) && left > 0 {
+            self.console
+                .display(&["用户支付中 CUSTOMER PAYING", "请稍候 PLEASE WAIT"]);
+            // The customer types a password on the phone: ask again in a while.
+            std::thread::sleep(poll);
+            left -= 1;
+            match request(self, &query_code, false, Some(pay_stan)) {
+                Ok((r, _)) => resp = r,
+                Err(why) => self.console.log(&format!("query failed: {why}")),
+            }
+        }
+        match resp.text(39) {
+            Some("00") => {
+                self.console
+                    .display(&["交易成功 APPROVED", &format!("RMB {}", receipt::yuan(fen))]);
+                let card = CardData {
+                    pan: code.clone(),
+                    expiry: String::new(),
+                    track2: String::new(),
+                    track3: None,
+                    entry: Entry::Scan,
+                    chip: None,
+                };
+                self.print_slips(fen, &card, &resp, pay_stan);
+            }
+            Some(c) if c == pending => {
+                let _ = request(self, &cancel_code, false, Some(pay_stan));
+                self.console
+                    .display(&["交易失败 FAILED", "支付超时已撤销 PAYMENT TIMED OUT, CANCELLED"]);
+            }
+            other => {
+                let code = other.unwrap_or("--").to_string();
+                self.console
+                    .display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
+            }
+        }
+        Ok(())
+    }
+
     /// Contact chip: the issuer's answer goes to the card (second GENERATE AC);
     /// true when the card agrees to approve. Other cards agree by definition.
     fn card_accepts(&self, card: &mut CardData, resp: &Message, approved: bool) -> bool {
@@ -461,6 +568,12 @@ impl Terminal {
         self.flash.save().map_err(|e| format!("flash: {e}"))
     }
 
+    fn settle_if(&mut self, reversible: bool, reason: Option<&str>) {
+        if reversible {
+            self.settle_reversal(reason);
+        }
+    }
+
     /// Keeps (with `reason`) or clears the armed reversal after an exchange.
     fn settle_reversal(&mut self, reason: Option<&str>) {
         match reason {
@@ -510,28 +623,50 @@ impl Terminal {
             req.set_bytes(52, crypto::pin_block(&keys.pin, pin, &card.pan).to_vec());
         }
         let mac_key = keys.mac;
+        self.send_online(req, stan, fen, &mac_key, true)
+    }
+
+    /// Sends a MAC'd request and checks the answer (MTI, echoes, MAC). A
+    /// reversible request has its reversal saved in flash first.
+    fn send_online(
+        &mut self,
+        mut req: Message,
+        stan: u32,
+        fen: u64,
+        mac_key: &[u8; 8],
+        reversible: bool,
+    ) -> Result<(Message, u32, Message), String> {
+        let mac_key = *mac_key;
         let body = self.link.pack(&mut req, Some(&mac_key)).map_err(|e| e.to_string())?;
-        self.arm_reversal(&req, stan, fen)?;
+        if reversible {
+            self.arm_reversal(&req, stan, fen)?;
+        }
+        let expected_mti = format!("{:04}", req.mti.parse::<u16>().unwrap_or(0) + 10);
         let (raw, resp) = match self.link.exchange(&body) {
             Ok(answer) => answer,
             Err(LinkError::Unreachable(_)) => {
                 // Nothing left the terminal: there is nothing to reverse.
-                self.settle_reversal(None);
+                self.settle_if(reversible, None);
                 return Err("连接失败 HOST UNREACHABLE".into());
             }
             Err(LinkError::NoAnswer(_)) => {
-                self.settle_reversal(Some("98"));
+                self.settle_if(reversible, Some("98"));
                 return Err("交易超时 NO RESPONSE".into());
             }
             Err(other) => {
-                self.settle_reversal(Some("06"));
+                self.settle_if(reversible, Some("06"));
                 return Err(other.to_string());
             }
         };
         let echoed = |f: u8| resp.text(f) == req.text(f);
         let approved = resp.text(39) == Some("00");
-        if resp.mti != "0210" || !echoed(3) || !echoed(11) || !echoed(41) || (approved && (!echoed(4) || !echoed(42))) {
-            self.settle_reversal(Some("06"));
+        if resp.mti != expected_mti
+            || !echoed(3)
+            || !echoed(11)
+            || !echoed(41)
+            || (approved && (!echoed(4) || !echoed(42)))
+        {
+            self.settle_if(reversible, Some("06"));
             return Err("响应不匹配 RESPONSE MISMATCH".into());
         }
         let mac_ok = if resp.bytes(64).is_some() {
@@ -540,11 +675,11 @@ impl Terminal {
             !approved
         };
         if !mac_ok {
-            self.settle_reversal(Some("A0"));
+            self.settle_if(reversible, Some("A0"));
             self.keys = None;
             return Err("MAC校验错 MAC ERROR".into());
         }
-        self.settle_reversal(None);
+        self.settle_if(reversible, None);
         if matches!(resp.text(39), Some("A0") | Some("77")) {
             // The host wants new keys (A0) or a new batch (77): sign on again.
             self.keys = None;
@@ -569,6 +704,7 @@ impl Terminal {
             operator: &self.params.operator,
             masked_pan: receipt::mask_pan(&card.pan),
             entry: card.entry_mode().1,
+            wallet: (card.entry == Entry::Scan).then(|| wallet_name(&card.pan)),
             application: card.chip.as_ref().map(|(r, _)| {
                 let aid = r.tags.get("84").map(hex::encode_upper).unwrap_or_default();
                 (aid, r.label.clone())
@@ -580,7 +716,11 @@ impl Terminal {
                 acquirer.to_string()
             },
             expiry: card.expiry.clone(),
-            trans_type: "消费 SALE",
+            trans_type: if card.entry == Entry::Scan {
+                "扫码消费 QR SALE"
+            } else {
+                "消费 SALE"
+            },
             batch: self.flash.state.batch,
             voucher: stan,
             auth_code: resp.text(38).unwrap_or("").trim().to_string(),
@@ -626,4 +766,14 @@ fn rand_bytes() -> [u8; 4] {
         let _ = std::io::Read::read_exact(&mut f, &mut b);
     }
     b
+}
+
+/// The wallet a payment code belongs to (qr.md's code shapes).
+fn wallet_name(code: &str) -> &'static str {
+    match (code.get(0..2).and_then(|p| p.parse::<u32>().ok()), code.len()) {
+        (Some(10..=15), 18) => "微信支付 WECHAT PAY",
+        (Some(25..=30), 16..=24) => "支付宝 ALIPAY",
+        (Some(62), 19) => "银联云闪付 UNIONPAY",
+        _ => "其他 OTHER",
+    }
 }

@@ -203,10 +203,7 @@ fn finish(tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError) ->
         .get("5F24")
         .map(|e| hex::encode_upper(e)[..4].to_string())
         .unwrap_or_default();
-    let psn = tags
-        .get("5F34")
-        .map(hex::encode_upper)
-        .unwrap_or_else(|| "00".into());
+    let psn = tags.get("5F34").map(hex::encode_upper).unwrap_or_else(|| "00".into());
     Ok(ChipRead {
         tags,
         pan,

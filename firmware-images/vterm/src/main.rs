@@ -31,6 +31,8 @@ pub enum Input {
     Swipe(swipe::Swipe),
     /// A card entered the slot or the field.
     Card(reader::CardSession),
+    /// The scanner read a payment code.
+    Scan(String),
 }
 
 const USAGE: &str = "usage: vterm --params TERMINAL_PARAMS.toml --board BOARD.toml
@@ -86,6 +88,7 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
         tx.clone(),
     );
     swipe::spawn(&board.swipe_socket, tx.clone())?;
+    swipe::spawn_scanner(&board.scanner_socket, tx.clone())?;
     let contact = std::net::TcpListener::bind(&board.contact_reader)?;
     let contact_addr = contact.local_addr()?;
     reader::spawn(contact, reader::Slot::Contact, tx.clone());

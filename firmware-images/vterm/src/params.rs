@@ -23,6 +23,23 @@ pub struct Params {
     pub acquirer_name: String,
     /// Contactless sales up to this amount (fen) need no PIN (免密).
     pub no_pin_limit_fen: u64,
+    pub qr: QrParams,
+}
+
+/// Payment-code processing (acquirer-private, qr.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrParams {
+    pub pay: String,
+    pub query: String,
+    pub cancel: String,
+    /// Field carrying the payment code.
+    pub code_field: u8,
+    /// Response code meaning "the customer is still paying".
+    pub pending_response: String,
+    /// Query interval and how many queries before giving up (then cancel).
+    pub poll_ms: u64,
+    pub polls: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,6 +55,8 @@ pub struct Board {
     pub scan_ms: u64,
     /// Unix socket of the magnetic stripe head.
     pub swipe_socket: PathBuf,
+    /// Unix socket of the payment-code scanner.
+    pub scanner_socket: PathBuf,
     /// Listen address of the contact reader (vpcd protocol, reader side).
     pub contact_reader: String,
     /// Listen address of the contactless reader (vpcd protocol, reader side).

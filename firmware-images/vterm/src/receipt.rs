@@ -9,6 +9,8 @@ pub struct Slip<'a> {
     pub entry: &'a str,
     /// Chip cards: the application's AID and label.
     pub application: Option<(String, String)>,
+    /// Payment codes: the wallet.
+    pub wallet: Option<&'a str>,
     pub issuer: String,
     pub acquirer: String,
     pub expiry: String,
@@ -28,6 +30,14 @@ pub fn yuan(fen: u64) -> String {
 impl Slip<'_> {
     pub fn lines(&self, copy: &str) -> Vec<String> {
         let mut lines = self.body(copy);
+        if let Some(wallet) = self.wallet {
+            let at = lines
+                .iter()
+                .position(|l| l.starts_with("卡号"))
+                .map_or(lines.len(), |i| i + 1);
+            lines[at - 1] = format!("付款码(PAYMENT CODE): {} {}", self.masked_pan, self.entry);
+            lines.insert(at, format!("支付方式(WALLET): {wallet}"));
+        }
         if let Some((aid, label)) = &self.application {
             // After the card number line.
             let at = lines

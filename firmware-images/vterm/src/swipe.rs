@@ -1,5 +1,6 @@
 //! Magnetic stripe head: each connection to the swipe socket is one swipe,
-//! carrying lines `T2=<track 2>` and optionally `T3=<track 3>`.
+//! carrying lines `T2=<track 2>` and optionally `T3=<track 3>`. The code
+//! scanner works the same way: one connection, one line `QR=<code>`.
 
 use crate::Input;
 use std::io::{BufRead, BufReader};
@@ -31,6 +32,26 @@ pub fn spawn(path: &Path, tx: Sender<Input>) -> std::io::Result<()> {
             // A swipe too fast or too skewed reads nothing: the head ignores it.
             if !swipe.track2.is_empty() && tx.send(Input::Swipe(swipe)).is_err() {
                 return;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// The payment-code scanner (扫码): each connection is one scan.
+pub fn spawn_scanner(path: &Path, tx: Sender<Input>) -> std::io::Result<()> {
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path)?;
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let code = BufReader::new(stream)
+                .lines()
+                .map_while(Result::ok)
+                .find_map(|l| l.strip_prefix("QR=").map(|c| c.trim().to_string()));
+            if let Some(code) = code.filter(|c| !c.is_empty()) {
+                if tx.send(Input::Scan(code)).is_err() {
+                    return;
+                }
             }
         }
     });

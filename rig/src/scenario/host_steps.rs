@@ -10,11 +10,12 @@ use std::time::Duration;
 
 /// "sale" / "sales" / "pre-auth" -> the transaction kind.
 fn kind(word: &str) -> Result<TxnKind, StepError> {
-    let singular = word
-        .strip_suffix('s')
-        .filter(|s| TxnKind::from_name(s).is_some())
-        .unwrap_or(word);
-    TxnKind::from_name(singular).ok_or_else(|| {
+    let singulars = [
+        word.to_string(),
+        word.trim_end_matches('s').to_string(),
+        format!("{}y", word.trim_end_matches("ies")),
+    ];
+    singulars.iter().find_map(|w| TxnKind::from_name(w)).ok_or_else(|| {
         let names: Vec<&str> = crate::host::txn::ALL.iter().map(|k| k.name()).collect();
         StepError::Expectation(format!(
             "{word:?} is not a transaction the host knows; one of: {}",

@@ -35,13 +35,18 @@ async fn terminal_ready(world: &mut RigWorld) -> Result<(), StepError> {
 }
 
 async fn start_sale(world: &mut RigWorld, amount: &str) -> Result<(), StepError> {
+    start_menu_amount(world, "sale", amount, "card").await
+}
+
+/// Opens menu `menu`, keys the amount and waits for the prompt `then`.
+async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: &str, then: &str) -> Result<(), StepError> {
     let fen = parse_yuan(amount)
         .ok_or_else(|| StepError::Expectation(format!("amount {amount:?} is not yuan like 100.00")))?;
     let bench = world.bench()?;
     let profile = bench.profile();
     let menu = profile
-        .menu("sale")
-        .ok_or_else(|| StepError::Expectation("the terminal profile has no [menus] sale".into()))?
+        .menu(menu)
+        .ok_or_else(|| StepError::Expectation(format!("the terminal profile has no [menus] {menu}")))?
         .to_vec();
     let prompt_ms = ms(profile.timeouts.prompt_ms);
     let from = bench.timeline.now();
@@ -53,7 +58,7 @@ async fn start_sale(world: &mut RigWorld, amount: &str) -> Result<(), StepError>
     typed.push(bench.profile().keys.enter.clone());
     keys(world, &typed).await?;
     let bench = world.bench()?;
-    bench.await_prompt(at, "card", prompt_ms).await?;
+    bench.await_prompt(at, then, prompt_ms).await?;
     world.mark = from;
     Ok(())
 }
@@ -216,6 +221,34 @@ async fn when_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError
 #[when(regex = r#"^the cardholder swipes the card "([^"]+)"$"#)]
 async fn when_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     swipe(world, &card).await
+}
+
+#[when(regex = r"^the cashier starts a payment-code sale of (\d+\.\d{2}) yuan$")]
+async fn when_qr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    start_menu_amount(world, "qr_sale", &amount, "show_code").await
+}
+
+#[when(regex = r#"^the customer presents the payment code of "([^"]+)"$"#)]
+async fn when_present_code(world: &mut RigWorld, wallet: String) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let profile = bench.plan.card(&wallet)?;
+    let code = profile.payment_code.clone().ok_or_else(|| {
+        StepError::Expectation(format!(
+            "card profile {wallet:?} has no payment_code (kind = \"payment-code\")"
+        ))
+    })?;
+    bench.present_code(&code).await?;
+    world.card = Some(wallet);
+    Ok(())
+}
+
+#[given(regex = r"^the customer is still paying for the first (\d+) quer(?:y|ies)$")]
+async fn given_customer_paying(world: &mut RigWorld, n: String) -> Result<(), StepError> {
+    let polls = n
+        .parse()
+        .map_err(|_| StepError::Expectation(format!("{n} is not a number")))?;
+    world.bench()?.host.qr_pending_for(polls);
+    Ok(())
 }
 
 #[when(regex = r#"^the cardholder inserts the card "([^"]+)"$"#)]
