@@ -75,6 +75,9 @@ enum Command {
         #[arg(long, default_value = "fixtures/keys/vterm-tmk.toml")]
         master_key: PathBuf,
     },
+    /// Cards in PC/SC readers: list readers, capture a real card into a profile.
+    #[command(subcommand)]
+    Card(CardCommand),
     /// List, accept or reject pending snapshots (*.snap.new) left by failed snapshot steps.
     Snapshots {
         #[command(subcommand)]
@@ -82,6 +85,33 @@ enum Command {
         /// Folder searched for pending snapshots.
         #[arg(long, default_value = "features", global = true)]
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// List the PC/SC readers pcscd knows.
+    Readers,
+    /// Read an EMV card through a PC/SC reader and write a card profile of its public data.
+    #[command(
+        after_help = "Example:\n  rig card capture --reader 'ACS ACR122U 00 00' --out fixtures/cards/lab-card.toml\n\n\
+        The PAN and track discretionary data are masked unless --clear is given (use --clear\n\
+        only for test cards). PIN and balance are not on a card: set them in [issuer].\n\
+        Needs the `pcsc` cargo feature (libpcsclite) and a running pcscd."
+    )]
+    Capture {
+        /// Reader name as `rig card readers` shows it.
+        #[arg(long)]
+        reader: String,
+        /// Write card data in clear (test cards only).
+        #[arg(long)]
+        clear: bool,
+        /// Write the profile here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// How long to wait for a card in the reader, in seconds.
+        #[arg(long, default_value_t = 10)]
+        wait: u64,
     },
 }
 
@@ -109,6 +139,7 @@ fn main() -> ExitCode {
             tags,
             report_dir,
         }),
+        Command::Card(command) => card(command),
         Command::Snapshots { action, dir } => snapshots(action.unwrap_or(SnapshotAction::List), &dir),
         Command::Host {
             listen,
@@ -162,6 +193,64 @@ fn run(options: RunOptions) -> ExitCode {
             ExitCode::from(USAGE)
         }
     }
+}
+
+#[cfg(feature = "pcsc")]
+fn card(command: CardCommand) -> ExitCode {
+    match command {
+        CardCommand::Readers => match rig::devices::pcsc_reader::readers() {
+            Ok(readers) => {
+                for r in &readers {
+                    println!("{r}");
+                }
+                if readers.is_empty() {
+                    eprintln!(
+                        "rig card readers: pcscd knows no reader: plug one in, or check `systemctl status pcscd`"
+                    );
+                }
+                ExitCode::from(PASSED)
+            }
+            Err(e) => {
+                eprintln!("rig card readers: {e} (is pcscd running?)");
+                ExitCode::from(FAILED)
+            }
+        },
+        CardCommand::Capture {
+            reader,
+            clear,
+            out,
+            wait,
+        } => match rig::card::capture::capture(&reader, clear, std::time::Duration::from_secs(wait)) {
+            Ok(profile) => match out {
+                Some(path) => match std::fs::write(&path, profile) {
+                    Ok(()) => {
+                        eprintln!("rig card capture: wrote {}", path.display());
+                        ExitCode::from(PASSED)
+                    }
+                    Err(e) => {
+                        eprintln!("rig card capture: {}: {e}", path.display());
+                        ExitCode::from(FAILED)
+                    }
+                },
+                None => {
+                    print!("{profile}");
+                    ExitCode::from(PASSED)
+                }
+            },
+            Err(e) => {
+                eprintln!("rig card capture: {e}");
+                ExitCode::from(FAILED)
+            }
+        },
+    }
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn card(_: CardCommand) -> ExitCode {
+    eprintln!(
+        "rig card: this rig was built without PC/SC support; rebuild with `cargo build --features pcsc` (needs libpcsclite-dev)"
+    );
+    ExitCode::from(USAGE)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {

@@ -3,6 +3,9 @@
 //! pcsc crate. Run by the README test command (`--features rig/pcsc`).
 #![cfg(feature = "pcsc")]
 
+use rig::card::capture;
+use rig::card::{EmvCard, Field};
+use rig::config::card::CardProfile;
 use rig::devices::card_link::{self, BlankCard, SmartCard};
 use rig::devices::pcsc_reader::{self, PcscReader};
 use rig::events::Timeline;
@@ -64,9 +67,16 @@ impl SmartCard for TestCard {
     }
 }
 
+/// One test, in steps: pcscd and the vpcd port are shared by all of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pcscd_sees_the_emulated_card_through_vpcd() {
+async fn pcscd_with_vpcd_drives_emulated_and_third_party_cards() {
     let _pcscd = start_pcscd();
+    pcscd_sees_the_emulated_card_through_vpcd().await;
+    capture_writes_the_public_data_of_the_source_profile().await;
+    capturing_a_non_emv_card_fails_with_a_clear_message().await;
+}
+
+async fn pcscd_sees_the_emulated_card_through_vpcd() {
     let timeline = Timeline::new();
     let card = card_link::insert(VPCD_PORT, TestCard, timeline.clone())
         .await
@@ -84,4 +94,84 @@ async fn pcscd_sees_the_emulated_card_through_vpcd() {
     assert_eq!(result.0, TestCard.atr());
     assert_eq!(result.1, vec![0x6A, 0x82]);
     card.remove(&timeline);
+    await_empty(VPCD_READER).await;
+}
+
+fn chip_profile() -> rig::config::card::CardProfile {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cards");
+    rig::config::card::load_dir(&path).expect("cards")["unionpay-debit-chip"].clone()
+}
+
+async fn capture_writes_the_public_data_of_the_source_profile() {
+    let timeline = Timeline::new();
+    let source = chip_profile();
+    let card = EmvCard::new(source.clone(), Field::Contact);
+    let link = card_link::insert(VPCD_PORT, card, timeline.clone())
+        .await
+        .expect("vpcd accepts the card");
+    let (clear, masked) = tokio::task::spawn_blocking(|| {
+        let clear = capture::capture(VPCD_READER, true, Duration::from_secs(20)).expect("capture");
+        let masked = capture::capture(VPCD_READER, false, Duration::from_secs(20)).expect("capture");
+        (clear, masked)
+    })
+    .await
+    .expect("capture thread");
+    link.remove(&timeline);
+    await_empty(VPCD_READER).await;
+    let captured: CardProfile = toml::from_str(&clear).expect("a loadable profile");
+    assert_eq!(captured.pan, source.pan);
+    assert_eq!(captured.psn, source.psn);
+    assert_eq!(captured.expiry, source.expiry);
+    assert_eq!(captured.name, source.name);
+    assert_eq!(captured.service_code, source.service_code);
+    assert_eq!(captured.discretionary, source.discretionary);
+    assert_eq!(captured.applications, source.applications);
+    assert!(!masked.contains(&source.pan), "masked by default:\n{masked}");
+    assert!(masked.contains("622202*********0128"), "{masked}");
+}
+
+async fn capturing_a_non_emv_card_fails_with_a_clear_message() {
+    // vsmartcard's own virtual card (Debian package vsmartcard-vpicc), on the second slot.
+    // Debian 12's python3-virtualsmartcard installs the module off sys.path
+    // (/usr/lib/python3/site-packages/virtualsmartcard/virtualsmartcard) and
+    // does not pull in the Crypto module it imports: point at the module, and
+    // run it with the python3 that has pycryptodome (the test command installs it).
+    let mut vicc = Command::new("python3")
+        .args([
+            "/usr/bin/vicc",
+            "--type",
+            "iso7816",
+            "--hostname",
+            "127.0.0.1",
+            "--port",
+            "35964",
+        ])
+        .env("PYTHONPATH", "/usr/lib/python3/site-packages/virtualsmartcard")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("vicc runs (Debian package vsmartcard-vpicc; the README test command installs it)");
+    let result = tokio::task::spawn_blocking(|| capture::capture("Virtual PCD 00 01", false, Duration::from_secs(30)))
+        .await
+        .expect("thread");
+    let _ = vicc.kill();
+    let _ = vicc.wait();
+    let message = result.expect_err("vicc is not a payment card").to_string();
+    assert!(
+        message.starts_with("not an EMV payment card: no payment application answered"),
+        "{message}"
+    );
+    assert!(message.contains("SELECT 1PAY.SYS.DDF01: 6A82"), "{message}");
+}
+
+/// Waits for pcscd to see the reader empty, so the next card is a new one.
+async fn await_empty(reader: &'static str) {
+    tokio::task::spawn_blocking(move || {
+        PcscReader::open(reader)
+            .expect("reader")
+            .wait_for_removal(Duration::from_secs(20))
+    })
+    .await
+    .expect("thread")
+    .expect("the reader empties");
 }

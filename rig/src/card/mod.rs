@@ -2,6 +2,8 @@
 //! built from a card profile. The transport is elsewhere (devices::card_link).
 
 pub mod apdu;
+#[cfg(feature = "pcsc")]
+pub mod capture;
 pub mod dol;
 pub mod emv_card;
 pub mod tlv;

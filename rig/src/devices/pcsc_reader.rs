@@ -43,17 +43,27 @@ impl PcscReader {
 
     /// Waits (with pcscd's status-change event, not by polling) until a card is present.
     pub fn wait_for_card(&self, deadline: Duration) -> Result<(), DeviceError> {
+        self.wait_for(deadline, "a card", |s| {
+            s.contains(pcsc::State::PRESENT) && !s.contains(pcsc::State::MUTE)
+        })
+    }
+
+    /// Waits until the reader is empty.
+    pub fn wait_for_removal(&self, deadline: Duration) -> Result<(), DeviceError> {
+        self.wait_for(deadline, "the card to leave", |s| s.contains(pcsc::State::EMPTY))
+    }
+
+    fn wait_for(&self, deadline: Duration, what: &str, done: impl Fn(pcsc::State) -> bool) -> Result<(), DeviceError> {
         let mut states = [pcsc::ReaderState::new(self.name.as_c_str(), pcsc::State::UNAWARE)];
         let until = std::time::Instant::now() + deadline;
         loop {
             let left = until.saturating_duration_since(std::time::Instant::now());
             match self.ctx.get_status_change(left, &mut states) {
                 Ok(()) => {}
-                Err(pcsc::Error::Timeout) => return Err(err(&self.label(), format!("no card within {deadline:?}"))),
+                Err(pcsc::Error::Timeout) => return Err(err(&self.label(), format!("waited {deadline:?} for {what}"))),
                 Err(e) => return Err(err(&self.label(), e)),
             }
-            let state = states[0].event_state();
-            if state.contains(pcsc::State::PRESENT) && !state.contains(pcsc::State::MUTE) {
+            if done(states[0].event_state()) {
                 return Ok(());
             }
             states[0].sync_current_state();
