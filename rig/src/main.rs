@@ -90,6 +90,27 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CardCommand {
+    /// Present an emulated card over the vpcd protocol: to pcscd's vpcd driver,
+    /// or to a phone relaying a real terminal's NFC field (vsmartcard's relay app).
+    #[command(after_help = "Examples:\n  \
+        rig card serve --card unionpay-debit-chip --connect 127.0.0.1:35963   into pcscd's vpcd reader\n  \
+        rig card serve --card yunshanfu-phone --contactless --listen 0.0.0.0:35963   for a phone relay")]
+    Serve {
+        /// Card profile name (a file in --cards without .toml).
+        #[arg(long)]
+        card: String,
+        #[arg(long, default_value = "fixtures/cards")]
+        cards: PathBuf,
+        /// Present the contactless (qPBOC) side instead of the contact chip.
+        #[arg(long)]
+        contactless: bool,
+        /// Reader to connect to (pcscd's vpcd listens on 127.0.0.1:35963).
+        #[arg(long, conflicts_with = "listen")]
+        connect: Option<String>,
+        /// Where to wait for a reader or relay that connects.
+        #[arg(long, default_value = "127.0.0.1:35963")]
+        listen: String,
+    },
     /// List the PC/SC readers pcscd knows.
     Readers,
     /// Read an EMV card through a PC/SC reader and write a card profile of its public data.
@@ -139,6 +160,29 @@ fn main() -> ExitCode {
             tags,
             report_dir,
         }),
+        Command::Card(CardCommand::Serve {
+            card,
+            cards,
+            contactless,
+            connect,
+            listen,
+        }) => {
+            let options = rig::card::serve::ServeOptions {
+                card,
+                cards,
+                contactless,
+                connect,
+                listen,
+            };
+            match runtime().map(|rt| rt.block_on(rig::card::serve::run(options))) {
+                Ok(Ok(())) => ExitCode::from(PASSED),
+                Ok(Err(e)) => {
+                    eprintln!("rig card serve: {e}");
+                    ExitCode::from(USAGE)
+                }
+                Err(code) => code,
+            }
+        }
         Command::Card(command) => card(command),
         Command::Snapshots { action, dir } => snapshots(action.unwrap_or(SnapshotAction::List), &dir),
         Command::Host {
@@ -198,6 +242,7 @@ fn run(options: RunOptions) -> ExitCode {
 #[cfg(feature = "pcsc")]
 fn card(command: CardCommand) -> ExitCode {
     match command {
+        CardCommand::Serve { .. } => ExitCode::from(USAGE),
         CardCommand::Readers => match rig::devices::pcsc_reader::readers() {
             Ok(readers) => {
                 for r in &readers {

@@ -6,6 +6,7 @@ pub mod apdu;
 pub mod capture;
 pub mod dol;
 pub mod emv_card;
+pub mod serve;
 pub mod tlv;
 
 pub use emv_card::{EmvCard, Field};

@@ -70,8 +70,8 @@ async fn write_frame(stream: &mut TcpStream, payload: &[u8]) -> std::io::Result<
 }
 
 /// Connects `card` to the reader listening at `addr`.
-pub async fn insert(addr: &str, mut card: impl SmartCard, timeline: Timeline) -> Result<InsertedCard, DeviceError> {
-    let mut stream = TcpStream::connect(addr).await.map_err(|e| DeviceError::CardLink {
+pub async fn insert(addr: &str, card: impl SmartCard, timeline: Timeline) -> Result<InsertedCard, DeviceError> {
+    let stream = TcpStream::connect(addr).await.map_err(|e| DeviceError::CardLink {
         addr: addr.into(),
         message: e.to_string(),
     })?;
@@ -81,47 +81,78 @@ pub async fn insert(addr: &str, mut card: impl SmartCard, timeline: Timeline) ->
             atr: hex::encode_upper(card.atr()),
         },
     );
+    let task = tokio::spawn(serve(stream, card, timeline));
+    Ok(InsertedCard { task })
+}
+
+/// Waits at `addr` for a reader that connects: vpcd in reversed mode, or
+/// vsmartcard's Android relay app on a phone tapped on a real terminal.
+/// Returns the bound address and the card, served once the reader comes.
+pub async fn listen(
+    addr: &str,
+    card: impl SmartCard,
+    timeline: Timeline,
+) -> Result<(std::net::SocketAddr, InsertedCard), DeviceError> {
+    let err = |e: std::io::Error| DeviceError::CardLink {
+        addr: addr.into(),
+        message: e.to_string(),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(err)?;
+    let bound = listener.local_addr().map_err(err)?;
     let task = tokio::spawn(async move {
-        while let Ok(request) = read_frame(&mut stream).await {
-            let reply = match request.as_slice() {
-                [0x00] => {
-                    card.power_off();
-                    None
-                }
-                [0x01] | [0x02] => {
-                    card.power_on();
-                    None
-                }
-                [0x04] => Some(card.atr()),
-                [_] => None,
-                command => {
-                    let delay = card.answer_delay();
-                    if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
-                    }
-                    let response = card.transmit(command);
-                    timeline.publish(
-                        Source::CardLink,
-                        Kind::Apdu {
-                            command: hex::encode_upper(command),
-                            response: hex::encode_upper(&response),
-                        },
-                    );
-                    Some(response)
-                }
-            };
-            if let Some(reply) = reply {
-                if write_frame(&mut stream, &reply).await.is_err() {
-                    return;
-                }
+        if let Ok((stream, _)) = listener.accept().await {
+            timeline.publish(
+                Source::CardLink,
+                Kind::CardInserted {
+                    atr: hex::encode_upper(card.atr()),
+                },
+            );
+            serve(stream, card, timeline).await;
+        }
+    });
+    Ok((bound, InsertedCard { task }))
+}
+
+/// The card side of the protocol on a connected stream, until it closes.
+async fn serve(mut stream: TcpStream, mut card: impl SmartCard, timeline: Timeline) {
+    while let Ok(request) = read_frame(&mut stream).await {
+        let reply = match request.as_slice() {
+            [0x00] => {
+                card.power_off();
+                None
             }
-            if !card.present() {
-                timeline.publish(Source::CardLink, Kind::CardRemoved);
+            [0x01] | [0x02] => {
+                card.power_on();
+                None
+            }
+            [0x04] => Some(card.atr()),
+            [_] => None,
+            command => {
+                let delay = card.answer_delay();
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let response = card.transmit(command);
+                timeline.publish(
+                    Source::CardLink,
+                    Kind::Apdu {
+                        command: hex::encode_upper(command),
+                        response: hex::encode_upper(&response),
+                    },
+                );
+                Some(response)
+            }
+        };
+        if let Some(reply) = reply {
+            if write_frame(&mut stream, &reply).await.is_err() {
                 return;
             }
         }
-    });
-    Ok(InsertedCard { task })
+        if !card.present() {
+            timeline.publish(Source::CardLink, Kind::CardRemoved);
+            return;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -164,5 +195,17 @@ mod tests {
         let mut rest = Vec::new();
         // Removal closes the link: the reader reads end of stream.
         assert_eq!(reader.read_to_end(&mut rest).await.unwrap(), 0);
+    }
+
+    /// A relay (vsmartcard's Android app) connects to the card, not the other way.
+    #[tokio::test]
+    async fn a_listening_card_serves_the_reader_that_connects() {
+        let timeline = Timeline::new();
+        let (addr, _card) = listen("127.0.0.1:0", BlankCard, timeline.clone()).await.unwrap();
+        let mut relay = TcpStream::connect(addr).await.unwrap();
+        write_frame(&mut relay, &[0x04]).await.unwrap();
+        assert_eq!(read_frame(&mut relay).await.unwrap(), BlankCard.atr());
+        write_frame(&mut relay, &[0x00, 0xA4, 0x04, 0x00, 0x00]).await.unwrap();
+        assert_eq!(read_frame(&mut relay).await.unwrap(), vec![0x6A, 0x82]);
     }
 }

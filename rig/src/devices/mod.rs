@@ -6,6 +6,7 @@ pub mod console;
 pub mod gpio;
 pub mod keypad;
 pub mod magstripe;
+pub mod nfc_frontend;
 #[cfg(feature = "pcsc")]
 pub mod pcsc_reader;
 pub mod power;

@@ -102,3 +102,34 @@ impl PcscCard {
         Ok(response.to_vec())
     }
 }
+
+/// The reader's escape channel, for NFC front ends (nfc_frontend).
+pub struct EscapeConnection {
+    card: pcsc::Card,
+    reader: String,
+}
+
+impl PcscReader {
+    /// Connects directly to the reader (no card needed) for escape commands.
+    pub fn escape(&self) -> Result<EscapeConnection, DeviceError> {
+        let card = self
+            .ctx
+            .connect(&self.name, pcsc::ShareMode::Direct, pcsc::Protocols::UNDEFINED)
+            .map_err(|e| err(&self.label(), e))?;
+        Ok(EscapeConnection {
+            card,
+            reader: self.label(),
+        })
+    }
+}
+
+impl super::nfc_frontend::EscapeChannel for EscapeConnection {
+    fn control(&mut self, command: &[u8]) -> Result<Vec<u8>, DeviceError> {
+        let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
+        let out = self
+            .card
+            .control(super::nfc_frontend::IOCTL_CCID_ESCAPE.into(), command, &mut buf)
+            .map_err(|e| err(&self.reader, e))?;
+        Ok(out.to_vec())
+    }
+}
