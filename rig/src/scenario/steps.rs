@@ -305,6 +305,31 @@ async fn when_whole_sale(world: &mut RigWorld, amount: String, card: String) -> 
     enter_pin(world, &pin).await
 }
 
+#[when(regex = r"^the power fails once the host has received the sale$")]
+async fn when_power_fails(world: &mut RigWorld) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    bench
+        .timeline
+        .wait_for(world.mark, ms(bench.profile().timeouts.online_ms), "the sale at the host", |e| match &e.kind {
+            Kind::HostReceived { txn, .. } if txn == "sale" => Some(()),
+            _ => None,
+        })
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    // Pulled plug: no goodbye, whatever the terminal was doing.
+    world.bench_mut()?.power_off().await;
+    Ok(())
+}
+
+#[when(regex = r"^the power comes back$")]
+async fn when_power_back(world: &mut RigWorld) -> Result<(), StepError> {
+    // The interrupted transaction stays the one later steps look at.
+    let mark = world.mark;
+    terminal_ready(world).await?;
+    world.mark = mark;
+    Ok(())
+}
+
 #[then(regex = r#"^the terminal shows "([a-z_]+)"$"#)]
 async fn then_shows(world: &mut RigWorld, prompt: String) -> Result<(), StepError> {
     shows(world, &prompt).await
