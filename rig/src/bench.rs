@@ -10,6 +10,7 @@ use crate::config::terminal::TerminalProfile;
 use crate::devices::DeviceError;
 use crate::devices::card_link::{self, InsertedCard, SmartCard};
 use crate::devices::console::{SerialConsole, VirtualCable};
+use crate::devices::flasher::{self, FirmwareImage};
 use crate::devices::gpio::VirtualGpio;
 use crate::devices::keypad::KeypadRobot;
 use crate::devices::magstripe::{CodePresenter, MagstripeEmulator};
@@ -33,6 +34,8 @@ pub struct BenchPlan {
     pub tmk: [u8; 16],
     pub program: PathBuf,
     pub parameters: PathBuf,
+    /// The checked image every scenario's terminal starts with.
+    pub firmware: FirmwareImage,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +64,7 @@ impl BenchPlan {
         check_wiring(&bench, &profile)?;
         let program = power::locate_program(&bench.file.virtual_terminal.program)?;
         let parameters = bench.resolve(&bench.file.virtual_terminal.parameters);
+        let firmware = FirmwareImage::load(&bench.resolve(&bench.file.virtual_terminal.firmware))?;
         Ok(BenchPlan {
             bench,
             profile: Arc::new(profile),
@@ -69,6 +73,7 @@ impl BenchPlan {
             tmk,
             program,
             parameters,
+            firmware,
         })
     }
 
@@ -115,6 +120,7 @@ impl BenchPlan {
             contact_reader = "127.0.0.1:0"
             contactless_reader = "127.0.0.1:0"
             flash = (work.path().join("flash.json").display().to_string())
+            firmware = (work.path().join("firmware.img").display().to_string())
             host_address = (host_handle.addr.to_string())
             tmk = (hex::encode_upper(self.tmk))
         })
@@ -127,6 +133,8 @@ impl BenchPlan {
             "--board".to_string(),
             board.display().to_string(),
         ];
+        // Factory state: the bench's image in flash.
+        flasher::write(&self.firmware, &work.path().join("firmware.img"))?;
         let power = VirtualPower::new(
             self.program.clone(),
             args,
@@ -150,6 +158,7 @@ impl BenchPlan {
             contactless_reader: None,
             card_in_slot: None,
             card_in_field: None,
+            firmware_file: work.path().join("firmware.img"),
             _work: work,
         })
     }
@@ -194,6 +203,8 @@ pub struct LiveBench {
     contactless_reader: Option<String>,
     card_in_slot: Option<InsertedCard>,
     card_in_field: Option<InsertedCard>,
+    /// The terminal's flash, where the flasher writes images.
+    firmware_file: PathBuf,
     _work: tempfile::TempDir,
 }
 
@@ -236,14 +247,47 @@ impl LiveBench {
         };
         self.contact_reader = Some(contact);
         self.contactless_reader = Some(contactless);
-        let (version, _) = self
+        let (booted, _) = self
             .timeline
             .wait_for(from, boot, "boot banner", |e| match &e.kind {
-                Kind::Boot { version, .. } => Some(version.clone()),
+                Kind::Boot { version, .. } => Some(Ok(version.clone())),
+                Kind::BootFailure { reason, .. } => Some(Err(reason.clone())),
                 _ => None,
             })
             .await?;
+        let version = booted.map_err(|reason| BenchError::Terminal(format!("refused its firmware: {reason}")))?;
         Ok(version)
+    }
+
+    /// Flashes a firmware image (checked first), power-cycles the terminal and
+    /// checks that the boot banner shows the image's version.
+    pub async fn flash(&mut self, image: &Path) -> Result<String, BenchError> {
+        let image = FirmwareImage::load(image)?;
+        let was_on = self.power.is_on();
+        self.power_off().await;
+        flasher::write(&image, &self.firmware_file)?;
+        self.note(&format!("flashed {} (version {})", image.path.display(), image.version));
+        if !was_on {
+            return Ok(image.version);
+        }
+        let running = self.power_on().await?;
+        if running != image.version {
+            return Err(BenchError::Terminal(format!(
+                "runs firmware {running} after flashing {}",
+                image.version
+            )));
+        }
+        Ok(running)
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.power.is_on()
+    }
+
+    /// Writes bytes into the terminal's firmware flash unchecked (to test the boot loader).
+    pub fn write_flash_raw(&self, bytes: &[u8]) -> Result<(), BenchError> {
+        std::fs::write(&self.firmware_file, bytes)?;
+        Ok(())
     }
 
     pub async fn power_off(&mut self) {

@@ -29,6 +29,11 @@ pub enum Kind {
     ConsoleLine {
         line: String,
     },
+    /// The boot loader refused the firmware image.
+    BootFailure {
+        line: String,
+        reason: String,
+    },
     /// The boot banner.
     Boot {
         line: String,

@@ -128,10 +128,19 @@ fn stored_content(path: &Path) -> Option<String> {
     Some(content.trim_end_matches('\n').to_string())
 }
 
+fn snapshot_dir(feature: &Path) -> PathBuf {
+    let dir = feature.parent().unwrap_or(Path::new(".")).join("snapshots");
+    std::path::absolute(&dir).unwrap_or(dir)
+}
+
+/// The stored content of snapshot `name` beside `feature`, if any.
+pub fn stored(name: &str, feature: &Path) -> Option<String> {
+    stored_content(&snapshot_dir(feature).join(format!("{name}.snap")))
+}
+
 /// Checks `content` against snapshot `name` in `<feature folder>/snapshots/`.
 pub fn check(kind: &'static str, name: &str, content: &str, feature: &Path) -> Result<(), SnapshotError> {
-    let dir = feature.parent().unwrap_or(Path::new(".")).join("snapshots");
-    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    let dir = snapshot_dir(feature);
     let stored = dir.join(format!("{name}.snap"));
     let before = stored_content(&stored);
     let mut settings = insta::Settings::clone_current();

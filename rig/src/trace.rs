@@ -26,6 +26,7 @@ pub fn attach(timeline: &Timeline, dir: &Path) -> std::io::Result<()> {
             let line = match &masked.kind {
                 Kind::ConsoleLine { line }
                 | Kind::Boot { line, .. }
+                | Kind::BootFailure { line, .. }
                 | Kind::Display { line, .. }
                 | Kind::Print { line, .. }
                 | Kind::Cut { line } => line,

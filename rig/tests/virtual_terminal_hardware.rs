@@ -65,3 +65,36 @@ async fn a_press_shorter_than_the_debounce_time_is_not_a_key() {
     assert!(shown.contains("签到中"), "the short press was taken as a key: {shown}");
     bench.power_off().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_image_is_refused_at_boot_with_the_reason_on_the_console() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let plan = Arc::new(BenchPlan::load(&root.join("fixtures/benches/virtual.toml")).expect("bench plan"));
+    let logs = tempfile::tempdir().expect("tempdir");
+    let timeline = Timeline::new();
+    let mut bench = plan.assemble(timeline.clone(), logs.path()).await.expect("bench");
+    let image = std::fs::read_to_string(root.join("firmware-images/vterm-1.0.0.fw")).expect("image");
+    // One flipped setting after the header: the checksum no longer matches.
+    bench
+        .write_flash_raw(
+            image
+                .replace("receipt_amount_bug = false", "receipt_amount_bug = true")
+                .as_bytes(),
+        )
+        .expect("write");
+    let err = bench
+        .power_on()
+        .await
+        .expect_err("the boot loader refuses it")
+        .to_string();
+    assert!(
+        err.starts_with("the terminal refused its firmware: checksum mismatch"),
+        "{err}"
+    );
+    let failure = timeline.since(0).iter().find_map(|e| match &e.kind {
+        Kind::BootFailure { line, .. } => Some(line.clone()),
+        _ => None,
+    });
+    assert!(failure.is_some_and(|l| l.starts_with("BOOT image rejected: checksum mismatch")));
+    bench.power_off().await;
+}

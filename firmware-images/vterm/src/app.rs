@@ -30,6 +30,7 @@ pub struct Terminal {
     pub tmk: [u8; 16],
     pub inputs: Receiver<Input>,
     keys: Option<WorkingKeys>,
+    firmware: crate::image::Application,
 }
 
 /// Why a transaction stopped before it went online.
@@ -78,6 +79,7 @@ impl Terminal {
         flash: Flash,
         tmk: [u8; 16],
         inputs: Receiver<Input>,
+        firmware: crate::image::Application,
     ) -> Terminal {
         Terminal {
             console,
@@ -87,6 +89,7 @@ impl Terminal {
             tmk,
             inputs,
             keys: None,
+            firmware,
         }
     }
 
@@ -557,7 +560,12 @@ impl Terminal {
             stan,
             pan: text(2),
             processing_code: text(3),
-            amount_fen: fen,
+            // The regression image's bug: the receipt shows ten times the amount.
+            amount_fen: if self.firmware.receipt_amount_bug {
+                fen * 10
+            } else {
+                fen
+            },
             expiry: text(14),
             entry_mode: text(22),
             condition: text(25),
@@ -733,7 +741,12 @@ impl Terminal {
                 &time[2..4],
                 &time[4..]
             ),
-            amount_fen: fen,
+            // The regression image's bug: the receipt shows ten times the amount.
+            amount_fen: if self.firmware.receipt_amount_bug {
+                fen * 10
+            } else {
+                fen
+            },
         };
         for copy in ["商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY"] {
             for line in slip.lines(copy) {

@@ -11,6 +11,7 @@ mod console;
 mod crypto;
 mod flash;
 mod host_link;
+mod image;
 mod keypad;
 mod message;
 mod params;
@@ -22,8 +23,8 @@ mod tlv;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub const FIRMWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
-pub const MODEL: &str = "VT-1";
+/// Version of the boot loader (this program); the application's version is the image's.
+pub const BOOT_LOADER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Something the terminal's hardware noticed.
 pub enum Input {
@@ -55,7 +56,7 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "--version") {
-        println!("vterm {FIRMWARE_VERSION}");
+        println!("vterm boot loader {BOOT_LOADER_VERSION}");
         return;
     }
     let (Some(params), Some(board)) = (arg(&args, "--params"), arg(&args, "--board")) else {
@@ -73,7 +74,6 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
     let board: params::Board = params::load(board)?;
     let console =
         console::Console::open(&board.console).map_err(|e| format!("console {}: {e}", board.console.display()))?;
-    console.line("BOOT", &format!("VTERM {MODEL} firmware {FIRMWARE_VERSION}"));
     let tmk: [u8; 16] = hex::decode(&board.tmk)
         .ok()
         .and_then(|k| k.try_into().ok())
@@ -102,12 +102,27 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
         timeout: Duration::from_millis(params.host_timeout_ms),
     };
     let flash = flash::Flash::open(&board.flash);
+    // The board's enumeration line for whoever wired it: where its ports ended up.
+    println!("READY contact={contact_addr} contactless={field_addr}");
+    console.log(&format!("boot loader {BOOT_LOADER_VERSION}"));
+    let image = std::fs::read(&board.firmware)
+        .map_err(|e| e.to_string())
+        .and_then(|b| image::load(&b));
+    let image = match image {
+        Ok(image) => image,
+        Err(why) => {
+            // A real boot loader stops here and says why on its console.
+            console.line("BOOT", &format!("image rejected: {why}"));
+            loop {
+                std::thread::park();
+            }
+        }
+    };
+    console.line("BOOT", &format!("VTERM {} firmware {}", image.model, image.version));
     console.log(&format!(
         "terminal {} merchant {}",
         params.terminal_id, params.merchant_id
     ));
-    // The board's enumeration line for whoever wired it: where its ports ended up.
-    println!("READY contact={contact_addr} contactless={field_addr}");
-    app::Terminal::new(console, params, link, flash, tmk, rx).run();
+    app::Terminal::new(console, params, link, flash, tmk, rx, image.application).run();
     Ok(())
 }

@@ -62,6 +62,8 @@ pub struct Board {
     /// Listen address of the contactless reader (vpcd protocol, reader side).
     pub contactless_reader: String,
     pub flash: PathBuf,
+    /// The firmware image in flash (what the flasher wrote).
+    pub firmware: PathBuf,
     pub host_address: String,
     /// Terminal master key as injected into the PIN pad, hex.
     pub tmk: String,

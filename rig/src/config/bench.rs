@@ -46,6 +46,10 @@ pub struct VirtualTerminal {
     pub program: PathBuf,
     /// Terminal parameters (what a TMS would download), relative to this file.
     pub parameters: PathBuf,
+    /// The firmware image in the terminal's flash when a scenario starts.
+    pub firmware: PathBuf,
+    /// Where steps find images by name ("the terminal is flashed with ...").
+    pub firmware_dir: PathBuf,
     pub debounce_ms: u64,
     pub scan_ms: u64,
 }
@@ -77,6 +81,8 @@ impl Bench {
             ("cards", &bench.file.cards),
             ("master_key", &bench.file.master_key),
             ("virtual.parameters", &bench.file.virtual_terminal.parameters),
+            ("virtual.firmware", &bench.file.virtual_terminal.firmware),
+            ("virtual.firmware_dir", &bench.file.virtual_terminal.firmware_dir),
         ] {
             let resolved = bench.resolve(p);
             if !resolved.exists() {

@@ -24,6 +24,9 @@ struct Raw {
 struct RawConsole {
     baud: u32,
     banner: String,
+    /// The boot loader refusing its image; captures `reason`.
+    #[serde(default)]
+    boot_failure: Option<String>,
     display: String,
     print: String,
     cut: String,
@@ -82,6 +85,7 @@ pub struct TerminalProfile {
 pub struct ConsoleFormat {
     /// Boot banner; captures `version`.
     pub banner: Regex,
+    pub boot_failure: Option<Regex>,
     /// Display update; captures `text`.
     pub display: Regex,
     /// Printer line; captures `text`.
@@ -103,6 +107,11 @@ impl TerminalProfile {
         let c = &raw.console;
         let console = ConsoleFormat {
             banner: compile(path, "console.banner", &c.banner)?,
+            boot_failure: c
+                .boot_failure
+                .as_deref()
+                .map(|p| compile(path, "console.boot_failure", p))
+                .transpose()?,
             display: compile(path, "console.display", &c.display)?,
             print: compile(path, "console.print", &c.print)?,
             cut: compile(path, "console.cut", &c.cut)?,

@@ -20,6 +20,12 @@ pub struct SerialConsole {
 /// What one console line means, per the terminal profile.
 pub fn classify(format: &ConsoleFormat, line: &str) -> Kind {
     let line_owned = line.to_string();
+    if let Some(c) = format.boot_failure.as_ref().and_then(|re| re.captures(line)) {
+        return Kind::BootFailure {
+            line: line_owned,
+            reason: c.name("reason").map_or("", |m| m.as_str()).to_string(),
+        };
+    }
     if let Some(c) = format.banner.captures(line) {
         return Kind::Boot {
             line: line_owned,

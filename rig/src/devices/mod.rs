@@ -3,6 +3,7 @@
 
 pub mod card_link;
 pub mod console;
+pub mod flasher;
 pub mod gpio;
 pub mod keypad;
 pub mod magstripe;
@@ -19,6 +20,8 @@ pub enum DeviceError {
     Gpio(String),
     #[error("keypad robot: no GPIO line is wired to key {key:?} (bench file [robot.pins])")]
     UnwiredKey { key: String },
+    #[error("flash: {0}")]
+    Flash(String),
     #[error("power: {0}")]
     Power(String),
     #[error("magnetic stripe emulator at {path}: {source}")]

@@ -26,6 +26,12 @@ async fn terminal_ready(world: &mut RigWorld) -> Result<(), StepError> {
     let bench = world.bench_mut()?;
     let from = bench.timeline.now();
     bench.power_on().await?;
+    signed_on_since(world, from).await
+}
+
+/// Waits for the sign-on after a boot that started at `from`, then the idle screen.
+async fn signed_on_since(world: &mut RigWorld, from: crate::events::Cursor) -> Result<(), StepError> {
+    let bench = world.bench()?;
     let t = &bench.profile().timeouts;
     let (boot, online) = (ms(t.boot_ms), ms(t.online_ms));
     let (_, after_sign_on) = bench.await_prompt(from, "signed_on", boot + online).await?;
@@ -305,15 +311,85 @@ async fn when_whole_sale(world: &mut RigWorld, amount: String, card: String) -> 
     enter_pin(world, &pin).await
 }
 
+#[given(regex = r#"^the terminal is flashed with "([^"]+)"$"#)]
+async fn given_flashed(world: &mut RigWorld, image: String) -> Result<(), StepError> {
+    flash(world, &image).await
+}
+
+#[when(regex = r#"^the terminal is flashed with "([^"]+)"$"#)]
+async fn when_flashed(world: &mut RigWorld, image: String) -> Result<(), StepError> {
+    flash(world, &image).await
+}
+
+async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepError> {
+    let bench = world.bench_mut()?;
+    let dir = bench
+        .plan
+        .bench
+        .resolve(&bench.plan.bench.file.virtual_terminal.firmware_dir);
+    let from = bench.timeline.now();
+    let powered = bench.is_on();
+    bench.flash(&dir.join(image)).await?;
+    if powered {
+        signed_on_since(world, from).await
+    } else {
+        Ok(())
+    }
+}
+
+#[then(regex = r#"^the terminal runs firmware "([^"]+)"$"#)]
+async fn then_runs_firmware(world: &mut RigWorld, version: String) -> Result<(), StepError> {
+    let running = world
+        .bench()?
+        .timeline
+        .since(0)
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            Kind::Boot { version, .. } => Some(version.clone()),
+            _ => None,
+        });
+    match running {
+        Some(v) if v == version => Ok(()),
+        Some(v) => Err(StepError::Expectation(format!(
+            "the boot banner shows firmware {v}, expected {version}"
+        ))),
+        None => Err(StepError::Expectation("the terminal has not booted".into())),
+    }
+}
+
+#[then(regex = r#"^the receipt differs from the snapshot "([\w.-]+)"$"#)]
+async fn then_receipt_differs(world: &mut RigWorld, name: String) -> Result<(), StepError> {
+    transaction_over(world).await?;
+    let bench = world.bench()?;
+    let receipts = snapshot::receipts(&bench.timeline.since(world.mark));
+    let now = snapshot::receipts_for_snapshot(bench.profile(), &receipts);
+    let feature = world.feature.clone().unwrap_or_default();
+    match snapshot::stored(&name, &feature) {
+        Some(stored) if stored != now => Ok(()),
+        Some(_) => Err(StepError::Expectation(format!(
+            "the receipt still matches the snapshot {name:?}"
+        ))),
+        None => Err(StepError::Expectation(format!(
+            "no stored snapshot {name:?} to differ from"
+        ))),
+    }
+}
+
 #[when(regex = r"^the power fails once the host has received the sale$")]
 async fn when_power_fails(world: &mut RigWorld) -> Result<(), StepError> {
     let bench = world.bench()?;
     bench
         .timeline
-        .wait_for(world.mark, ms(bench.profile().timeouts.online_ms), "the sale at the host", |e| match &e.kind {
-            Kind::HostReceived { txn, .. } if txn == "sale" => Some(()),
-            _ => None,
-        })
+        .wait_for(
+            world.mark,
+            ms(bench.profile().timeouts.online_ms),
+            "the sale at the host",
+            |e| match &e.kind {
+                Kind::HostReceived { txn, .. } if txn == "sale" => Some(()),
+                _ => None,
+            },
+        )
         .await
         .map_err(crate::bench::BenchError::from)?;
     // Pulled plug: no goodbye, whatever the terminal was doing.

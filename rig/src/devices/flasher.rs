@@ -1,0 +1,100 @@
+//! Flashing the virtual terminal: the image is checked (magic, SHA-256 of its
+//! payload) before anything is written, then written into the terminal's flash.
+//! A lab bench flashes through probe-rs instead.
+
+use super::DeviceError;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// A checked vterm firmware image (firmware-images/README.md).
+#[derive(Debug, Clone)]
+pub struct FirmwareImage {
+    pub path: PathBuf,
+    pub version: String,
+    pub model: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Header {
+    magic: String,
+    version: String,
+    model: String,
+    sha256: String,
+}
+
+fn bad(path: &Path, why: impl std::fmt::Display) -> DeviceError {
+    DeviceError::Flash(format!("{}: {why}", path.display()))
+}
+
+impl FirmwareImage {
+    pub fn load(path: &Path) -> Result<FirmwareImage, DeviceError> {
+        let bytes = std::fs::read(path).map_err(|e| bad(path, e))?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| bad(path, "not a vterm image (not text)"))?;
+        let (header, payload) = text
+            .split_once("\n---\n")
+            .ok_or_else(|| bad(path, "no --- line after the header"))?;
+        let header: Header = toml::from_str(header).map_err(|e| bad(path, format!("header: {}", e.message())))?;
+        if header.magic != "VTERM-FW/1" {
+            return Err(bad(path, format!("magic {:?} is not \"VTERM-FW/1\"", header.magic)));
+        }
+        let computed = hex::encode(Sha256::digest(payload.as_bytes()));
+        if !computed.eq_ignore_ascii_case(&header.sha256) {
+            return Err(bad(
+                path,
+                format!(
+                    "checksum mismatch: header says {}, payload is {computed}",
+                    header.sha256
+                ),
+            ));
+        }
+        Ok(FirmwareImage {
+            path: path.into(),
+            version: header.version,
+            model: header.model,
+            bytes,
+        })
+    }
+}
+
+/// Writes an image into the virtual terminal's flash (the board's firmware file).
+pub fn write(image: &FirmwareImage, flash: &Path) -> Result<(), DeviceError> {
+    let tmp = flash.with_extension("tmp");
+    std::fs::write(&tmp, &image.bytes).map_err(|e| bad(flash, e))?;
+    std::fs::rename(&tmp, flash).map_err(|e| bad(flash, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware-images")
+    }
+
+    #[test]
+    fn shipped_images_check_out() {
+        let current = FirmwareImage::load(&image_dir().join("vterm-1.0.0.fw")).unwrap();
+        assert_eq!((current.version.as_str(), current.model.as_str()), ("1.0.0", "VT-1"));
+        assert_eq!(
+            FirmwareImage::load(&image_dir().join("vterm-1.0.1-regression.fw"))
+                .unwrap()
+                .version,
+            "1.0.1"
+        );
+    }
+
+    #[test]
+    fn a_changed_payload_is_refused_before_flashing() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(image_dir().join("vterm-1.0.0.fw")).unwrap();
+        let path = dir.path().join("bad.fw");
+        std::fs::write(
+            &path,
+            text.replace("receipt_amount_bug = false", "receipt_amount_bug = true"),
+        )
+        .unwrap();
+        let err = FirmwareImage::load(&path).unwrap_err().to_string();
+        assert!(err.contains("checksum mismatch"), "{err}");
+    }
+}
