@@ -5,7 +5,7 @@ use crate::Input;
 use crate::chip::{self, ChipRead};
 use crate::console::Console;
 use crate::crypto;
-use crate::flash::{Flash, PendingReversal};
+use crate::flash::{Flash, LogEntry, PendingReversal};
 use crate::host_link::{self, HostLink, LinkError};
 use crate::message::Message;
 use crate::params::Params;
@@ -100,7 +100,7 @@ impl Terminal {
         loop {
             self.console.display(&[
                 "请选择交易 SELECT TRANSACTION",
-                "1.消费 SALE  2.扫码 QR  9.签到 SIGN ON",
+                "1.消费 SALE 2.扫码 QR 3.余额 BALANCE 4.撤销 VOID 5.结算 SETTLE 6.重打印 REPRINT 9.签到 SIGN ON",
             ]);
             let key = match self.next_input(None) {
                 Ok(Input::Key(k)) => k,
@@ -129,10 +129,37 @@ impl Terminal {
                     Err(Abort::Card(why)) => self.console.display(&["交易失败 FAILED", why]),
                     Ok(()) => {}
                 },
+                "3" => {
+                    if let Err(Abort::PowerDown) = self.finish(|t| t.balance_inquiry()) {
+                        return;
+                    }
+                }
+                "4" => {
+                    if let Err(Abort::PowerDown) = self.finish(|t| t.void()) {
+                        return;
+                    }
+                }
+                "5" => self.settle(),
+                "6" => self.reprint_last(),
                 "9" => self.sign_on(),
                 _ => {}
             }
         }
+    }
+
+    /// Runs a transaction and shows how an abort ended it.
+    fn finish(&mut self, txn: impl FnOnce(&mut Self) -> Result<(), Abort>) -> Result<(), Abort> {
+        match txn(self) {
+            Err(Abort::PowerDown) => return Err(Abort::PowerDown),
+            Err(Abort::Cancelled) => self.console.display(&["交易取消 CANCELLED"]),
+            Err(Abort::Timeout) => self.console.display(&["操作超时 TIMEOUT"]),
+            Err(Abort::Card(why)) => self.console.display(&["交易失败 FAILED", why]),
+            Ok(()) => {}
+        }
+        if self.keys.is_none() {
+            self.sign_on();
+        }
+        Ok(())
     }
 
     fn next_input(&self, timeout: Option<Duration>) -> Result<Input, Abort> {
@@ -377,7 +404,7 @@ impl Terminal {
                 } else {
                     self.console
                         .display(&["交易成功 APPROVED", &format!("RMB {}", receipt::yuan(fen))]);
-                    self.print_slips(fen, &card, &resp, stan);
+                    self.print_slips(fen, &card, &resp, stan, "sale");
                 }
             }
             Ok((resp, _, _)) => {
@@ -477,7 +504,7 @@ impl Terminal {
                     entry: Entry::Scan,
                     chip: None,
                 };
-                self.print_slips(fen, &card, &resp, pay_stan);
+                self.print_slips(fen, &card, &resp, pay_stan, "sale");
             }
             Some(c) if c == pending => {
                 let _ = request(self, &cancel_code, false, Some(pay_stan));
@@ -695,7 +722,7 @@ impl Terminal {
         Ok((resp, stan, req))
     }
 
-    fn print_slips(&self, fen: u64, card: &CardData, resp: &Message, stan: u32) {
+    fn print_slips(&mut self, fen: u64, card: &CardData, resp: &Message, stan: u32, kind: &str) {
         let f44 = resp.text(44).unwrap_or("");
         let (issuer, acquirer) = if f44.len() >= 22 {
             (f44[..11].trim(), f44[11..22].trim())
@@ -724,10 +751,10 @@ impl Terminal {
                 acquirer.to_string()
             },
             expiry: card.expiry.clone(),
-            trans_type: if card.entry == Entry::Scan {
-                "扫码消费 QR SALE"
-            } else {
-                "消费 SALE"
+            trans_type: match (kind, card.entry) {
+                ("void", _) => "撤销 VOID",
+                (_, Entry::Scan) => "扫码消费 QR SALE",
+                _ => "消费 SALE",
             },
             batch: self.flash.state.batch,
             voucher: stan,
@@ -748,12 +775,272 @@ impl Terminal {
                 fen
             },
         };
+        let free_of_signature = card.entry == Entry::Tap && fen <= self.params.no_pin_limit_fen;
+        let mut cardholder_copy = Vec::new();
         for copy in ["商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY"] {
-            for line in slip.lines(copy) {
-                self.console.line("PRN", &line);
+            let mut lines = slip.lines(copy);
+            if free_of_signature {
+                // 免密免签: no signature line on small contactless sales.
+                if let Some(at) = lines.iter().position(|l| l.starts_with("持卡人签名")) {
+                    lines.splice(at..at + 3, ["免密免签 NO PIN, NO SIGNATURE REQUIRED".to_string()]);
+                }
             }
-            self.console.line("CUT", "");
+            self.print(&lines);
+            cardholder_copy = lines;
         }
+        self.flash.state.log.push(LogEntry {
+            kind: kind.to_string(),
+            stan,
+            amount_fen: fen,
+            masked_pan: receipt::mask_pan(&card.pan),
+            rrn: resp.text(37).unwrap_or("").trim().to_string(),
+            auth_code: resp.text(38).unwrap_or("").trim().to_string(),
+            voided: false,
+            entry_mode: card.entry_mode().0.to_string(),
+            slip: cardholder_copy,
+        });
+        let _ = self.flash.save();
+    }
+
+    /// One printed document, then the paper cut.
+    fn print(&self, lines: &[String]) {
+        for line in lines {
+            self.console.line("PRN", line);
+        }
+        self.console.line("CUT", "");
+    }
+
+    /// Balance inquiry (余额查询): card, PIN, the balance on the display, no receipt.
+    fn balance_inquiry(&mut self) -> Result<(), Abort> {
+        let card = self.read_card(0)?;
+        let pin = self.read_pin(0)?;
+        self.send_pending_reversal();
+        self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
+        let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
+            self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);
+            return Ok(());
+        };
+        let stan = self.flash.next_stan().map_err(|_| Abort::Card("flash"))?;
+        let mut req = self.card_request(&card, &pin, stan, "310000", "01");
+        req.fields.remove(&4);
+        match self.send_online(req, stan, 0, &mac_key, false) {
+            Ok((resp, _, _)) if resp.text(39) == Some("00") => {
+                let f54 = resp.text(54).unwrap_or("");
+                let fen: u64 = f54.get(8..20).and_then(|a| a.parse().ok()).unwrap_or(0);
+                let sign = if f54.get(7..8) == Some("D") { "-" } else { "" };
+                self.console
+                    .display(&["余额 BALANCE", &format!("RMB {sign}{}", receipt::yuan(fen))]);
+            }
+            Ok((resp, _, _)) => {
+                let code = resp.text(39).unwrap_or("--").to_string();
+                self.console
+                    .display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
+            }
+            Err(why) => self.console.display(&["交易失败 FAILED", &why]),
+        }
+        Ok(())
+    }
+
+    /// The fields every card request shares, for field 3 `processing` and 60.1 `type_code`.
+    fn card_request(&self, card: &CardData, pin: &str, stan: u32, processing: &str, type_code: &str) -> Message {
+        let mut req = Message::new("0200");
+        req.set(2, card.pan.clone())
+            .set(3, processing.to_string())
+            .set(11, format!("{stan:06}"))
+            .set(14, card.expiry.clone())
+            .set(
+                22,
+                format!("{}{}", card.entry_mode().0, if pin.is_empty() { "2" } else { "1" }),
+            )
+            .set(25, "00")
+            .set(35, card.track2.clone())
+            .set(41, self.params.terminal_id.clone())
+            .set(42, self.params.merchant_id.clone())
+            .set(49, "156")
+            .set(53, "1600000000000000")
+            .set(60, format!("{type_code}{:06}00050", self.flash.state.batch));
+        if let (false, Some(keys)) = (pin.is_empty(), &self.keys) {
+            req.set(26, "12");
+            req.set_bytes(52, crypto::pin_block(&keys.pin, pin, &card.pan).to_vec());
+        }
+        req
+    }
+
+    /// Void (撤销) of a sale of this batch, by its voucher number.
+    fn void(&mut self) -> Result<(), Abort> {
+        let voucher = self.read_number("请输入原凭证号 ENTER VOUCHER NO", 6)?;
+        let Some(i) = self
+            .flash
+            .state
+            .log
+            .iter()
+            .position(|e| e.kind == "sale" && e.stan == voucher && !e.voided)
+        else {
+            self.console
+                .display(&["交易失败 FAILED", "原交易不存在 NO SUCH TRANSACTION"]);
+            return Ok(());
+        };
+        let original = self.flash.state.log[i].clone();
+        let card = self.read_card(original.amount_fen)?;
+        if receipt::mask_pan(&card.pan) != original.masked_pan {
+            self.console
+                .display(&["交易失败 FAILED", "卡号不符 NOT THE ORIGINAL CARD"]);
+            return Ok(());
+        }
+        let pin = self.read_pin(original.amount_fen)?;
+        self.send_pending_reversal();
+        self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
+        let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
+            self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);
+            return Ok(());
+        };
+        let stan = self.flash.next_stan().map_err(|_| Abort::Card("flash"))?;
+        let mut req = self.card_request(&card, &pin, stan, "200000", "23");
+        req.set(4, format!("{:012}", original.amount_fen))
+            .set(37, original.rrn.clone())
+            .set(38, original.auth_code.clone())
+            .set(61, format!("{:06}{:06}", self.flash.state.batch, original.stan));
+        match self.send_online(req, stan, original.amount_fen, &mac_key, true) {
+            Ok((resp, stan, _)) if resp.text(39) == Some("00") => {
+                self.flash.state.log[i].voided = true;
+                self.console.display(&[
+                    "交易成功 APPROVED",
+                    &format!("撤销 VOID RMB {}", receipt::yuan(original.amount_fen)),
+                ]);
+                self.print_slips(original.amount_fen, &card, &resp, stan, "void");
+            }
+            Ok((resp, _, _)) => {
+                let code = resp.text(39).unwrap_or("--").to_string();
+                self.console
+                    .display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
+            }
+            Err(why) => self.console.display(&["交易失败 FAILED", &why]),
+        }
+        Ok(())
+    }
+
+    /// Reads a number from the keypad (voucher numbers); ENTER ends it.
+    fn read_number(&self, prompt: &str, max_digits: usize) -> Result<u32, Abort> {
+        let mut digits = String::new();
+        loop {
+            self.console.display(&[prompt, &digits]);
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "CLEAR" => {
+                    digits.pop();
+                }
+                "ENTER" if !digits.is_empty() => return digits.parse().map_err(|_| Abort::Cancelled),
+                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && digits.len() < max_digits => {
+                    digits.push_str(d)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Reprint (重打印) of the last receipt, marked as such.
+    fn reprint_last(&self) {
+        match self.flash.state.log.last() {
+            Some(entry) => {
+                let mut lines = entry.slip.clone();
+                lines.insert(1, "重打印 REPRINT".to_string());
+                self.print(&lines);
+                self.console.display(&["重打印完成 REPRINTED"]);
+            }
+            None => self.console.display(&["交易失败 FAILED", "无交易记录 NO TRANSACTION"]),
+        }
+    }
+
+    /// Settlement (结算): totals to the host; when they differ, batch upload and
+    /// batch end; a settlement report; the next batch.
+    fn settle(&mut self) {
+        self.send_pending_reversal();
+        self.console.display(&["结算中 SETTLING", "请稍候 PLEASE WAIT"]);
+        let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
+            self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);
+            return;
+        };
+        let sales: Vec<LogEntry> = self
+            .flash
+            .state
+            .log
+            .iter()
+            .filter(|e| e.kind == "sale" && !e.voided)
+            .cloned()
+            .collect();
+        let (debit_fen, debit_count): (u64, usize) = (sales.iter().map(|e| e.amount_fen).sum(), sales.len());
+        let batch = self.flash.state.batch;
+        let totals = format!("{debit_fen:012}{debit_count:03}{:012}{:03}0{}", 0, 0, "0".repeat(31));
+        let network = |this: &mut Self, mti: &str, code: &str, f48: Option<String>| -> Result<Message, String> {
+            let stan = this.flash.next_stan().map_err(|e| e.to_string())?;
+            let mut req = Message::new(mti);
+            req.set(11, format!("{stan:06}"))
+                .set(41, this.params.terminal_id.clone())
+                .set(42, this.params.merchant_id.clone())
+                .set(60, format!("00{batch:06}{code}"));
+            if let Some(f48) = f48 {
+                req.set(48, f48);
+            }
+            this.send_online(req, stan, 0, &mac_key, false).map(|(resp, _, _)| resp)
+        };
+        let resp = match network(self, "0500", "201", Some(totals.clone())) {
+            Ok(resp) if resp.text(39) == Some("00") => resp,
+            Ok(resp) => {
+                self.console
+                    .display(&["结算失败 SETTLEMENT FAILED", resp.text(39).unwrap_or("--")]);
+                return;
+            }
+            Err(why) => {
+                self.console.display(&["结算失败 SETTLEMENT FAILED", &why]);
+                return;
+            }
+        };
+        let balanced = resp.text(48).and_then(|f| f.get(30..31)) == Some("1");
+        if !balanced {
+            for entry in &sales {
+                let code = if entry.entry_mode == "05" || entry.entry_mode == "07" {
+                    "203"
+                } else {
+                    "201"
+                };
+                let record = format!("{:06}{:012}", entry.stan, entry.amount_fen);
+                if let Err(why) = network(self, "0320", code, Some(record)) {
+                    self.console.display(&["批上送失败 BATCH UPLOAD FAILED", &why]);
+                    return;
+                }
+            }
+            let _ = network(self, "0320", "207", Some(format!("{:04}", sales.len())));
+        }
+        let report = vec![
+            "结算单 SETTLEMENT REPORT".to_string(),
+            format!("商户名称(MERCHANT NAME): {}", self.params.merchant_name),
+            format!("终端编号(TERMINAL NO): {}", self.params.terminal_id),
+            format!("批次号(BATCH NO): {batch:06}"),
+            "--------------------------------".to_string(),
+            format!(
+                "借记 DEBIT   笔数(COUNT): {debit_count:>3}  金额(AMOUNT): RMB {}",
+                receipt::yuan(debit_fen)
+            ),
+            format!(
+                "贷记 CREDIT  笔数(COUNT): {:>3}  金额(AMOUNT): RMB {}",
+                0,
+                receipt::yuan(0)
+            ),
+            format!(
+                "对账结果(RESULT): {}",
+                if balanced {
+                    "对账平 BALANCED"
+                } else {
+                    "对账不平 已批上送 OUT OF BALANCE, UPLOADED"
+                }
+            ),
+        ];
+        self.print(&report);
+        self.flash.state.batch = if batch >= 999_999 { 1 } else { batch + 1 };
+        self.flash.state.log.clear();
+        let _ = self.flash.save();
+        self.console
+            .display(&["结算完成 SETTLED", &format!("批次 BATCH {batch:06}")]);
     }
 }
 

@@ -11,6 +11,26 @@ pub struct State {
     /// A reversal to send before the next online transaction (pos-8583.md).
     #[serde(default)]
     pub reversal: Option<PendingReversal>,
+    /// This batch's transactions, for void, reprint and settlement.
+    #[serde(default)]
+    pub log: Vec<LogEntry>,
+}
+
+/// One approved transaction of the current batch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// "sale" or "void".
+    pub kind: String,
+    pub stan: u32,
+    pub amount_fen: u64,
+    pub masked_pan: String,
+    pub rrn: String,
+    pub auth_code: String,
+    pub voided: bool,
+    /// Entry mode digits of field 22 ("02", "05", "07", "03").
+    pub entry_mode: String,
+    /// The cardholder copy as printed, for reprints.
+    pub slip: Vec<String>,
 }
 
 impl Default for State {
@@ -19,6 +39,7 @@ impl Default for State {
             stan: 1,
             batch: 1,
             reversal: None,
+            log: Vec::new(),
         }
     }
 }

@@ -337,6 +337,107 @@ async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepError> {
     }
 }
 
+/// Presses the keys of menu `name` from the idle screen.
+async fn menu(world: &mut RigWorld, name: &str) -> Result<crate::events::Cursor, StepError> {
+    let bench = world.bench()?;
+    bench
+        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    let keys_of = bench
+        .profile()
+        .menu(name)
+        .ok_or_else(|| StepError::Expectation(format!("the terminal profile has no [menus] {name}")))?
+        .to_vec();
+    let from = bench.timeline.now();
+    keys(world, &keys_of).await?;
+    world.mark = from;
+    Ok(from)
+}
+
+async fn type_digits(world: &RigWorld, digits: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let mut typed: Vec<String> = digits.chars().map(|d| bench.profile().digit_key(d)).collect();
+    typed.push(bench.profile().keys.enter.clone());
+    keys(world, &typed).await
+}
+
+#[when(regex = r#"^the cashier asks for the balance of the card "([^"]+)"$"#)]
+async fn when_balance(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    let from = menu(world, "balance").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    swipe(world, &card).await?;
+    let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
+    enter_pin(world, &pin).await
+}
+
+#[when(regex = r#"^the cashier voids the last sale with the card "([^"]+)"$"#)]
+async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    // The voucher number of the last sale the host approved (it is on that receipt).
+    let voucher = world
+        .bench()?
+        .timeline
+        .since(0)
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            Kind::HostSent { txn, fields, .. }
+                if txn == "sale" && fields.iter().any(|(n, v)| *n == 39 && v == "00") =>
+            {
+                fields.iter().find(|(n, _)| *n == 11).map(|(_, v)| v.clone())
+            }
+            _ => None,
+        })
+        .ok_or_else(|| StepError::Expectation("no approved sale to void".into()))?;
+    let from = menu(world, "void").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "voucher", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    type_digits(world, &voucher).await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    swipe(world, &card).await?;
+    let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
+    enter_pin(world, &pin).await
+}
+
+#[when(regex = r"^the cashier settles the batch$")]
+async fn when_settle(world: &mut RigWorld) -> Result<(), StepError> {
+    let from = menu(world, "settlement").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "settled", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    Ok(())
+}
+
+#[when(regex = r"^the cashier reprints the last receipt$")]
+async fn when_reprint(world: &mut RigWorld) -> Result<(), StepError> {
+    let from = menu(world, "reprint").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "reprinted", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    Ok(())
+}
+
+#[then(regex = r#"^the last receipt reads "([^"]+)"$"#)]
+async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(), StepError> {
+    let receipts = snapshot::receipts(&world.bench()?.timeline.since(world.mark));
+    match receipts.last() {
+        Some(r) if r.contains(&text) => Ok(()),
+        Some(r) => Err(StepError::Expectation(format!(
+            "the last receipt does not read {text:?}:\n{r}"
+        ))),
+        None => Err(StepError::Expectation("nothing was printed".into())),
+    }
+}
+
 #[then(regex = r#"^the terminal runs firmware "([^"]+)"$"#)]
 async fn then_runs_firmware(world: &mut RigWorld, version: String) -> Result<(), StepError> {
     let running = world

@@ -1,0 +1,47 @@
+Feature: Balance, void, reprint and settlement
+  What the cashier does besides sales: the balance inquiry (余额查询), voiding a
+  sale of the batch (撤销), reprinting (重打印) and settling the day (结算),
+  with batch upload when the host's totals differ.
+
+  Background:
+    Given the terminal is powered on and signed on
+
+  Scenario: A balance inquiry shows the balance and prints nothing
+    When the cashier asks for the balance of the card "unionpay-debit-low-balance"
+    Then the display reads "RMB 10.00"
+    And the host answered "00"
+    And no receipt is printed
+
+  Scenario: A sale is voided with its voucher number and the money comes back
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit-low-balance" and its PIN
+    Then the terminal shows "approved"
+    When the cashier voids the last sale with the card "unionpay-debit-low-balance"
+    Then the terminal shows "approved"
+    And the host received 1 void
+    And the last receipt reads "撤销 VOID"
+    When the cashier asks for the balance of the card "unionpay-debit-low-balance"
+    Then the display reads "RMB 10.00"
+
+  Scenario: The last receipt is reprinted with the reprint marker
+    When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "approved"
+    When the cashier reprints the last receipt
+    Then the last receipt reads "重打印 REPRINT"
+    And the last receipt reads "RMB 1.00"
+
+  Scenario: Settlement in balance prints the report and needs no upload
+    When the cashier makes a sale of 2.00 yuan with the card "unionpay-debit" and its PIN
+    And the cashier makes a sale of 3.00 yuan with the card "unionpay-debit" and its PIN
+    And the cashier settles the batch
+    Then the host received 1 settlement
+    And the host received 0 batch uploads
+    And the last receipt reads "对账平 BALANCED"
+    And the last receipt reads "RMB 5.00"
+
+  Scenario: Settlement out of balance uploads the batch, then ends it
+    Given the host answers "00" to the next sale
+    When the cashier makes a sale of 2.00 yuan with the card "unionpay-debit" and its PIN
+    And the cashier settles the batch
+    Then the host received 1 batch upload
+    And the host received 1 batch end
+    And the last receipt reads "OUT OF BALANCE"
