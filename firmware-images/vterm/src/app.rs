@@ -100,7 +100,7 @@ impl Terminal {
         loop {
             self.console.display(&[
                 "请选择交易 SELECT TRANSACTION",
-                "1.消费 SALE 2.扫码 QR 3.余额 BALANCE 4.撤销 VOID 5.结算 SETTLE 6.重打印 REPRINT 9.签到 SIGN ON",
+                "1.消费 SALE 2.扫码 QR 3.余额 BALANCE 4.撤销 VOID 5.结算 SETTLE 6.重打印 REPRINT 7.预授权 PRE-AUTH 8.退货 REFUND 9.签到 SIGN ON",
             ]);
             let key = match self.next_input(None) {
                 Ok(Input::Key(k)) => k,
@@ -140,6 +140,16 @@ impl Terminal {
                     }
                 }
                 "5" => self.settle(),
+                "7" => {
+                    if let Err(Abort::PowerDown) = self.finish(|t| t.preauth_menu()) {
+                        return;
+                    }
+                }
+                "8" => {
+                    if let Err(Abort::PowerDown) = self.finish(|t| t.refund()) {
+                        return;
+                    }
+                }
                 "6" => self.reprint_last(),
                 "9" => self.sign_on(),
                 _ => {}
@@ -753,6 +763,11 @@ impl Terminal {
             expiry: card.expiry.clone(),
             trans_type: match (kind, card.entry) {
                 ("void", _) => "撤销 VOID",
+                ("preauth", _) => "预授权 PRE-AUTH",
+                ("preauth-cancel", _) => "预授权撤销 PRE-AUTH CANCEL",
+                ("completion", _) => "预授权完成 COMPLETION",
+                ("completion-void", _) => "完成撤销 COMPLETION VOID",
+                ("refund", _) => "退货 REFUND",
                 (_, Entry::Scan) => "扫码消费 QR SALE",
                 _ => "消费 SALE",
             },
@@ -919,6 +934,141 @@ impl Terminal {
         Ok(())
     }
 
+    /// The pre-authorisation family (预授权): pre-auth, cancel, completion,
+    /// completion void, chosen from a sub-menu.
+    fn preauth_menu(&mut self) -> Result<(), Abort> {
+        self.console.display(&[
+            "预授权 PRE-AUTH",
+            "1.预授权 PRE-AUTH 2.撤销 CANCEL 3.完成 COMPLETION 4.完成撤销 COMPLETION VOID",
+        ]);
+        loop {
+            let key = self.next_key()?;
+            match key.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "1" => {
+                    let fen = self.read_amount()?;
+                    return self.card_transaction(&PRE_AUTH, fen, |_, _| {});
+                }
+                "2" | "3" => {
+                    let cancel = key == "2";
+                    let auth = self.read_number("请输入原授权码 ENTER AUTH CODE", 6)?;
+                    let fen = self.read_amount()?;
+                    let spec = if cancel { &PRE_AUTH_CANCEL } else { &COMPLETION };
+                    return self.card_transaction(spec, fen, move |req, batch| {
+                        req.set(38, format!("{auth:06}"));
+                        req.set(61, format!("{batch:06}000000"));
+                    });
+                }
+                "4" => {
+                    let voucher = self.read_number("请输入原凭证号 ENTER VOUCHER NO", 6)?;
+                    let Some(original) = self
+                        .flash
+                        .state
+                        .log
+                        .iter()
+                        .find(|e| e.kind == "completion" && e.stan == voucher && !e.voided)
+                        .cloned()
+                    else {
+                        self.console
+                            .display(&["交易失败 FAILED", "原交易不存在 NO SUCH TRANSACTION"]);
+                        return Ok(());
+                    };
+                    let (orig_stan, rrn, auth) = (original.stan, original.rrn.clone(), original.auth_code.clone());
+                    let result = self.card_transaction(&COMPLETION_VOID, original.amount_fen, move |req, batch| {
+                        req.set(37, rrn);
+                        req.set(38, auth);
+                        req.set(61, format!("{batch:06}{orig_stan:06}"));
+                    });
+                    if self.flash.state.log.last().is_some_and(|e| e.kind == "completion-void") {
+                        if let Some(e) = self
+                            .flash
+                            .state
+                            .log
+                            .iter_mut()
+                            .find(|e| e.kind == "completion" && e.stan == orig_stan)
+                        {
+                            e.voided = true;
+                        }
+                        let _ = self.flash.save();
+                    }
+                    return result;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Refund (退货): an advice (0220) naming the original's RRN and date.
+    fn refund(&mut self) -> Result<(), Abort> {
+        let rrn = self.read_digits("请输入原参考号 ENTER ORIGINAL RRN", 12)?;
+        let date = self.read_digits("请输入原交易日期 ENTER DATE MMDD", 4)?;
+        let fen = self.read_amount()?;
+        self.card_transaction(&REFUND, fen, move |req, _| {
+            req.set(37, rrn.clone());
+            req.set(61, format!("000000000000{date}"));
+        })
+    }
+
+    /// A card transaction other than the sale: card, PIN, one online request
+    /// of `spec`, and the receipt on approval.
+    fn card_transaction(
+        &mut self,
+        spec: &TxnSpec,
+        fen: u64,
+        extra: impl FnOnce(&mut Message, u32),
+    ) -> Result<(), Abort> {
+        let card = self.read_card(fen)?;
+        let pin = if self.needs_pin(&card, fen) {
+            self.read_pin(fen)?
+        } else {
+            String::new()
+        };
+        self.send_pending_reversal();
+        self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
+        let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
+            self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);
+            return Ok(());
+        };
+        let stan = self.flash.next_stan().map_err(|_| Abort::Card("flash"))?;
+        let mut req = self.card_request(&card, &pin, stan, spec.processing, spec.type_code);
+        req.mti = spec.mti.to_string();
+        req.set(4, format!("{fen:012}")).set(25, spec.condition);
+        extra(&mut req, self.flash.state.batch);
+        match self.send_online(req, stan, fen, &mac_key, spec.reversible) {
+            Ok((resp, stan, _)) if resp.text(39) == Some("00") => {
+                self.console.display(&[
+                    "交易成功 APPROVED",
+                    &format!("{} RMB {}", spec.label, receipt::yuan(fen)),
+                ]);
+                self.print_slips(fen, &card, &resp, stan, spec.log_kind);
+            }
+            Ok((resp, _, _)) => {
+                let code = resp.text(39).unwrap_or("--").to_string();
+                self.console
+                    .display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
+            }
+            Err(why) => self.console.display(&["交易失败 FAILED", &why]),
+        }
+        Ok(())
+    }
+
+    /// Reads exactly `n` digits (RRN, dates); ENTER ends it.
+    fn read_digits(&self, prompt: &str, n: usize) -> Result<String, Abort> {
+        let mut digits = String::new();
+        loop {
+            self.console.display(&[prompt, &digits]);
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "CLEAR" => {
+                    digits.pop();
+                }
+                "ENTER" if digits.len() == n => return Ok(digits),
+                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && digits.len() < n => digits.push_str(d),
+                _ => {}
+            }
+        }
+    }
+
     /// Reads a number from the keypad (voucher numbers); ENTER ends it.
     fn read_number(&self, prompt: &str, max_digits: usize) -> Result<u32, Abort> {
         let mut digits = String::new();
@@ -960,17 +1110,21 @@ impl Terminal {
             self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);
             return;
         };
-        let sales: Vec<LogEntry> = self
-            .flash
-            .state
-            .log
+        // Debits: sales and completions still standing; credits: refunds.
+        let log = &self.flash.state.log;
+        let sales: Vec<LogEntry> = log
             .iter()
-            .filter(|e| e.kind == "sale" && !e.voided)
+            .filter(|e| matches!(e.kind.as_str(), "sale" | "completion") && !e.voided)
             .cloned()
             .collect();
+        let refunds: Vec<LogEntry> = log.iter().filter(|e| e.kind == "refund").cloned().collect();
         let (debit_fen, debit_count): (u64, usize) = (sales.iter().map(|e| e.amount_fen).sum(), sales.len());
+        let (credit_fen, credit_count): (u64, usize) = (refunds.iter().map(|e| e.amount_fen).sum(), refunds.len());
         let batch = self.flash.state.batch;
-        let totals = format!("{debit_fen:012}{debit_count:03}{:012}{:03}0{}", 0, 0, "0".repeat(31));
+        let totals = format!(
+            "{debit_fen:012}{debit_count:03}{credit_fen:012}{credit_count:03}0{}",
+            "0".repeat(31)
+        );
         let network = |this: &mut Self, mti: &str, code: &str, f48: Option<String>| -> Result<Message, String> {
             let stan = this.flash.next_stan().map_err(|e| e.to_string())?;
             let mut req = Message::new(mti);
@@ -997,7 +1151,7 @@ impl Terminal {
         };
         let balanced = resp.text(48).and_then(|f| f.get(30..31)) == Some("1");
         if !balanced {
-            for entry in &sales {
+            for entry in sales.iter().chain(&refunds) {
                 let code = if entry.entry_mode == "05" || entry.entry_mode == "07" {
                     "203"
                 } else {
@@ -1023,8 +1177,8 @@ impl Terminal {
             ),
             format!(
                 "贷记 CREDIT  笔数(COUNT): {:>3}  金额(AMOUNT): RMB {}",
-                0,
-                receipt::yuan(0)
+                credit_count,
+                receipt::yuan(credit_fen)
             ),
             format!(
                 "对账结果(RESULT): {}",
@@ -1077,3 +1231,60 @@ fn wallet_name(code: &str) -> &'static str {
         _ => "其他 OTHER",
     }
 }
+
+/// What one kind of card transaction sends and prints.
+struct TxnSpec {
+    mti: &'static str,
+    processing: &'static str,
+    condition: &'static str,
+    type_code: &'static str,
+    label: &'static str,
+    log_kind: &'static str,
+    reversible: bool,
+}
+
+const PRE_AUTH: TxnSpec = TxnSpec {
+    mti: "0100",
+    processing: "030000",
+    condition: "06",
+    type_code: "10",
+    label: "预授权 PRE-AUTH",
+    log_kind: "preauth",
+    reversible: true,
+};
+const PRE_AUTH_CANCEL: TxnSpec = TxnSpec {
+    mti: "0100",
+    processing: "200000",
+    condition: "06",
+    type_code: "11",
+    label: "预授权撤销 CANCEL",
+    log_kind: "preauth-cancel",
+    reversible: true,
+};
+const COMPLETION: TxnSpec = TxnSpec {
+    mti: "0200",
+    processing: "000000",
+    condition: "06",
+    type_code: "20",
+    label: "预授权完成 COMPLETION",
+    log_kind: "completion",
+    reversible: true,
+};
+const COMPLETION_VOID: TxnSpec = TxnSpec {
+    mti: "0200",
+    processing: "200000",
+    condition: "06",
+    type_code: "21",
+    label: "完成撤销 COMPLETION VOID",
+    log_kind: "completion-void",
+    reversible: true,
+};
+const REFUND: TxnSpec = TxnSpec {
+    mti: "0220",
+    processing: "200000",
+    condition: "00",
+    type_code: "25",
+    label: "退货 REFUND",
+    log_kind: "refund",
+    reversible: false,
+};

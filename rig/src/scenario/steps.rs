@@ -373,6 +373,108 @@ async fn when_balance(world: &mut RigWorld, card: String) -> Result<(), StepErro
     enter_pin(world, &pin).await
 }
 
+/// A field of the host's last approving answer to a `txn`.
+fn last_approved(world: &RigWorld, txn: &str, field: u8) -> Result<String, StepError> {
+    world
+        .bench()?
+        .timeline
+        .since(0)
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            Kind::HostSent { txn: t, fields, .. } if t == txn && fields.iter().any(|(n, v)| *n == 39 && v == "00") => {
+                fields
+                    .iter()
+                    .find(|(n, _)| *n == field)
+                    .map(|(_, v)| v.trim().to_string())
+            }
+            _ => None,
+        })
+        .ok_or_else(|| StepError::Expectation(format!("the host approved no {txn} yet")))
+}
+
+/// Menu `name`, then for each (prompt, digits) typing, then card and PIN.
+async fn card_flow(world: &mut RigWorld, name: &str, inputs: &[(&str, String)], card: &str) -> Result<(), StepError> {
+    let from = menu(world, name).await?;
+    let mut at = from;
+    for (prompt, digits) in inputs {
+        let bench = world.bench()?;
+        let (_, next) = bench
+            .await_prompt(at, prompt, ms(bench.profile().timeouts.prompt_ms))
+            .await?;
+        at = next;
+        type_digits(world, digits).await?;
+    }
+    let bench = world.bench()?;
+    bench
+        .await_prompt(at, "card", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    swipe(world, card).await?;
+    let pin = world.bench()?.plan.card(card)?.issuer.pin.clone();
+    enter_pin(world, &pin).await
+}
+
+fn fen_digits(amount: &str) -> Result<String, StepError> {
+    parse_yuan(amount)
+        .map(|f| f.to_string())
+        .ok_or_else(|| StepError::Expectation(format!("{amount} is not yuan like 1.00")))
+}
+
+#[when(regex = r#"^the cashier makes a pre-authorisation of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
+async fn when_preauth(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+    card_flow(world, "preauth", &[("amount", fen_digits(&amount)?)], &card).await
+}
+
+#[when(
+    regex = r#"^the cashier completes the last pre-authorisation with (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#
+)]
+async fn when_completion(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+    let auth = last_approved(world, "pre-auth", 38)?;
+    card_flow(
+        world,
+        "completion",
+        &[("auth_code", auth), ("amount", fen_digits(&amount)?)],
+        &card,
+    )
+    .await
+}
+
+#[when(regex = r#"^the cashier cancels the last pre-authorisation with the card "([^"]+)" and its PIN$"#)]
+async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    let auth = last_approved(world, "pre-auth", 38)?;
+    let amount = last_approved(world, "pre-auth", 4)?.trim_start_matches('0').to_string();
+    card_flow(
+        world,
+        "preauth_cancel",
+        &[("auth_code", auth), ("amount", amount)],
+        &card,
+    )
+    .await
+}
+
+#[when(regex = r#"^the cashier voids the last completion with the card "([^"]+)" and its PIN$"#)]
+async fn when_completion_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    let voucher = last_approved(world, "completion", 11)?;
+    card_flow(world, "completion_void", &[("voucher", voucher)], &card).await
+}
+
+#[when(regex = r#"^the cashier refunds (\d+\.\d{2}) yuan of the last sale with the card "([^"]+)" and its PIN$"#)]
+async fn when_refund(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+    let rrn = last_approved(world, "sale", 37)?;
+    let date = last_approved(world, "sale", 13)?;
+    card_flow(
+        world,
+        "refund",
+        &[
+            ("original_rrn", rrn),
+            ("original_date", date),
+            ("amount", fen_digits(&amount)?),
+        ],
+        &card,
+    )
+    .await
+}
+
 #[when(regex = r#"^the cashier voids the last sale with the card "([^"]+)"$"#)]
 async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     // The voucher number of the last sale the host approved (it is on that receipt).

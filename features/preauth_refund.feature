@@ -1,0 +1,40 @@
+Feature: Pre-authorisation family and refund
+  预授权, 预授权撤销, 预授权完成, 完成撤销 and 退货, each checked at the host and on
+  the cardholder's balance.
+
+  Background:
+    Given the terminal is powered on and signed on
+
+  Scenario: A pre-authorisation is completed for less, then the completion is voided
+    When the cashier makes a pre-authorisation of 8.00 yuan with the card "unionpay-debit-low-balance" and its PIN
+    Then the terminal shows "approved"
+    And the last receipt reads "预授权 PRE-AUTH"
+    When the cashier completes the last pre-authorisation with 6.00 yuan with the card "unionpay-debit-low-balance" and its PIN
+    Then the terminal shows "approved"
+    And the host received 1 completion
+    When the cashier asks for the balance of the card "unionpay-debit-low-balance"
+    Then the display reads "RMB 4.00"
+    When the cashier voids the last completion with the card "unionpay-debit-low-balance" and its PIN
+    Then the terminal shows "approved"
+    And the last receipt reads "完成撤销 COMPLETION VOID"
+    When the cashier asks for the balance of the card "unionpay-debit-low-balance"
+    Then the display reads "RMB 10.00"
+
+  Scenario: A cancelled pre-authorisation gives the hold back
+    When the cashier makes a pre-authorisation of 9.00 yuan with the card "unionpay-debit-low-balance" and its PIN
+    Then the terminal shows "approved"
+    When the cashier cancels the last pre-authorisation with the card "unionpay-debit-low-balance" and its PIN
+    Then the terminal shows "approved"
+    And the host received 1 pre-auth cancel
+    When the cashier asks for the balance of the card "unionpay-debit-low-balance"
+    Then the display reads "RMB 10.00"
+
+  Scenario: A refund names the original sale and is settled as a credit
+    When the cashier makes a sale of 7.00 yuan with the card "unionpay-debit-low-balance" and its PIN
+    And the cashier refunds 5.00 yuan of the last sale with the card "unionpay-debit-low-balance" and its PIN
+    Then the terminal shows "approved"
+    And the host received 1 refund
+    And the last receipt reads "退货 REFUND"
+    When the cashier settles the batch
+    Then the last receipt reads "对账平 BALANCED"
+    And the last receipt reads "贷记 CREDIT  笔数(COUNT):   1"
