@@ -390,7 +390,7 @@ impl Terminal {
     fn sale(&mut self) -> Result<(), Abort> {
         let fen = self.read_amount()?;
         let mut card = self.read_card(fen)?;
-        let pin = if self.needs_pin(&card, fen) {
+        let mut pin = if self.needs_pin(&card, fen) {
             self.read_pin(fen)?
         } else {
             String::new()
@@ -403,7 +403,18 @@ impl Terminal {
                 }
             }
         }
-        let outcome = self.authorise(fen, &card, &pin);
+        let outcome = loop {
+            let outcome = self.authorise(fen, &card, &pin);
+            // Wrong PIN (55): the cardholder may try again (a chip's cryptogram
+            // is spent, so an inserted card is declined instead).
+            let wrong_pin = matches!(&outcome, Ok((resp, _, _)) if resp.text(39) == Some("55"));
+            if wrong_pin && card.entry != Entry::Insert && !pin.is_empty() {
+                self.console.display(&["密码错误 请重试 WRONG PIN, TRY AGAIN"]);
+                pin = self.read_pin(fen)?;
+                continue;
+            }
+            break outcome;
+        };
         match outcome {
             Ok((resp, stan, req)) if resp.text(39) == Some("00") => {
                 if !self.card_accepts(&mut card, &resp, true) {

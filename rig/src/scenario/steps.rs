@@ -138,10 +138,12 @@ async fn shows_text(world: &mut RigWorld, text: &str) -> Result<(), StepError> {
 /// Waits for the terminal to come back to idle after the transaction:
 /// after that, everything it printed for the transaction is on the timeline.
 async fn transaction_over(world: &RigWorld) -> Result<(), StepError> {
+    // The transaction began just before its first key at `mark`, on the idle
+    // screen; it is over when the terminal is back there.
     let bench = world.bench()?;
-    let t = &bench.profile().timeouts;
-    let (_, after_processing) = bench.await_prompt(world.mark, "processing", ms(t.online_ms)).await?;
-    bench.await_prompt(after_processing, "idle", ms(t.online_ms)).await?;
+    bench
+        .await_prompt(world.mark, "idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
     Ok(())
 }
 
@@ -265,6 +267,42 @@ async fn when_insert(world: &mut RigWorld, card: String) -> Result<(), StepError
 #[when(regex = r#"^the cardholder taps the (?:card|phone) "([^"]+)"$"#)]
 async fn when_tap(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     tap(world, &card).await
+}
+
+#[when(regex = r"^the cashier opens the sale and waits for the (amount|card|pin) prompt$")]
+async fn when_open_sale_until(world: &mut RigWorld, prompt: String) -> Result<(), StepError> {
+    match prompt.as_str() {
+        "amount" => {
+            let from = menu(world, "sale").await?;
+            let bench = world.bench()?;
+            bench
+                .await_prompt(from, "amount", ms(bench.profile().timeouts.prompt_ms))
+                .await?;
+        }
+        "card" => start_sale(world, "1.00").await?,
+        _ => {
+            start_sale(world, "1.00").await?;
+            swipe(world, "unionpay-debit").await?;
+            let bench = world.bench()?;
+            bench
+                .await_current_prompt("pin", ms(bench.profile().timeouts.prompt_ms))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+#[when(regex = r"^the (?:cashier|cardholder) presses cancel$")]
+async fn when_cancel(world: &mut RigWorld) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let key = bench.profile().keys.cancel.clone();
+    bench.press(&key).await?;
+    Ok(())
+}
+
+#[when(regex = r"^收银员按取消键$")]
+async fn zh_cancel(world: &mut RigWorld) -> Result<(), StepError> {
+    when_cancel(world).await
 }
 
 #[when(regex = r"^the cardholder removes the card$")]
