@@ -45,3 +45,20 @@ Feature: Balance, void, reprint and settlement
     Then the host received 1 batch upload
     And the host received 1 batch end
     And the last receipt reads "OUT OF BALANCE"
+
+  Scenario: Any receipt of the batch is reprinted by its voucher number
+    When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
+    And the cashier makes a sale of 2.00 yuan with the card "unionpay-debit" and its PIN
+    And the cashier reprints the receipt of the first sale
+    Then the last receipt reads "重打印 REPRINT"
+    And the last receipt reads "RMB 1.00"
+
+  Scenario: Echo test and downloads
+    When the cashier runs the echo test
+    Then the terminal shows "echo_ok"
+    And the host received 1 echo test
+    When the cashier runs the parameter download
+    Then the terminal shows "downloaded"
+    When the cashier runs the CAPK download
+    Then the terminal shows "download_failed"
+    And the host received 2 downloads

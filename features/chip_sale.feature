@@ -62,3 +62,13 @@ Feature: Chip and contactless sales
     And the cardholder inserts the card "unionpay-blocked"
     Then the terminal shows "card_blocked"
     And the host received 0 sales
+
+  Scenario: A card pulled out before the cryptogram ends the sale with nothing sent
+    When the cashier starts a sale of 20.00 yuan
+    And the cardholder inserts the card "unionpay-debit-chip"
+    Then the terminal shows "pin"
+    When the cardholder removes the card
+    And the cardholder enters the card's PIN
+    Then the terminal shows "card_removed"
+    And the host received 0 sales
+    And no receipt is printed

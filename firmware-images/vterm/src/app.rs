@@ -150,7 +150,16 @@ impl Terminal {
                         return;
                     }
                 }
-                "6" => self.reprint_last(),
+                "6" => {
+                    if let Err(Abort::PowerDown) = self.finish(|t| t.reprint_menu()) {
+                        return;
+                    }
+                }
+                "0" => {
+                    if let Err(Abort::PowerDown) = self.finish(|t| t.management_menu()) {
+                        return;
+                    }
+                }
                 "9" => self.sign_on(),
                 _ => {}
             }
@@ -1099,9 +1108,75 @@ impl Terminal {
         }
     }
 
-    /// Reprint (重打印) of the last receipt, marked as such.
-    fn reprint_last(&self) {
-        match self.flash.state.log.last() {
+    /// Reprint (重打印): the last receipt, or any of the batch by voucher number.
+    fn reprint_menu(&mut self) -> Result<(), Abort> {
+        self.console
+            .display(&["重打印 REPRINT", "1.最后一笔 LAST 2.任意一笔 BY VOUCHER"]);
+        loop {
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "1" => {
+                    self.reprint(self.flash.state.log.len().checked_sub(1));
+                    return Ok(());
+                }
+                "2" => {
+                    let voucher = self.read_number("请输入原凭证号 ENTER VOUCHER NO", 6)?;
+                    self.reprint(self.flash.state.log.iter().position(|e| e.stan == voucher));
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Network management (管理): echo test and downloads.
+    fn management_menu(&mut self) -> Result<(), Abort> {
+        self.console.display(&[
+            "管理 MANAGEMENT",
+            "1.回响测试 ECHO 2.参数下载 PARAMETERS 3.公钥下载 CAPK",
+        ]);
+        let (mti, code) = loop {
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "1" => break ("0820", "301"),
+                "2" => break ("0800", "360"),
+                "3" => break ("0800", "370"),
+                _ => {}
+            }
+        };
+        self.console.display(&["通讯中 COMMUNICATING", "请稍候 PLEASE WAIT"]);
+        let stan = self.flash.next_stan().map_err(|_| Abort::Card("flash"))?;
+        let mut req = Message::new(mti);
+        req.set(11, format!("{stan:06}"))
+            .set(41, self.params.terminal_id.clone())
+            .set(42, self.params.merchant_id.clone())
+            .set(60, format!("00{:06}{code}", self.flash.state.batch));
+        let result = self
+            .link
+            .pack(&mut req, None)
+            .map_err(|e| e.to_string())
+            .and_then(|body| self.link.exchange(&body).map_err(|e| e.to_string()));
+        match result {
+            Ok((_, resp)) if resp.text(39) == Some("00") && code == "301" => {
+                self.console.display(&["回响成功 ECHO OK"])
+            }
+            Ok((_, resp)) if resp.text(39) == Some("00") => {
+                let n = resp.bytes(62).map_or(0, <[u8]>::len);
+                self.console.display(&["下载成功 DOWNLOADED", &format!("{n} bytes")]);
+            }
+            Ok((_, resp)) => {
+                let c = resp.text(39).unwrap_or("--").to_string();
+                self.console
+                    .display(&["下载失败 FAILED", &format!("{c} {}", decline_reason(&c))]);
+            }
+            Err(why) => self.console.display(&["交易失败 FAILED", &why]),
+        }
+        Ok(())
+    }
+
+    /// Reprint (重打印) of a logged receipt, marked as such.
+    fn reprint(&self, index: Option<usize>) {
+        match index.and_then(|i| self.flash.state.log.get(i)) {
             Some(entry) => {
                 let mut lines = entry.slip.clone();
                 lines.insert(1, "重打印 REPRINT".to_string());

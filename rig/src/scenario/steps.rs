@@ -566,6 +566,50 @@ async fn when_reprint(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
+#[when(regex = r"^the cashier reprints the receipt of the first sale$")]
+async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
+    let first = world
+        .bench()?
+        .timeline
+        .since(0)
+        .iter()
+        .find_map(|e| match &e.kind {
+            Kind::HostSent { txn, fields, .. }
+                if txn == "sale" && fields.iter().any(|(n, v)| *n == 39 && v == "00") =>
+            {
+                fields.iter().find(|(n, _)| *n == 11).map(|(_, v)| v.clone())
+            }
+            _ => None,
+        })
+        .ok_or_else(|| StepError::Expectation("the host approved no sale yet".into()))?;
+    let from = menu(world, "reprint_voucher").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "voucher", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    type_digits(world, &first).await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "reprinted", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    Ok(())
+}
+
+#[when(regex = r"^the cashier runs the (echo test|parameter download|CAPK download)$")]
+async fn when_management(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    let name = match what.as_str() {
+        "echo test" => "echo_test",
+        "parameter download" => "parameter_download",
+        _ => "capk_download",
+    };
+    let from = menu(world, name).await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    Ok(())
+}
+
 #[then(regex = r#"^the last receipt reads "([^"]+)"$"#)]
 async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(), StepError> {
     let receipts = snapshot::receipts(&world.bench()?.timeline.since(world.mark));
