@@ -10,6 +10,7 @@ use crate::config::terminal::TerminalProfile;
 use crate::devices::DeviceError;
 use crate::devices::card_link::{self, InsertedCard, SmartCard};
 use crate::devices::console::{SerialConsole, VirtualCable};
+use crate::devices::ecr::CashRegister;
 use crate::devices::flasher::{self, FirmwareImage};
 use crate::devices::gpio::VirtualGpio;
 use crate::devices::keypad::KeypadRobot;
@@ -110,8 +111,12 @@ impl BenchPlan {
             profile.console.clone(),
             timeline.clone(),
         )?;
+        // The cash register's line, a second cable.
+        let ecr_cable = VirtualCable::new()?;
+        let cash_register = CashRegister::attach(Box::new(ecr_cable.host_end), timeline.clone())?;
         let board_toml = toml::to_string(&toml::toml! {
             console = (cable.device_path.clone())
+            ecr = (ecr_cable.device_path.clone())
             gpio = (work.path().join("gpio").display().to_string())
             debounce_ms = (vt.debounce_ms as i64)
             scan_ms = (vt.scan_ms as i64)
@@ -151,6 +156,8 @@ impl BenchPlan {
             power,
             console: Some(console),
             _cable_device_end: cable.device_end,
+            cash_register,
+            _ecr_device_end: ecr_cable.device_end,
             robot,
             magstripe,
             scanner,
@@ -196,6 +203,8 @@ pub struct LiveBench {
     power: VirtualPower,
     console: Option<SerialConsole>,
     _cable_device_end: serialport::TTYPort,
+    cash_register: CashRegister,
+    _ecr_device_end: serialport::TTYPort,
     robot: KeypadRobot,
     magstripe: MagstripeEmulator,
     scanner: CodePresenter,
@@ -315,6 +324,11 @@ impl LiveBench {
 
     pub async fn swipe(&self, card: &CardProfile) -> Result<(), BenchError> {
         Ok(self.magstripe.swipe(&card.track2(), card.track3.as_deref()).await?)
+    }
+
+    /// Sends one request line from the cash register.
+    pub fn cash_register(&self, line: &str) -> Result<(), BenchError> {
+        Ok(self.cash_register.send(line)?)
     }
 
     /// Shows a payment code to the terminal's scanner.

@@ -15,6 +15,7 @@ pub enum Source {
     Power,
     Swipe,
     Scanner,
+    Ecr,
     CardLink,
     Host,
     Rig,
@@ -69,6 +70,13 @@ pub enum Kind {
         atr: String,
     },
     CardRemoved,
+    /// A line from the cash register to the terminal, and back.
+    EcrSent {
+        line: String,
+    },
+    EcrReceived {
+        line: String,
+    },
     /// A payment code shown to the terminal's scanner.
     CodeShown {
         code: String,

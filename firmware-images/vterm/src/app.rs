@@ -31,6 +31,9 @@ pub struct Terminal {
     pub inputs: Receiver<Input>,
     keys: Option<WorkingKeys>,
     firmware: crate::image::Application,
+    ecr: Option<crate::ecr::EcrPort>,
+    /// The response code of the last online transaction, for the cash register.
+    last_code: Option<String>,
 }
 
 /// Why a transaction stopped before it went online.
@@ -90,7 +93,46 @@ impl Terminal {
             inputs,
             keys: None,
             firmware,
+            ecr: None,
+            last_code: None,
         }
+    }
+
+    pub fn with_ecr(mut self, ecr: crate::ecr::EcrPort) -> Terminal {
+        self.ecr = Some(ecr);
+        self
+    }
+
+    /// Runs what the cash register asked for and answers it.
+    fn serve_ecr(&mut self, request: crate::ecr::Request) -> Result<(), Abort> {
+        use crate::ecr::Request;
+        self.last_code = None;
+        let outcome = match request {
+            Request::Sale(fen) => self.sale_of(Some(fen)),
+            Request::Void(voucher) => self.void_of(Some(voucher)),
+            Request::Settle => {
+                self.settle();
+                self.last_code = Some("00".into());
+                Ok(())
+            }
+        };
+        let (code, text) = match (&outcome, self.last_code.clone()) {
+            (Err(Abort::PowerDown), _) => return Err(Abort::PowerDown),
+            (Err(Abort::Cancelled), _) => ("CN".to_string(), "CANCELLED".to_string()),
+            (Err(_), _) | (Ok(()), None) => ("ND".to_string(), "NOT DONE".to_string()),
+            (Ok(()), Some(code)) if code == "00" => (code, "APPROVED".to_string()),
+            (Ok(()), Some(code)) => {
+                let text = decline_reason(&code).to_string();
+                (code, text)
+            }
+        };
+        if let Some(ecr) = &self.ecr {
+            ecr.result(&code, &text);
+        }
+        if let Err(e) = outcome {
+            self.finish(|_| Err(e))?;
+        }
+        Ok(())
     }
 
     pub fn run(mut self) {
@@ -105,6 +147,19 @@ impl Terminal {
             let key = match self.next_input(None) {
                 Ok(Input::Key(k)) => k,
                 Ok(Input::Swipe(_)) | Ok(Input::Scan(_)) => continue,
+                Ok(Input::Ecr(request)) => {
+                    if let Err(Abort::PowerDown) = self.serve_ecr(request) {
+                        return;
+                    }
+                    continue;
+                }
+                Ok(Input::EcrGarbage(line)) => {
+                    self.console.log(&format!("ECR: not a request: {line:?}"));
+                    if let Some(ecr) = &self.ecr {
+                        ecr.result("ER", "UNKNOWN REQUEST");
+                    }
+                    continue;
+                }
                 Ok(Input::Card(session)) => {
                     self.console
                         .log(&format!("card inserted, ATR {}", hex::encode_upper(&session.atr)));
@@ -397,7 +452,15 @@ impl Terminal {
     }
 
     fn sale(&mut self) -> Result<(), Abort> {
-        let fen = self.read_amount()?;
+        self.sale_of(None)
+    }
+
+    /// A sale; the amount comes from the cash register or the keypad.
+    fn sale_of(&mut self, amount: Option<u64>) -> Result<(), Abort> {
+        let fen = match amount {
+            Some(fen) => fen,
+            None => self.read_amount()?,
+        };
         let mut card = self.read_card(fen)?;
         let mut pin = if self.needs_pin(&card, fen) {
             self.read_pin(fen)?
@@ -430,6 +493,7 @@ impl Terminal {
                     // Host approved, card declined: the host must take it back.
                     let _ = self.arm_reversal(&req, stan, fen);
                     self.settle_reversal(Some("06"));
+                    self.last_code = Some("ND".into());
                     self.console.display(&["交易失败 FAILED", "卡片拒绝 DECLINED BY CARD"]);
                 } else {
                     self.console
@@ -749,6 +813,7 @@ impl Terminal {
             // The host wants new keys (A0) or a new batch (77): sign on again.
             self.keys = None;
         }
+        self.last_code = resp.text(39).map(str::to_string);
         Ok((resp, stan, req))
     }
 
@@ -903,7 +968,14 @@ impl Terminal {
 
     /// Void (撤销) of a sale of this batch, by its voucher number.
     fn void(&mut self) -> Result<(), Abort> {
-        let voucher = self.read_number("请输入原凭证号 ENTER VOUCHER NO", 6)?;
+        self.void_of(None)
+    }
+
+    fn void_of(&mut self, voucher: Option<u32>) -> Result<(), Abort> {
+        let voucher = match voucher {
+            Some(v) => v,
+            None => self.read_number("请输入原凭证号 ENTER VOUCHER NO", 6)?,
+        };
         let Some(i) = self
             .flash
             .state

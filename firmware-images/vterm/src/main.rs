@@ -9,6 +9,7 @@ mod chip;
 mod clock;
 mod console;
 mod crypto;
+mod ecr;
 mod flash;
 mod host_link;
 mod image;
@@ -34,6 +35,10 @@ pub enum Input {
     Card(reader::CardSession),
     /// The scanner read a payment code.
     Scan(String),
+    /// The cash register asked for something.
+    Ecr(ecr::Request),
+    /// The cash register sent a line that is not a request.
+    EcrGarbage(String),
 }
 
 const USAGE: &str = "usage: vterm --params TERMINAL_PARAMS.toml --board BOARD.toml
@@ -89,6 +94,8 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
     );
     swipe::spawn(&board.swipe_socket, tx.clone())?;
     swipe::spawn_scanner(&board.scanner_socket, tx.clone())?;
+    let ecr =
+        ecr::EcrPort::open(&board.ecr, tx.clone()).map_err(|e| format!("ECR port {}: {e}", board.ecr.display()))?;
     let contact = std::net::TcpListener::bind(&board.contact_reader)?;
     let contact_addr = contact.local_addr()?;
     reader::spawn(contact, reader::Slot::Contact, tx.clone());
@@ -123,6 +130,8 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
         "terminal {} merchant {}",
         params.terminal_id, params.merchant_id
     ));
-    app::Terminal::new(console, params, link, flash, tmk, rx, image.application).run();
+    app::Terminal::new(console, params, link, flash, tmk, rx, image.application)
+        .with_ecr(ecr)
+        .run();
     Ok(())
 }

@@ -47,6 +47,8 @@ pub struct QrParams {
 pub struct Board {
     /// The serial console device (the UART's end of the bench's cable).
     pub console: PathBuf,
+    /// The cash-register (ECR) serial line.
+    pub ecr: PathBuf,
     /// File standing for the GPIO lines: one byte a line, non-zero = driven.
     pub gpio: PathBuf,
     /// Key name -> GPIO line of the keypad.

@@ -17,6 +17,31 @@ struct Raw {
     prompts: BTreeMap<String, String>,
     receipt: RawReceipt,
     timeouts: Timeouts,
+    #[serde(default)]
+    ecr: Option<RawEcr>,
+}
+
+/// The cash-register protocol: request templates and the result line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEcr {
+    baud: u32,
+    /// `{fen12}`: the amount in fen, 12 digits.
+    sale: String,
+    /// `{voucher}`: the original's voucher number, 6 digits.
+    void: String,
+    settle: String,
+    /// Captures `code`.
+    result: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EcrProtocol {
+    pub baud: u32,
+    pub sale: String,
+    pub void: String,
+    pub settle: String,
+    pub result: Regex,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +103,7 @@ pub struct TerminalProfile {
     pub prompts: BTreeMap<String, Regex>,
     pub receipt_redactions: Vec<(Regex, String)>,
     pub timeouts: Timeouts,
+    pub ecr: Option<EcrProtocol>,
 }
 
 /// Regexes that classify console lines.
@@ -136,7 +162,18 @@ impl TerminalProfile {
         for r in &raw.receipt.redact {
             receipt_redactions.push((compile(path, "receipt.redact", &r.pattern)?, r.replace.clone()));
         }
+        let ecr = match &raw.ecr {
+            Some(e) => Some(EcrProtocol {
+                baud: e.baud,
+                sale: e.sale.clone(),
+                void: e.void.clone(),
+                settle: e.settle.clone(),
+                result: compile(path, "ecr.result", &e.result)?,
+            }),
+            None => None,
+        };
         Ok(TerminalProfile {
+            ecr,
             model: raw.model,
             baud: c.baud,
             console,

@@ -3,6 +3,7 @@
 
 pub mod card_link;
 pub mod console;
+pub mod ecr;
 pub mod flasher;
 pub mod gpio;
 pub mod keypad;

@@ -610,6 +610,70 @@ async fn when_management(world: &mut RigWorld, what: String) -> Result<(), StepE
     Ok(())
 }
 
+fn ecr_protocol(world: &RigWorld) -> Result<crate::config::terminal::EcrProtocol, StepError> {
+    world
+        .bench()?
+        .profile()
+        .ecr
+        .clone()
+        .ok_or_else(|| StepError::Expectation("the terminal profile has no [ecr] section".into()))
+}
+
+#[when(regex = r"^the cash register requests a sale of (\d+\.\d{2}) yuan$")]
+async fn when_ecr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Expectation(format!("{amount} is not yuan")))?;
+    let line = ecr_protocol(world)?.sale.replace("{fen12}", &format!("{fen:012}"));
+    let bench = world.bench()?;
+    bench
+        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    let from = bench.timeline.now();
+    bench.cash_register(&line)?;
+    bench
+        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    world.mark = from;
+    Ok(())
+}
+
+#[when(regex = r"^the cash register requests settlement$")]
+async fn when_ecr_settle(world: &mut RigWorld) -> Result<(), StepError> {
+    let line = ecr_protocol(world)?.settle;
+    let bench = world.bench()?;
+    bench
+        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    let from = bench.timeline.now();
+    bench.cash_register(&line)?;
+    world.mark = from;
+    Ok(())
+}
+
+#[then(regex = r#"^the cash register receives the result "([0-9A-Z]{2})"$"#)]
+async fn then_ecr_result(world: &mut RigWorld, code: String) -> Result<(), StepError> {
+    let protocol = ecr_protocol(world)?;
+    let bench = world.bench()?;
+    let (got, _) = bench
+        .timeline
+        .wait_for(
+            world.mark,
+            ms(bench.profile().timeouts.online_ms),
+            "a result line on the cash register",
+            |e| match &e.kind {
+                Kind::EcrReceived { line } => protocol.result.captures(line).map(|c| c["code"].to_string()),
+                _ => None,
+            },
+        )
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    if got != code {
+        return Err(StepError::Expectation(format!(
+            "the cash register received result {got}, expected {code}"
+        )));
+    }
+    Ok(())
+}
+
 #[then(regex = r#"^the last receipt reads "([^"]+)"$"#)]
 async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(), StepError> {
     let receipts = snapshot::receipts(&world.bench()?.timeline.since(world.mark));
