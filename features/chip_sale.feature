@@ -72,3 +72,15 @@ Feature: Chip and contactless sales
     Then the terminal shows "card_removed"
     And the host received 0 sales
     And no receipt is printed
+
+  Scenario: A blocked application is refused by the chip
+    When the cashier starts a sale of 20.00 yuan
+    And the cardholder inserts the card "unionpay-app-blocked"
+    Then the terminal shows "card_blocked"
+    And the host received 0 sales
+
+  Scenario: A foreign card is not supported by a UnionPay-only terminal
+    When the cashier starts a sale of 20.00 yuan
+    And the cardholder inserts the card "visa-foreign"
+    Then the terminal shows "not_supported"
+    And the host received 0 sales

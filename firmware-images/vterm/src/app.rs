@@ -469,6 +469,9 @@ impl Terminal {
         };
         if card.entry == Entry::Insert {
             if let Some((read, session)) = card.chip.as_mut() {
+                if !pin.is_empty() {
+                    chip::note_online_pin(read);
+                }
                 if let Err(e) = chip::first_ac(session, read) {
                     self.console.display(&["交易失败 DECLINED", e.display()]);
                     return Ok(());

@@ -133,6 +133,8 @@ fn candidates(card: &mut CardSession) -> Result<Vec<(Vec<u8>, String, u8)>, Chip
             }
         }
     }
+    // This terminal accepts UnionPay applications only (RID A000000333).
+    apps.retain(|a| a.0.starts_with(&[0xA0, 0x00, 0x00, 0x03, 0x33]));
     apps.sort_by_key(|a| a.2);
     if apps.is_empty() {
         return Err(ChipError::NotSupported);
@@ -192,7 +194,31 @@ pub fn read(
     finish(tags, label, ChipError::Removed)
 }
 
-fn finish(tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError) -> Result<ChipRead, ChipError> {
+/// Terminal verification results (95) the kernel can tell from the card data.
+fn tvr(tags: &mut BTreeMap<String, Vec<u8>>) {
+    let mut tvr = tags.get("95").cloned().unwrap_or_else(|| vec![0; 5]);
+    tvr.resize(5, 0);
+    let today = tags.get("9A").cloned().unwrap_or_default();
+    if let Some(expiry) = tags.get("5F24") {
+        // Byte 2, bit 7: expired application.
+        if expiry.as_slice() < today.as_slice() {
+            tvr[1] |= 0x40;
+        }
+    }
+    tags.insert("95".into(), tvr);
+}
+
+/// Byte 3, bit 3 of the TVR: online PIN entered.
+pub fn note_online_pin(read: &mut ChipRead) {
+    if let Some(tvr) = read.tags.get_mut("95") {
+        if tvr.len() == 5 {
+            tvr[2] |= 0x04;
+        }
+    }
+}
+
+fn finish(mut tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError) -> Result<ChipRead, ChipError> {
+    tvr(&mut tags);
     let track2 = tags.get("57").map(|t| digits(t).replace('D', "=")).unwrap_or_default();
     let pan = tags
         .get("5A")
