@@ -62,3 +62,12 @@ Feature: Balance, void, reprint and settlement
     When the cashier runs the CAPK download
     Then the terminal shows "download_failed"
     And the host received 2 downloads
+
+  Scenario: Out of paper, the receipt waits for paper and is then printed
+    Given the printer is out of paper
+    When the cashier makes a sale of 3.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "approved"
+    And the terminal shows "paper_out"
+    When paper is loaded
+    Then the terminal shows "idle"
+    And the last receipt reads "RMB 3.00"

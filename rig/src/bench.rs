@@ -97,9 +97,16 @@ impl BenchPlan {
             .await
             .map_err(|e| BenchError::Terminal(e.to_string()))?;
         let wiring = &self.bench.file.robot;
-        let lines = wiring.pins.values().max().map_or(0, |m| m + 1);
+        let paper_line = self.bench.file.virtual_terminal.paper_sensor_line;
+        let lines = wiring
+            .pins
+            .values()
+            .copied()
+            .chain([paper_line])
+            .max()
+            .map_or(0, |m| m + 1);
         let gpio = Arc::new(VirtualGpio::create(&work.path().join("gpio"), lines)?);
-        let robot = KeypadRobot::new(gpio, wiring, timeline.clone());
+        let robot = KeypadRobot::new(gpio.clone(), wiring, timeline.clone());
         let board = work.path().join("board.toml");
         let vt = &self.bench.file.virtual_terminal;
         let keypad: BTreeMap<String, usize> = wiring.pins.clone();
@@ -120,6 +127,7 @@ impl BenchPlan {
             gpio = (work.path().join("gpio").display().to_string())
             debounce_ms = (vt.debounce_ms as i64)
             scan_ms = (vt.scan_ms as i64)
+            paper_sensor = (paper_line as i64)
             swipe_socket = (work.path().join("swipe.sock").display().to_string())
             scanner_socket = (work.path().join("scanner.sock").display().to_string())
             contact_reader = "127.0.0.1:0"
@@ -159,6 +167,8 @@ impl BenchPlan {
             cash_register,
             _ecr_device_end: ecr_cable.device_end,
             robot,
+            gpio,
+            paper_line,
             magstripe,
             scanner,
             contact_reader: None,
@@ -206,6 +216,8 @@ pub struct LiveBench {
     cash_register: CashRegister,
     _ecr_device_end: serialport::TTYPort,
     robot: KeypadRobot,
+    gpio: Arc<VirtualGpio>,
+    paper_line: usize,
     magstripe: MagstripeEmulator,
     scanner: CodePresenter,
     contact_reader: Option<String>,
@@ -324,6 +336,14 @@ impl LiveBench {
 
     pub async fn swipe(&self, card: &CardProfile) -> Result<(), BenchError> {
         Ok(self.magstripe.swipe(&card.track2(), card.track3.as_deref()).await?)
+    }
+
+    /// Tells the printer's paper sensor that paper is out, or loaded again.
+    pub fn paper(&self, out: bool) -> Result<(), BenchError> {
+        use crate::devices::gpio::GpioLines;
+        self.gpio.set(self.paper_line, out)?;
+        self.note(if out { "printer out of paper" } else { "paper loaded" });
+        Ok(())
     }
 
     /// Sends one request line from the cash register.

@@ -34,6 +34,21 @@ pub struct Terminal {
     ecr: Option<crate::ecr::EcrPort>,
     /// The response code of the last online transaction, for the cash register.
     last_code: Option<String>,
+    paper: Option<PaperSensor>,
+}
+
+/// The printer's paper sensor, a GPIO input line.
+pub struct PaperSensor {
+    pub gpio: std::fs::File,
+    pub line: usize,
+}
+
+impl PaperSensor {
+    fn out_of_paper(&self) -> bool {
+        let mut level = [0u8; 1];
+        std::os::unix::fs::FileExt::read_at(&self.gpio, &mut level, self.line as u64)
+            .is_ok_and(|n| n == 1 && level[0] != 0)
+    }
 }
 
 /// Why a transaction stopped before it went online.
@@ -95,7 +110,13 @@ impl Terminal {
             firmware,
             ecr: None,
             last_code: None,
+            paper: None,
         }
+    }
+
+    pub fn with_paper_sensor(mut self, paper: PaperSensor) -> Terminal {
+        self.paper = Some(paper);
+        self
     }
 
     pub fn with_ecr(mut self, ecr: crate::ecr::EcrPort) -> Terminal {
@@ -905,8 +926,18 @@ impl Terminal {
         let _ = self.flash.save();
     }
 
-    /// One printed document, then the paper cut.
+    /// One printed document, then the paper cut. Out of paper, the printer
+    /// waits (the sensor is polled, as printer firmware does) until paper is loaded.
     fn print(&self, lines: &[String]) {
+        if let Some(sensor) = &self.paper {
+            if sensor.out_of_paper() {
+                self.console
+                    .display(&["打印机缺纸 PAPER OUT", "请装纸 PLEASE LOAD PAPER"]);
+                while sensor.out_of_paper() {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        }
         for line in lines {
             self.console.line("PRN", line);
         }

@@ -130,8 +130,13 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
         "terminal {} merchant {}",
         params.terminal_id, params.merchant_id
     ));
+    let paper = app::PaperSensor {
+        gpio: std::fs::File::open(&board.gpio)?,
+        line: board.paper_sensor,
+    };
     app::Terminal::new(console, params, link, flash, tmk, rx, image.application)
         .with_ecr(ecr)
+        .with_paper_sensor(paper)
         .run();
     Ok(())
 }

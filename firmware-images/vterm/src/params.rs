@@ -54,6 +54,8 @@ pub struct Board {
     /// Key name -> GPIO line of the keypad.
     pub keypad: BTreeMap<String, usize>,
     pub debounce_ms: u64,
+    /// GPIO line of the printer's paper sensor (driven = out of paper).
+    pub paper_sensor: usize,
     pub scan_ms: u64,
     /// Unix socket of the magnetic stripe head.
     pub swipe_socket: PathBuf,

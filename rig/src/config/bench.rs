@@ -52,6 +52,8 @@ pub struct VirtualTerminal {
     pub firmware_dir: PathBuf,
     pub debounce_ms: u64,
     pub scan_ms: u64,
+    /// GPIO line the rig drives to tell the printer it is out of paper.
+    pub paper_sensor_line: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -610,6 +610,16 @@ async fn when_management(world: &mut RigWorld, what: String) -> Result<(), StepE
     Ok(())
 }
 
+#[given(regex = r"^the printer is out of paper$")]
+async fn given_paper_out(world: &mut RigWorld) -> Result<(), StepError> {
+    Ok(world.bench()?.paper(true)?)
+}
+
+#[when(regex = r"^paper is loaded$")]
+async fn when_paper_loaded(world: &mut RigWorld) -> Result<(), StepError> {
+    Ok(world.bench()?.paper(false)?)
+}
+
 fn ecr_protocol(world: &RigWorld) -> Result<crate::config::terminal::EcrProtocol, StepError> {
     world
         .bench()?
