@@ -84,3 +84,12 @@ Feature: Chip and contactless sales
     And the cardholder inserts the card "visa-foreign"
     Then the terminal shows "not_supported"
     And the host received 0 sales
+
+  Scenario: An issuer script runs on the card and its result goes back in a 0620
+    Given the issuer sends the script "8424000000" with the next chip approval
+    When the cashier starts a sale of 30.00 yuan
+    And the cardholder inserts the card "unionpay-debit-chip"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "approved"
+    And the host received 1 script result
+    And the script result says done

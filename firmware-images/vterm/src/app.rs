@@ -35,6 +35,8 @@ pub struct Terminal {
     /// The response code of the last online transaction, for the cash register.
     last_code: Option<String>,
     paper: Option<PaperSensor>,
+    /// Script results (DF31) waiting to go to the host in a 0620 notice.
+    pending_script_result: Option<Vec<u8>>,
 }
 
 /// The printer's paper sensor, a GPIO input line.
@@ -111,6 +113,7 @@ impl Terminal {
             ecr: None,
             last_code: None,
             paper: None,
+            pending_script_result: None,
         }
     }
 
@@ -536,10 +539,42 @@ impl Terminal {
                 self.console.display(&["交易失败 FAILED", &why]);
             }
         }
+        if let Some(results) = self.pending_script_result.take() {
+            self.send_script_result(&card, fen, &results);
+        }
         if self.keys.is_none() {
             self.sign_on();
         }
         Ok(())
+    }
+
+    /// The script result notice (0620, 60.3 = 951) after issuer scripts ran.
+    fn send_script_result(&mut self, card: &CardData, fen: u64, results: &[u8]) {
+        let (Some(mac_key), Some((read, _))) = (self.keys.as_ref().map(|k| k.mac), card.chip.as_ref()) else {
+            return;
+        };
+        let Ok(stan) = self.flash.next_stan() else { return };
+        let mut f55 = crate::tlv::encode("DF31", results);
+        for tag in ["9F33", "95", "9F37", "9F10", "9F26", "9F36", "82", "9F1A", "9A"] {
+            if let Some(v) = read.tags.get(tag) {
+                f55.extend(crate::tlv::encode(tag, v));
+            }
+        }
+        let mut req = Message::new("0620");
+        req.set(2, card.pan.clone())
+            .set(3, "000000")
+            .set(4, format!("{fen:012}"))
+            .set(11, format!("{stan:06}"))
+            .set(22, "051")
+            .set(23, format!("0{}", read.psn))
+            .set(41, self.params.terminal_id.clone())
+            .set(42, self.params.merchant_id.clone())
+            .set(49, "156")
+            .set(60, format!("00{:06}951", self.flash.state.batch))
+            .set_bytes(55, f55);
+        if let Err(why) = self.send_online(req, stan, fen, &mac_key, false) {
+            self.console.log(&format!("script result notice failed: {why}"));
+        }
     }
 
     /// Sale by payment code (B scans C, qr.md): pay, then query while the
@@ -640,17 +675,24 @@ impl Terminal {
 
     /// Contact chip: the issuer's answer goes to the card (second GENERATE AC);
     /// true when the card agrees to approve. Other cards agree by definition.
-    fn card_accepts(&self, card: &mut CardData, resp: &Message, approved: bool) -> bool {
+    fn card_accepts(&mut self, card: &mut CardData, resp: &Message, approved: bool) -> bool {
         let (Entry::Insert, Some((read, session))) = (card.entry, card.chip.as_mut()) else {
             return true;
         };
         let arc = resp.text(39).unwrap_or("Z3");
-        let f55 = resp.bytes(55).map(crate::tlv::parse).unwrap_or_default();
+        let raw55 = resp.bytes(55).unwrap_or_default().to_vec();
+        let f55 = crate::tlv::parse(&raw55);
         let iad = f55.get("91").cloned();
-        match chip::second_ac(session, read, arc, iad.as_deref(), approved) {
+        let accepted = match chip::second_ac(session, read, arc, iad.as_deref(), approved) {
             Ok(tc) => tc || !approved,
             Err(_) => false,
+        };
+        let scripts = crate::tlv::scripts(&raw55);
+        if !scripts.is_empty() {
+            let results = chip::run_scripts(session, &scripts);
+            self.pending_script_result = Some(results);
         }
+        accepted
     }
 
     /// Sends a pending reversal, if any; the flash keeps it until the host took it.

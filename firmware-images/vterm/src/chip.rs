@@ -299,3 +299,19 @@ pub fn field55(read: &ChipRead) -> Vec<u8> {
     }
     out
 }
+
+/// Runs the issuer's scripts on the card: the script results (DF31), one
+/// 5-byte entry per script: result (20 = done, 10 = failed) and the script id.
+pub fn run_scripts(card: &mut CardSession, scripts: &[(u8, Vec<u8>, Vec<Vec<u8>>)]) -> Vec<u8> {
+    let mut results = Vec::new();
+    for (_, id, commands) in scripts {
+        let ok = commands
+            .iter()
+            .all(|c| matches!(card.transmit(c), Ok((_, [0x90, 0x00]))));
+        results.push(if ok { 0x20 } else { 0x10 });
+        let mut id = id.clone();
+        id.resize(4, 0);
+        results.extend(id);
+    }
+    results
+}

@@ -95,3 +95,36 @@ pub fn dol(data: &[u8]) -> Vec<(String, usize)> {
     }
     out
 }
+
+/// Issuer scripts of an answer's field 55: (template 71 or 72, script id 9F18, command APDUs 86).
+pub fn scripts(data: &[u8]) -> Vec<(u8, Vec<u8>, Vec<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        let Some(tl) = tag_len(data, i) else { break };
+        let Some((len, ll)) = length(data, i + tl) else { break };
+        let start = i + tl + ll;
+        let Some(value) = data.get(start..start + len) else {
+            break;
+        };
+        if tl == 1 && (data[i] == 0x71 || data[i] == 0x72) {
+            let mut id = Vec::new();
+            let mut commands = Vec::new();
+            let mut k = 0;
+            while k < value.len() {
+                let Some(t) = tag_len(value, k) else { break };
+                let Some((l, n)) = length(value, k + t) else { break };
+                let v = value.get(k + t + n..k + t + n + l).unwrap_or_default().to_vec();
+                match &value[k..k + t] {
+                    [0x9F, 0x18] => id = v,
+                    [0x86] => commands.push(v),
+                    _ => {}
+                }
+                k += t + n + l;
+            }
+            out.push((data[i], id, commands));
+        }
+        i = start + len;
+    }
+    out
+}

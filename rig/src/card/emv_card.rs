@@ -377,7 +377,7 @@ impl EmvCard {
         let Some(c) = Command::parse(raw) else {
             return sw::WRONG_LENGTH.to_vec();
         };
-        if c.cla != 0x00 && c.cla != 0x80 {
+        if !matches!(c.cla, 0x00 | 0x80 | 0x84) {
             return sw::CLA_NOT_SUPPORTED.to_vec();
         }
         match (c.cla, c.ins, c.p1, c.p2) {
@@ -387,6 +387,14 @@ impl EmvCard {
             (0x80, 0xCA, p1, p2) => self.get_data(p1, p2),
             (0x80, 0xAE, p1, _) => self.generate_ac(p1, c.data),
             (0x00, 0x82, _, _) => self.external_authenticate(c.data),
+            // Issuer script commands (secure messaging, CLA 84): card block,
+            // application block / unblock, PIN change / unblock, PUT DATA, UPDATE RECORD.
+            (0x84, 0x16 | 0x18 | 0x1E | 0x24 | 0xDA | 0xDC, _, _) => {
+                if c.ins == 0x24 {
+                    self.pin_tries = self.profile.issuer.pin_tries;
+                }
+                sw::OK.to_vec()
+            }
             _ => sw::INS_NOT_SUPPORTED.to_vec(),
         }
     }

@@ -26,6 +26,8 @@ pub struct HostState {
     qr_pending: BTreeMap<usize, u32>,
     /// How many queries the next payment-code sale stays pending for.
     pub next_qr_pending_polls: u32,
+    /// Issuer script commands (APDUs) for the next approved chip answer (tag 72).
+    pub issuer_scripts: Vec<Vec<u8>>,
 }
 
 /// The outcome of one request.
@@ -98,6 +100,7 @@ impl HostState {
             current_rrn: String::new(),
             qr_pending: BTreeMap::new(),
             next_qr_pending_polls: 0,
+            issuer_scripts: Vec::new(),
         })
     }
 
@@ -414,7 +417,17 @@ impl HostState {
         };
         // The ARPC carries the final answer code back to the card.
         let arc: [u8; 2] = outcome.code.as_bytes().try_into().unwrap_or(*b"05");
-        if let Ok(Some(f55)) = self.cryptogram(request, arc) {
+        if let Ok(Some(mut f55)) = self.cryptogram(request, arc) {
+            if outcome.code == "00" && !self.issuer_scripts.is_empty() {
+                // Template 72: scripts the card runs after the second GENERATE AC.
+                let mut inner = vec![crate::card::tlv::prim("9F18", &[0, 0, 0, 1])];
+                inner.extend(
+                    std::mem::take(&mut self.issuer_scripts)
+                        .iter()
+                        .map(|apdu| crate::card::tlv::prim("86", apdu)),
+                );
+                f55.extend(crate::card::tlv::cons("72", inner).to_vec());
+            }
             outcome = outcome.with(55, Value::Bytes(f55));
         }
         outcome

@@ -140,6 +140,11 @@ impl MockHost {
         self.state().next_qr_pending_polls = polls;
     }
 
+    /// The next approved chip answer carries this issuer script command.
+    pub fn issuer_script(&self, apdu: Vec<u8>) {
+        self.state().issuer_scripts.push(apdu);
+    }
+
     pub fn customer_pays_order(&self) -> bool {
         self.state().customer_pays_order()
     }

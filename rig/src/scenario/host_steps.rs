@@ -86,6 +86,37 @@ async fn wrong_mti(world: &mut RigWorld, what: String) -> Result<(), StepError> 
     script(world, 1, &what, FaultAction::WrongMti)
 }
 
+#[given(regex = r#"^the issuer sends the script "([0-9A-F]+)" with the next chip approval$"#)]
+async fn issuer_script(world: &mut RigWorld, apdu: String) -> Result<(), StepError> {
+    let apdu = hex::decode(&apdu).map_err(|e| StepError::Expectation(format!("script {apdu}: {e}")))?;
+    world.bench()?.host.issuer_script(apdu);
+    Ok(())
+}
+
+#[then(regex = r"^the script result says (done|failed)$")]
+async fn script_result(world: &mut RigWorld, outcome: String) -> Result<(), StepError> {
+    let want = if outcome == "done" { "20" } else { "10" };
+    let bench = world.bench()?;
+    let deadline = Duration::from_millis(bench.profile().timeouts.online_ms);
+    let (df31, _) = bench
+        .timeline
+        .wait_for(0, deadline, "a script result notice", |e| match &e.kind {
+            Kind::HostReceived { txn, fields, .. } if txn == "script result" => {
+                let f55 = field(fields, 55).and_then(|h| hex::decode(h).ok()).unwrap_or_default();
+                crate::emv::parse_tlv(&f55).get("DF31").map(hex::encode_upper)
+            }
+            _ => None,
+        })
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    if !df31.starts_with(want) {
+        return Err(StepError::Expectation(format!(
+            "the script result DF31 is {df31}, expected it to start with {want}"
+        )));
+    }
+    Ok(())
+}
+
 #[given(regex = r"^the host is down$")]
 async fn host_down(world: &mut RigWorld) -> Result<(), StepError> {
     world.bench()?.host.go_down();
@@ -200,6 +231,11 @@ async fn no_reversal(world: &mut RigWorld) -> Result<(), StepError> {
 #[then(regex = r"^the host received (\d+) ([a-z -]+?)$")]
 async fn received_count(world: &mut RigWorld, n: String, what: String) -> Result<(), StepError> {
     let kind = kind(&what)?;
+    // Count once the terminal is back at rest: notices go out after the receipt.
+    let bench = world.bench()?;
+    bench
+        .await_current_prompt("idle", Duration::from_millis(bench.profile().timeouts.online_ms))
+        .await?;
     let want = count(&n);
     let got = received(world)?.iter().filter(|(t, _)| t == kind.name()).count();
     if got != want {
