@@ -302,7 +302,7 @@ pub fn field55(read: &ChipRead) -> Vec<u8> {
 
 /// Runs the issuer's scripts on the card: the script results (DF31), one
 /// 5-byte entry per script: result (20 = done, 10 = failed) and the script id.
-pub fn run_scripts(card: &mut CardSession, scripts: &[(u8, Vec<u8>, Vec<Vec<u8>>)]) -> Vec<u8> {
+pub fn run_scripts(card: &mut CardSession, scripts: &[tlv::Script]) -> Vec<u8> {
     let mut results = Vec::new();
     for (_, id, commands) in scripts {
         let ok = commands

@@ -96,8 +96,11 @@ pub fn dol(data: &[u8]) -> Vec<(String, usize)> {
     out
 }
 
-/// Issuer scripts of an answer's field 55: (template 71 or 72, script id 9F18, command APDUs 86).
-pub fn scripts(data: &[u8]) -> Vec<(u8, Vec<u8>, Vec<Vec<u8>>)> {
+/// One issuer script: template (71 or 72), script id (9F18), command APDUs (86).
+pub type Script = (u8, Vec<u8>, Vec<Vec<u8>>);
+
+/// Issuer scripts of an answer's field 55.
+pub fn scripts(data: &[u8]) -> Vec<Script> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < data.len() {
