@@ -77,3 +77,10 @@ Feature: What the terminal does when the acquirer host misbehaves
     And the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
     Then the terminal shows "approved"
     And the host received no reversal
+
+  Scenario: A batch mismatch (77) makes the terminal sign on again
+    Given the host answers "77" to the next sale
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "declined"
+    And the host received 2 sign-ons
+    And the host received no reversal

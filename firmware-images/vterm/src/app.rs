@@ -941,7 +941,7 @@ impl Terminal {
                 fen
             },
         };
-        let free_of_signature = card.entry == Entry::Tap && fen <= self.params.no_pin_limit_fen;
+        let free_of_signature = card.entry == Entry::Tap && fen <= self.params.no_signature_limit_fen;
         let mut cardholder_copy = Vec::new();
         for copy in ["商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY"] {
             let mut lines = slip.lines(copy);

@@ -23,6 +23,8 @@ pub struct Params {
     pub acquirer_name: String,
     /// Contactless sales up to this amount (fen) need no PIN (免密).
     pub no_pin_limit_fen: u64,
+    /// Contactless sales up to this amount (fen) print no signature line (免签).
+    pub no_signature_limit_fen: u64,
     pub qr: QrParams,
 }
 
