@@ -36,3 +36,10 @@ Feature: Sale by payment code (扫码, B scans C)
     Then the terminal shows "failed"
     And the host received 1 payment code cancel
     And no receipt is printed
+
+  Scenario: The terminal shows its code (C scans B) and the customer pays it
+    When the cashier shows a payment QR code for 20.00 yuan
+    And the customer scans it and pays in the wallet
+    Then the terminal shows "approved"
+    And the host received 1 dynamic code order
+    And the last receipt reads "RMB 20.00"

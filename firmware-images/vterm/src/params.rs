@@ -33,6 +33,11 @@ pub struct Params {
 #[serde(deny_unknown_fields)]
 pub struct QrParams {
     pub pay: String,
+    pub create_order: String,
+    /// Field of the order URL in the answer (C scans B).
+    pub order_field: u8,
+    /// Queries of a shown order code before it is cancelled.
+    pub order_polls: u32,
     pub query: String,
     pub cancel: String,
     /// Field carrying the payment code.

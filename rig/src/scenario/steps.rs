@@ -236,6 +236,19 @@ async fn when_qr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepEr
     start_menu_amount(world, "qr_sale", &amount, "show_code").await
 }
 
+#[when(regex = r"^the cashier shows a payment QR code for (\d+\.\d{2}) yuan$")]
+async fn when_qr_order(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    start_menu_amount(world, "qr_order", &amount, "show_qr").await
+}
+
+#[when(regex = r"^the customer scans it and pays in the wallet$")]
+async fn when_customer_pays(world: &mut RigWorld) -> Result<(), StepError> {
+    if !world.bench()?.host.customer_pays_order() {
+        return Err(StepError::Expectation("the host has no open order to pay".into()));
+    }
+    Ok(())
+}
+
 #[when(regex = r#"^the customer presents the payment code of "([^"]+)"$"#)]
 async fn when_present_code(world: &mut RigWorld, wallet: String) -> Result<(), StepError> {
     let bench = world.bench()?;
