@@ -35,7 +35,10 @@ fn scratch_project() -> tempfile::TempDir {
     // The firmware images the bench flashes (not vterm's source).
     let images = dir.path().join("firmware-images");
     std::fs::create_dir_all(&images).expect("mkdir");
-    for entry in std::fs::read_dir(workspace().join("firmware-images")).expect("read_dir").flatten() {
+    for entry in std::fs::read_dir(workspace().join("firmware-images"))
+        .expect("read_dir")
+        .flatten()
+    {
         if entry.path().extension().is_some_and(|e| e == "fw") {
             std::fs::copy(entry.path(), images.join(entry.file_name())).expect("copy");
         }
