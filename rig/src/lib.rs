@@ -11,6 +11,7 @@ pub mod devices;
 pub mod emv;
 pub mod events;
 pub mod host;
+pub mod lease;
 pub mod mask;
 pub mod report;
 pub mod scenario;

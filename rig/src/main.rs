@@ -9,6 +9,7 @@ use std::process::ExitCode;
 const PASSED: u8 = 0;
 const FAILED: u8 = 1;
 const USAGE: u8 = 2;
+const BENCH_FAULT: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -20,7 +21,8 @@ const USAGE: u8 = 2;
         (by default the virtual bench: the reference terminal vterm as a child process) and \
         a mock acquirer host, records every byte that crossed a wire on one timeline, and \
         checks receipts and host messages against snapshots.",
-    after_help = "Exit codes: 0 all scenarios passed, 1 a scenario failed, 2 usage or configuration error.\n\
+    after_help = "Exit codes: 0 all scenarios passed, 1 a scenario failed, 2 usage or configuration error,\n\
+        3 bench fault (the bench is leased by another run).\n\
         Start with:  rig run            (plays features/ on fixtures/benches/virtual.toml)"
 )]
 struct Cli {
@@ -51,6 +53,19 @@ enum Command {
         /// Where run reports go.
         #[arg(long, default_value = "reports")]
         report_dir: PathBuf,
+        /// Play only shard K of N (e.g. 2/3): every scenario goes to exactly one shard,
+        /// the same one on every machine, so N benches can share a suite.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<rig::scenario::Shard>,
+        /// How long to wait for a bench another run holds (0: fail at once).
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        lease_wait: u64,
+        /// How long a lease lives without renewal; a killed run frees the bench after this.
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        lease_ttl: u64,
+        /// Folder of bench lease files, shared by every run on this machine.
+        #[arg(long)]
+        lease_dir: Option<PathBuf>,
     },
     /// Run the mock acquirer host on its own, to try a real terminal by hand.
     #[command(
@@ -154,12 +169,25 @@ fn main() -> ExitCode {
             bench,
             tags,
             report_dir,
-        } => run(RunOptions {
-            paths,
-            bench,
-            tags,
-            report_dir,
-        }),
+            shard,
+            lease_wait,
+            lease_ttl,
+            lease_dir,
+        } => {
+            let lease = rig::scenario::LeaseOptions {
+                dir: lease_dir.unwrap_or_else(|| std::env::temp_dir().join("rig-leases")),
+                wait: std::time::Duration::from_secs(lease_wait),
+                ttl: std::time::Duration::from_secs(lease_ttl),
+            };
+            run(RunOptions {
+                paths,
+                bench,
+                tags,
+                report_dir,
+                shard,
+                lease,
+            })
+        }
         Command::Card(CardCommand::Serve {
             card,
             cards,
@@ -231,6 +259,10 @@ fn run(options: RunOptions) -> ExitCode {
         Ok(outcome) => {
             println!("report: {}", outcome.report.dir.display());
             ExitCode::from(if outcome.failed { FAILED } else { PASSED })
+        }
+        Err(e @ scenario::SetupError::Lease(_)) => {
+            eprintln!("rig: bench fault: {e}");
+            ExitCode::from(BENCH_FAULT)
         }
         Err(e) => {
             eprintln!("rig: {e}");

@@ -172,3 +172,127 @@ fn configuration_mistakes_exit_2_with_file_and_line() {
     let out = rig(&["run", "--tags", "@a and and", "--report-dir", "out"], project.path());
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+fn testcases(junit: &str) -> Vec<String> {
+    junit
+        .split("<testcase name=\"")
+        .skip(1)
+        .filter_map(|t| t.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn two_shards_together_run_every_scenario_exactly_once() {
+    let project = scratch_project();
+    let features = ["features/swipe_sale.feature", "features/back_office.feature"];
+    let mut seen = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let dir = format!("out-{}", &shard[..1]);
+        let mut args = vec!["run"];
+        args.extend(features);
+        args.extend(["--shard", shard, "--report-dir", &dir]);
+        let out = rig(&args, project.path());
+        assert!(out.status.success(), "shard {shard}:\n{}", text(&out));
+        let junit = std::fs::read_to_string(project.path().join(&dir).join("latest/junit.xml")).expect("junit");
+        seen.push(testcases(&junit));
+    }
+    let out = rig(
+        &["run", features[0], features[1], "--report-dir", "out-all"],
+        project.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let mut all = testcases(&std::fs::read_to_string(project.path().join("out-all/latest/junit.xml")).expect("junit"));
+    let mut both: Vec<String> = seen.concat();
+    assert!(
+        !seen[0].is_empty() && !seen[1].is_empty(),
+        "both shards got work: {seen:?}"
+    );
+    all.sort();
+    both.sort();
+    assert_eq!(both, all, "every scenario exactly once");
+    let out = rig(&["run", "--shard", "3/2"], project.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
+fn a_killed_runs_lease_expires_and_the_next_run_proceeds() {
+    let project = scratch_project();
+    let leases = project.path().join("shared-leases");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_rig"))
+        .args([
+            "run",
+            "features/host_faults.feature",
+            "--lease-ttl",
+            "5",
+            "--report-dir",
+            "out-1",
+            "--lease-dir",
+        ])
+        .arg(&leases)
+        .current_dir(project.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("rig runs");
+    // The first run holds the bench once its lease file is there.
+    let lease = leases.join("virtual.lease.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !lease.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first run never took the lease"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // kill -9: no clean-up, the lease stays behind.
+    first.kill().expect("kill");
+    first.wait().expect("wait");
+    assert!(lease.exists(), "a killed run leaves its lease");
+    // Renewed every third of its 5 s life: more than 3 s are left, plenty for a fail-fast probe.
+    let busy = Command::new(env!("CARGO_BIN_EXE_rig"))
+        .args([
+            "run",
+            "features/swipe_sale.feature",
+            "--tags",
+            "@smoke",
+            "--lease-wait",
+            "0",
+            "--report-dir",
+            "out-2",
+            "--lease-dir",
+        ])
+        .arg(&leases)
+        .env("RIG_NO_BUILD", "1")
+        .current_dir(project.path())
+        .output()
+        .expect("rig runs");
+    assert_eq!(
+        busy.status.code(),
+        Some(3),
+        "fails fast while the lease lives: {}",
+        text(&busy)
+    );
+    assert!(text(&busy).contains("is leased by"), "{}", text(&busy));
+    let next = Command::new(env!("CARGO_BIN_EXE_rig"))
+        .args([
+            "run",
+            "features/swipe_sale.feature",
+            "--tags",
+            "@smoke",
+            "--lease-wait",
+            "30",
+            "--report-dir",
+            "out-3",
+            "--lease-dir",
+        ])
+        .arg(&leases)
+        .current_dir(project.path())
+        .output()
+        .expect("rig runs");
+    assert!(
+        next.status.success(),
+        "the next run proceeds once the lease expired: {}",
+        text(&next)
+    );
+    assert!(!lease.exists(), "and releases the bench when done");
+}

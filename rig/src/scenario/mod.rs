@@ -23,6 +23,59 @@ pub struct RunOptions {
     pub bench: PathBuf,
     pub tags: Option<String>,
     pub report_dir: PathBuf,
+    /// This run plays shard K of N (1-based).
+    pub shard: Option<Shard>,
+    pub lease: LeaseOptions,
+}
+
+pub struct LeaseOptions {
+    pub dir: PathBuf,
+    pub wait: std::time::Duration,
+    pub ttl: std::time::Duration,
+}
+
+/// A stable share of the scenarios: each goes to exactly one of N shards, by
+/// a hash of its feature file name and line, the same on every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("{s:?}: expected K/N, e.g. 2/3"))?;
+        let (index, count): (u32, u32) = (
+            k.parse().map_err(|_| format!("{k:?} is not a number"))?,
+            n.parse().map_err(|_| format!("{n:?} is not a number"))?,
+        );
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("{s:?}: K must be between 1 and N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    pub fn includes(&self, feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> bool {
+        // FNV-1a over "file name:line": independent of checkout paths and of Rust's hasher.
+        let file = feature
+            .path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let key = format!("{file}:{}", scenario.position.line);
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in key.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h % u64::from(self.count) == u64::from(self.index - 1)
+    }
 }
 
 /// Mistakes that stop a run before any scenario plays (exit code 2).
@@ -40,6 +93,9 @@ pub enum SetupError {
     Bench { path: PathBuf, source: BenchError },
     #[error("report folder {}: {source}", path.display())]
     Report { path: PathBuf, source: std::io::Error },
+    /// The bench is in use (a bench fault, not a test failure).
+    #[error(transparent)]
+    Lease(#[from] crate::lease::LeaseError),
 }
 
 pub struct RunOutcome {
@@ -119,6 +175,14 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         path: options.bench.clone(),
         source,
     })?;
+    // One run at a time per bench; a killed run's lease expires by itself.
+    let bench_name = plan.bench.file.name.clone();
+    let (lease_dir, ttl, wait) = (options.lease.dir.clone(), options.lease.ttl, options.lease.wait);
+    let lease = tokio::task::spawn_blocking(move || {
+        crate::lease::Lease::acquire(&lease_dir, &bench_name, &crate::lease::this_owner(), ttl, wait)
+    })
+    .await
+    .map_err(|e| SetupError::Feature(format!("lease: {e}")))??;
     let report = RunReport::create(&options.report_dir).map_err(|source| SetupError::Report {
         path: options.report_dir.clone(),
         source,
@@ -128,12 +192,13 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         plan,
         run_dir: report.dir.clone(),
     });
-    let failed = play(features, tags, &report)
+    let failed = play(features, tags, options.shard, &report)
         .await
         .map_err(|source| SetupError::Report {
             path: report.dir.clone(),
             source,
         })?;
+    drop(lease);
     report.point_latest().map_err(|source| SetupError::Report {
         path: options.report_dir.clone(),
         source,
@@ -144,6 +209,7 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
 async fn play(
     features: Vec<gherkin::Feature>,
     tags: Option<TagOperation>,
+    shard: Option<Shard>,
     report: &RunReport,
 ) -> std::io::Result<bool> {
     let junit = std::fs::File::create(report.dir.join(report::JUNIT))?;
@@ -193,6 +259,9 @@ async fn play(
             .boxed_local()
         })
         .filter_run(features, move |feature, rule, scenario| {
+            if shard.is_some_and(|s| !s.includes(feature, scenario)) {
+                return false;
+            }
             let Some(op) = &tags else { return true };
             let all = feature
                 .tags
