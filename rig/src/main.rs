@@ -67,6 +67,23 @@ enum Command {
         #[arg(long)]
         lease_dir: Option<PathBuf>,
     },
+    /// Merge the junit.xml reports of several shards into one.
+    #[command(
+        name = "junit-merge",
+        after_help = "Example: rig junit-merge --out all.xml shard-1/junit.xml shard-2/junit.xml"
+    )]
+    JunitMerge {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+    },
+    /// Check every device of a bench and say how to fix what fails.
+    #[command(after_help = "Exit code 0 when every check passes, 3 when any fails.")]
+    Doctor {
+        #[arg(long, default_value = "fixtures/benches/virtual.toml")]
+        bench: PathBuf,
+    },
     /// Run the mock acquirer host on its own, to try a real terminal by hand.
     #[command(
         after_help = "Point the terminal's host address at ADDR (on a lab network: --listen 0.0.0.0:6000).\n\
@@ -212,6 +229,34 @@ fn main() -> ExitCode {
             }
         }
         Command::Card(command) => card(command),
+        Command::JunitMerge { out, reports } => {
+            let mut texts = Vec::new();
+            for r in &reports {
+                match std::fs::read_to_string(r) {
+                    Ok(t) => texts.push(t),
+                    Err(e) => {
+                        eprintln!("rig junit-merge: {}: {e}", r.display());
+                        return ExitCode::from(USAGE);
+                    }
+                }
+            }
+            match std::fs::write(&out, rig::junit::merge(&texts)) {
+                Ok(()) => ExitCode::from(PASSED),
+                Err(e) => {
+                    eprintln!("rig junit-merge: {}: {e}", out.display());
+                    ExitCode::from(FAILED)
+                }
+            }
+        }
+        Command::Doctor { bench } => {
+            let checks = rig::doctor::examine(&bench);
+            print!("{}", rig::doctor::table(&checks));
+            if checks.iter().all(|c| c.ok) {
+                ExitCode::from(PASSED)
+            } else {
+                ExitCode::from(BENCH_FAULT)
+            }
+        }
         Command::Snapshots { action, dir } => snapshots(action.unwrap_or(SnapshotAction::List), &dir),
         Command::Host {
             listen,
