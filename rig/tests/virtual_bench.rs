@@ -231,19 +231,23 @@ fn a_killed_runs_lease_expires_and_the_next_run_proceeds() {
         ])
         .arg(&leases)
         .current_dir(project.path())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("rig runs");
-    // The first run holds the bench once its lease file is there.
+    // The first run plays (so holds the bench) once it prints its first feature.
+    let stdout = first.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("Feature:") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the first run started playing");
     let lease = leases.join("virtual.lease.json");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !lease.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the first run never took the lease"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
     // kill -9: no clean-up, the lease stays behind.
     first.kill().expect("kill");
     first.wait().expect("wait");
