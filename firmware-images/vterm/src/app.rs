@@ -53,6 +53,9 @@ impl PaperSensor {
     }
 }
 
+/// A transaction started from the idle menu.
+type Transaction = fn(&mut Terminal) -> Result<(), Abort>;
+
 /// Why a transaction stopped before it went online.
 enum Abort {
     Cancelled,
@@ -193,50 +196,26 @@ impl Terminal {
                 Err(Abort::PowerDown) => return,
                 Err(_) => continue,
             };
+            // Menu keys that start a transaction; how it ended is shown by `finish`.
+            let transaction: Option<Transaction> = match key.as_str() {
+                "1" => Some(Self::sale),
+                "2" => Some(Self::qr_menu),
+                "3" => Some(Self::balance_inquiry),
+                "4" => Some(Self::void),
+                "6" => Some(Self::reprint_menu),
+                "7" => Some(Self::preauth_menu),
+                "8" => Some(Self::refund),
+                "0" => Some(Self::management_menu),
+                _ => None,
+            };
+            if let Some(txn) = transaction {
+                if let Err(Abort::PowerDown) = self.finish(txn) {
+                    return;
+                }
+                continue;
+            }
             match key.as_str() {
-                "1" => match self.sale() {
-                    Err(Abort::PowerDown) => return,
-                    Err(Abort::Cancelled) => self.console.display(&["交易取消 CANCELLED"]),
-                    Err(Abort::Timeout) => self.console.display(&["操作超时 TIMEOUT"]),
-                    Err(Abort::Card(why)) => self.console.display(&["交易失败 FAILED", why]),
-                    Ok(()) => {}
-                },
-                "2" => {
-                    if let Err(Abort::PowerDown) = self.finish(|t| t.qr_menu()) {
-                        return;
-                    }
-                }
-                "3" => {
-                    if let Err(Abort::PowerDown) = self.finish(|t| t.balance_inquiry()) {
-                        return;
-                    }
-                }
-                "4" => {
-                    if let Err(Abort::PowerDown) = self.finish(|t| t.void()) {
-                        return;
-                    }
-                }
                 "5" => self.settle(),
-                "7" => {
-                    if let Err(Abort::PowerDown) = self.finish(|t| t.preauth_menu()) {
-                        return;
-                    }
-                }
-                "8" => {
-                    if let Err(Abort::PowerDown) = self.finish(|t| t.refund()) {
-                        return;
-                    }
-                }
-                "6" => {
-                    if let Err(Abort::PowerDown) = self.finish(|t| t.reprint_menu()) {
-                        return;
-                    }
-                }
-                "0" => {
-                    if let Err(Abort::PowerDown) = self.finish(|t| t.management_menu()) {
-                        return;
-                    }
-                }
                 "9" => self.sign_on(),
                 _ => {}
             }

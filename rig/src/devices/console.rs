@@ -50,6 +50,42 @@ pub fn classify(format: &ConsoleFormat, line: &str) -> Kind {
     Kind::ConsoleLine { line: line_owned }
 }
 
+/// Reads a serial port line by line on a thread of its own until `stop` is
+/// set or the other side goes away; a last partial line is delivered too.
+pub fn spawn_line_reader(
+    port_name: String,
+    mut port: Box<dyn serialport::SerialPort>,
+    stop: Arc<AtomicBool>,
+    mut on_line: impl FnMut(String) + Send + 'static,
+) -> Result<std::thread::JoinHandle<()>, DeviceError> {
+    std::thread::Builder::new()
+        .name(format!("serial {port_name}"))
+        .spawn(move || {
+            let mut pending: Vec<u8> = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !stop.load(Ordering::Relaxed) {
+                match port.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => pending.extend_from_slice(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+                    // EIO: the terminal side went away (power off).
+                    Err(_) => break,
+                }
+                while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                    let raw: Vec<u8> = pending.drain(..=end).collect();
+                    on_line(String::from_utf8_lossy(&raw).trim_end_matches(['\r', '\n']).to_string());
+                }
+            }
+            if !pending.is_empty() {
+                on_line(String::from_utf8_lossy(&pending).trim_end().to_string());
+            }
+        })
+        .map_err(|e| DeviceError::Console {
+            port: port_name,
+            message: e.to_string(),
+        })
+}
+
 /// The two ends of a pseudo-terminal: a serial cable for a virtual terminal.
 /// The rig reads the host end; the terminal opens `device_path`. The rig also
 /// holds the device end so the cable survives the terminal's power cycles.
@@ -102,41 +138,15 @@ impl SerialConsole {
 
     /// Reads an already open port until closed.
     pub fn attach(
-        mut port: Box<dyn serialport::SerialPort>,
+        port: Box<dyn serialport::SerialPort>,
         port_name: String,
         format: ConsoleFormat,
         timeline: Timeline,
     ) -> Result<SerialConsole, DeviceError> {
         let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let reader = std::thread::Builder::new()
-            .name("console".into())
-            .spawn(move || {
-                let mut pending: Vec<u8> = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !stopping.load(Ordering::Relaxed) {
-                    match port.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => pending.extend_from_slice(&buf[..n]),
-                        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
-                        // EIO: the terminal side went away (power off).
-                        Err(_) => break,
-                    }
-                    while let Some(end) = pending.iter().position(|&b| b == b'\n') {
-                        let raw: Vec<u8> = pending.drain(..=end).collect();
-                        let line = String::from_utf8_lossy(&raw).trim_end_matches(['\r', '\n']).to_string();
-                        timeline.publish(Source::Console, classify(&format, &line));
-                    }
-                }
-                if !pending.is_empty() {
-                    let line = String::from_utf8_lossy(&pending).trim_end().to_string();
-                    timeline.publish(Source::Console, classify(&format, &line));
-                }
-            })
-            .map_err(|e| DeviceError::Console {
-                port: port_name,
-                message: e.to_string(),
-            })?;
+        let reader = spawn_line_reader(port_name, port, stop.clone(), move |line| {
+            timeline.publish(Source::Console, classify(&format, &line));
+        })?;
         Ok(SerialConsole {
             stop,
             reader: Some(reader),

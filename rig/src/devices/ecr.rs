@@ -4,7 +4,7 @@
 use super::DeviceError;
 use crate::events::{Kind, Source, Timeline};
 use serialport::SerialPort;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,30 +22,12 @@ impl CashRegister {
             port: "ECR".into(),
             message: e,
         };
-        let mut reading = port.try_clone().map_err(|e| err(e.to_string()))?;
+        let reading = port.try_clone().map_err(|e| err(e.to_string()))?;
         let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
         let tl = timeline.clone();
-        let reader = std::thread::Builder::new()
-            .name("ecr".into())
-            .spawn(move || {
-                let mut pending = Vec::new();
-                let mut buf = [0u8; 256];
-                while !stopping.load(Ordering::Relaxed) {
-                    match reading.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => pending.extend_from_slice(&buf[..n]),
-                        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
-                        Err(_) => break,
-                    }
-                    while let Some(end) = pending.iter().position(|&b| b == b'\n') {
-                        let raw: Vec<u8> = pending.drain(..=end).collect();
-                        let line = String::from_utf8_lossy(&raw).trim_end().to_string();
-                        tl.publish(Source::Ecr, Kind::EcrReceived { line });
-                    }
-                }
-            })
-            .map_err(|e| err(e.to_string()))?;
+        let reader = super::console::spawn_line_reader("ECR".into(), reading, stop.clone(), move |line| {
+            tl.publish(Source::Ecr, Kind::EcrReceived { line });
+        })?;
         Ok(CashRegister {
             port: Mutex::new(port),
             stop,

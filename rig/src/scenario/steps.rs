@@ -529,21 +529,7 @@ async fn when_refund(world: &mut RigWorld, amount: String, card: String) -> Resu
 #[when(regex = r#"^the cashier voids the last sale with the card "([^"]+)"$"#)]
 async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     // The voucher number of the last sale the host approved (it is on that receipt).
-    let voucher = world
-        .bench()?
-        .timeline
-        .since(0)
-        .iter()
-        .rev()
-        .find_map(|e| match &e.kind {
-            Kind::HostSent { txn, fields, .. }
-                if txn == "sale" && fields.iter().any(|(n, v)| *n == 39 && v == "00") =>
-            {
-                fields.iter().find(|(n, _)| *n == 11).map(|(_, v)| v.clone())
-            }
-            _ => None,
-        })
-        .ok_or_else(|| StepError::Expectation("no approved sale to void".into()))?;
+    let voucher = last_approved(world, "sale", 11)?;
     let from = menu(world, "void").await?;
     let bench = world.bench()?;
     bench
