@@ -32,3 +32,15 @@ Feature: Driving the terminal from the cash register (ECR)
     When the cash register requests settlement
     Then the cash register receives the result "00"
     And the host received 1 settlement
+
+  Scenario: The cash register voids the last sale
+    When the cash register requests a sale of 12.00 yuan
+    And the cardholder swipes the card "unionpay-debit"
+    And the cardholder enters the card's PIN
+    Then the cash register receives the result "00"
+    When the cash register requests a void of the last sale
+    And the cardholder swipes the card "unionpay-debit"
+    And the cardholder enters the card's PIN
+    Then the cash register receives the result "00"
+    And the host received 1 void
+    And the last receipt reads "撤销 VOID"

@@ -645,6 +645,23 @@ async fn when_ecr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepE
     Ok(())
 }
 
+#[when(regex = r"^the cash register requests a void of the last sale$")]
+async fn when_ecr_void(world: &mut RigWorld) -> Result<(), StepError> {
+    let voucher = last_approved(world, "sale", 11)?;
+    let line = ecr_protocol(world)?.void.replace("{voucher}", &voucher);
+    let bench = world.bench()?;
+    bench
+        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    let from = bench.timeline.now();
+    bench.cash_register(&line)?;
+    bench
+        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    world.mark = from;
+    Ok(())
+}
+
 #[when(regex = r"^the cash register requests settlement$")]
 async fn when_ecr_settle(world: &mut RigWorld) -> Result<(), StepError> {
     let line = ecr_protocol(world)?.settle;
