@@ -873,35 +873,13 @@ impl Terminal {
             return Err("未签到 NOT SIGNED ON".into());
         };
         let stan = self.flash.next_stan().map_err(|e| format!("flash: {e}"))?;
-        let mut req = Message::new("0200");
-        req.set(2, card.pan.clone())
-            .set(3, "000000")
-            .set(4, format!("{fen:012}"))
-            .set(11, format!("{stan:06}"))
-            .set(14, card.expiry.clone())
-            .set(
-                22,
-                format!("{}{}", card.entry_mode().0, if pin.is_empty() { "2" } else { "1" }),
-            )
-            .set(25, "00")
-            .set(35, card.track2.clone())
-            .set(41, self.params.terminal_id.clone())
-            .set(42, self.params.merchant_id.clone())
-            .set(49, "156")
-            .set(53, "1600000000000000")
-            .set(60, format!("22{:06}00050", self.flash.state.batch));
-        if let Some(t3) = &card.track3 {
-            req.set(36, t3.clone());
-        }
+        let mac_key = keys.mac;
+        let mut req = self.card_request(card, pin, stan, "000000", "22");
+        req.set(4, format!("{fen:012}"));
         if let Some((read, _)) = &card.chip {
             req.set(23, format!("0{}", read.psn));
             req.set_bytes(55, chip::field55(read));
         }
-        if !pin.is_empty() {
-            req.set(26, "12");
-            req.set_bytes(52, crypto::pin_block(&keys.pin, pin, &card.pan).to_vec());
-        }
-        let mac_key = keys.mac;
         self.send_online(req, stan, fen, &mac_key, true)
     }
 
@@ -1122,6 +1100,9 @@ impl Terminal {
         if let (false, Some(keys)) = (pin.is_empty(), &self.keys) {
             req.set(26, "12");
             req.set_bytes(52, crypto::pin_block(&keys.pin, pin, &card.pan).to_vec());
+        }
+        if let Some(t3) = &card.track3 {
+            req.set(36, t3.clone());
         }
         req
     }

@@ -628,51 +628,42 @@ fn ecr_protocol(world: &RigWorld) -> Result<crate::config::terminal::EcrProtocol
         .ok_or_else(|| StepError::Expectation("the terminal profile has no [ecr] section".into()))
 }
 
-#[when(regex = r"^the cash register requests a sale of (\d+\.\d{2}) yuan$")]
-async fn when_ecr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
-    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Expectation(format!("{amount} is not yuan")))?;
-    let line = ecr_protocol(world)?.sale.replace("{fen12}", &format!("{fen:012}"));
+/// Sends a request line from the cash register once the terminal is idle;
+/// with `then`, waits for that prompt.
+async fn ecr_request(world: &mut RigWorld, line: &str, then: Option<&str>) -> Result<(), StepError> {
     let bench = world.bench()?;
     bench
         .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
         .await?;
     let from = bench.timeline.now();
-    bench.cash_register(&line)?;
-    bench
-        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
-        .await?;
+    bench.cash_register(line)?;
+    if let Some(prompt) = then {
+        bench
+            .await_prompt(from, prompt, ms(bench.profile().timeouts.prompt_ms))
+            .await?;
+    }
     world.mark = from;
     Ok(())
+}
+
+#[when(regex = r"^the cash register requests a sale of (\d+\.\d{2}) yuan$")]
+async fn when_ecr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Expectation(format!("{amount} is not yuan")))?;
+    let line = ecr_protocol(world)?.sale.replace("{fen12}", &format!("{fen:012}"));
+    ecr_request(world, &line, Some("card")).await
 }
 
 #[when(regex = r"^the cash register requests a void of the last sale$")]
 async fn when_ecr_void(world: &mut RigWorld) -> Result<(), StepError> {
     let voucher = last_approved(world, "sale", 11)?;
     let line = ecr_protocol(world)?.void.replace("{voucher}", &voucher);
-    let bench = world.bench()?;
-    bench
-        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
-        .await?;
-    let from = bench.timeline.now();
-    bench.cash_register(&line)?;
-    bench
-        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
-        .await?;
-    world.mark = from;
-    Ok(())
+    ecr_request(world, &line, Some("card")).await
 }
 
 #[when(regex = r"^the cash register requests settlement$")]
 async fn when_ecr_settle(world: &mut RigWorld) -> Result<(), StepError> {
     let line = ecr_protocol(world)?.settle;
-    let bench = world.bench()?;
-    bench
-        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
-        .await?;
-    let from = bench.timeline.now();
-    bench.cash_register(&line)?;
-    world.mark = from;
-    Ok(())
+    ecr_request(world, &line, None).await
 }
 
 #[then(regex = r#"^the cash register receives the result "([0-9A-Z]{2})"$"#)]
