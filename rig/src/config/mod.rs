@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod card;
 pub mod dialect;
+pub mod lab;
 pub mod terminal;
 
 use serde::de::DeserializeOwned;

@@ -7,11 +7,13 @@ pub mod ecr;
 pub mod flasher;
 pub mod gpio;
 pub mod keypad;
+pub mod lab_image;
 pub mod magstripe;
 pub mod nfc_frontend;
 #[cfg(feature = "pcsc")]
 pub mod pcsc_reader;
 pub mod power;
+pub mod probe;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
