@@ -3,7 +3,7 @@
 //! scenario, so every scenario starts from a fresh terminal, flash and host.
 
 use crate::config::ConfigError;
-use crate::config::bench::Bench;
+use crate::config::bench::{Bench, VirtualTerminal};
 use crate::config::card::{self, CardProfile};
 use crate::config::dialect::Dialect;
 use crate::config::terminal::TerminalProfile;
@@ -37,6 +37,7 @@ pub struct BenchPlan {
     pub parameters: PathBuf,
     /// The checked image every scenario's terminal starts with.
     pub firmware: FirmwareImage,
+    pub vt: VirtualTerminal,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,9 +64,10 @@ impl BenchPlan {
         let cards = card::load_dir(&bench.resolve(&bench.file.cards))?;
         let tmk = bench.master_key()?;
         check_wiring(&bench, &profile)?;
-        let program = power::locate_program(&bench.file.virtual_terminal.program)?;
-        let parameters = bench.resolve(&bench.file.virtual_terminal.parameters);
-        let firmware = FirmwareImage::load(&bench.resolve(&bench.file.virtual_terminal.firmware))?;
+        let vt = bench.virtual_terminal()?.clone();
+        let program = power::locate_program(&vt.program)?;
+        let parameters = bench.resolve(&vt.parameters);
+        let firmware = FirmwareImage::load(&bench.resolve(&vt.firmware))?;
         Ok(BenchPlan {
             bench,
             profile: Arc::new(profile),
@@ -75,6 +77,7 @@ impl BenchPlan {
             program,
             parameters,
             firmware,
+            vt,
         })
     }
 
@@ -97,7 +100,7 @@ impl BenchPlan {
             .await
             .map_err(|e| BenchError::Terminal(e.to_string()))?;
         let wiring = &self.bench.file.robot;
-        let paper_line = self.bench.file.virtual_terminal.paper_sensor_line;
+        let paper_line = self.vt.paper_sensor_line;
         let lines = wiring
             .pins
             .values()
@@ -108,7 +111,7 @@ impl BenchPlan {
         let gpio = Arc::new(VirtualGpio::create(&work.path().join("gpio"), lines)?);
         let robot = KeypadRobot::new(gpio.clone(), wiring, timeline.clone());
         let board = work.path().join("board.toml");
-        let vt = &self.bench.file.virtual_terminal;
+        let vt = &self.vt;
         let keypad: BTreeMap<String, usize> = wiring.pins.clone();
         let cable = VirtualCable::new()?;
         let profile = self.profile.clone();

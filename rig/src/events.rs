@@ -110,6 +110,26 @@ pub enum Kind {
     Step {
         text: String,
     },
+    /// A lab serial port went away (unplugged, or the terminal's USB re-enumerated).
+    PortLost {
+        port: String,
+        error: String,
+    },
+    /// It came back after `gap_ms`: lines sent in the gap are lost.
+    PortBack {
+        port: String,
+        gap_ms: u64,
+    },
+    /// It did not come back in time: a bench fault.
+    PortGone {
+        port: String,
+        waited_ms: u64,
+    },
+    /// Flashing a lab terminal through the debug probe.
+    Flash {
+        stage: String,
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

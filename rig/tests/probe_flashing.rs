@@ -33,36 +33,15 @@ fn run(cmd: &mut Command) {
     );
 }
 
-/// A vector table and a loop in flash at 0x0800_0000, and initialised data
-/// whose load address follows the code in flash while it runs from RAM.
+/// firmware-images/lab/example.s linked by example.ld: a vector table and a
+/// loop in flash at 0x0800_0000, and initialised data (the boot banner) whose
+/// load address follows the code in flash while it runs from RAM.
 fn build_firmware(dir: &Path) -> PathBuf {
-    let asm = dir.join("fw.s");
-    std::fs::write(
-        &asm,
-        "    .syntax unified\n    .cpu cortex-m4\n    .thumb\n\
-         \n    .section .vector_table, \"a\"\n    .word 0x20001000\n    .word reset + 1\n\
-         \n    .text\n    .thumb_func\nreset:\n    ldr r0, =banner\n1:  b 1b\n\
-         \n    .data\nbanner:\n    .ascii \"VT-2 2.3.1\\0\"\n",
-    )
-    .unwrap();
-    let ld = dir.join("fw.ld");
-    std::fs::write(
-        &ld,
-        "MEMORY { FLASH : ORIGIN = 0x08000000, LENGTH = 1024K\n RAM : ORIGIN = 0x20000000, LENGTH = 128K }\n\
-         SECTIONS {\n .vector_table : { KEEP(*(.vector_table)) } > FLASH\n .text : { *(.text*) } > FLASH\n\
-         .data : { *(.data*) } > RAM AT > FLASH\n}\n",
-    )
-    .unwrap();
-    let obj = dir.join("fw.o");
-    let elf = dir.join("fw.elf");
-    run(Command::new(tool("as")).arg("-o").arg(&obj).arg(&asm));
-    run(Command::new(tool("ld"))
-        .arg("-T")
-        .arg(&ld)
-        .arg("-o")
-        .arg(&elf)
-        .arg(&obj));
-    elf
+    tool("as");
+    run(Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware-images/lab/build.sh"))
+        .arg(dir));
+    dir.join("example.elf")
 }
 
 fn objcopy(elf: &Path, format: &str, out: &Path) {
@@ -108,9 +87,8 @@ fn probe_rs_view(path: &Path, format: &str) -> Vec<Segment> {
 fn elf_hex_and_bin_images_agree_with_probe_rs_loaders() {
     let dir = tempfile::tempdir().unwrap();
     let elf = build_firmware(dir.path());
-    let hex = dir.path().join("fw.hex");
-    let bin = dir.path().join("fw.bin");
-    objcopy(&elf, "ihex", &hex);
+    let hex = dir.path().join("example.hex");
+    let bin = dir.path().join("example.bin");
     objcopy(&elf, "binary", &bin);
 
     let ours = LabImage::load(&elf, None, None).unwrap();
@@ -122,7 +100,10 @@ fn elf_hex_and_bin_images_agree_with_probe_rs_loaders() {
     );
     assert_eq!(ours.segments[0].address, 0x0800_0000);
     assert!(
-        ours.segments[0].data.windows(10).any(|w| w == b"VT-2 2.3.1"),
+        ours.segments[0]
+            .data
+            .windows(30)
+            .any(|w| w == b"BOOT VTERM VT-2 firmware 2.3.1"),
         "the initialised data is written at its load address in flash"
     );
     assert_eq!(ours.segments, probe_rs_view(&elf, "elf"));
@@ -133,6 +114,10 @@ fn elf_hex_and_bin_images_agree_with_probe_rs_loaders() {
 
     let from_bin = LabImage::load(&bin, None, Some(0x0800_0000)).unwrap();
     assert_eq!(from_bin.segments, ours.segments);
+
+    // The image the example lab bench names is this build.
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware-images/lab/example.hex");
+    assert_eq!(LabImage::load(&committed, None, None).unwrap().segments, ours.segments);
 }
 
 #[test]

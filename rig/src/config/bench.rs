@@ -1,6 +1,9 @@
 //! Bench files (fixtures/benches/*.toml): which terminal, host dialect and
 //! cards, and how each device is wired.
 
+use super::lab::{
+    CardEmulatorWiring, FirmwareWiring, GpioWiring, NfcFrontendWiring, ProbeWiring, RelayWiring, SerialWiring,
+};
 use super::{ConfigError, relative_to};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -18,9 +21,30 @@ pub struct BenchFile {
     pub master_key: PathBuf,
     pub host: HostWiring,
     pub robot: RobotWiring,
-    /// The virtual terminal; a lab bench names its probe, serial port and GPIO instead.
+    /// The virtual terminal; a lab bench declares the tables below instead.
     #[serde(rename = "virtual")]
-    pub virtual_terminal: VirtualTerminal,
+    pub virtual_terminal: Option<VirtualTerminal>,
+    /// Lab bench: the debug probe and the image it flashes.
+    pub probe: Option<ProbeWiring>,
+    pub firmware: Option<FirmwareWiring>,
+    /// Lab bench: the terminal's serial console and cash-register port.
+    pub console: Option<SerialWiring>,
+    pub ecr: Option<SerialWiring>,
+    /// Lab bench: the Pi's GPIO for the keypad robot, and the power relay.
+    pub gpio: Option<GpioWiring>,
+    pub power_relay: Option<RelayWiring>,
+    /// Card side on a lab bench.
+    pub nfc_frontend: Option<NfcFrontendWiring>,
+    pub card_emulator: Option<CardEmulatorWiring>,
+}
+
+/// Which kind of bench a file describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchKind {
+    /// vterm as a child process.
+    Virtual,
+    /// A real terminal wired to a Raspberry Pi.
+    Lab,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -77,15 +101,37 @@ impl Bench {
             path: path.to_path_buf(),
             file,
         };
-        for (key, p) in [
-            ("terminal_profile", &bench.file.terminal_profile),
-            ("host_dialect", &bench.file.host_dialect),
-            ("cards", &bench.file.cards),
-            ("master_key", &bench.file.master_key),
-            ("virtual.parameters", &bench.file.virtual_terminal.parameters),
-            ("virtual.firmware", &bench.file.virtual_terminal.firmware),
-            ("virtual.firmware_dir", &bench.file.virtual_terminal.firmware_dir),
-        ] {
+        let semantic = |message: String| ConfigError::Semantic {
+            path: path.into(),
+            message,
+        };
+        bench.kind().map_err(semantic)?;
+        let f = &bench.file;
+        for (table, port) in [("console", &f.console), ("ecr", &f.ecr)] {
+            if let Some(port) = port {
+                port.check(table).map_err(semantic)?;
+            }
+        }
+        if f.firmware.is_some() != f.probe.is_some() {
+            return Err(semantic(
+                "[firmware] and [probe] go together: the probe flashes the image".into(),
+            ));
+        }
+        let mut paths: Vec<(&str, &PathBuf)> = vec![
+            ("terminal_profile", &f.terminal_profile),
+            ("host_dialect", &f.host_dialect),
+            ("cards", &f.cards),
+            ("master_key", &f.master_key),
+        ];
+        if let Some(vt) = &f.virtual_terminal {
+            paths.push(("virtual.parameters", &vt.parameters));
+            paths.push(("virtual.firmware", &vt.firmware));
+            paths.push(("virtual.firmware_dir", &vt.firmware_dir));
+        }
+        if let Some(fw) = &f.firmware {
+            paths.push(("firmware.image", &fw.image));
+        }
+        for (key, p) in paths {
             let resolved = bench.resolve(p);
             if !resolved.exists() {
                 return Err(ConfigError::Semantic {
@@ -95,6 +141,50 @@ impl Bench {
             }
         }
         Ok(bench)
+    }
+
+    /// Virtual when it has `[virtual]`, lab when it wires a `[console]`; never both.
+    pub fn kind(&self) -> Result<BenchKind, String> {
+        let f = &self.file;
+        let lab_tables = [
+            ("console", f.console.is_some()),
+            ("gpio", f.gpio.is_some()),
+            ("power_relay", f.power_relay.is_some()),
+        ];
+        match (&f.virtual_terminal, lab_tables.iter().all(|(_, has)| !has)) {
+            (Some(_), true) => Ok(BenchKind::Virtual),
+            (Some(_), false) => Err(
+                "[virtual] and lab wiring ([console], [gpio], [power_relay]) in one file: a bench is one or the other"
+                    .into(),
+            ),
+            (None, _) => {
+                let missing: Vec<String> = lab_tables
+                    .iter()
+                    .filter(|(_, has)| !has)
+                    .map(|(t, _)| format!("[{t}]"))
+                    .collect();
+                if missing.len() == lab_tables.len() {
+                    Err("no terminal: declare [virtual] for vterm, or [console], [gpio] and [power_relay] for a lab terminal".into())
+                } else if !missing.is_empty() {
+                    Err(format!("a lab bench also needs {}", missing.join(", ")))
+                } else {
+                    Ok(BenchKind::Lab)
+                }
+            }
+        }
+    }
+
+    /// The virtual terminal's section, or why this bench has none.
+    pub fn virtual_terminal(&self) -> Result<&VirtualTerminal, ConfigError> {
+        self.file
+            .virtual_terminal
+            .as_ref()
+            .ok_or_else(|| ConfigError::Semantic {
+                path: self.path.clone(),
+                message: "this is a lab bench: `rig run` plays features on the virtual bench only so far; \
+                      `rig doctor` and `rig flash` work with lab benches"
+                    .into(),
+            })
     }
 
     pub fn resolve(&self, p: &Path) -> PathBuf {

@@ -3,18 +3,28 @@
 //! lines into events, classified by the terminal profile's console format.
 
 use super::DeviceError;
+use super::serial_port::ReconnectingReader;
+use crate::config::lab::SerialWiring;
 use crate::config::terminal::ConsoleFormat;
 use crate::events::{Kind, Source, Timeline};
 use serialport::SerialPort as _;
 use std::io::Read;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub struct SerialConsole {
-    stop: Arc<AtomicBool>,
-    reader: Option<std::thread::JoinHandle<()>>,
+    reader: Reader,
+}
+
+enum Reader {
+    /// A port that lives as long as the bench (the virtual bench's pty).
+    Cable {
+        stop: Arc<AtomicBool>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    },
+    /// A lab port that may be unplugged and come back.
+    Lab(ReconnectingReader),
 }
 
 /// What one console line means, per the terminal profile.
@@ -50,8 +60,38 @@ pub fn classify(format: &ConsoleFormat, line: &str) -> Kind {
     Kind::ConsoleLine { line: line_owned }
 }
 
-/// Reads a serial port line by line on a thread of its own until `stop` is
-/// set or the other side goes away; a last partial line is delivered too.
+/// Reads `port` line by line until `stop` is set or the other side goes
+/// away; a last partial line is delivered too. Returns why reading ended.
+pub fn read_lines(
+    port: &mut Box<dyn serialport::SerialPort>,
+    stop: &AtomicBool,
+    on_line: &mut impl FnMut(String),
+) -> String {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 1024];
+    let ended = loop {
+        if stop.load(Ordering::Relaxed) {
+            break "stopped".to_string();
+        }
+        match port.read(&mut buf) {
+            Ok(0) => break "end of file".to_string(),
+            Ok(n) => pending.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+            // EIO: the other side went away (power off, unplug).
+            Err(e) => break e.to_string(),
+        }
+        while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+            let raw: Vec<u8> = pending.drain(..=end).collect();
+            on_line(String::from_utf8_lossy(&raw).trim_end_matches(['\r', '\n']).to_string());
+        }
+    };
+    if !pending.is_empty() {
+        on_line(String::from_utf8_lossy(&pending).trim_end().to_string());
+    }
+    ended
+}
+
+/// Reads a serial port line by line on a thread of its own (see `read_lines`).
 pub fn spawn_line_reader(
     port_name: String,
     mut port: Box<dyn serialport::SerialPort>,
@@ -61,24 +101,7 @@ pub fn spawn_line_reader(
     std::thread::Builder::new()
         .name(format!("serial {port_name}"))
         .spawn(move || {
-            let mut pending: Vec<u8> = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !stop.load(Ordering::Relaxed) {
-                match port.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => pending.extend_from_slice(&buf[..n]),
-                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
-                    // EIO: the terminal side went away (power off).
-                    Err(_) => break,
-                }
-                while let Some(end) = pending.iter().position(|&b| b == b'\n') {
-                    let raw: Vec<u8> = pending.drain(..=end).collect();
-                    on_line(String::from_utf8_lossy(&raw).trim_end_matches(['\r', '\n']).to_string());
-                }
-            }
-            if !pending.is_empty() {
-                on_line(String::from_utf8_lossy(&pending).trim_end().to_string());
-            }
+            read_lines(&mut port, &stop, &mut on_line);
         })
         .map_err(|e| DeviceError::Console {
             port: port_name,
@@ -118,22 +141,20 @@ impl VirtualCable {
 }
 
 impl SerialConsole {
-    /// Opens a serial device by path (a lab bench's USB serial adapter).
-    pub fn open(
-        path: &Path,
-        baud: u32,
+    /// Opens a lab bench's console port (found by path or USB identity), and
+    /// opens it again after an unplug, with the gap on the timeline.
+    pub fn open_lab(
+        wiring: &SerialWiring,
         format: ConsoleFormat,
         timeline: Timeline,
     ) -> Result<SerialConsole, DeviceError> {
-        let port_name = path.to_string_lossy().into_owned();
-        let port = serialport::new(&port_name, baud)
-            .timeout(Duration::from_millis(50))
-            .open()
-            .map_err(|e| DeviceError::Console {
-                port: port_name.clone(),
-                message: e.to_string(),
-            })?;
-        Self::attach(port, port_name, format, timeline)
+        let events = timeline.clone();
+        let reader = ReconnectingReader::start(wiring.clone(), Source::Console, timeline, move |line| {
+            events.publish(Source::Console, classify(&format, &line));
+        })?;
+        Ok(SerialConsole {
+            reader: Reader::Lab(reader),
+        })
     }
 
     /// Reads an already open port until closed.
@@ -144,20 +165,27 @@ impl SerialConsole {
         timeline: Timeline,
     ) -> Result<SerialConsole, DeviceError> {
         let stop = Arc::new(AtomicBool::new(false));
-        let reader = spawn_line_reader(port_name, port, stop.clone(), move |line| {
+        let thread = spawn_line_reader(port_name, port, stop.clone(), move |line| {
             timeline.publish(Source::Console, classify(&format, &line));
         })?;
         Ok(SerialConsole {
-            stop,
-            reader: Some(reader),
+            reader: Reader::Cable {
+                stop,
+                thread: Some(thread),
+            },
         })
     }
 
     /// Stops reading once the remaining buffered lines are published.
     pub fn close(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(r) = self.reader.take() {
-            let _ = r.join();
+        match &mut self.reader {
+            Reader::Cable { stop, thread } => {
+                stop.store(true, Ordering::Relaxed);
+                if let Some(t) = thread.take() {
+                    let _ = t.join();
+                }
+            }
+            Reader::Lab(reader) => reader.close(),
         }
     }
 }

@@ -12,12 +12,15 @@ pub mod magstripe;
 pub mod nfc_frontend;
 #[cfg(feature = "pcsc")]
 pub mod pcsc_reader;
+pub mod pi_gpio;
 pub mod power;
+pub mod power_relay;
 pub mod probe;
+pub mod serial_port;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
-    #[error("serial console {port}: {message}")]
+    #[error("serial port {port}: {message}")]
     Console { port: String, message: String },
     #[error("GPIO: {0}")]
     Gpio(String),

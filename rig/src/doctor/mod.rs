@@ -2,11 +2,13 @@
 //! what is missing.
 
 use crate::config::ConfigError;
-use crate::config::bench::Bench;
+use crate::config::bench::{Bench, BenchKind};
 use crate::devices::console::VirtualCable;
 use crate::devices::flasher::FirmwareImage;
 use crate::devices::gpio::VirtualGpio;
 use std::path::Path;
+
+mod lab;
 
 /// One line of the report.
 pub struct Check {
@@ -17,7 +19,7 @@ pub struct Check {
     pub fix: String,
 }
 
-fn check(device: &str, result: Result<String, (String, String)>) -> Check {
+pub(crate) fn check(device: &str, result: Result<String, (String, String)>) -> Check {
     match result {
         Ok(detail) => Check {
             device: device.into(),
@@ -86,7 +88,34 @@ pub fn examine(path: &Path) -> Vec<Check> {
         "master key",
         config(bench.master_key(), "write the test TMK as 32 hex digits").map(|_| "test TMK loaded".into()),
     ));
-    let vt = &bench.file.virtual_terminal;
+    match bench.kind() {
+        Ok(BenchKind::Virtual) => virtual_devices(&bench, &mut checks),
+        Ok(BenchKind::Lab) => lab::devices(&bench, &mut checks),
+        Err(e) => checks.push(check("bench kind", Err((e, "see fixtures/benches/pi-lab.toml".into())))),
+    }
+    checks.push(check(
+        "host port",
+        std::net::TcpListener::bind(&bench.file.host.listen)
+            .map(|l| {
+                format!(
+                    "{} free ({})",
+                    bench.file.host.listen,
+                    l.local_addr().map(|a| a.to_string()).unwrap_or_default()
+                )
+            })
+            .map_err(|e| {
+                (
+                    format!("{}: {e}", bench.file.host.listen),
+                    "stop what listens there, or change [host] listen".into(),
+                )
+            }),
+    ));
+    checks
+}
+
+/// The virtual terminal's executable, image, pty and GPIO file.
+fn virtual_devices(bench: &Bench, checks: &mut Vec<Check>) {
+    let Some(vt) = &bench.file.virtual_terminal else { return };
     checks.push(check(
         "virtual terminal",
         crate::devices::power::locate_program(&vt.program)
@@ -132,23 +161,6 @@ pub fn examine(path: &Path) -> Vec<Check> {
         let _ = std::fs::remove_dir_all(&dir);
         r
     }));
-    checks.push(check(
-        "host port",
-        std::net::TcpListener::bind(&bench.file.host.listen)
-            .map(|l| {
-                format!(
-                    "{} free ({})",
-                    bench.file.host.listen,
-                    l.local_addr().map(|a| a.to_string()).unwrap_or_default()
-                )
-            })
-            .map_err(|e| {
-                (
-                    format!("{}: {e}", bench.file.host.listen),
-                    "stop what listens there, or change [host] listen".into(),
-                )
-            }),
-    ));
     // The virtual bench declares no PC/SC reader: pcscd is reported, not required.
     #[cfg(feature = "pcsc")]
     checks.push(check(
@@ -159,7 +171,6 @@ pub fn examine(path: &Path) -> Vec<Check> {
             Err(e) => format!("not needed by this bench ({e})"),
         }),
     ));
-    checks
 }
 
 /// The report as a table.
