@@ -17,6 +17,7 @@ use crate::devices::keypad::KeypadRobot;
 use crate::devices::magstripe::{CodePresenter, MagstripeEmulator};
 use crate::devices::power::{self, VirtualPower};
 use crate::events::{Cursor, Kind, Source, Timeline, Timeout};
+use crate::failure::FailureClass;
 use crate::host::issuer::Issuer;
 use crate::host::{HostHandle, MockHost};
 use std::collections::BTreeMap;
@@ -38,6 +39,8 @@ pub struct BenchPlan {
     /// The checked image every scenario's terminal starts with.
     pub firmware: FirmwareImage,
     pub vt: VirtualTerminal,
+    /// Benches assembled so far in this run (simulated faults count them).
+    assemblies: std::sync::atomic::AtomicU32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +57,20 @@ pub enum BenchError {
     Timeout(#[from] Timeout),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("mock host: {0}")]
+    Host(String),
+}
+
+impl BenchError {
+    pub fn class(&self) -> FailureClass {
+        match self {
+            // A key the bench does not wire is a gap in the bench file, not a broken bench.
+            BenchError::Device(DeviceError::UnwiredKey { .. }) => FailureClass::Mistake,
+            BenchError::Device(_) | BenchError::Io(_) | BenchError::Host(_) => FailureClass::BenchFault,
+            BenchError::Config(_) | BenchError::UnknownCard { .. } => FailureClass::Mistake,
+            BenchError::Terminal(_) | BenchError::Timeout(_) => FailureClass::TerminalFailure,
+        }
+    }
 }
 
 impl BenchPlan {
@@ -78,6 +95,7 @@ impl BenchPlan {
             parameters,
             firmware,
             vt,
+            assemblies: Default::default(),
         })
     }
 
@@ -91,14 +109,30 @@ impl BenchPlan {
 
     /// Builds the devices of one scenario and starts the mock host.
     pub async fn assemble(self: &Arc<Self>, timeline: Timeline, log_dir: &Path) -> Result<LiveBench, BenchError> {
+        let assembly = self.assemblies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if self
+            .vt
+            .simulated_faults
+            .console_unplugged_at_assembly
+            .contains(&assembly)
+        {
+            return Err(DeviceError::Console {
+                port: "virtual console cable".into(),
+                message: format!(
+                    "unplugged (simulated for scenario {assembly} of this run by [virtual.simulated_faults] in {})",
+                    self.bench.path.display()
+                ),
+            }
+            .into());
+        }
         let work = tempfile::Builder::new().prefix("rig-bench-").tempdir()?;
         let issuer = Issuer::new(self.cards.values());
         let host = MockHost::new(self.dialect.clone(), self.tmk, issuer, timeline.clone())
-            .map_err(|e| BenchError::Terminal(e.to_string()))?;
+            .map_err(|e| BenchError::Host(e.to_string()))?;
         let host_handle = host
             .start(&self.bench.file.host.listen)
             .await
-            .map_err(|e| BenchError::Terminal(e.to_string()))?;
+            .map_err(|e| BenchError::Host(e.to_string()))?;
         let wiring = &self.bench.file.robot;
         let paper_line = self.vt.paper_sensor_line;
         let lines = wiring

@@ -11,6 +11,7 @@ pub mod devices;
 pub mod doctor;
 pub mod emv;
 pub mod events;
+pub mod failure;
 pub mod host;
 pub mod junit;
 pub mod lease;

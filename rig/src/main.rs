@@ -21,8 +21,10 @@ const BENCH_FAULT: u8 = 3;
         (by default the virtual bench: the reference terminal vterm as a child process) and \
         a mock acquirer host, records every byte that crossed a wire on one timeline, and \
         checks receipts and host messages against snapshots.",
-    after_help = "Exit codes: 0 all scenarios passed, 1 a scenario failed, 2 usage or configuration error,\n\
-        3 bench fault (the bench is leased by another run).\n\
+    after_help = "Exit codes: 0 all scenarios passed (some perhaps only on a retry: flaky),\n\
+        1 the terminal failed a scenario, 2 a mistake in the command, a feature file or a fixture,\n\
+        3 a bench fault (probe, serial port, robot, reader, power, or the bench is leased by another run).\n\
+        When several classes fail, the lowest code wins: a terminal failure is the most telling.\n\
         Start with:  rig run            (plays features/ on fixtures/benches/virtual.toml)"
 )]
 struct Cli {
@@ -39,7 +41,12 @@ enum Command {
         rig run --tags 'not @slow' --report-dir out/reports\n\n\
         Each run writes <report-dir>/<run-id>/ with junit.xml, cucumber.json and one folder per\n\
         scenario (trace.jsonl, console.log, receipts, host-messages.yaml); <report-dir>/latest\n\
-        points at it. Card data and keys are masked in everything written.")]
+        points at it. Card data and keys are masked in everything written.\n\n\
+        Failures come in three classes: terminal failure (the terminal did not do what the\n\
+        feature says), feature mistake (no step matches, unknown card or menu) and bench fault\n\
+        (the rig or its wiring). Only bench faults are retried (--retries); a scenario that\n\
+        passes on a retry is reported flaky in junit.xml (Surefire's flakyError), and the failed\n\
+        attempt's folder is kept as <scenario>.attempt-N.")]
     Run {
         /// Feature files or folders of them.
         #[arg(default_value = "features")]
@@ -66,6 +73,10 @@ enum Command {
         /// Folder of bench lease files, shared by every run on this machine.
         #[arg(long)]
         lease_dir: Option<PathBuf>,
+        /// How often to play again a scenario that failed with a bench fault
+        /// (never one the terminal failed).
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        retries: u32,
     },
     /// Merge the junit.xml reports of several shards into one.
     #[command(
@@ -190,6 +201,7 @@ fn main() -> ExitCode {
             lease_wait,
             lease_ttl,
             lease_dir,
+            retries,
         } => {
             let lease = rig::scenario::LeaseOptions {
                 dir: lease_dir.unwrap_or_else(|| std::env::temp_dir().join("rig-leases")),
@@ -203,6 +215,7 @@ fn main() -> ExitCode {
                 report_dir,
                 shard,
                 lease,
+                retries,
             })
         }
         Command::Card(CardCommand::Serve {
@@ -303,7 +316,7 @@ fn run(options: RunOptions) -> ExitCode {
     match runtime.block_on(scenario::run(options)) {
         Ok(outcome) => {
             println!("report: {}", outcome.report.dir.display());
-            ExitCode::from(if outcome.failed { FAILED } else { PASSED })
+            ExitCode::from(outcome.tally.worst.map_or(PASSED, |class| class.exit_code()))
         }
         Err(e @ scenario::SetupError::Lease(_)) => {
             eprintln!("rig: bench fault: {e}");

@@ -148,7 +148,100 @@ fn an_undefined_step_fails_the_scenario() {
     )
     .expect("write");
     let out = rig(&["run", "features/typo.feature", "--report-dir", "out"], project.path());
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // A mistake in the feature, not a terminal failure, and never retried.
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("1 feature mistake"), "{shown}");
+    assert!(!shown.contains("playing them again"), "{shown}");
+    let junit = std::fs::read_to_string(project.path().join("out/latest/junit.xml")).expect("junit");
+    assert!(
+        junit.contains(
+            r#"<error type="feature mistake" message="When the cashier sells something: no step definition matches"#
+        ),
+        "{junit}"
+    );
+}
+
+/// Stages a bench fault (the console cable found unplugged) for the first
+/// scenarios the bench assembles in a run.
+fn stage_unplugged_console(project: &Path, assemblies: &str) {
+    let bench = project.join("fixtures/benches/virtual.toml");
+    let mut text = std::fs::read_to_string(&bench).expect("bench");
+    text.push_str(&format!(
+        "\n[virtual.simulated_faults]\nconsole_unplugged_at_assembly = [{assemblies}]\n"
+    ));
+    std::fs::write(&bench, text).expect("write bench");
+}
+
+#[test]
+fn a_bench_fault_is_retried_and_reported_flaky_not_failed() {
+    let project = scratch_project();
+    stage_unplugged_console(project.path(), "1");
+    let out = rig(
+        &[
+            "run",
+            "features/swipe_sale.feature",
+            "--tags",
+            "@smoke",
+            "--report-dir",
+            "out",
+        ],
+        project.path(),
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains("failed with a bench fault; playing them again (attempt 2 of 2)"),
+        "{shown}"
+    );
+    assert!(shown.contains("1 flaky (passed after a bench fault)"), "{shown}");
+    let latest = project.path().join("out/latest");
+    let junit = std::fs::read_to_string(latest.join("junit.xml")).expect("junit");
+    assert!(junit.contains(r#"failures="0" errors="0""#), "{junit}");
+    assert!(
+        junit.contains(r#"<flakyError type="bench fault" message="attempt 1: assembling the bench"#),
+        "{junit}"
+    );
+    // The failed attempt's folder is kept beside the retry's.
+    let folders: Vec<String> = std::fs::read_dir(latest.join("swipe_sale"))
+        .expect("feature folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let kept = folders
+        .iter()
+        .find(|f| f.ends_with(".attempt-1"))
+        .expect("attempt-1 folder kept");
+    assert!(
+        folders.contains(&kept.trim_end_matches(".attempt-1").to_string()),
+        "{folders:?}"
+    );
+    assert!(latest.join("swipe_sale").join(kept).join("trace.jsonl").is_file());
+}
+
+#[test]
+fn a_bench_fault_without_retries_exits_3_apart_from_terminal_failures() {
+    let project = scratch_project();
+    stage_unplugged_console(project.path(), "1, 2");
+    let out = rig(
+        &[
+            "run",
+            "features/swipe_sale.feature",
+            "--tags",
+            "@smoke",
+            "--retries",
+            "1",
+            "--report-dir",
+            "out",
+        ],
+        project.path(),
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{shown}");
+    assert!(shown.contains("1 bench fault"), "{shown}");
+    let junit = std::fs::read_to_string(project.path().join("out/latest/junit.xml")).expect("junit");
+    assert!(junit.contains(r#"failures="0" errors="1""#), "{junit}");
+    assert!(junit.contains(r#"<error type="bench fault""#), "{junit}");
+    assert!(junit.contains(r#"<rerunError type="bench fault""#), "{junit}");
 }
 
 #[test]

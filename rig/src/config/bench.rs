@@ -78,6 +78,18 @@ pub struct VirtualTerminal {
     pub scan_ms: u64,
     /// GPIO line the rig drives to tell the printer it is out of paper.
     pub paper_sensor_line: usize,
+    /// Bench faults staged on purpose, to try the rig's own fault handling.
+    #[serde(default)]
+    pub simulated_faults: SimulatedFaults,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatedFaults {
+    /// The console cable is found unplugged when the bench is assembled for
+    /// these scenarios of a run (1-based, in the order played; retries count).
+    #[serde(default)]
+    pub console_unplugged_at_assembly: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

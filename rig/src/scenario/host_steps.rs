@@ -1,6 +1,7 @@
 //! Steps that script the mock host's faults and assert on what it received.
 
 use super::world::{RigWorld, StepError};
+use crate::bench::BenchError;
 use crate::config::card::parse_yuan;
 use crate::events::Kind;
 use crate::host::faults::{Fault, FaultAction};
@@ -17,7 +18,7 @@ fn kind(word: &str) -> Result<TxnKind, StepError> {
     ];
     singulars.iter().find_map(|w| TxnKind::from_name(w)).ok_or_else(|| {
         let names: Vec<&str> = crate::host::txn::ALL.iter().map(|k| k.name()).collect();
-        StepError::Expectation(format!(
+        StepError::Mistake(format!(
             "{word:?} is not a transaction the host knows; one of: {}",
             names.join(", ")
         ))
@@ -50,9 +51,7 @@ async fn no_answer(world: &mut RigWorld, what: String) -> Result<(), StepError> 
 
 #[given(regex = r"^the host delays its answer to the next ([a-z -]+) by (\d+(?:\.\d+)?) seconds?$")]
 async fn delays(world: &mut RigWorld, what: String, seconds: String) -> Result<(), StepError> {
-    let d = seconds
-        .parse::<f64>()
-        .map_err(|e| StepError::Expectation(e.to_string()))?;
+    let d = seconds.parse::<f64>().map_err(|e| StepError::Mistake(e.to_string()))?;
     script(world, 1, &what, FaultAction::Delay(Duration::from_secs_f64(d)))
 }
 
@@ -88,7 +87,7 @@ async fn wrong_mti(world: &mut RigWorld, what: String) -> Result<(), StepError> 
 
 #[given(regex = r#"^the issuer sends the script "([0-9A-F]+)" with the next chip approval$"#)]
 async fn issuer_script(world: &mut RigWorld, apdu: String) -> Result<(), StepError> {
-    let apdu = hex::decode(&apdu).map_err(|e| StepError::Expectation(format!("script {apdu}: {e}")))?;
+    let apdu = hex::decode(&apdu).map_err(|e| StepError::Mistake(format!("script {apdu}: {e}")))?;
     world.bench()?.host.issuer_script(apdu);
     Ok(())
 }
@@ -130,7 +129,8 @@ async fn host_up(world: &mut RigWorld) -> Result<(), StepError> {
         .host
         .come_up()
         .await
-        .map_err(|e| StepError::Expectation(e.to_string()))
+        // The mock host is part of the bench: failing to listen again is a bench fault.
+        .map_err(|e| StepError::Bench(BenchError::Host(e.to_string())))
 }
 
 /// A request as the host journaled it: transaction name and decoded fields.
@@ -175,7 +175,7 @@ async fn await_received(
 
 #[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan sale with reason "([0-9A-Z]{2})"$"#)]
 async fn reversal_of(world: &mut RigWorld, amount: String, reason: String) -> Result<(), StepError> {
-    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Expectation(format!("{amount} is not an amount")))?;
+    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Mistake(format!("{amount} is not an amount")))?;
     let amount12 = format!("{fen:012}");
     let sales: Vec<String> = received(world)?
         .into_iter()

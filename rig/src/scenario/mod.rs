@@ -2,6 +2,7 @@
 //! hooks that build a fresh bench per scenario, and the report writers.
 
 pub mod host_steps;
+pub mod outcome;
 pub mod steps;
 pub mod world;
 
@@ -11,9 +12,11 @@ use crate::snapshot;
 use crate::trace;
 use cucumber::gherkin::{self, GherkinEnv, tagexpr::TagOperation};
 use cucumber::tag::Ext as _;
-use cucumber::writer::{self, Stats as _};
+use cucumber::writer;
 use cucumber::{World as _, WriterExt as _};
 use futures::FutureExt as _;
+use outcome::{Outcomes, ScenarioKey, Tally};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use world::{RUN, RigWorld, RunContext};
@@ -26,6 +29,8 @@ pub struct RunOptions {
     /// This run plays shard K of N (1-based).
     pub shard: Option<Shard>,
     pub lease: LeaseOptions,
+    /// How often a scenario that failed with a bench fault is played again.
+    pub retries: u32,
 }
 
 pub struct LeaseOptions {
@@ -100,7 +105,7 @@ pub enum SetupError {
 
 pub struct RunOutcome {
     pub report: RunReport,
-    pub failed: bool,
+    pub tally: Tally,
 }
 
 /// Feature files under `paths`, in a stable order.
@@ -192,7 +197,7 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         plan,
         run_dir: report.dir.clone(),
     });
-    let failed = play(features, tags, options.shard, &report)
+    let tally = play_with_retries(features, tags, options.shard, options.retries, &report)
         .await
         .map_err(|source| SetupError::Report {
             path: report.dir.clone(),
@@ -203,23 +208,108 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         path: options.report_dir.clone(),
         source,
     })?;
-    Ok(RunOutcome { report, failed })
+    Ok(RunOutcome { report, tally })
 }
 
+/// Plays the scenarios, then again those that failed with a bench fault (up
+/// to `retries` times), and writes one JUnit report over every attempt.
+async fn play_with_retries(
+    features: Vec<gherkin::Feature>,
+    tags: Option<TagOperation>,
+    shard: Option<Shard>,
+    retries: u32,
+    report: &RunReport,
+) -> std::io::Result<Tally> {
+    let mut attempts: Vec<Vec<outcome::ScenarioOutcome>> = Vec::new();
+    let mut only: Option<HashSet<ScenarioKey>> = None;
+    for attempt in 1..=retries + 1 {
+        let mut outcomes = play(features.clone(), tags.clone(), shard, only.clone(), attempt, report).await?;
+        let again: HashSet<ScenarioKey> = outcomes
+            .iter()
+            .filter(|o| o.failure.as_ref().is_some_and(|f| f.class.is_retried()))
+            .map(|o| o.key())
+            .collect();
+        if !again.is_empty() && attempt <= retries {
+            println!(
+                "\nrig: {} scenario(s) failed with a bench fault; playing them again (attempt {} of {}):",
+                again.len(),
+                attempt + 1,
+                retries + 1
+            );
+            for o in outcomes.iter_mut().filter(|o| again.contains(&o.key())) {
+                println!(
+                    "  {}:{} {}",
+                    o.file.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    o.line,
+                    o.scenario
+                );
+                keep_attempt(o, attempt);
+            }
+        }
+        attempts.push(outcomes);
+        if again.is_empty() {
+            break;
+        }
+        only = Some(again);
+    }
+    let histories = outcome::histories(&attempts);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    std::fs::write(report.dir.join(report::JUNIT), crate::junit::report(&histories, &cwd))?;
+    let tally = Tally::of(&histories);
+    println!("rig: {tally}");
+    for h in histories.iter().filter(|h| !h.passed()) {
+        if let Some(f) = &h.last().failure {
+            println!(
+                "  {}: {}:{} {}: {}",
+                f.class,
+                h.last()
+                    .file
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                h.last().line,
+                h.last().scenario,
+                f.message.lines().next().unwrap_or("")
+            );
+        }
+    }
+    Ok(tally)
+}
+
+/// Moves a failed attempt's folder aside so the retry does not overwrite
+/// the trace that shows the fault.
+fn keep_attempt(o: &mut outcome::ScenarioOutcome, attempt: u32) {
+    let Some(dir) = &o.dir else { return };
+    let mut aside = dir.clone().into_os_string();
+    aside.push(format!(".attempt-{attempt}"));
+    match std::fs::rename(dir, &aside) {
+        Ok(()) => o.dir = Some(aside.into()),
+        Err(e) => eprintln!("rig: cannot keep {} of attempt {attempt}: {e}", dir.display()),
+    }
+}
+
+/// One pass of cucumber over the features (or only the scenarios in `only`).
 async fn play(
     features: Vec<gherkin::Feature>,
     tags: Option<TagOperation>,
     shard: Option<Shard>,
+    only: Option<HashSet<ScenarioKey>>,
+    attempt: u32,
     report: &RunReport,
-) -> std::io::Result<bool> {
-    let junit = std::fs::File::create(report.dir.join(report::JUNIT))?;
-    let json = std::fs::File::create(report.dir.join(report::CUCUMBER_JSON))?;
+) -> std::io::Result<Vec<outcome::ScenarioOutcome>> {
+    let json_name = if attempt == 1 {
+        report::CUCUMBER_JSON.to_string()
+    } else {
+        format!("cucumber-attempt-{attempt}.json")
+    };
+    let json = std::fs::File::create(report.dir.join(json_name))?;
+    let outcomes = Outcomes::default();
     let out = writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
         .summarized()
-        .tee::<RigWorld, _>(writer::JUnit::for_tee(junit, 0))
+        .tee::<RigWorld, _>(outcomes.clone().discard_stats_writes().discard_arbitrary_writes())
         .tee::<RigWorld, _>(writer::Json::for_tee(json))
         .normalized();
-    let finished = RigWorld::cucumber::<&str>()
+    RigWorld::cucumber::<&str>()
         .with_parser(Parsed)
         .with_writer(out)
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
@@ -238,7 +328,7 @@ async fn play(
                 }
                 match ctx.plan.assemble(timeline, &dir).await {
                     Ok(bench) => world.bench = Some(bench),
-                    Err(e) => panic!("bench fault: {e}"),
+                    Err(e) => panic!("{}: {e}", e.class()),
                 }
                 world.feature = feature.path.clone();
             }
@@ -259,6 +349,9 @@ async fn play(
             .boxed_local()
         })
         .filter_run(features, move |feature, rule, scenario| {
+            if let Some(only) = &only {
+                return only.contains(&ScenarioKey::of(feature, scenario));
+            }
             if shard.is_some_and(|s| !s.includes(feature, scenario)) {
                 return false;
             }
@@ -271,7 +364,7 @@ async fn play(
             op.eval(all)
         })
         .await;
-    Ok(finished.execution_has_failed())
+    Ok(outcomes.take())
 }
 
 /// What a developer needs to debug a scenario, beside its trace.

@@ -46,13 +46,13 @@ async fn start_sale(world: &mut RigWorld, amount: &str) -> Result<(), StepError>
 
 /// Opens menu `menu`, keys the amount and waits for the prompt `then`.
 async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: &str, then: &str) -> Result<(), StepError> {
-    let fen = parse_yuan(amount)
-        .ok_or_else(|| StepError::Expectation(format!("amount {amount:?} is not yuan like 100.00")))?;
+    let fen =
+        parse_yuan(amount).ok_or_else(|| StepError::Mistake(format!("amount {amount:?} is not yuan like 100.00")))?;
     let bench = world.bench()?;
     let profile = bench.profile();
     let menu = profile
         .menu(menu)
-        .ok_or_else(|| StepError::Expectation(format!("the terminal profile has no [menus] {menu}")))?
+        .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no [menus] {menu}")))?
         .to_vec();
     let prompt_ms = ms(profile.timeouts.prompt_ms);
     let from = bench.timeline.now();
@@ -267,7 +267,7 @@ async fn when_present_code(world: &mut RigWorld, wallet: String) -> Result<(), S
 async fn given_customer_paying(world: &mut RigWorld, n: String) -> Result<(), StepError> {
     let polls = n
         .parse()
-        .map_err(|_| StepError::Expectation(format!("{n} is not a number")))?;
+        .map_err(|_| StepError::Mistake(format!("{n} is not a number")))?;
     world.bench()?.host.qr_pending_for(polls);
     Ok(())
 }
@@ -345,7 +345,7 @@ async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
     let name = world
         .card
         .clone()
-        .ok_or_else(|| StepError::Expectation("no card was presented yet".into()))?;
+        .ok_or_else(|| StepError::Mistake("no card was presented yet".into()))?;
     let pin = world.bench()?.plan.card(&name)?.issuer.pin.clone();
     enter_pin(world, &pin).await
 }
@@ -394,7 +394,7 @@ async fn menu(world: &mut RigWorld, name: &str) -> Result<crate::events::Cursor,
     let keys_of = bench
         .profile()
         .menu(name)
-        .ok_or_else(|| StepError::Expectation(format!("the terminal profile has no [menus] {name}")))?
+        .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no [menus] {name}")))?
         .to_vec();
     let from = bench.timeline.now();
     keys(world, &keys_of).await?;
@@ -465,7 +465,7 @@ async fn card_flow(world: &mut RigWorld, name: &str, inputs: &[(&str, String)], 
 fn fen_digits(amount: &str) -> Result<String, StepError> {
     parse_yuan(amount)
         .map(|f| f.to_string())
-        .ok_or_else(|| StepError::Expectation(format!("{amount} is not yuan like 1.00")))
+        .ok_or_else(|| StepError::Mistake(format!("{amount} is not yuan like 1.00")))
 }
 
 #[when(regex = r#"^the cashier makes a pre-authorisation of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
@@ -622,7 +622,7 @@ fn ecr_protocol(world: &RigWorld) -> Result<crate::config::terminal::EcrProtocol
         .profile()
         .ecr
         .clone()
-        .ok_or_else(|| StepError::Expectation("the terminal profile has no [ecr] section".into()))
+        .ok_or_else(|| StepError::Mistake("the terminal profile has no [ecr] section".into()))
 }
 
 /// Sends a request line from the cash register once the terminal is idle;
@@ -645,7 +645,7 @@ async fn ecr_request(world: &mut RigWorld, line: &str, then: Option<&str>) -> Re
 
 #[when(regex = r"^the cash register requests a sale of (\d+\.\d{2}) yuan$")]
 async fn when_ecr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
-    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Expectation(format!("{amount} is not yuan")))?;
+    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Mistake(format!("{amount} is not yuan")))?;
     let line = ecr_protocol(world)?.sale.replace("{fen12}", &format!("{fen:012}"));
     ecr_request(world, &line, Some("card")).await
 }

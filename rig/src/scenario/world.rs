@@ -2,6 +2,7 @@
 
 use crate::bench::{BenchError, BenchPlan, LiveBench};
 use crate::events::Cursor;
+use crate::failure::FailureClass;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -24,15 +25,53 @@ pub struct RigWorld {
     pub card: Option<String>,
 }
 
-/// Why a step failed, said for the person reading the report.
-#[derive(Debug, thiserror::Error)]
+/// Why a step failed, said for the person reading the report. Its text
+/// starts with its [`FailureClass`] label: cucumber turns a step's error
+/// into a panic message, and the reports read the class back from it.
+#[derive(Debug)]
 pub enum StepError {
-    #[error(transparent)]
-    Bench(#[from] BenchError),
-    #[error(transparent)]
-    Snapshot(#[from] crate::snapshot::SnapshotError),
-    #[error("{0}")]
+    Bench(BenchError),
+    Snapshot(crate::snapshot::SnapshotError),
+    /// The terminal did not do what the feature expects.
     Expectation(String),
+    /// The feature asks for something that cannot be (an amount that is not
+    /// one, a menu the terminal profile lacks).
+    Mistake(String),
+}
+
+impl StepError {
+    pub fn class(&self) -> FailureClass {
+        match self {
+            StepError::Bench(e) => e.class(),
+            StepError::Snapshot(_) | StepError::Expectation(_) => FailureClass::TerminalFailure,
+            StepError::Mistake(_) => FailureClass::Mistake,
+        }
+    }
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: ", self.class())?;
+        match self {
+            StepError::Bench(e) => write!(f, "{e}"),
+            StepError::Snapshot(e) => write!(f, "{e}"),
+            StepError::Expectation(m) | StepError::Mistake(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StepError {}
+
+impl From<BenchError> for StepError {
+    fn from(e: BenchError) -> StepError {
+        StepError::Bench(e)
+    }
+}
+
+impl From<crate::snapshot::SnapshotError> for StepError {
+    fn from(e: crate::snapshot::SnapshotError) -> StepError {
+        StepError::Snapshot(e)
+    }
 }
 
 impl RigWorld {

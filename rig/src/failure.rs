@@ -1,0 +1,109 @@
+//! Why a scenario failed, in three classes that need different people:
+//! the lab (bench faults), the terminal's developers (terminal failures) and
+//! whoever wrote the feature or fixture (mistakes). Only bench faults are
+//! retried: retrying a terminal failure would hide a bug.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureClass {
+    /// The rig or its wiring let the test down: probe, serial port, robot,
+    /// reader, power, lease. Says nothing about the terminal.
+    BenchFault,
+    /// The terminal did something other than the feature expects.
+    TerminalFailure,
+    /// The feature file or a fixture asks for something that cannot be:
+    /// no step matches, an unknown card or menu, an amount that is not one.
+    Mistake,
+}
+
+impl FailureClass {
+    pub const ALL: [FailureClass; 3] = [
+        FailureClass::BenchFault,
+        FailureClass::TerminalFailure,
+        FailureClass::Mistake,
+    ];
+
+    /// How reports name the class; every failure message rig writes starts
+    /// with it, so the class survives cucumber turning errors into panics.
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureClass::BenchFault => "bench fault",
+            FailureClass::TerminalFailure => "terminal failure",
+            FailureClass::Mistake => "feature mistake",
+        }
+    }
+
+    /// The class a failure message carries; a message without one (a panic
+    /// from outside our steps) counts as a terminal failure, never retried.
+    pub fn of_message(message: &str) -> FailureClass {
+        FailureClass::labelled(message).unwrap_or(FailureClass::TerminalFailure)
+    }
+
+    /// The class a message starts with, if it starts with one.
+    pub fn labelled(message: &str) -> Option<FailureClass> {
+        FailureClass::ALL
+            .into_iter()
+            .find(|c| message.trim_start().starts_with(&format!("{}: ", c.label())))
+    }
+
+    pub fn is_retried(self) -> bool {
+        self == FailureClass::BenchFault
+    }
+
+    /// Exit code of a run whose worst failure is of this class: a terminal
+    /// failure outranks a mistake, which outranks a bench fault, so CI
+    /// reports the most telling reason.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            FailureClass::TerminalFailure => 1,
+            FailureClass::Mistake => 2,
+            FailureClass::BenchFault => 3,
+        }
+    }
+
+    /// The one to report when several classes failed in a run.
+    pub fn worst(classes: impl IntoIterator<Item = FailureClass>) -> Option<FailureClass> {
+        classes.into_iter().min_by_key(|c| c.exit_code())
+    }
+}
+
+impl std::fmt::Display for FailureClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_class_is_read_back_from_the_message() {
+        assert_eq!(
+            FailureClass::of_message("bench fault: serial port /dev/ttyUSB0: unplugged"),
+            FailureClass::BenchFault
+        );
+        assert_eq!(
+            FailureClass::of_message("feature mistake: amount \"1.2.3\" is not yuan"),
+            FailureClass::Mistake
+        );
+        assert_eq!(
+            FailureClass::of_message("called `Option::unwrap()` on a `None` value"),
+            FailureClass::TerminalFailure
+        );
+    }
+
+    #[test]
+    fn a_terminal_failure_decides_the_exit_code_over_other_classes() {
+        use FailureClass::*;
+        assert_eq!(
+            FailureClass::worst([BenchFault, TerminalFailure, Mistake]),
+            Some(TerminalFailure)
+        );
+        assert_eq!(FailureClass::worst([BenchFault, Mistake]), Some(Mistake));
+        assert_eq!(FailureClass::worst([]), None);
+        assert!(BenchFault.is_retried() && !TerminalFailure.is_retried() && !Mistake.is_retried());
+    }
+}
