@@ -13,6 +13,8 @@ pub enum Source {
     Console,
     Keypad,
     Power,
+    /// The debug probe (flashing a lab terminal).
+    Probe,
     Swipe,
     Scanner,
     Ecr,

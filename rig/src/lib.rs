@@ -14,6 +14,7 @@ pub mod events;
 pub mod failure;
 pub mod host;
 pub mod junit;
+pub mod lab_flash;
 pub mod lease;
 pub mod mask;
 pub mod report;

@@ -95,6 +95,27 @@ enum Command {
         #[arg(long, default_value = "fixtures/benches/virtual.toml")]
         bench: PathBuf,
     },
+    /// Flash a lab terminal with its bench's firmware through the debug probe.
+    #[command(after_help = "Example:  rig flash --bench fixtures/benches/pi-lab.toml\n\n\
+        Before any probe is opened, the chip must be in probe-rs's target database and every byte of\n\
+        [firmware] image (ELF, Intel HEX, or BIN with base_address) must fall in its flash; an error\n\
+        names the address range and the chip's flash regions. Then rig resets the terminal and reads\n\
+        the version from its boot banner on [console]: when it is already [firmware] version, nothing\n\
+        is written (unless --force). Otherwise it erases, programs and verifies with progress bars,\n\
+        resets, and waits boot_timeout_ms for the banner to show the new version.\n\n\
+        Exit codes: 0 the terminal runs the version, 1 it showed no banner, 2 a mistake in the bench\n\
+        file or image, 3 a bench fault (no probe, probe or serial port failing).")]
+    Flash {
+        /// Lab bench file with [probe], [firmware] and (for the version check) [console].
+        #[arg(long)]
+        bench: PathBuf,
+        /// Flash even when the terminal already runs the wanted version.
+        #[arg(long)]
+        force: bool,
+        /// Only the desk checks (chip and image); no probe is opened.
+        #[arg(long)]
+        check: bool,
+    },
     /// Run the mock acquirer host on its own, to try a real terminal by hand.
     #[command(
         after_help = "Point the terminal's host address at ADDR (on a lab network: --listen 0.0.0.0:6000).\n\
@@ -270,6 +291,7 @@ fn main() -> ExitCode {
                 ExitCode::from(BENCH_FAULT)
             }
         }
+        Command::Flash { bench, force, check } => flash(&bench, force, check),
         Command::Snapshots { action, dir } => snapshots(action.unwrap_or(SnapshotAction::List), &dir),
         Command::Host {
             listen,
@@ -326,6 +348,72 @@ fn run(options: RunOptions) -> ExitCode {
             eprintln!("rig: {e}");
             ExitCode::from(USAGE)
         }
+    }
+}
+
+fn flash(bench: &std::path::Path, force: bool, check: bool) -> ExitCode {
+    use rig::lab_flash::{FlashOutcome, LabFlash, ProbeLink};
+    let bench = match rig::config::bench::Bench::load(bench) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("rig flash: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let fail = |e: rig::lab_flash::FlashError| {
+        eprintln!("rig flash: {}: {e}", e.class());
+        ExitCode::from(e.class().exit_code())
+    };
+    let job = match LabFlash::prepare(&bench) {
+        Ok(job) => job,
+        Err(e) => return fail(e),
+    };
+    println!(
+        "image {}: {} bytes, inside {}'s flash",
+        job.image.display(),
+        job.plan.bytes,
+        job.plan.target.name
+    );
+    if check {
+        return ExitCode::from(PASSED);
+    }
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    // The probe first: without it nothing can be done.
+    let Some(wiring) = &bench.file.probe else {
+        return ExitCode::from(USAGE);
+    };
+    let mut link = match rig::devices::probe::attach(wiring) {
+        Ok(session) => ProbeLink(session),
+        Err(e) => return fail(e.into()),
+    };
+    let timeline = rig::events::Timeline::new();
+    let console = match LabFlash::open_console(&bench, &timeline) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    if console.is_none() {
+        println!(
+            "no [console] in the bench file: the running version cannot be read, so rig flashes without checking it"
+        );
+    }
+    let mut progress = rig::lab_flash::progress_bars();
+    match runtime.block_on(job.run(&mut link, &timeline, console.is_some(), force, &mut progress)) {
+        Ok(FlashOutcome::AlreadyRunning { version }) => {
+            println!("the terminal already runs {version}: nothing written (--force flashes anyway)");
+            ExitCode::from(PASSED)
+        }
+        Ok(FlashOutcome::Flashed { from, to, bytes }) => {
+            let from = from.unwrap_or_else(|| "an unknown version".into());
+            match to {
+                Some(to) => println!("flashed {bytes} bytes: {from} -> {to}, verified, booted"),
+                None => println!("flashed {bytes} bytes over {from}, verified, reset"),
+            }
+            ExitCode::from(PASSED)
+        }
+        Err(e) => fail(e),
     }
 }
 

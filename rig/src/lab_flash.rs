@@ -1,0 +1,277 @@
+//! `rig flash`: brings a lab terminal to the firmware its bench file names.
+//! Desk checks first (chip, image against flash), then the probe; the boot
+//! banner on the console says which version runs before and after, so a
+//! terminal that already runs the wanted version is left alone.
+
+use crate::config::bench::Bench;
+use crate::config::lab::FirmwareWiring;
+use crate::config::terminal::TerminalProfile;
+use crate::devices::DeviceError;
+use crate::devices::console::SerialConsole;
+use crate::devices::lab_image::{ImageError, LabImage};
+use crate::devices::probe::{self, FlashPlan, ProbeError};
+use crate::events::{Kind, Source, Timeline};
+use crate::failure::FailureClass;
+use probe_rs::flashing::ProgressEvent;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlashError {
+    #[error("{0}")]
+    Bench(String),
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error("the terminal showed no boot banner on its console within {0:?} of the reset")]
+    NoBanner(Duration),
+    #[error(
+        "flashed {image}, but the terminal's boot banner shows version {shown} where [firmware] version says {wanted}: \
+         fix the bench file or the image"
+    )]
+    WrongVersion {
+        image: String,
+        shown: String,
+        wanted: String,
+    },
+}
+
+impl FlashError {
+    pub fn class(&self) -> FailureClass {
+        match self {
+            FlashError::Bench(_) | FlashError::Image(_) | FlashError::WrongVersion { .. } => FailureClass::Mistake,
+            FlashError::Probe(ProbeError::UnknownChip { .. } | ProbeError::OutsideFlash { .. }) => {
+                FailureClass::Mistake
+            }
+            FlashError::Probe(_) | FlashError::Device(_) => FailureClass::BenchFault,
+            FlashError::NoBanner(_) => FailureClass::TerminalFailure,
+        }
+    }
+}
+
+/// What flashing needs from the debug probe; the real one is a probe-rs
+/// session, tests stand in for the chip.
+pub trait DebugLink {
+    /// Erases, programs and verifies the image.
+    fn program(&mut self, plan: &FlashPlan, progress: &mut dyn FnMut(ProgressEvent)) -> Result<(), ProbeError>;
+    /// Resets the chip so its firmware boots (and prints its banner).
+    fn reset(&mut self) -> Result<(), ProbeError>;
+}
+
+pub struct ProbeLink(pub probe_rs::Session);
+
+impl DebugLink for ProbeLink {
+    fn program(&mut self, plan: &FlashPlan, progress: &mut dyn FnMut(ProgressEvent)) -> Result<(), ProbeError> {
+        plan.program(&mut self.0, false, progress)
+    }
+
+    fn reset(&mut self) -> Result<(), ProbeError> {
+        probe::reset(&mut self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlashOutcome {
+    /// The banner already showed the wanted version; nothing was written.
+    AlreadyRunning { version: String },
+    Flashed {
+        /// The version before, when a banner said so.
+        from: Option<String>,
+        /// The version the banner shows now; `None` without a console.
+        to: Option<String>,
+        bytes: u64,
+    },
+}
+
+/// A lab bench's flash job, checked on the desk.
+pub struct LabFlash {
+    pub plan: FlashPlan,
+    pub firmware: FirmwareWiring,
+    pub image: PathBuf,
+}
+
+impl LabFlash {
+    /// Loads the image and checks it against the chip: no probe is touched.
+    pub fn prepare(bench: &Bench) -> Result<LabFlash, FlashError> {
+        let (Some(wiring), Some(firmware)) = (&bench.file.probe, &bench.file.firmware) else {
+            return Err(FlashError::Bench(format!(
+                "{}: `rig flash` needs [probe] and [firmware] tables (see fixtures/benches/pi-lab.toml)",
+                bench.path.display()
+            )));
+        };
+        let image = bench.resolve(&firmware.image);
+        let loaded = LabImage::load(&image, firmware.format, firmware.base_address)?;
+        let plan = FlashPlan::new(&wiring.chip, &loaded)?;
+        Ok(LabFlash {
+            plan,
+            firmware: firmware.clone(),
+            image,
+        })
+    }
+
+    /// Opens the bench's console so banners reach the timeline; `None` when
+    /// the bench has no console (versions then cannot be checked).
+    pub fn open_console(bench: &Bench, timeline: &Timeline) -> Result<Option<SerialConsole>, FlashError> {
+        let Some(wiring) = &bench.file.console else {
+            return Ok(None);
+        };
+        let profile = TerminalProfile::load(&bench.resolve(&bench.file.terminal_profile))
+            .map_err(|e| FlashError::Bench(e.to_string()))?;
+        Ok(Some(SerialConsole::open_lab(
+            wiring,
+            profile.console,
+            timeline.clone(),
+        )?))
+    }
+
+    /// Resets to read the running version, flashes unless it already is the
+    /// wanted one (or `force`), resets again and checks the new banner.
+    pub async fn run(
+        &self,
+        link: &mut dyn DebugLink,
+        timeline: &Timeline,
+        has_console: bool,
+        force: bool,
+        progress: &mut dyn FnMut(ProgressEvent),
+    ) -> Result<FlashOutcome, FlashError> {
+        let wanted = self.firmware.version.as_str();
+        let boot = Duration::from_millis(self.firmware.boot_timeout_ms);
+        let mut running = None;
+        if has_console && !force {
+            let from = timeline.now();
+            link.reset()?;
+            running = banner(timeline, from, boot).await;
+            if running.as_deref() == Some(wanted) {
+                stage(timeline, "skipped", format!("already runs {wanted}"));
+                return Ok(FlashOutcome::AlreadyRunning {
+                    version: wanted.to_string(),
+                });
+            }
+        }
+        stage(
+            timeline,
+            "program",
+            format!(
+                "{} ({} bytes) onto {}",
+                self.image.display(),
+                self.plan.bytes,
+                self.plan.target.name
+            ),
+        );
+        link.program(&self.plan, progress)?;
+        stage(timeline, "verified", format!("{} bytes", self.plan.bytes));
+        let from = timeline.now();
+        link.reset()?;
+        let now = if has_console {
+            let shown = banner(timeline, from, boot).await.ok_or(FlashError::NoBanner(boot))?;
+            if shown != wanted {
+                return Err(FlashError::WrongVersion {
+                    image: self.image.display().to_string(),
+                    shown,
+                    wanted: wanted.to_string(),
+                });
+            }
+            stage(timeline, "booted", format!("banner shows {shown}"));
+            Some(shown)
+        } else {
+            None
+        };
+        Ok(FlashOutcome::Flashed {
+            from: running,
+            to: now,
+            bytes: self.plan.bytes,
+        })
+    }
+}
+
+fn stage(timeline: &Timeline, stage: &str, detail: String) {
+    timeline.publish(
+        Source::Probe,
+        Kind::Flash {
+            stage: stage.into(),
+            detail,
+        },
+    );
+}
+
+/// The version of the first boot banner after `from`, if one comes in time.
+async fn banner(timeline: &Timeline, from: crate::events::Cursor, within: Duration) -> Option<String> {
+    timeline
+        .wait_for(from, within, "boot banner", |e| match &e.kind {
+            Kind::Boot { version, .. } => Some(version.clone()),
+            _ => None,
+        })
+        .await
+        .ok()
+        .map(|(version, _)| version)
+}
+
+/// Progress bars for erase, program and verify on a terminal, and one line
+/// per finished stage (what CI logs keep).
+pub fn progress_bars() -> impl FnMut(ProgressEvent) {
+    use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+    use probe_rs::flashing::ProgressOperation;
+    use std::collections::HashMap;
+    let bars = MultiProgress::new();
+    let mut shown: HashMap<&'static str, (ProgressBar, std::time::Instant)> = HashMap::new();
+    let style = ProgressStyle::with_template("{prefix:>8} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    // A hidden MultiProgress (not a terminal: CI) drops println: print plainly there.
+    let say = |bars: &MultiProgress, line: String| {
+        if bars.is_hidden() {
+            println!("{line}");
+        } else {
+            let _ = bars.println(line);
+        }
+    };
+    move |event| {
+        let name = |op: ProgressOperation| match op {
+            ProgressOperation::Fill => "fill",
+            ProgressOperation::Erase => "erase",
+            ProgressOperation::Program => "program",
+            ProgressOperation::Verify => "verify",
+        };
+        match event {
+            ProgressEvent::AddProgressBar { operation, total } => {
+                let bar = bars.add(ProgressBar::new(total.unwrap_or(0)));
+                bar.set_style(style.clone());
+                bar.set_prefix(name(operation));
+                shown.insert(name(operation), (bar, std::time::Instant::now()));
+            }
+            ProgressEvent::Started(operation) => {
+                if let Some((_, started)) = shown.get_mut(name(operation)) {
+                    *started = std::time::Instant::now();
+                }
+            }
+            ProgressEvent::Progress { operation, size, .. } => {
+                if let Some((bar, _)) = shown.get(name(operation)) {
+                    bar.inc(size);
+                }
+            }
+            ProgressEvent::Finished(operation) | ProgressEvent::Failed(operation) => {
+                let failed = matches!(event, ProgressEvent::Failed(_));
+                if let Some((bar, started)) = shown.get(name(operation)) {
+                    bar.finish_and_clear();
+                    say(
+                        &bars,
+                        format!(
+                            "{:>8}: {} bytes in {:.1} s{}",
+                            name(operation),
+                            bar.position(),
+                            started.elapsed().as_secs_f64(),
+                            if failed { " FAILED" } else { "" }
+                        ),
+                    );
+                }
+            }
+            ProgressEvent::DiagnosticMessage { message } => {
+                say(&bars, format!("probe-rs: {message}"));
+            }
+            ProgressEvent::FlashLayoutReady { .. } => {}
+        }
+    }
+}
