@@ -210,4 +210,47 @@ mod tests {
             table(&checks)
         );
     }
+
+    #[test]
+    fn the_example_lab_bench_gets_a_line_per_device_and_a_fix_for_each_failure() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let checks = examine(&root.join("fixtures/benches/pi-lab.toml"));
+        let shown = table(&checks);
+        let line = |device: &str| {
+            checks
+                .iter()
+                .find(|c| c.device == device)
+                .unwrap_or_else(|| panic!("no {device} line:\n{shown}"))
+        };
+        // Desk checks hold anywhere.
+        assert!(line("chip").ok, "{shown}");
+        assert!(
+            line("firmware image").ok && line("firmware image").detail.contains("fits flash"),
+            "{shown}"
+        );
+        // Every declared device is looked at; what is absent here says how to fix it.
+        for device in [
+            "debug probe",
+            "serial console",
+            "cash register port",
+            "keypad robot (GPIO)",
+            "power relay (GPIO)",
+            "NFC front end (PC/SC)",
+            "card emulator (contact)",
+            "host port",
+        ] {
+            let c = line(device);
+            assert!(c.ok || !c.fix.is_empty(), "{device} failed without a fix:\n{shown}");
+        }
+        if !pi_gpio_present() {
+            assert!(
+                line("keypad robot (GPIO)").detail.contains("not a Raspberry Pi"),
+                "{shown}"
+            );
+        }
+    }
+
+    fn pi_gpio_present() -> bool {
+        crate::devices::pi_gpio::board().is_ok()
+    }
 }
