@@ -186,19 +186,6 @@ impl Bench {
         }
     }
 
-    /// The virtual terminal's section, or why this bench has none.
-    pub fn virtual_terminal(&self) -> Result<&VirtualTerminal, ConfigError> {
-        self.file
-            .virtual_terminal
-            .as_ref()
-            .ok_or_else(|| ConfigError::Semantic {
-                path: self.path.clone(),
-                message: "this is a lab bench: `rig run` plays features on the virtual bench only so far; \
-                      `rig doctor` and `rig flash` work with lab benches"
-                    .into(),
-            })
-    }
-
     pub fn resolve(&self, p: &Path) -> PathBuf {
         relative_to(&self.path, p)
     }

@@ -269,7 +269,11 @@ async fn play_with_retries(
                     .unwrap_or_default(),
                 h.last().line,
                 h.last().scenario,
-                f.message.lines().next().unwrap_or("")
+                f.message
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches(&format!("{}: ", f.class))
             );
         }
     }

@@ -374,7 +374,7 @@ async fn when_flashed(world: &mut RigWorld, image: String) -> Result<(), StepErr
 
 async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepError> {
     let bench = world.bench_mut()?;
-    let dir = bench.plan.bench.resolve(&bench.plan.vt.firmware_dir);
+    let dir = bench.firmware_dir()?;
     let from = bench.timeline.now();
     let powered = bench.is_on();
     bench.flash(&dir.join(image)).await?;

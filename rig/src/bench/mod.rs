@@ -1,30 +1,33 @@
 //! The bench: devices assembled from a bench file, and the verbs steps use.
 //! `BenchPlan` is loaded and checked once per run; a `LiveBench` is built per
 //! scenario, so every scenario starts from a fresh terminal, flash and host.
+//! What differs between the virtual bench and a lab bench lives in
+//! `virtual_side` and `lab_side`; the verbs and the timeline are shared.
+
+pub mod lab_side;
+pub mod virtual_side;
 
 use crate::config::ConfigError;
-use crate::config::bench::{Bench, VirtualTerminal};
+use crate::config::bench::{Bench, BenchKind};
 use crate::config::card::{self, CardProfile};
 use crate::config::dialect::Dialect;
 use crate::config::terminal::TerminalProfile;
 use crate::devices::DeviceError;
 use crate::devices::card_link::{self, InsertedCard, SmartCard};
-use crate::devices::console::{SerialConsole, VirtualCable};
+use crate::devices::console::SerialConsole;
 use crate::devices::ecr::CashRegister;
-use crate::devices::flasher::{self, FirmwareImage};
-use crate::devices::gpio::VirtualGpio;
+use crate::devices::flasher::FirmwareImage;
 use crate::devices::keypad::KeypadRobot;
-use crate::devices::magstripe::{CodePresenter, MagstripeEmulator};
-use crate::devices::power::{self, VirtualPower};
 use crate::events::{Cursor, Kind, Source, Timeline, Timeout};
 use crate::failure::FailureClass;
 use crate::host::issuer::Issuer;
 use crate::host::{HostHandle, MockHost};
+use lab_side::LabSide;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncBufReadExt;
+use virtual_side::{VirtualPlan, VirtualSide};
 
 /// Everything a run needs from the fixtures, checked before any scenario starts.
 #[derive(Debug)]
@@ -34,13 +37,30 @@ pub struct BenchPlan {
     pub dialect: Dialect,
     pub cards: BTreeMap<String, CardProfile>,
     pub tmk: [u8; 16],
-    pub program: PathBuf,
-    pub parameters: PathBuf,
-    /// The checked image every scenario's terminal starts with.
-    pub firmware: FirmwareImage,
-    pub vt: VirtualTerminal,
+    /// The virtual terminal's plan; `None` on a lab bench.
+    pub virtual_plan: Option<VirtualPlan>,
     /// Benches assembled so far in this run (simulated faults count them).
     assemblies: std::sync::atomic::AtomicU32,
+}
+
+/// The devices every bench has, virtual or lab.
+pub struct Common {
+    pub console: SerialConsole,
+    pub cash_register: Option<CashRegister>,
+    pub robot: KeypadRobot,
+}
+
+/// Where the terminal's card readers are once it is on (vpcd addresses).
+#[derive(Debug, Clone, Default)]
+pub struct Readers {
+    pub contact: Option<String>,
+    pub contactless: Option<String>,
+}
+
+/// The terminal and the devices only one kind of bench has.
+enum TerminalSide {
+    Virtual(Box<VirtualSide>),
+    Lab(LabSide),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +79,9 @@ pub enum BenchError {
     Io(#[from] std::io::Error),
     #[error("mock host: {0}")]
     Host(String),
+    /// A step needs a device this bench does not have.
+    #[error("this bench has no {0}: tag the scenario (e.g. @virtual-bench) and leave it out with --tags")]
+    Lacks(String),
 }
 
 impl BenchError {
@@ -67,7 +90,7 @@ impl BenchError {
             // A key the bench does not wire is a gap in the bench file, not a broken bench.
             BenchError::Device(DeviceError::UnwiredKey { .. }) => FailureClass::Mistake,
             BenchError::Device(_) | BenchError::Io(_) | BenchError::Host(_) => FailureClass::BenchFault,
-            BenchError::Config(_) | BenchError::UnknownCard { .. } => FailureClass::Mistake,
+            BenchError::Config(_) | BenchError::UnknownCard { .. } | BenchError::Lacks(_) => FailureClass::Mistake,
             BenchError::Terminal(_) | BenchError::Timeout(_) => FailureClass::TerminalFailure,
         }
     }
@@ -81,20 +104,17 @@ impl BenchPlan {
         let cards = card::load_dir(&bench.resolve(&bench.file.cards))?;
         let tmk = bench.master_key()?;
         check_wiring(&bench, &profile)?;
-        let vt = bench.virtual_terminal()?.clone();
-        let program = power::locate_program(&vt.program)?;
-        let parameters = bench.resolve(&vt.parameters);
-        let firmware = FirmwareImage::load(&bench.resolve(&vt.firmware))?;
+        let virtual_plan = match (bench.kind(), &bench.file.virtual_terminal) {
+            (Ok(BenchKind::Virtual), Some(vt)) => Some(VirtualPlan::load(&bench, vt)?),
+            _ => None,
+        };
         Ok(BenchPlan {
             bench,
             profile: Arc::new(profile),
             dialect,
             cards,
             tmk,
-            program,
-            parameters,
-            firmware,
-            vt,
+            virtual_plan,
             assemblies: Default::default(),
         })
     }
@@ -110,11 +130,12 @@ impl BenchPlan {
     /// Builds the devices of one scenario and starts the mock host.
     pub async fn assemble(self: &Arc<Self>, timeline: Timeline, log_dir: &Path) -> Result<LiveBench, BenchError> {
         let assembly = self.assemblies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        if self
-            .vt
-            .simulated_faults
-            .console_unplugged_at_assembly
-            .contains(&assembly)
+        if let Some(plan) = &self.virtual_plan
+            && plan
+                .vt
+                .simulated_faults
+                .console_unplugged_at_assembly
+                .contains(&assembly)
         {
             return Err(DeviceError::Console {
                 port: "virtual console cable".into(),
@@ -125,7 +146,6 @@ impl BenchPlan {
             }
             .into());
         }
-        let work = tempfile::Builder::new().prefix("rig-bench-").tempdir()?;
         let issuer = Issuer::new(self.cards.values());
         let host = MockHost::new(self.dialect.clone(), self.tmk, issuer, timeline.clone())
             .map_err(|e| BenchError::Host(e.to_string()))?;
@@ -133,87 +153,37 @@ impl BenchPlan {
             .start(&self.bench.file.host.listen)
             .await
             .map_err(|e| BenchError::Host(e.to_string()))?;
-        let wiring = &self.bench.file.robot;
-        let paper_line = self.vt.paper_sensor_line;
-        let lines = wiring
-            .pins
-            .values()
-            .copied()
-            .chain([paper_line])
-            .max()
-            .map_or(0, |m| m + 1);
-        let gpio = Arc::new(VirtualGpio::create(&work.path().join("gpio"), lines)?);
-        let robot = KeypadRobot::new(gpio.clone(), wiring, timeline.clone());
-        let board = work.path().join("board.toml");
-        let vt = &self.vt;
-        let keypad: BTreeMap<String, usize> = wiring.pins.clone();
-        let cable = VirtualCable::new()?;
-        let profile = self.profile.clone();
-        let console = SerialConsole::attach(
-            Box::new(cable.host_end),
-            cable.device_path.clone(),
-            profile.console.clone(),
-            timeline.clone(),
-        )?;
-        // The cash register's line, a second cable.
-        let ecr_cable = VirtualCable::new()?;
-        let cash_register = CashRegister::attach(Box::new(ecr_cable.host_end), timeline.clone())?;
-        let board_toml = toml::to_string(&toml::toml! {
-            console = (cable.device_path.clone())
-            ecr = (ecr_cable.device_path.clone())
-            gpio = (work.path().join("gpio").display().to_string())
-            debounce_ms = (vt.debounce_ms as i64)
-            scan_ms = (vt.scan_ms as i64)
-            paper_sensor = (paper_line as i64)
-            swipe_socket = (work.path().join("swipe.sock").display().to_string())
-            scanner_socket = (work.path().join("scanner.sock").display().to_string())
-            contact_reader = "127.0.0.1:0"
-            contactless_reader = "127.0.0.1:0"
-            flash = (work.path().join("flash.json").display().to_string())
-            firmware = (work.path().join("firmware.img").display().to_string())
-            host_address = (host_handle.addr.to_string())
-            tmk = (hex::encode_upper(self.tmk))
-        })
-        .map_err(|e| BenchError::Terminal(format!("board file: {e}")))?;
-        let keypad_toml: String = keypad.iter().map(|(k, l)| format!("{k:?} = {l}\n")).collect();
-        std::fs::write(&board, format!("{board_toml}\n[keypad]\n{keypad_toml}"))?;
-        let args = vec![
-            "--params".to_string(),
-            self.parameters.display().to_string(),
-            "--board".to_string(),
-            board.display().to_string(),
-        ];
-        // Factory state: the bench's image in flash.
-        flasher::write(&self.firmware, &work.path().join("firmware.img"))?;
-        let power = VirtualPower::new(
-            self.program.clone(),
-            args,
-            log_dir.join("vterm.stderr.log"),
-            timeline.clone(),
-        );
-        let magstripe = MagstripeEmulator::new(work.path().join("swipe.sock"), timeline.clone());
-        let scanner = CodePresenter::new(work.path().join("scanner.sock"), timeline.clone());
+        let (side, common) = match &self.virtual_plan {
+            Some(plan) => {
+                let (side, common) = virtual_side::assemble(
+                    plan,
+                    &self.bench,
+                    &self.profile,
+                    self.tmk,
+                    host_handle.addr.to_string(),
+                    &timeline,
+                    log_dir,
+                )?;
+                (TerminalSide::Virtual(Box::new(side)), common)
+            }
+            None => {
+                let (side, common) = lab_side::assemble(&self.bench, &self.profile, &timeline)?;
+                (TerminalSide::Lab(side), common)
+            }
+        };
         Ok(LiveBench {
             plan: self.clone(),
             timeline,
             host,
             _host: host_handle,
-            power,
-            console: Some(console),
-            _cable_device_end: cable.device_end,
-            cash_register,
-            _ecr_device_end: ecr_cable.device_end,
-            robot,
-            gpio,
-            paper_line,
-            magstripe,
-            scanner,
+            side,
+            console: Some(common.console),
+            cash_register: common.cash_register,
+            robot: common.robot,
             contact_reader: None,
             contactless_reader: None,
             card_in_slot: None,
             card_in_field: None,
-            firmware_file: work.path().join("firmware.img"),
-            _work: work,
         })
     }
 }
@@ -247,30 +217,21 @@ pub struct LiveBench {
     /// The mock acquirer, for steps that script its faults.
     pub host: Arc<MockHost>,
     _host: HostHandle,
-    power: VirtualPower,
+    side: TerminalSide,
     console: Option<SerialConsole>,
-    _cable_device_end: serialport::TTYPort,
-    cash_register: CashRegister,
-    _ecr_device_end: serialport::TTYPort,
+    cash_register: Option<CashRegister>,
     robot: KeypadRobot,
-    gpio: Arc<VirtualGpio>,
-    paper_line: usize,
-    magstripe: MagstripeEmulator,
-    scanner: CodePresenter,
     contact_reader: Option<String>,
     contactless_reader: Option<String>,
     card_in_slot: Option<InsertedCard>,
     card_in_field: Option<InsertedCard>,
-    /// The terminal's flash, where the flasher writes images.
-    firmware_file: PathBuf,
-    _work: tempfile::TempDir,
 }
 
 impl std::fmt::Debug for LiveBench {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveBench")
             .field("bench", &self.plan.bench.file.name)
-            .field("powered", &self.power.is_on())
+            .field("powered", &self.is_on())
             .finish()
     }
 }
@@ -284,27 +245,13 @@ impl LiveBench {
     /// banner's firmware version.
     pub async fn power_on(&mut self) -> Result<String, BenchError> {
         let from = self.timeline.now();
-        let stdout = self.power.on()?;
         let boot = Duration::from_millis(self.profile().timeouts.boot_ms);
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(boot, lines.next_line())
-            .await
-            .map_err(|_| BenchError::Terminal(format!("did not enumerate its ports within {boot:?}")))?
-            .map_err(BenchError::Io)?
-            .ok_or_else(|| BenchError::Terminal("stopped during boot (see vterm.stderr.log)".into()))?;
-        let port = |name: &str| {
-            ready
-                .split_whitespace()
-                .find_map(|w| w.strip_prefix(name))
-                .map(str::to_string)
+        let readers = match &mut self.side {
+            TerminalSide::Virtual(v) => v.power_on(boot).await?,
+            TerminalSide::Lab(l) => l.power_on()?,
         };
-        let (Some(contact), Some(contactless)) = (port("contact="), port("contactless=")) else {
-            return Err(BenchError::Terminal(format!(
-                "announced an unexpected board line: {ready:?}"
-            )));
-        };
-        self.contact_reader = Some(contact);
-        self.contactless_reader = Some(contactless);
+        self.contact_reader = readers.contact;
+        self.contactless_reader = readers.contactless;
         let (booted, _) = self
             .timeline
             .wait_for(from, boot, "boot banner", |e| match &e.kind {
@@ -321,9 +268,10 @@ impl LiveBench {
     /// checks that the boot banner shows the image's version.
     pub async fn flash(&mut self, image: &Path) -> Result<String, BenchError> {
         let image = FirmwareImage::load(image)?;
-        let was_on = self.power.is_on();
+        let was_on = self.is_on();
         self.power_off().await;
-        flasher::write(&image, &self.firmware_file)?;
+        self.virtual_side("firmware flash a step can write (on a lab bench, run `rig flash` before the run)")?
+            .write_flash(&image)?;
         self.note(&format!("flashed {} (version {})", image.path.display(), image.version));
         if !was_on {
             return Ok(image.version);
@@ -339,20 +287,42 @@ impl LiveBench {
     }
 
     pub fn is_on(&self) -> bool {
-        self.power.is_on()
+        match &self.side {
+            TerminalSide::Virtual(v) => v.is_on(),
+            TerminalSide::Lab(l) => l.is_on(),
+        }
+    }
+
+    /// Where steps find firmware images by name.
+    pub fn firmware_dir(&self) -> Result<PathBuf, BenchError> {
+        let plan = self.plan.virtual_plan.as_ref().ok_or_else(|| {
+            BenchError::Lacks("firmware flash a step can write (on a lab bench, run `rig flash` before the run)".into())
+        })?;
+        Ok(self.plan.bench.resolve(&plan.vt.firmware_dir))
+    }
+
+    /// The virtual terminal's own devices, or which of them this bench lacks.
+    fn virtual_side(&self, what: &str) -> Result<&VirtualSide, BenchError> {
+        match &self.side {
+            TerminalSide::Virtual(v) => Ok(v),
+            TerminalSide::Lab(_) => Err(BenchError::Lacks(what.into())),
+        }
     }
 
     /// Writes bytes into the terminal's firmware flash unchecked (to test the boot loader).
     pub fn write_flash_raw(&self, bytes: &[u8]) -> Result<(), BenchError> {
-        std::fs::write(&self.firmware_file, bytes)?;
-        Ok(())
+        self.virtual_side("firmware flash a step can write")?
+            .write_flash_raw(bytes)
     }
 
     pub async fn power_off(&mut self) {
         self.card_in_slot = None;
         self.card_in_field = None;
         self.robot.release_all();
-        self.power.off().await;
+        match &mut self.side {
+            TerminalSide::Virtual(v) => v.power_off().await,
+            TerminalSide::Lab(l) => l.power_off(),
+        }
     }
 
     /// Stops the console reader once it has published what it read.
@@ -372,25 +342,33 @@ impl LiveBench {
     }
 
     pub async fn swipe(&self, card: &CardProfile) -> Result<(), BenchError> {
-        Ok(self.magstripe.swipe(&card.track2(), card.track3.as_deref()).await?)
+        let head = &self.virtual_side("magnetic stripe emulator")?.magstripe;
+        Ok(head.swipe(&card.track2(), card.track3.as_deref()).await?)
     }
 
     /// Tells the printer's paper sensor that paper is out, or loaded again.
     pub fn paper(&self, out: bool) -> Result<(), BenchError> {
-        use crate::devices::gpio::GpioLines;
-        self.gpio.set(self.paper_line, out)?;
+        self.virtual_side("paper sensor line")?.paper(out)?;
         self.note(if out { "printer out of paper" } else { "paper loaded" });
         Ok(())
     }
 
     /// Sends one request line from the cash register.
     pub fn cash_register(&self, line: &str) -> Result<(), BenchError> {
-        Ok(self.cash_register.send(line)?)
+        let ecr = self
+            .cash_register
+            .as_ref()
+            .ok_or_else(|| BenchError::Lacks("cash register line ([ecr])".into()))?;
+        Ok(ecr.send(line)?)
     }
 
     /// Shows a payment code to the terminal's scanner.
     pub async fn present_code(&self, code: &str) -> Result<(), BenchError> {
-        Ok(self.scanner.present(code).await?)
+        Ok(self
+            .virtual_side("payment code presenter")?
+            .scanner
+            .present(code)
+            .await?)
     }
 
     /// Puts a card in the contact slot.
