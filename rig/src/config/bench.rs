@@ -58,7 +58,13 @@ pub struct HostWiring {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RobotWiring {
+    /// How long a solenoid stays energised: the key is held down.
     pub press_ms: u64,
+    /// How long a de-energised solenoid takes to lift off the key; the key
+    /// counts as released only after it (0 for the virtual bench's lines).
+    #[serde(default)]
+    pub release_ms: u64,
+    /// Pause after a key is released before the next one is pressed.
     pub gap_ms: u64,
     pub pins: BTreeMap<String, usize>,
 }

@@ -1,6 +1,8 @@
 //! Keypad robot: a solenoid over each key, driven through GPIO lines. A press
-//! holds the line for `press`, then leaves `gap` before the next key, so the
-//! terminal's debouncing sees real key strokes.
+//! holds the line for `press`, waits `release` for the plunger to lift, then
+//! leaves `gap` before the next key, so the terminal's debouncing sees real
+//! key strokes. The same logic drives the virtual bench's GPIO file and a
+//! Pi's GPIO (rppal).
 
 use super::DeviceError;
 use super::gpio::GpioLines;
@@ -14,6 +16,7 @@ pub struct KeypadRobot {
     lines: Arc<dyn GpioLines>,
     pins: BTreeMap<String, usize>,
     press: Duration,
+    release: Duration,
     gap: Duration,
     timeline: Timeline,
 }
@@ -24,6 +27,7 @@ impl KeypadRobot {
             lines,
             pins: wiring.pins.clone(),
             press: Duration::from_millis(wiring.press_ms),
+            release: Duration::from_millis(wiring.release_ms),
             gap: Duration::from_millis(wiring.gap_ms),
             timeline,
         }
@@ -49,6 +53,7 @@ impl KeypadRobot {
         self.lines.set(line, true)?;
         tokio::time::sleep(hold).await;
         self.lines.set(line, false)?;
+        tokio::time::sleep(self.release).await;
         self.timeline
             .publish(Source::Keypad, Kind::KeyRelease { key: key.into(), line });
         tokio::time::sleep(self.gap).await;
@@ -60,5 +65,46 @@ impl KeypadRobot {
         for &line in self.pins.values() {
             let _ = self.lines.set(line, false);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Lines that remember every change, as a logic analyser on the GPIO header would.
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<(usize, bool, tokio::time::Instant)>>);
+
+    impl GpioLines for Recorded {
+        fn set(&self, line: usize, active: bool) -> Result<(), DeviceError> {
+            if let Ok(mut changes) = self.0.lock() {
+                changes.push((line, active, tokio::time::Instant::now()));
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_are_held_released_and_spaced_as_the_bench_file_says() {
+        let wiring = RobotWiring {
+            press_ms: 80,
+            release_ms: 15,
+            gap_ms: 60,
+            pins: BTreeMap::from([("1".to_string(), 5), ("ENTER".to_string(), 21)]),
+        };
+        let lines = Arc::new(Recorded::default());
+        let robot = KeypadRobot::new(lines.clone(), &wiring, Timeline::new());
+        robot.press("1").await.expect("press");
+        robot.press("ENTER").await.expect("press");
+        let changes = lines.0.lock().expect("lock").clone();
+        let shape: Vec<(usize, bool)> = changes.iter().map(|&(l, a, _)| (l, a)).collect();
+        assert_eq!(shape, [(5, true), (5, false), (21, true), (21, false)]);
+        let ms = |a: usize, b: usize| (changes[b].2 - changes[a].2).as_millis();
+        assert_eq!(ms(0, 1), 80, "hold");
+        assert_eq!(ms(1, 2), 15 + 60, "release, then the gap before the next key");
+        let err = robot.press("F1").await.expect_err("unwired");
+        assert!(err.to_string().contains("no GPIO line is wired to key \"F1\""), "{err}");
     }
 }
