@@ -166,10 +166,36 @@ pub struct Timeline {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("no {what} within {waited:?}")]
+#[error("no {what} within {waited:?}{}", port_down.as_ref().map(|p| format!(" while {p}")).unwrap_or_default())]
 pub struct Timeout {
     pub what: String,
     pub waited: Duration,
+    /// A serial port that was lost (and not back) when the wait ran out:
+    /// then the bench, not the terminal, is why nothing was seen.
+    pub port_down: Option<String>,
+}
+
+/// The serial port that is down now, if any: its last event is a loss
+/// without a return, or it is gone.
+fn port_down(events: &[Arc<Event>]) -> Option<String> {
+    let mut down: Vec<(String, String)> = Vec::new();
+    for e in events {
+        match &e.kind {
+            Kind::PortLost { port, error } => {
+                down.push((port.clone(), format!("the serial port {port} was lost ({error})")))
+            }
+            Kind::PortGone { port, waited_ms } => {
+                down.retain(|(p, _)| p != port);
+                down.push((
+                    port.clone(),
+                    format!("the serial port {port} was gone (not back within {waited_ms} ms)"),
+                ));
+            }
+            Kind::PortBack { port, .. } => down.retain(|(p, _)| p != port),
+            _ => {}
+        }
+    }
+    down.pop().map(|(_, why)| why)
 }
 
 impl Default for Timeline {
@@ -277,6 +303,7 @@ impl Timeline {
                 return Err(Timeout {
                     what: what.into(),
                     waited: deadline,
+                    port_down: port_down(&self.since(0)),
                 });
             }
         }
@@ -286,6 +313,34 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_that_runs_out_while_the_console_is_unplugged_says_so() {
+        let timeline = Timeline::new();
+        let port = "USB 0403:6001".to_string();
+        let nothing = |_: &Event| None::<()>;
+        timeline.publish(
+            Source::Console,
+            Kind::PortLost {
+                port: port.clone(),
+                error: "Input/output error".into(),
+            },
+        );
+        let t = timeline
+            .wait_for(0, Duration::from_secs(5), "prompt \"pin\"", nothing)
+            .await
+            .expect_err("nothing comes");
+        assert_eq!(
+            t.to_string(),
+            "no prompt \"pin\" within 5s while the serial port USB 0403:6001 was lost (Input/output error)"
+        );
+        timeline.publish(Source::Console, Kind::PortBack { port, gap_ms: 800 });
+        let t = timeline
+            .wait_for(0, Duration::from_secs(5), "prompt \"pin\"", nothing)
+            .await
+            .expect_err("nothing comes");
+        assert!(t.port_down.is_none(), "{t}");
+    }
 
     #[tokio::test]
     async fn waiting_sees_events_published_later() {

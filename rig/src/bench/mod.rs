@@ -91,6 +91,8 @@ impl BenchError {
             BenchError::Device(DeviceError::UnwiredKey { .. }) => FailureClass::Mistake,
             BenchError::Device(_) | BenchError::Io(_) | BenchError::Host(_) => FailureClass::BenchFault,
             BenchError::Config(_) | BenchError::UnknownCard { .. } | BenchError::Lacks(_) => FailureClass::Mistake,
+            // Nothing came because the console was unplugged: the bench's fault.
+            BenchError::Timeout(t) if t.port_down.is_some() => FailureClass::BenchFault,
             BenchError::Terminal(_) | BenchError::Timeout(_) => FailureClass::TerminalFailure,
         }
     }
