@@ -216,3 +216,38 @@ impl Drop for ReconnectingReader {
         self.close();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serialport::SerialPort as _;
+
+    #[test]
+    fn a_port_opens_with_the_bench_files_baud_and_framing() {
+        let (_terminal_end, device) = serialport::TTYPort::pair().expect("pty");
+        let name = device.name().expect("pty name");
+        let wiring: SerialWiring = toml::from_str(&format!(
+            "path = {name:?}\nbaud = 9600\ndata_bits = 7\nparity = \"even\"\nstop_bits = 2\nflow_control = \"software\"\n"
+        ))
+        .expect("wiring");
+        assert_eq!(find(&wiring).expect("found by path"), name);
+        let port = open(&wiring, &name).expect("opens");
+        assert_eq!(port.baud_rate().expect("baud"), 9600);
+        // Linux ptys force 8 data bits without parity (pty_set_termios), so
+        // only a real UART keeps 7E; the rest of the framing sticks here.
+        assert_eq!(port.stop_bits().expect("stop bits"), serialport::StopBits::Two);
+        assert_eq!(port.flow_control().expect("flow"), serialport::FlowControl::Software);
+    }
+
+    #[test]
+    fn a_missing_port_names_what_is_there() {
+        let wiring: SerialWiring =
+            toml::from_str("path = \"/dev/serial/by-id/usb-nothing-here\"\nbaud = 115200\n").expect("wiring");
+        let err = find(&wiring).expect_err("absent").to_string();
+        assert!(
+            err.starts_with("serial port /dev/serial/by-id/usb-nothing-here:"),
+            "{err}"
+        );
+        assert!(err.contains("(present: "), "{err}");
+    }
+}
