@@ -7,9 +7,11 @@ use super::{BenchError, Common, Readers};
 use crate::config::bench::Bench;
 use crate::config::terminal::TerminalProfile;
 use crate::devices::DeviceError;
+use crate::devices::card_link::SmartCard;
 use crate::devices::console::SerialConsole;
 use crate::devices::ecr::CashRegister;
 use crate::devices::keypad::KeypadRobot;
+use crate::devices::nfc_tap::NfcTap;
 use crate::devices::pi_gpio::PiGpio;
 use crate::devices::power_relay::PowerRelay;
 use crate::devices::serial_port;
@@ -20,6 +22,9 @@ use std::sync::Arc;
 pub struct LabSide {
     relay: PowerRelay,
     readers: Readers,
+    /// PC/SC reader name (part of it) of the NFC front end, if the bench has one.
+    nfc_frontend: Option<String>,
+    tap: Option<NfcTap>,
 }
 
 fn missing(bench: &Bench, table: &str) -> BenchError {
@@ -63,7 +68,12 @@ pub fn assemble(
         contact: f.card_emulator.as_ref().map(|c| c.contact.clone()),
         contactless: f.card_emulator.as_ref().and_then(|c| c.contactless.clone()),
     };
-    let side = LabSide { relay, readers };
+    let side = LabSide {
+        relay,
+        readers,
+        nfc_frontend: f.nfc_frontend.as_ref().map(|n| n.reader.clone()),
+        tap: None,
+    };
     Ok((
         side,
         Common {
@@ -85,7 +95,18 @@ impl LabSide {
         Ok(self.readers.clone())
     }
 
+    /// Holds `card` over the field through the NFC front end, when the bench
+    /// has one; `Ok(false)` when it has none.
+    pub fn tap(&mut self, card: impl SmartCard, timeline: &Timeline) -> Result<bool, DeviceError> {
+        let Some(reader) = &self.nfc_frontend else {
+            return Ok(false);
+        };
+        self.tap = Some(NfcTap::start(reader, card, timeline.clone())?);
+        Ok(true)
+    }
+
     pub fn power_off(&mut self) {
+        self.tap = None;
         // Opening a relay that will not open is logged by the relay on the timeline;
         // the scenario is over either way.
         let _ = self.relay.off();

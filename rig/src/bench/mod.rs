@@ -385,10 +385,21 @@ impl LiveBench {
 
     /// Holds a card (or phone) to the contactless field.
     pub async fn bring_to_field(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
-        let addr = self
-            .contactless_reader
-            .clone()
-            .ok_or_else(|| BenchError::Terminal("is off: no contactless reader".into()))?;
+        let Some(addr) = self.contactless_reader.clone() else {
+            return match &mut self.side {
+                // A lab terminal's field is reached by the NFC front end.
+                TerminalSide::Lab(lab) if lab.is_on() => {
+                    if lab.tap(card, &self.timeline)? {
+                        Ok(())
+                    } else {
+                        Err(BenchError::Lacks(
+                            "contactless card emulator ([card_emulator] contactless or [nfc_frontend])".into(),
+                        ))
+                    }
+                }
+                _ => Err(BenchError::Terminal("is off: no contactless reader".into())),
+            };
+        };
         self.card_in_field = Some(card_link::insert(&addr, card, self.timeline.clone()).await?);
         Ok(())
     }

@@ -10,6 +10,7 @@ pub mod keypad;
 pub mod lab_image;
 pub mod magstripe;
 pub mod nfc_frontend;
+pub mod nfc_tap;
 #[cfg(feature = "pcsc")]
 pub mod pcsc_reader;
 pub mod pi_gpio;

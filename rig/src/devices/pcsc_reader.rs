@@ -19,6 +19,16 @@ pub fn readers() -> Result<Vec<String>, DeviceError> {
     Ok(names.into_iter().map(|n| n.to_string_lossy().into_owned()).collect())
 }
 
+/// The reader whose name contains `part` (names carry slot numbers that
+/// change with the USB socket; a bench file names the model).
+pub fn find(part: &str) -> Result<String, DeviceError> {
+    let all = readers()?;
+    all.iter().find(|r| r.contains(part)).cloned().ok_or_else(|| {
+        let have = if all.is_empty() { "none".into() } else { all.join(", ") };
+        err(part, format!("no PC/SC reader named like {part:?} (readers: {have})"))
+    })
+}
+
 pub struct PcscReader {
     ctx: pcsc::Context,
     name: CString,

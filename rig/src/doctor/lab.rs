@@ -151,20 +151,16 @@ fn serial(wiring: &SerialWiring, table: &str) -> Outcome {
 
 #[cfg(feature = "pcsc")]
 fn pcsc_reader(wanted: &str) -> Outcome {
-    let readers = crate::devices::pcsc_reader::readers().map_err(|e| {
+    use crate::devices::pcsc_reader;
+    pcsc_reader::readers().map_err(|e| {
         (
             e.to_string(),
             "start pcscd (`systemctl start pcscd`; Debian package pcscd)".to_string(),
         )
     })?;
-    readers.iter().find(|r| r.contains(wanted)).cloned().ok_or_else(|| {
-        let have = if readers.is_empty() {
-            "none".into()
-        } else {
-            readers.join(", ")
-        };
+    pcsc_reader::find(wanted).map_err(|e| {
         (
-            format!("no PC/SC reader named like {wanted:?} (readers: {have})"),
+            e.to_string(),
             "plug in the reader, or correct [nfc_frontend] reader".into(),
         )
     })

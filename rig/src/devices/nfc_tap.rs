@@ -1,0 +1,69 @@
+//! A card held over a lab terminal's contactless field through the PC/SC
+//! NFC front end: `nfc_frontend::emulate` on a thread of its own (PC/SC
+//! calls block), until the terminal releases the card.
+
+use super::DeviceError;
+use super::card_link::SmartCard;
+use crate::events::{Kind, Source, Timeline};
+
+/// A card in the field; the terminal ends the exchange by releasing it.
+pub struct NfcTap {
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl NfcTap {
+    /// Puts the front end named like `reader` into card emulation for `card`.
+    pub fn start(reader: &str, card: impl SmartCard, timeline: Timeline) -> Result<NfcTap, DeviceError> {
+        let mut channel = open(reader)?;
+        let label = reader.to_string();
+        let thread = std::thread::Builder::new()
+            .name(format!("nfc {label}"))
+            .spawn(move || {
+                let mut card = card;
+                if let Err(e) = super::nfc_frontend::emulate(&mut channel, &mut card, &timeline) {
+                    // The step that waits for the terminal sees the note beside its timeout.
+                    timeline.publish(
+                        Source::CardLink,
+                        Kind::Step {
+                            text: format!("NFC front end {label} stopped: {e}"),
+                        },
+                    );
+                }
+            })
+            .map_err(|e| DeviceError::Reader {
+                reader: reader.into(),
+                message: e.to_string(),
+            })?;
+        Ok(NfcTap { thread: Some(thread) })
+    }
+
+    /// Whether the terminal is still talking to the card.
+    pub fn in_field(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+}
+
+#[cfg(feature = "pcsc")]
+fn open(reader: &str) -> Result<super::pcsc_reader::EscapeConnection, DeviceError> {
+    use super::pcsc_reader::{PcscReader, find};
+    PcscReader::open(&find(reader)?)?.escape()
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn open(reader: &str) -> Result<NoPcsc, DeviceError> {
+    Err(DeviceError::Reader {
+        reader: reader.into(),
+        message: "this rig was built without PC/SC: rebuild with `--features pcsc` (needs libpcsclite-dev)".into(),
+    })
+}
+
+/// Stands in for the escape channel in a build without PC/SC (never made).
+#[cfg(not(feature = "pcsc"))]
+enum NoPcsc {}
+
+#[cfg(not(feature = "pcsc"))]
+impl super::nfc_frontend::EscapeChannel for NoPcsc {
+    fn control(&mut self, _: &[u8]) -> Result<Vec<u8>, DeviceError> {
+        match *self {}
+    }
+}
