@@ -173,21 +173,29 @@ fn stage_unplugged_console(project: &Path, assemblies: &str) {
     std::fs::write(&bench, text).expect("write bench");
 }
 
-#[test]
-fn a_bench_fault_is_retried_and_reported_flaky_not_failed() {
+/// Plays the smoke scenario with the console found unplugged at the given assemblies.
+fn smoke_with_unplugged_console(assemblies: &str) -> (tempfile::TempDir, Output) {
     let project = scratch_project();
-    stage_unplugged_console(project.path(), "1");
+    stage_unplugged_console(project.path(), assemblies);
     let out = rig(
         &[
             "run",
             "features/swipe_sale.feature",
             "--tags",
             "@smoke",
+            "--retries",
+            "1",
             "--report-dir",
             "out",
         ],
         project.path(),
     );
+    (project, out)
+}
+
+#[test]
+fn a_bench_fault_is_retried_and_reported_flaky_not_failed() {
+    let (project, out) = smoke_with_unplugged_console("1");
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(0), "{shown}");
     assert!(
@@ -219,22 +227,8 @@ fn a_bench_fault_is_retried_and_reported_flaky_not_failed() {
 }
 
 #[test]
-fn a_bench_fault_without_retries_exits_3_apart_from_terminal_failures() {
-    let project = scratch_project();
-    stage_unplugged_console(project.path(), "1, 2");
-    let out = rig(
-        &[
-            "run",
-            "features/swipe_sale.feature",
-            "--tags",
-            "@smoke",
-            "--retries",
-            "1",
-            "--report-dir",
-            "out",
-        ],
-        project.path(),
-    );
+fn a_bench_fault_on_every_attempt_exits_3_apart_from_terminal_failures() {
+    let (project, out) = smoke_with_unplugged_console("1, 2");
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(3), "{shown}");
     assert!(shown.contains("1 bench fault"), "{shown}");
