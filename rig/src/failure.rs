@@ -1,7 +1,9 @@
 //! Why a scenario failed, in three classes that need different people:
 //! the lab (bench faults), the terminal's developers (terminal failures) and
 //! whoever wrote the feature or fixture (mistakes). Only bench faults are
-//! retried: retrying a terminal failure would hide a bug.
+//! retried: retrying a terminal failure would hide a bug. A fourth outcome is
+//! no failure: a scenario that needs a device this bench does not have (a
+//! stripe head on a lab bench) is skipped, and says which.
 
 use serde::Serialize;
 
@@ -16,13 +18,16 @@ pub enum FailureClass {
     /// The feature file or a fixture asks for something that cannot be:
     /// no step matches, an unknown card or menu, an amount that is not one.
     Mistake,
+    /// The scenario needs a device this bench does not have: skipped.
+    NotOnThisBench,
 }
 
 impl FailureClass {
-    pub const ALL: [FailureClass; 3] = [
+    pub const ALL: [FailureClass; 4] = [
         FailureClass::BenchFault,
         FailureClass::TerminalFailure,
         FailureClass::Mistake,
+        FailureClass::NotOnThisBench,
     ];
 
     /// How reports name the class; every failure message rig writes starts
@@ -32,7 +37,13 @@ impl FailureClass {
             FailureClass::BenchFault => "bench fault",
             FailureClass::TerminalFailure => "terminal failure",
             FailureClass::Mistake => "feature mistake",
+            FailureClass::NotOnThisBench => "not on this bench",
         }
+    }
+
+    /// Skipped rather than failed: the run can still pass.
+    pub fn is_skip(self) -> bool {
+        self == FailureClass::NotOnThisBench
     }
 
     /// The class a failure message carries; a message without one (a panic
@@ -57,15 +68,19 @@ impl FailureClass {
     /// reports the most telling reason.
     pub fn exit_code(self) -> u8 {
         match self {
+            FailureClass::NotOnThisBench => 0,
             FailureClass::TerminalFailure => 1,
             FailureClass::Mistake => 2,
             FailureClass::BenchFault => 3,
         }
     }
 
-    /// The one to report when several classes failed in a run.
+    /// The one to report when several classes failed in a run (skips are not failures).
     pub fn worst(classes: impl IntoIterator<Item = FailureClass>) -> Option<FailureClass> {
-        classes.into_iter().min_by_key(|c| c.exit_code())
+        classes
+            .into_iter()
+            .filter(|c| !c.is_skip())
+            .min_by_key(|c| c.exit_code())
     }
 }
 
@@ -103,6 +118,8 @@ mod tests {
             Some(TerminalFailure)
         );
         assert_eq!(FailureClass::worst([BenchFault, Mistake]), Some(Mistake));
+        assert_eq!(FailureClass::worst([NotOnThisBench]), None);
+        assert_eq!(FailureClass::worst([NotOnThisBench, BenchFault]), Some(BenchFault));
         assert_eq!(FailureClass::worst([]), None);
         assert!(BenchFault.is_retried() && !TerminalFailure.is_retried() && !Mistake.is_retried());
     }

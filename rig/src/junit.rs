@@ -31,6 +31,7 @@ pub fn report(histories: &[History], cwd: &Path) -> String {
         };
         let failures = count(FailureClass::TerminalFailure);
         let errors = count(FailureClass::BenchFault) + count(FailureClass::Mistake);
+        let skipped = count(FailureClass::NotOnThisBench);
         let time: f64 = cases.iter().map(|h| h.last().duration.as_secs_f64()).sum();
         let stamp = cases
             .first()
@@ -41,7 +42,7 @@ pub fn report(histories: &[History], cwd: &Path) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{time:.3}\" timestamp=\"{stamp}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\" timestamp=\"{stamp}\">",
             escape(name.as_str()),
             cases.len()
         );
@@ -82,7 +83,13 @@ fn testcase(out: &mut String, h: &History, cwd: &Path) {
         escape(format!("Feature: {}", last.feature).as_str()),
         last.duration.as_secs_f64()
     );
-    if let Some(f) = &last.failure {
+    if let Some(f) = last.failure.as_ref().filter(|f| f.class.is_skip()) {
+        let _ = writeln!(
+            out,
+            "      <skipped message=\"{}\"/>",
+            escape(format!("{}: {}", f.step, first_line(&f.message)).as_str())
+        );
+    } else if let Some(f) = &last.failure {
         let element = if f.class == FailureClass::TerminalFailure {
             "failure"
         } else {
@@ -215,6 +222,23 @@ mod tests {
             "{xml}"
         );
         assert!(!xml.contains("rerun"), "{xml}");
+    }
+
+    #[test]
+    fn a_scenario_needing_a_device_the_bench_lacks_is_skipped_not_failed() {
+        let lacks = Some((
+            FailureClass::NotOnThisBench,
+            "not on this bench: this bench has no magnetic stripe emulator",
+        ));
+        let xml = report(&histories(&[vec![outcome(5, lacks), outcome(9, None)]]), Path::new("/"));
+        assert!(
+            xml.contains(r#"tests="2" failures="0" errors="0" skipped="1""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<skipped message="When the cashier &lt;starts&gt; a sale: not on this bench: this bench has no magnetic stripe emulator"/>"#),
+            "{xml}"
+        );
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub enum BenchError {
     #[error("mock host: {0}")]
     Host(String),
     /// A step needs a device this bench does not have.
-    #[error("this bench has no {0}: tag the scenario (e.g. @virtual-bench) and leave it out with --tags")]
+    #[error("this bench has no {0}")]
     Lacks(String),
 }
 
@@ -90,7 +90,8 @@ impl BenchError {
             // A key the bench does not wire is a gap in the bench file, not a broken bench.
             BenchError::Device(DeviceError::UnwiredKey { .. }) => FailureClass::Mistake,
             BenchError::Device(_) | BenchError::Io(_) | BenchError::Host(_) => FailureClass::BenchFault,
-            BenchError::Config(_) | BenchError::UnknownCard { .. } | BenchError::Lacks(_) => FailureClass::Mistake,
+            BenchError::Config(_) | BenchError::UnknownCard { .. } => FailureClass::Mistake,
+            BenchError::Lacks(_) => FailureClass::NotOnThisBench,
             // Nothing came because the console was unplugged: the bench's fault.
             BenchError::Timeout(t) if t.port_down.is_some() => FailureClass::BenchFault,
             BenchError::Terminal(_) | BenchError::Timeout(_) => FailureClass::TerminalFailure,

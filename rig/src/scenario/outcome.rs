@@ -289,7 +289,11 @@ impl std::fmt::Display for Tally {
             write!(f, ", {} flaky (passed after a bench fault)", self.flaky)?;
         }
         for (class, n) in &self.failed {
-            write!(f, ", {n} {class}")?;
+            if *class == FailureClass::NotOnThisBench.label() {
+                write!(f, ", {n} skipped ({class})")?;
+            } else {
+                write!(f, ", {n} {class}")?;
+            }
         }
         Ok(())
     }
