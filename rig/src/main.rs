@@ -46,7 +46,8 @@ enum Command {
         feature says), feature mistake (no step matches, unknown card or menu) and bench fault\n\
         (the rig or its wiring). Only bench faults are retried (--retries); a scenario that\n\
         passes on a retry is reported flaky in junit.xml (Surefire's flakyError), and the failed\n\
-        attempt's folder is kept as <scenario>.attempt-N.")]
+        attempt's folder is kept as <scenario>.attempt-N. A scenario that needs a device the\n\
+        bench does not have (a stripe head on a lab bench) is skipped and says which.")]
     Run {
         /// Feature files or folders of them.
         #[arg(default_value = "features")]
