@@ -195,3 +195,13 @@ fn no_probe_says_what_was_looked_for() {
         "{err}"
     );
 }
+
+#[test]
+fn a_detected_chip_matches_the_bench_file_by_family_in_the_target_database() {
+    // Siblings auto-detection cannot tell apart, from probe-rs's database.
+    assert!(probe::same_family("STM32F407VGTx", "STM32F407VETx"));
+    assert!(probe::same_family("stm32f407vgtx", "STM32F407VGTx"));
+    // Another vendor's chip on the bench is a wiring mistake to report.
+    assert!(!probe::same_family("STM32F407VGTx", "nRF52840_xxAA"));
+    assert!(!probe::same_family("STM32F407VGTx", "no-such-chip"));
+}

@@ -5,7 +5,7 @@
 
 use super::lab_image::{LabImage, Segment};
 use crate::config::lab::{ProbeWiring, UsbSelector, WireProtocol};
-use probe_rs::config::{MemoryRegion, Registry, Target};
+use probe_rs::config::{MemoryRegion, Registry, Target, TargetSelector};
 use probe_rs::flashing::{DownloadOptions, FlashLoader, FlashProgress, ProgressEvent};
 use probe_rs::probe::list::Lister;
 use probe_rs::probe::{DebugProbeInfo, DebugProbeSelector, Probe};
@@ -221,6 +221,16 @@ pub fn find_probe(selector: Option<&UsbSelector>) -> Result<DebugProbeInfo, Prob
 
 /// Opens the bench's probe, sets protocol and speed, and attaches to the chip.
 pub fn attach(wiring: &ProbeWiring) -> Result<Session, ProbeError> {
+    attach_as(wiring, wiring.chip.as_str().into())
+}
+
+/// Attaches letting the chip say what it is (probe-rs's auto-detection);
+/// returns the name the target database gives it.
+pub fn identify(wiring: &ProbeWiring) -> Result<String, ProbeError> {
+    attach_as(wiring, TargetSelector::Auto).map(|session| session.target().name.clone())
+}
+
+fn attach_as(wiring: &ProbeWiring, target: TargetSelector) -> Result<Session, ProbeError> {
     let info = find_probe(wiring.selector.as_ref())?;
     let name = describe(&info);
     let fail = |message: String| ProbeError::Probe {
@@ -237,12 +247,34 @@ pub fn attach(wiring: &ProbeWiring) -> Result<Session, ProbeError> {
     if let Some(khz) = wiring.speed_khz {
         probe.set_speed(khz).map_err(|e| fail(e.to_string()))?;
     }
-    let session = if wiring.connect_under_reset {
-        probe.attach_under_reset(wiring.chip.as_str(), Permissions::default())
-    } else {
-        probe.attach(wiring.chip.as_str(), Permissions::default())
+    let what = match &target {
+        TargetSelector::Auto => "the chip (auto-detect)".to_string(),
+        _ => wiring.chip.clone(),
     };
-    session.map_err(|e| fail(format!("attaching to {}: {e}", wiring.chip)))
+    let session = if wiring.connect_under_reset {
+        probe.attach_under_reset(target, Permissions::default())
+    } else {
+        probe.attach(target, Permissions::default())
+    };
+    session.map_err(|e| fail(format!("attaching to {what}: {e}")))
+}
+
+/// Whether two chip names are variants of one family in the target
+/// database (a family is a series, e.g. STM32F4): auto-detection names one
+/// variant among those that share an ID code, so a sibling of the
+/// configured chip still matches; another series or vendor does not.
+pub fn same_family(a: &str, b: &str) -> bool {
+    let registry = Registry::from_builtin_families();
+    // A chip is named by its variant ("STM32F407VG") or a package of it ("STM32F407VGTx").
+    let family_of = |name: &str| {
+        registry.families().iter().position(|family| {
+            family
+                .variants()
+                .iter()
+                .any(|chip| chip.package_variants().any(|p| p.eq_ignore_ascii_case(name)))
+        })
+    };
+    matches!((family_of(a), family_of(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Resets the chip so the new firmware boots.

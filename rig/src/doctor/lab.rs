@@ -106,22 +106,30 @@ fn debug_probe(wiring: &crate::config::lab::ProbeWiring) -> Outcome {
         };
         (e.to_string(), fix)
     })?;
-    let session = probe::attach(wiring).map_err(|e| {
-        (
-            e.to_string(),
-            format!(
-                "power the terminal and check the SWD wiring; is the chip really {}?",
-                wiring.chip
-            ),
-        )
-    })?;
-    Ok(format!(
-        "{} {:04x}:{:04x}, attached to {}",
-        info.identifier,
-        info.vendor_id,
-        info.product_id,
-        session.target().name
-    ))
+    let probe_name = format!("{} {:04x}:{:04x}", info.identifier, info.vendor_id, info.product_id);
+    // The chip on the bench must be the one the bench file (and its image) is for.
+    match probe::identify(wiring) {
+        Ok(seen) if seen.eq_ignore_ascii_case(&wiring.chip) || probe::same_family(&seen, &wiring.chip) => Ok(format!(
+            "{probe_name}, attached to {seen} ([probe] chip {})",
+            wiring.chip
+        )),
+        Ok(seen) => Err((
+            format!("{probe_name} sees a {seen}, but [probe] chip is {}", wiring.chip),
+            "check which terminal is on this bench, or correct [probe] chip (and [firmware] image)".into(),
+        )),
+        // Not every chip can identify itself: attach as the bench file says.
+        Err(_) => probe::attach(wiring)
+            .map(|session| format!("{probe_name}, attached to {}", session.target().name))
+            .map_err(|e| {
+                (
+                    e.to_string(),
+                    format!(
+                        "power the terminal and check the SWD wiring; is the chip really {}?",
+                        wiring.chip
+                    ),
+                )
+            }),
+    }
 }
 
 fn serial(wiring: &SerialWiring, table: &str) -> Outcome {
