@@ -26,6 +26,8 @@ pub enum FlashError {
     Probe(#[from] ProbeError),
     #[error(transparent)]
     Device(#[from] DeviceError),
+    #[error("the probe sees a {seen}, but [probe] chip is {chip}: is the right terminal on this bench?")]
+    WrongChip { seen: String, chip: String },
     #[error("the terminal showed no boot banner on its console within {0:?} of the reset")]
     NoBanner(Duration),
     #[error(
@@ -46,7 +48,7 @@ impl FlashError {
             FlashError::Probe(ProbeError::UnknownChip { .. } | ProbeError::OutsideFlash { .. }) => {
                 FailureClass::Mistake
             }
-            FlashError::Probe(_) | FlashError::Device(_) => FailureClass::BenchFault,
+            FlashError::Probe(_) | FlashError::Device(_) | FlashError::WrongChip { .. } => FailureClass::BenchFault,
             FlashError::NoBanner(_) => FailureClass::TerminalFailure,
         }
     }
@@ -84,6 +86,23 @@ pub enum FlashOutcome {
         to: Option<String>,
         bytes: u64,
     },
+}
+
+/// Refuses to flash a chip that identifies itself as another family than
+/// the bench file's; one that cannot identify itself is taken at its word.
+pub fn check_chip(wiring: &crate::config::lab::ProbeWiring) -> Result<(), FlashError> {
+    match probe::identify(wiring) {
+        Ok(seen) if !probe::same_family(&seen, &wiring.chip) && !seen.eq_ignore_ascii_case(&wiring.chip) => {
+            Err(FlashError::WrongChip {
+                seen,
+                chip: wiring.chip.clone(),
+            })
+        }
+        Ok(_) => Ok(()),
+        Err(e @ ProbeError::NoProbe { .. }) => Err(e.into()),
+        // Auto-detection failing says nothing against the bench file's chip.
+        Err(_) => Ok(()),
+    }
 }
 
 /// A lab bench's flash job, checked on the desk.

@@ -100,7 +100,8 @@ enum Command {
     #[command(after_help = "Example:  rig flash --bench fixtures/benches/pi-lab.toml\n\n\
         Before any probe is opened, the chip must be in probe-rs's target database and every byte of\n\
         [firmware] image (ELF, Intel HEX, or BIN with base_address) must fall in its flash; an error\n\
-        names the address range and the chip's flash regions. Then rig resets the terminal and reads\n\
+        names the address range and the chip's flash regions. A chip that identifies itself through\n\
+        the probe as another family than [probe] chip is refused. Then rig resets the terminal and reads\n\
         the version from its boot banner on [console]: when it is already [firmware] version, nothing\n\
         is written (unless --force). Otherwise it erases, programs and verifies with progress bars,\n\
         resets, and waits boot_timeout_ms for the banner to show the new version.\n\n\
@@ -386,6 +387,9 @@ fn flash(bench: &std::path::Path, force: bool, check: bool) -> ExitCode {
     let Some(wiring) = &bench.file.probe else {
         return ExitCode::from(USAGE);
     };
+    if let Err(e) = rig::lab_flash::check_chip(wiring) {
+        return fail(e);
+    }
     let mut link = match rig::devices::probe::attach(wiring) {
         Ok(session) => ProbeLink(session),
         Err(e) => return fail(e.into()),
