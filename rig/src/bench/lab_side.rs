@@ -13,7 +13,7 @@ use crate::devices::ecr::CashRegister;
 use crate::devices::keypad::KeypadRobot;
 use crate::devices::nfc_tap::NfcTap;
 use crate::devices::pi_gpio::PiGpio;
-use crate::devices::power_relay::PowerRelay;
+use crate::devices::power_relay::{PowerRelay, SupplyOpened};
 use crate::devices::serial_port;
 use crate::events::Timeline;
 use std::sync::Arc;
@@ -39,6 +39,7 @@ fn missing(bench: &Bench, table: &str) -> BenchError {
 pub fn assemble(
     bench: &Bench,
     profile: &TerminalProfile,
+    supply: SupplyOpened,
     timeline: &Timeline,
 ) -> Result<(LabSide, Common), BenchError> {
     let f = &bench.file;
@@ -63,7 +64,7 @@ pub fn assemble(
         &[usize::from(relay_wiring.pin)],
         relay_wiring.active_high,
     )?);
-    let relay = PowerRelay::new(relay_line, relay_wiring, timeline.clone());
+    let relay = PowerRelay::new(relay_line, relay_wiring, supply, timeline.clone());
     let readers = Readers {
         contact: f.card_emulator.as_ref().map(|c| c.contact.clone()),
         contactless: f.card_emulator.as_ref().and_then(|c| c.contactless.clone()),
@@ -90,8 +91,8 @@ impl LabSide {
     }
 
     /// Closes the relay; the card emulator's readers are where the bench file says.
-    pub fn power_on(&mut self) -> Result<Readers, DeviceError> {
-        self.relay.on()?;
+    pub async fn power_on(&mut self) -> Result<Readers, DeviceError> {
+        self.relay.on().await?;
         Ok(self.readers.clone())
     }
 

@@ -41,6 +41,8 @@ pub struct BenchPlan {
     pub virtual_plan: Option<VirtualPlan>,
     /// Benches assembled so far in this run (simulated faults count them).
     assemblies: std::sync::atomic::AtomicU32,
+    /// When a lab terminal's supply was last opened, across scenarios.
+    supply: crate::devices::power_relay::SupplyOpened,
 }
 
 /// The devices every bench has, virtual or lab.
@@ -119,6 +121,7 @@ impl BenchPlan {
             tmk,
             virtual_plan,
             assemblies: Default::default(),
+            supply: Default::default(),
         })
     }
 
@@ -170,7 +173,7 @@ impl BenchPlan {
                 (TerminalSide::Virtual(Box::new(side)), common)
             }
             None => {
-                let (side, common) = lab_side::assemble(&self.bench, &self.profile, &timeline)?;
+                let (side, common) = lab_side::assemble(&self.bench, &self.profile, self.supply.clone(), &timeline)?;
                 (TerminalSide::Lab(side), common)
             }
         };
@@ -251,7 +254,7 @@ impl LiveBench {
         let boot = Duration::from_millis(self.profile().timeouts.boot_ms);
         let readers = match &mut self.side {
             TerminalSide::Virtual(v) => v.power_on(boot).await?,
-            TerminalSide::Lab(l) => l.power_on()?,
+            TerminalSide::Lab(l) => l.power_on().await?,
         };
         self.contact_reader = readers.contact;
         self.contactless_reader = readers.contactless;

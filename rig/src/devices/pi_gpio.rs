@@ -44,6 +44,10 @@ impl PiGpio {
                 .map_err(|e| DeviceError::Gpio(format!("GPIO {bcm}: {e}")))?;
             let mut out = pin.into_output();
             out.write(released);
+            // rppal would turn the pin back into an input when the bench is
+            // dropped at the end of a scenario, leaving a relay or solenoid
+            // driver floating: keep it driven at its released level instead.
+            out.set_reset_on_drop(false);
             pins.insert(line, Mutex::new(out));
         }
         Ok(PiGpio { pins, active_high })

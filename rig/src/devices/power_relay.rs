@@ -11,19 +11,45 @@ use std::time::Duration;
 pub struct PowerRelay {
     lines: Arc<dyn GpioLines>,
     line: usize,
-    /// How long the supply stays open in a cycle so the terminal really resets.
+    /// How long the supply stays open before it closes again, so the
+    /// terminal's capacitors drain and it really resets.
     off_time: Duration,
     on: bool,
+    opened: SupplyOpened,
     timeline: Timeline,
 }
 
+/// When the terminal's supply was last opened. Kept across scenarios (each
+/// builds its own relay) so the next one does not close the supply before
+/// the terminal has drained.
+#[derive(Debug, Clone, Default)]
+pub struct SupplyOpened(Arc<std::sync::Mutex<Option<tokio::time::Instant>>>);
+
+impl SupplyOpened {
+    fn mark(&self) {
+        if let Ok(mut at) = self.0.lock() {
+            *at = Some(tokio::time::Instant::now());
+        }
+    }
+
+    fn at(&self) -> Option<tokio::time::Instant> {
+        self.0.lock().ok().and_then(|at| *at)
+    }
+}
+
 impl PowerRelay {
-    pub fn new(lines: Arc<dyn GpioLines>, wiring: &RelayWiring, timeline: Timeline) -> PowerRelay {
+    pub fn new(
+        lines: Arc<dyn GpioLines>,
+        wiring: &RelayWiring,
+        opened: SupplyOpened,
+        timeline: Timeline,
+    ) -> PowerRelay {
         PowerRelay {
             lines,
             line: usize::from(wiring.pin),
             off_time: Duration::from_millis(wiring.off_ms),
             on: false,
+            opened,
             timeline,
         }
     }
@@ -32,7 +58,12 @@ impl PowerRelay {
         self.on
     }
 
-    pub fn on(&mut self) -> Result<(), DeviceError> {
+    /// Closes the relay, once the supply has been open for `off_time`: the
+    /// wait is the hardware's drain time, not a wait for the terminal.
+    pub async fn on(&mut self) -> Result<(), DeviceError> {
+        if let Some(opened) = self.opened.at() {
+            tokio::time::sleep_until(opened + self.off_time).await;
+        }
         self.lines.set(self.line, true)?;
         self.on = true;
         self.timeline.publish(
@@ -47,6 +78,7 @@ impl PowerRelay {
     pub fn off(&mut self) -> Result<(), DeviceError> {
         self.lines.set(self.line, false)?;
         self.on = false;
+        self.opened.mark();
         self.timeline.publish(
             Source::Power,
             Kind::PowerOff {
@@ -56,11 +88,10 @@ impl PowerRelay {
         Ok(())
     }
 
-    /// Off, the supply's drain time, on: the hold is the hardware's, not a wait for the terminal.
+    /// Off, the supply's drain time, on.
     pub async fn cycle(&mut self) -> Result<(), DeviceError> {
         self.off()?;
-        tokio::time::sleep(self.off_time).await;
-        self.on()
+        self.on().await
     }
 }
 
@@ -87,8 +118,8 @@ mod tests {
             active_high: true,
             off_ms: 1,
         };
-        let mut relay = PowerRelay::new(lines.clone(), &wiring, timeline.clone());
-        relay.on().unwrap();
+        let mut relay = PowerRelay::new(lines.clone(), &wiring, SupplyOpened::default(), timeline.clone());
+        relay.on().await.unwrap();
         relay.cycle().await.unwrap();
         assert_eq!(*lines.0.lock().unwrap(), vec![(26, true), (26, false), (26, true)]);
         let kinds: Vec<&str> = timeline
@@ -102,5 +133,25 @@ mod tests {
             .collect();
         assert_eq!(kinds, ["on", "off", "on"]);
         assert!(relay.is_on());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_next_scenarios_relay_waits_until_the_supply_has_drained() {
+        let wiring = RelayWiring {
+            pin: 26,
+            active_high: false,
+            off_ms: 2000,
+        };
+        let supply = SupplyOpened::default();
+        let lines = Arc::new(Recorder::default());
+        let mut first = PowerRelay::new(lines.clone(), &wiring, supply.clone(), Timeline::new());
+        first.on().await.unwrap();
+        first.off().unwrap();
+        let opened = tokio::time::Instant::now();
+        // The next scenario builds its own relay on the same supply.
+        let mut second = PowerRelay::new(lines.clone(), &wiring, supply, Timeline::new());
+        second.on().await.unwrap();
+        assert_eq!(opened.elapsed(), Duration::from_millis(2000));
+        assert_eq!(*lines.0.lock().unwrap(), vec![(26, true), (26, false), (26, true)]);
     }
 }
