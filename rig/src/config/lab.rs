@@ -131,7 +131,8 @@ pub struct RelayWiring {
     pub pin: u8,
     /// Level that closes the relay (terminal powered).
     pub active_high: bool,
-    /// How long the supply stays open in a power cycle, so the terminal's
+    /// How long the supply stays open before it closes again (in a power
+    /// cycle, and from one scenario to the next), so the terminal's
     /// capacitors drain and it really resets.
     #[serde(default = "default_off_ms")]
     pub off_ms: u64,
