@@ -117,6 +117,9 @@ enum Command {
         /// Only the desk checks (chip and image); no probe is opened.
         #[arg(long)]
         check: bool,
+        /// Where the flash's trace (console lines, stages) goes: <report-dir>/flash-<time>/.
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
     },
     /// Run the mock acquirer host on its own, to try a real terminal by hand.
     #[command(
@@ -293,7 +296,12 @@ fn main() -> ExitCode {
                 ExitCode::from(BENCH_FAULT)
             }
         }
-        Command::Flash { bench, force, check } => flash(&bench, force, check),
+        Command::Flash {
+            bench,
+            force,
+            check,
+            report_dir,
+        } => flash(&bench, force, check, &report_dir),
         Command::Snapshots { action, dir } => snapshots(action.unwrap_or(SnapshotAction::List), &dir),
         Command::Host {
             listen,
@@ -353,7 +361,7 @@ fn run(options: RunOptions) -> ExitCode {
     }
 }
 
-fn flash(bench: &std::path::Path, force: bool, check: bool) -> ExitCode {
+fn flash(bench: &std::path::Path, force: bool, check: bool, report_dir: &std::path::Path) -> ExitCode {
     use rig::lab_flash::{FlashOutcome, LabFlash, ProbeLink};
     let bench = match rig::config::bench::Bench::load(bench) {
         Ok(b) => b,
@@ -395,6 +403,13 @@ fn flash(bench: &std::path::Path, force: bool, check: bool) -> ExitCode {
         Err(e) => return fail(e.into()),
     };
     let timeline = rig::events::Timeline::new();
+    // What the console said and each stage, for whoever debugs a failed flash.
+    let trace_dir = report_dir.join(format!("flash-{}", chrono::Local::now().format("%Y%m%d-%H%M%S")));
+    if let Err(e) = std::fs::create_dir_all(&trace_dir).and_then(|()| rig::trace::attach(&timeline, &trace_dir)) {
+        eprintln!("rig flash: {}: {e}", trace_dir.display());
+        return ExitCode::from(USAGE);
+    }
+    println!("trace: {}", trace_dir.display());
     let console = match LabFlash::open_console(&bench, &timeline) {
         Ok(c) => c,
         Err(e) => return fail(e),
