@@ -50,7 +50,26 @@ fn start_pcscd() -> Pcscd {
     });
     rx.recv_timeout(Duration::from_secs(20))
         .expect("pcscd ready within 20 s");
-    Pcscd(Some(child))
+    let pcscd = Pcscd(Some(child));
+    await_vpcd_reader_listed(Duration::from_secs(10));
+    pcscd
+}
+
+/// Returns once a PC/SC context lists the vpcd reader. pcscd's "daemon
+/// ready" line has been seen to come before its socket takes clients, and
+/// before a context exists there is no PC/SC event to wait on: so this asks
+/// again every 50 ms, up to `deadline`, and fails with pcscd's last answer.
+fn await_vpcd_reader_listed(deadline: Duration) {
+    let until = std::time::Instant::now() + deadline;
+    loop {
+        match pcsc_reader::readers() {
+            Ok(r) if r.iter().any(|n| n == VPCD_READER) => return,
+            answer if std::time::Instant::now() >= until => {
+                panic!("pcscd does not list {VPCD_READER:?} within {deadline:?}: {answer:?}")
+            }
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
 }
 
 /// BlankCard with an ATR of its own, to tell it from whatever else is around.
