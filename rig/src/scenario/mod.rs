@@ -231,8 +231,13 @@ async fn play_with_retries(
             .collect();
         if !again.is_empty() && attempt <= retries {
             println!(
-                "\nrig: {} scenario(s) failed with a bench fault; playing them again (attempt {} of {}):",
-                again.len(),
+                "\nrig: {} failed with a bench fault; playing {} again (attempt {} of {}):",
+                if again.len() == 1 {
+                    "1 scenario".to_string()
+                } else {
+                    format!("{} scenarios", again.len())
+                },
+                if again.len() == 1 { "it" } else { "them" },
                 attempt + 1,
                 retries + 1
             );

@@ -284,7 +284,8 @@ impl Tally {
 impl std::fmt::Display for Tally {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let total = self.passed + self.flaky + self.failed.values().sum::<usize>();
-        write!(f, "{total} scenarios: {} passed", self.passed)?;
+        let s = if total == 1 { "" } else { "s" };
+        write!(f, "{total} scenario{s}: {} passed", self.passed)?;
         if self.flaky > 0 {
             write!(f, ", {} flaky (passed after a bench fault)", self.flaky)?;
         }
