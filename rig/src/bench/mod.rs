@@ -8,7 +8,7 @@ pub mod lab_side;
 pub mod virtual_side;
 
 use crate::config::ConfigError;
-use crate::config::bench::{Bench, BenchKind};
+use crate::config::bench::Bench;
 use crate::config::card::{self, CardProfile};
 use crate::config::dialect::Dialect;
 use crate::config::terminal::TerminalProfile;
@@ -58,6 +58,9 @@ pub struct Readers {
     pub contact: Option<String>,
     pub contactless: Option<String>,
 }
+
+/// What a lab bench lacks when a step flashes an image.
+const STEP_FLASH: &str = "firmware flash a step can write (on a lab bench, run `rig flash` before the run)";
 
 /// The terminal and the devices only one kind of bench has.
 enum TerminalSide {
@@ -109,9 +112,10 @@ impl BenchPlan {
         let cards = card::load_dir(&bench.resolve(&bench.file.cards))?;
         let tmk = bench.master_key()?;
         check_wiring(&bench, &profile)?;
-        let virtual_plan = match (bench.kind(), &bench.file.virtual_terminal) {
-            (Ok(BenchKind::Virtual), Some(vt)) => Some(VirtualPlan::load(&bench, vt)?),
-            _ => None,
+        // `Bench::load` has checked the file is one kind or the other.
+        let virtual_plan = match &bench.file.virtual_terminal {
+            Some(vt) => Some(VirtualPlan::load(&bench, vt)?),
+            None => None,
         };
         Ok(BenchPlan {
             bench,
@@ -276,8 +280,7 @@ impl LiveBench {
         let image = FirmwareImage::load(image)?;
         let was_on = self.is_on();
         self.power_off().await;
-        self.virtual_side("firmware flash a step can write (on a lab bench, run `rig flash` before the run)")?
-            .write_flash(&image)?;
+        self.virtual_side(STEP_FLASH)?.write_flash(&image)?;
         self.note(&format!("flashed {} (version {})", image.path.display(), image.version));
         if !was_on {
             return Ok(image.version);
@@ -301,9 +304,11 @@ impl LiveBench {
 
     /// Where steps find firmware images by name.
     pub fn firmware_dir(&self) -> Result<PathBuf, BenchError> {
-        let plan = self.plan.virtual_plan.as_ref().ok_or_else(|| {
-            BenchError::Lacks("firmware flash a step can write (on a lab bench, run `rig flash` before the run)".into())
-        })?;
+        let plan = self
+            .plan
+            .virtual_plan
+            .as_ref()
+            .ok_or_else(|| BenchError::Lacks(STEP_FLASH.into()))?;
         Ok(self.plan.bench.resolve(&plan.vt.firmware_dir))
     }
 
@@ -317,8 +322,7 @@ impl LiveBench {
 
     /// Writes bytes into the terminal's firmware flash unchecked (to test the boot loader).
     pub fn write_flash_raw(&self, bytes: &[u8]) -> Result<(), BenchError> {
-        self.virtual_side("firmware flash a step can write")?
-            .write_flash_raw(bytes)
+        self.virtual_side(STEP_FLASH)?.write_flash_raw(bytes)
     }
 
     pub async fn power_off(&mut self) {
