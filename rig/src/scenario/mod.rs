@@ -230,24 +230,17 @@ async fn play_with_retries(
             .map(|o| o.key())
             .collect();
         if !again.is_empty() && attempt <= retries {
+            let (count, pronoun) = match again.len() {
+                1 => ("1 scenario".to_string(), "it"),
+                n => (format!("{n} scenarios"), "them"),
+            };
             println!(
-                "\nrig: {} failed with a bench fault; playing {} again (attempt {} of {}):",
-                if again.len() == 1 {
-                    "1 scenario".to_string()
-                } else {
-                    format!("{} scenarios", again.len())
-                },
-                if again.len() == 1 { "it" } else { "them" },
+                "\nrig: {count} failed with a bench fault; playing {pronoun} again (attempt {} of {}):",
                 attempt + 1,
                 retries + 1
             );
             for o in outcomes.iter_mut().filter(|o| again.contains(&o.key())) {
-                println!(
-                    "  {}:{} {}",
-                    o.file.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
-                    o.line,
-                    o.scenario
-                );
+                println!("  {}", o.place());
                 keep_attempt(o, attempt);
             }
         }
@@ -264,22 +257,9 @@ async fn play_with_retries(
     println!("rig: {tally}");
     for h in histories.iter().filter(|h| !h.passed()) {
         if let Some(f) = &h.last().failure {
-            println!(
-                "  {}: {}:{} {}: {}",
-                f.class,
-                h.last()
-                    .file
-                    .as_deref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-                h.last().line,
-                h.last().scenario,
-                f.message
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches(&format!("{}: ", f.class))
-            );
+            let why = f.message.lines().next().unwrap_or("");
+            let why = why.trim_start_matches(&format!("{}: ", f.class));
+            println!("  {}: {}: {why}", f.class, h.last().place());
         }
     }
     Ok(tally)

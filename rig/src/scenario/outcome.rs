@@ -36,6 +36,16 @@ pub struct ScenarioOutcome {
 }
 
 impl ScenarioOutcome {
+    /// "features/sale.feature:18 A wrong PIN ...", as summaries name it.
+    pub fn place(&self) -> String {
+        let file = self
+            .file
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        format!("{file}:{} {}", self.line, self.scenario)
+    }
+
     /// Identifies a scenario across attempts (and shards).
     pub fn key(&self) -> ScenarioKey {
         ScenarioKey {
