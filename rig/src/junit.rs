@@ -43,7 +43,7 @@ pub fn report(histories: &[History], cwd: &Path) -> String {
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\" timestamp=\"{stamp}\">",
-            escape(name.as_str()),
+            attr(name),
             cases.len()
         );
         for h in cases {
@@ -79,15 +79,15 @@ fn testcase(out: &mut String, h: &History, cwd: &Path) {
     let _ = writeln!(
         out,
         "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\">",
-        escape(name.as_str()),
-        escape(format!("Feature: {}", last.feature).as_str()),
+        attr(&name),
+        attr(&format!("Feature: {}", last.feature)),
         last.duration.as_secs_f64()
     );
     if let Some(f) = last.failure.as_ref().filter(|f| f.class.is_skip()) {
         let _ = writeln!(
             out,
             "      <skipped message=\"{}\"/>",
-            escape(format!("{}: {}", f.step, first_line(&f.message)).as_str())
+            attr(&format!("{}: {}", f.step, first_line(&f.message)))
         );
     } else if let Some(f) = &last.failure {
         let element = if f.class == FailureClass::TerminalFailure {
@@ -99,8 +99,8 @@ fn testcase(out: &mut String, h: &History, cwd: &Path) {
             out,
             "      <{element} type=\"{}\" message=\"{}\">{}</{element}>",
             f.class,
-            escape(format!("{}: {}", f.step, first_line(&f.message)).as_str()),
-            partial_escape(f.message.as_str())
+            attr(&format!("{}: {}", f.step, first_line(&f.message))),
+            content(&f.message)
         );
     }
     // Earlier attempts: flaky when the last one passed, reruns when it failed too.
@@ -117,22 +117,29 @@ fn testcase(out: &mut String, h: &History, cwd: &Path) {
             "      <{element} type=\"{}\" message=\"attempt {}: {}: {}\"><stackTrace>{}</stackTrace><system-out>{}</system-out></{element}>",
             f.class,
             i + 1,
-            escape(f.step.as_str()),
-            escape(first_line(&f.message)),
-            partial_escape(f.message.as_str()),
-            partial_escape(system_out(earlier).as_str())
+            attr(&f.step),
+            attr(first_line(&f.message)),
+            content(&f.message),
+            content(&system_out(earlier))
         );
     }
-    let _ = writeln!(
-        out,
-        "      <system-out>{}</system-out>",
-        partial_escape(system_out(last).as_str())
-    );
+    let _ = writeln!(out, "      <system-out>{}</system-out>", content(&system_out(last)));
     out.push_str("    </testcase>\n");
 }
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
+}
+
+/// Report text, escaped for an XML attribute, with card numbers masked: a
+/// failure message may quote what the terminal displayed.
+fn attr(s: &str) -> String {
+    escape(crate::mask::text(s).as_str()).into_owned()
+}
+
+/// Report text, escaped for element content, with card numbers masked.
+fn content(s: &str) -> String {
+    partial_escape(crate::mask::text(s).as_str()).into_owned()
 }
 
 fn system_out(o: &ScenarioOutcome) -> String {
@@ -239,6 +246,17 @@ mod tests {
             xml.contains(r#"<skipped message="When the cashier &lt;starts&gt; a sale: not on this bench: this bench has no magnetic stripe emulator"/>"#),
             "{xml}"
         );
+    }
+
+    #[test]
+    fn card_numbers_in_failure_messages_are_masked() {
+        let shown = "terminal failure: no prompt \"approved\" (the display shows \"6222021234567890128\")";
+        let xml = report(
+            &histories(&[vec![outcome(7, Some((FailureClass::TerminalFailure, shown)))]]),
+            Path::new("/"),
+        );
+        assert!(!xml.contains("6222021234567890128"), "{xml}");
+        assert!(xml.contains("622202*********0128"), "{xml}");
     }
 
     #[test]
