@@ -171,6 +171,14 @@ pub struct UsbSelector {
     pub serial: Option<String>,
 }
 
+impl UsbSelector {
+    /// Whether a USB device with these ids is the one selected (any serial
+    /// number when the selector names none).
+    pub fn matches(&self, vid: u16, pid: u16, serial: Option<&str>) -> bool {
+        vid == self.vid && pid == self.pid && self.serial.as_deref().is_none_or(|s| serial == Some(s))
+    }
+}
+
 impl FromStr for UsbSelector {
     type Err = String;
 
@@ -243,6 +251,16 @@ mod tests {
         let s: UsbSelector = "0d28:0204:0240000034544e45".parse().unwrap();
         assert_eq!(s.serial.as_deref(), Some("0240000034544e45"));
         assert_eq!(s.to_string(), "0d28:0204:0240000034544e45");
+    }
+
+    #[test]
+    fn a_selector_without_serial_takes_any_serial_number() {
+        let any: UsbSelector = "0403:6001".parse().unwrap();
+        let one: UsbSelector = "0403:6001:A10K5R2Q".parse().unwrap();
+        assert!(any.matches(0x0403, 0x6001, Some("B77")) && any.matches(0x0403, 0x6001, None));
+        assert!(one.matches(0x0403, 0x6001, Some("A10K5R2Q")));
+        assert!(!one.matches(0x0403, 0x6001, Some("B77")) && !one.matches(0x0403, 0x6001, None));
+        assert!(!any.matches(0x0403, 0x6015, None));
     }
 
     #[test]

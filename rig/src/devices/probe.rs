@@ -194,12 +194,7 @@ pub fn list_probes() -> Vec<String> {
 }
 
 fn selects(selector: &UsbSelector, info: &DebugProbeInfo) -> bool {
-    info.vendor_id == selector.vid
-        && info.product_id == selector.pid
-        && selector
-            .serial
-            .as_ref()
-            .is_none_or(|s| info.serial_number.as_deref() == Some(s.as_str()))
+    selector.matches(info.vendor_id, info.product_id, info.serial_number.as_deref())
 }
 
 /// Finds the bench's probe: the one the selector names, or the only one plugged in.

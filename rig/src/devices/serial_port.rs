@@ -53,14 +53,7 @@ pub fn find(wiring: &SerialWiring) -> Result<String, DeviceError> {
     };
     let ports = serialport::available_ports().map_err(|e| err(&usb.to_string(), e.to_string()))?;
     let found = ports.into_iter().find(|p| match &p.port_type {
-        serialport::SerialPortType::UsbPort(u) => {
-            u.vid == usb.vid
-                && u.pid == usb.pid
-                && usb
-                    .serial
-                    .as_ref()
-                    .is_none_or(|s| u.serial_number.as_deref() == Some(s.as_str()))
-        }
+        serialport::SerialPortType::UsbPort(u) => usb.matches(u.vid, u.pid, u.serial_number.as_deref()),
         _ => false,
     });
     found.map(|p| p.port_name).ok_or_else(|| {
