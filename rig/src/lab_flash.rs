@@ -30,6 +30,8 @@ pub enum FlashError {
     WrongChip { seen: String, chip: String },
     #[error("the terminal showed no boot banner on its console within {0:?} of the reset")]
     NoBanner(Duration),
+    #[error("the terminal refused the image it was flashed with: {0}")]
+    BootRefused(String),
     #[error(
         "flashed {image}, but the terminal's boot banner shows version {shown} where [firmware] version says {wanted}: \
          fix the bench file or the image"
@@ -49,7 +51,7 @@ impl FlashError {
                 FailureClass::Mistake
             }
             FlashError::Probe(_) | FlashError::Device(_) | FlashError::WrongChip { .. } => FailureClass::BenchFault,
-            FlashError::NoBanner(_) => FailureClass::TerminalFailure,
+            FlashError::NoBanner(_) | FlashError::BootRefused(_) => FailureClass::TerminalFailure,
         }
     }
 }
@@ -162,7 +164,8 @@ impl LabFlash {
         if has_console && !force {
             let from = timeline.now();
             link.reset()?;
-            running = banner(timeline, from, boot).await;
+            // A terminal whose image is refused or silent gets flashed: that is the cure.
+            running = banner(timeline, from, boot).await.and_then(Result::ok);
             if running.as_deref() == Some(wanted) {
                 stage(timeline, "skipped", format!("already runs {wanted}"));
                 return Ok(FlashOutcome::AlreadyRunning {
@@ -185,7 +188,10 @@ impl LabFlash {
         let from = timeline.now();
         link.reset()?;
         let now = if has_console {
-            let shown = banner(timeline, from, boot).await.ok_or(FlashError::NoBanner(boot))?;
+            let shown = banner(timeline, from, boot)
+                .await
+                .ok_or(FlashError::NoBanner(boot))?
+                .map_err(FlashError::BootRefused)?;
             if shown != wanted {
                 return Err(FlashError::WrongVersion {
                     image: self.image.display().to_string(),
@@ -216,16 +222,18 @@ fn stage(timeline: &Timeline, stage: &str, detail: String) {
     );
 }
 
-/// The version of the first boot banner after `from`, if one comes in time.
-async fn banner(timeline: &Timeline, from: crate::events::Cursor, within: Duration) -> Option<String> {
+/// What the terminal's boot loader said first after `from`: the version of
+/// its banner, or why it refused its image; `None` when it said nothing in time.
+async fn banner(timeline: &Timeline, from: crate::events::Cursor, within: Duration) -> Option<Result<String, String>> {
     timeline
         .wait_for(from, within, "boot banner", |e| match &e.kind {
-            Kind::Boot { version, .. } => Some(version.clone()),
+            Kind::Boot { version, .. } => Some(Ok(version.clone())),
+            Kind::BootFailure { reason, .. } => Some(Err(reason.clone())),
             _ => None,
         })
         .await
         .ok()
-        .map(|(version, _)| version)
+        .map(|(said, _)| said)
 }
 
 /// Progress bars for erase, program and verify on a terminal, and one line

@@ -78,6 +78,8 @@ struct StandInChip {
     image_boots_as: String,
     /// A terminal that crashes before its banner.
     silent_after_flash: bool,
+    /// A boot loader that rejects the new image.
+    rejects_new_image: bool,
     programmed: usize,
     progress_events: usize,
 }
@@ -93,6 +95,7 @@ impl StandInChip {
             running: running.into(),
             image_boots_as: "2.3.1".into(),
             silent_after_flash: false,
+            rejects_new_image: false,
             programmed: 0,
             progress_events: 0,
         }
@@ -114,6 +117,10 @@ impl DebugLink for StandInChip {
 
     fn reset(&mut self) -> Result<(), ProbeError> {
         if self.programmed > 0 && self.silent_after_flash {
+            return Ok(());
+        }
+        if self.programmed > 0 && self.rejects_new_image {
+            write!(self.uart, "\r\nBOOT image rejected: checksum mismatch\r\n").expect("uart write");
             return Ok(());
         }
         // What the example image's boot code prints (firmware-images/lab/example.s).
@@ -275,4 +282,17 @@ fn an_image_outside_flash_is_refused_before_any_probe_is_opened() {
         "{shown}"
     );
     assert!(!shown.contains("debug probe"), "refused before the probe: {shown}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_boot_loader_that_rejects_the_new_image_is_a_terminal_failure_saying_why() {
+    let mut rig = rig_with_terminal_running("2.3.0", "2.3.1", 5_000);
+    rig.chip.rejects_new_image = true;
+    let (result, _) = flash(&mut rig, false).await;
+    let err = result.expect_err("rejected");
+    assert_eq!(err.class(), FailureClass::TerminalFailure);
+    assert_eq!(
+        err.to_string(),
+        "the terminal refused the image it was flashed with: checksum mismatch"
+    );
 }
