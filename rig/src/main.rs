@@ -10,6 +10,8 @@ const PASSED: u8 = 0;
 const FAILED: u8 = 1;
 const USAGE: u8 = 2;
 const BENCH_FAULT: u8 = 3;
+/// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+const INTERRUPTED: u8 = 130;
 
 #[derive(Parser)]
 #[command(
@@ -25,6 +27,7 @@ const BENCH_FAULT: u8 = 3;
         1 the terminal failed a scenario, 2 a mistake in the command, a feature file or a fixture,\n\
         3 a bench fault (probe, serial port, robot, reader, power, or the bench is leased by another run).\n\
         When several classes fail, the lowest code wins: a terminal failure is the most telling.\n\
+        130: stopped by Ctrl-C or SIGTERM; the report holds the scenarios that finished.\n\
         Start with:  rig run            (plays features/ on fixtures/benches/virtual.toml)"
 )]
 struct Cli {
@@ -348,6 +351,9 @@ fn run(options: RunOptions) -> ExitCode {
     match runtime.block_on(scenario::run(options)) {
         Ok(outcome) => {
             println!("report: {}", outcome.report.dir.display());
+            if outcome.tally.interrupted.is_some() {
+                return ExitCode::from(INTERRUPTED);
+            }
             ExitCode::from(outcome.tally.worst.map_or(PASSED, |class| class.exit_code()))
         }
         Err(e @ scenario::SetupError::Lease(_)) => {

@@ -387,3 +387,53 @@ fn a_killed_runs_lease_expires_and_the_next_run_proceeds() {
     );
     assert!(!lease.exists(), "and releases the bench when done");
 }
+
+#[test]
+fn an_interrupted_run_reports_what_finished_and_exits_130() {
+    let project = scratch_project();
+    let mut run = Command::new(env!("CARGO_BIN_EXE_rig"))
+        .args(["run", "features/swipe_sale.feature", "--report-dir", "out"])
+        .current_dir(project.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rig runs");
+    // Interrupt once the second scenario starts: the first has finished by then.
+    let stdout = run.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut seen = String::new();
+        let mut scenarios = 0;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.trim_start().starts_with("Scenario:") {
+                scenarios += 1;
+                if scenarios == 2 {
+                    let _ = tx.send(());
+                }
+            }
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+        seen
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the second scenario started");
+    let kill = Command::new("kill")
+        .args(["-INT", &run.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let status = run.wait().expect("wait");
+    let shown = reader.join().expect("reader");
+    assert_eq!(status.code(), Some(130), "{shown}");
+    assert!(shown.contains("interrupted (SIGINT): not playing the rest"), "{shown}");
+    let junit = std::fs::read_to_string(project.path().join("out/latest/junit.xml")).expect("junit.xml written");
+    assert!(
+        junit.contains("<testsuites>") && junit.trim_end().ends_with("</testsuites>"),
+        "{junit}"
+    );
+    assert!(
+        junit.matches("<testcase ").count() >= 1,
+        "the finished scenario is reported: {junit}"
+    );
+}

@@ -91,12 +91,25 @@ impl VirtualPower {
             .append(true)
             .open(&self.stderr_log)
             .map_err(|e| DeviceError::Power(format!("{}: {e}", self.stderr_log.display())))?;
-        let child = Command::new(&self.program)
+        let mut command = Command::new(&self.program);
+        command
             .args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
-            .kill_on_drop(true)
+            .kill_on_drop(true);
+        // The plug is pulled when the rig itself dies, even by SIGKILL (no
+        // drop runs then): the kernel kills the terminal with its parent.
+        // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command
             .spawn()
             .map_err(|e| DeviceError::Power(format!("cannot start {}: {e}", self.program.display())))?;
         let mut child = child;

@@ -222,8 +222,31 @@ async fn play_with_retries(
 ) -> std::io::Result<Tally> {
     let mut attempts: Vec<Vec<outcome::ScenarioOutcome>> = Vec::new();
     let mut only: Option<HashSet<ScenarioKey>> = None;
+    let mut interrupted = None;
     for attempt in 1..=retries + 1 {
-        let mut outcomes = play(features.clone(), tags.clone(), shard, only.clone(), attempt, report).await?;
+        let collected = Outcomes::default();
+        let pass = play(
+            features.clone(),
+            tags.clone(),
+            shard,
+            only.clone(),
+            attempt,
+            report,
+            collected.clone(),
+        );
+        // Ctrl-C or a cancelled CI job: stop playing, but report what finished.
+        tokio::select! {
+            played = pass => played?,
+            why = interruption() => {
+                println!("\nrig: {why}: not playing the rest; reporting what finished");
+                interrupted = Some(why);
+            }
+        }
+        let mut outcomes = collected.take();
+        if interrupted.is_some() {
+            attempts.push(outcomes);
+            break;
+        }
         let again: HashSet<ScenarioKey> = outcomes
             .iter()
             .filter(|o| o.failure.as_ref().is_some_and(|f| f.class.is_retried()))
@@ -253,7 +276,8 @@ async fn play_with_retries(
     let histories = outcome::histories(&attempts);
     let cwd = std::env::current_dir().unwrap_or_default();
     std::fs::write(report.dir.join(report::JUNIT), crate::junit::report(&histories, &cwd))?;
-    let tally = Tally::of(&histories);
+    let mut tally = Tally::of(&histories);
+    tally.interrupted = interrupted;
     println!("rig: {tally}");
     for h in histories.iter().filter(|h| !h.passed()) {
         if let Some(f) = &h.last().failure {
@@ -277,7 +301,24 @@ fn keep_attempt(o: &mut outcome::ScenarioOutcome, attempt: u32) {
     }
 }
 
-/// One pass of cucumber over the features (or only the scenarios in `only`).
+/// Resolves when the run is asked to stop: Ctrl-C (SIGINT) or SIGTERM.
+async fn interruption() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    tokio::select! {
+        Ok(()) = tokio::signal::ctrl_c() => "interrupted (SIGINT)",
+        Some(()) = async {
+            match term.as_mut() {
+                Some(t) => t.recv().await,
+                None => std::future::pending().await,
+            }
+        } => "terminated (SIGTERM)",
+        else => std::future::pending().await,
+    }
+}
+
+/// One pass of cucumber over the features (or only the scenarios in
+/// `only`), each scenario's outcome going to `outcomes` as it finishes.
 async fn play(
     features: Vec<gherkin::Feature>,
     tags: Option<TagOperation>,
@@ -285,14 +326,14 @@ async fn play(
     only: Option<HashSet<ScenarioKey>>,
     attempt: u32,
     report: &RunReport,
-) -> std::io::Result<Vec<outcome::ScenarioOutcome>> {
+    outcomes: Outcomes,
+) -> std::io::Result<()> {
     let json_name = if attempt == 1 {
         report::CUCUMBER_JSON.to_string()
     } else {
         format!("cucumber-attempt-{attempt}.json")
     };
     let json = std::fs::File::create(report.dir.join(json_name))?;
-    let outcomes = Outcomes::default();
     let out = writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
         .summarized()
         .tee::<RigWorld, _>(outcomes.clone().discard_stats_writes().discard_arbitrary_writes())
@@ -353,7 +394,7 @@ async fn play(
             op.eval(all)
         })
         .await;
-    Ok(outcomes.take())
+    Ok(())
 }
 
 /// What a developer needs to debug a scenario, beside its trace.

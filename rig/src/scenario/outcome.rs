@@ -270,6 +270,8 @@ pub struct Tally {
     pub flaky: usize,
     pub failed: std::collections::BTreeMap<&'static str, usize>,
     pub worst: Option<FailureClass>,
+    /// Why the run stopped before playing everything, if it did.
+    pub interrupted: Option<&'static str>,
 }
 
 impl Tally {
@@ -305,6 +307,9 @@ impl std::fmt::Display for Tally {
             } else {
                 write!(f, ", {n} {class}")?;
             }
+        }
+        if let Some(why) = self.interrupted {
+            write!(f, "; {why} before the rest was played")?;
         }
         Ok(())
     }
