@@ -84,6 +84,11 @@ pub enum BenchError {
     Io(#[from] std::io::Error),
     #[error("mock host: {0}")]
     Host(String),
+    #[error(
+        "the terminal runs firmware {running}, but the bench file's [firmware] version is {wanted}: \
+         run `rig flash --bench FILE` before the run"
+    )]
+    WrongFirmware { running: String, wanted: String },
     /// A step needs a device this bench does not have.
     #[error("this bench has no {0}")]
     Lacks(String),
@@ -95,7 +100,9 @@ impl BenchError {
             // A key the bench does not wire is a gap in the bench file, not a broken bench.
             BenchError::Device(DeviceError::UnwiredKey { .. }) => FailureClass::Mistake,
             BenchError::Device(_) | BenchError::Io(_) | BenchError::Host(_) => FailureClass::BenchFault,
-            BenchError::Config(_) | BenchError::UnknownCard { .. } => FailureClass::Mistake,
+            BenchError::Config(_) | BenchError::UnknownCard { .. } | BenchError::WrongFirmware { .. } => {
+                FailureClass::Mistake
+            }
             BenchError::Lacks(_) => FailureClass::NotOnThisBench,
             // Nothing came because the console was unplugged: the bench's fault.
             BenchError::Timeout(t) if t.port_down.is_some() => FailureClass::BenchFault,
@@ -198,6 +205,19 @@ impl BenchPlan {
     }
 }
 
+/// A lab terminal must run the firmware its bench file names: testing
+/// another version would pass or fail the wrong build.
+fn same_firmware(running: &str, wanted: &str) -> Result<(), BenchError> {
+    if running == wanted {
+        Ok(())
+    } else {
+        Err(BenchError::WrongFirmware {
+            running: running.into(),
+            wanted: wanted.into(),
+        })
+    }
+}
+
 /// Every key the profile may press must have a solenoid on the bench.
 fn check_wiring(bench: &Bench, profile: &TerminalProfile) -> Result<(), ConfigError> {
     let keys = &profile.keys;
@@ -271,6 +291,9 @@ impl LiveBench {
             })
             .await?;
         let version = booted.map_err(|reason| BenchError::Terminal(format!("refused its firmware: {reason}")))?;
+        if let (TerminalSide::Lab(_), Some(firmware)) = (&self.side, &self.plan.bench.file.firmware) {
+            same_firmware(&version, &firmware.version)?;
+        }
         Ok(version)
     }
 
@@ -490,5 +513,23 @@ impl LiveBench {
 
     pub fn note(&self, text: &str) {
         self.timeline.publish(Source::Rig, Kind::Step { text: text.into() });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lab_terminal_on_other_firmware_is_a_mistake_to_fix_with_rig_flash() {
+        assert!(same_firmware("2.3.1", "2.3.1").is_ok());
+        let err = same_firmware("2.3.0", "2.3.1").expect_err("other version");
+        assert_eq!(err.class(), FailureClass::Mistake);
+        assert!(
+            err.to_string()
+                .contains("runs firmware 2.3.0, but the bench file's [firmware] version is 2.3.1"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("rig flash"), "{err}");
     }
 }
