@@ -26,8 +26,30 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// A scratch copy of the fixtures and features, and this test's turn on the machine.
+struct Project {
+    dir: tempfile::TempDir,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+impl Project {
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// One virtual bench run at a time in this test binary. vterm scans its
+/// keypad in real time (the robot holds a key 40 ms against a 20 ms
+/// debounce); several rig runs side by side on a 2-core CI machine can
+/// starve it past a key press, which then shows as a terminal failure
+/// that is the test machine's, not the terminal's.
+static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Copies the fixtures and features into a scratch project so a test can change them.
-fn scratch_project() -> tempfile::TempDir {
+fn scratch_project() -> Project {
+    let turn = ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().expect("tempdir");
     for sub in ["fixtures", "features"] {
         copy_dir(&workspace().join(sub), &dir.path().join(sub));
@@ -43,7 +65,7 @@ fn scratch_project() -> tempfile::TempDir {
             std::fs::copy(entry.path(), images.join(entry.file_name())).expect("copy");
         }
     }
-    dir
+    Project { dir, _turn: turn }
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -174,7 +196,7 @@ fn stage_unplugged_console(project: &Path, assemblies: &str) {
 }
 
 /// Plays the smoke scenario with the console found unplugged at the given assemblies.
-fn smoke_with_unplugged_console(assemblies: &str) -> (tempfile::TempDir, Output) {
+fn smoke_with_unplugged_console(assemblies: &str) -> (Project, Output) {
     let project = scratch_project();
     stage_unplugged_console(project.path(), assemblies);
     let out = rig(
