@@ -94,12 +94,10 @@ pub enum FlashOutcome {
 /// the bench file's; one that cannot identify itself is taken at its word.
 pub fn check_chip(wiring: &crate::config::lab::ProbeWiring) -> Result<(), FlashError> {
     match probe::identify(wiring) {
-        Ok(seen) if !probe::same_family(&seen, &wiring.chip) && !seen.eq_ignore_ascii_case(&wiring.chip) => {
-            Err(FlashError::WrongChip {
-                seen,
-                chip: wiring.chip.clone(),
-            })
-        }
+        Ok(seen) if !probe::same_family(&seen, &wiring.chip) => Err(FlashError::WrongChip {
+            seen,
+            chip: wiring.chip.clone(),
+        }),
         Ok(_) => Ok(()),
         Err(e @ ProbeError::NoProbe { .. }) => Err(e.into()),
         // Auto-detection failing says nothing against the bench file's chip.

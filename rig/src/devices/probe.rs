@@ -254,11 +254,14 @@ fn attach_as(wiring: &ProbeWiring, target: TargetSelector) -> Result<Session, Pr
     session.map_err(|e| fail(format!("attaching to {what}: {e}")))
 }
 
-/// Whether two chip names are variants of one family in the target
-/// database (a family is a series, e.g. STM32F4): auto-detection names one
-/// variant among those that share an ID code, so a sibling of the
+/// Whether two chip names are the same chip, or variants of one family in
+/// the target database (a family is a series, e.g. STM32F4): auto-detection
+/// names one variant among those that share an ID code, so a sibling of the
 /// configured chip still matches; another series or vendor does not.
 pub fn same_family(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
     let registry = Registry::from_builtin_families();
     // A chip is named by its variant ("STM32F407VG") or a package of it ("STM32F407VGTx").
     let family_of = |name: &str| {

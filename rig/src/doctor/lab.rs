@@ -109,7 +109,7 @@ fn debug_probe(wiring: &crate::config::lab::ProbeWiring) -> Outcome {
     let probe_name = format!("{} {:04x}:{:04x}", info.identifier, info.vendor_id, info.product_id);
     // The chip on the bench must be the one the bench file (and its image) is for.
     match probe::identify(wiring) {
-        Ok(seen) if seen.eq_ignore_ascii_case(&wiring.chip) || probe::same_family(&seen, &wiring.chip) => Ok(format!(
+        Ok(seen) if probe::same_family(&seen, &wiring.chip) => Ok(format!(
             "{probe_name}, attached to {seen} ([probe] chip {})",
             wiring.chip
         )),
