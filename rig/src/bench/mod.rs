@@ -354,7 +354,18 @@ impl LiveBench {
         self.robot.release_all();
         match &mut self.side {
             TerminalSide::Virtual(v) => v.power_off().await,
-            TerminalSide::Lab(l) => l.power_off(),
+            TerminalSide::Lab(l) => {
+                // The scenario is over either way; the trace must still show
+                // that the terminal may have stayed powered.
+                if let Err(e) = l.power_off() {
+                    self.timeline.publish(
+                        Source::Power,
+                        Kind::Step {
+                            text: format!("power relay did not open: {e}"),
+                        },
+                    );
+                }
+            }
         }
     }
 

@@ -6,9 +6,10 @@ use super::DeviceError;
 use super::card_link::SmartCard;
 use crate::events::{Kind, Source, Timeline};
 
-/// A card in the field; the terminal ends the exchange by releasing it.
+/// A card in the field; the terminal ends the exchange by releasing it
+/// (PC/SC calls cannot be cut short, so dropping this only lets go).
 pub struct NfcTap {
-    thread: Option<std::thread::JoinHandle<()>>,
+    _thread: std::thread::JoinHandle<()>,
 }
 
 impl NfcTap {
@@ -34,12 +35,7 @@ impl NfcTap {
                 reader: reader.into(),
                 message: e.to_string(),
             })?;
-        Ok(NfcTap { thread: Some(thread) })
-    }
-
-    /// Whether the terminal is still talking to the card.
-    pub fn in_field(&self) -> bool {
-        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+        Ok(NfcTap { _thread: thread })
     }
 }
 

@@ -87,12 +87,6 @@ impl PowerRelay {
         );
         Ok(())
     }
-
-    /// Off, the supply's drain time, on.
-    pub async fn cycle(&mut self) -> Result<(), DeviceError> {
-        self.off()?;
-        self.on().await
-    }
 }
 
 #[cfg(test)]
@@ -110,7 +104,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_cycle_opens_then_closes_the_relay_and_says_so_on_the_timeline() {
+    async fn off_then_on_opens_then_closes_the_relay_and_says_so_on_the_timeline() {
         let lines = Arc::new(Recorder::default());
         let timeline = Timeline::new();
         let wiring = RelayWiring {
@@ -120,7 +114,8 @@ mod tests {
         };
         let mut relay = PowerRelay::new(lines.clone(), &wiring, SupplyOpened::default(), timeline.clone());
         relay.on().await.unwrap();
-        relay.cycle().await.unwrap();
+        relay.off().unwrap();
+        relay.on().await.unwrap();
         assert_eq!(*lines.0.lock().unwrap(), vec![(26, true), (26, false), (26, true)]);
         let kinds: Vec<&str> = timeline
             .since(0)
