@@ -4,7 +4,7 @@
 //! terminal that already runs the wanted version is left alone.
 
 use crate::config::bench::Bench;
-use crate::config::lab::FirmwareWiring;
+use crate::config::lab::{FirmwareWiring, ProbeWiring};
 use crate::config::terminal::TerminalProfile;
 use crate::devices::DeviceError;
 use crate::devices::console::SerialConsole;
@@ -92,7 +92,7 @@ pub enum FlashOutcome {
 
 /// Refuses to flash a chip that identifies itself as another family than
 /// the bench file's; one that cannot identify itself is taken at its word.
-pub fn check_chip(wiring: &crate::config::lab::ProbeWiring) -> Result<(), FlashError> {
+pub fn check_chip(wiring: &ProbeWiring) -> Result<(), FlashError> {
     match probe::identify(wiring) {
         Ok(seen) if !probe::same_family(&seen, &wiring.chip) => Err(FlashError::WrongChip {
             seen,
@@ -108,6 +108,7 @@ pub fn check_chip(wiring: &crate::config::lab::ProbeWiring) -> Result<(), FlashE
 /// A lab bench's flash job, checked on the desk.
 pub struct LabFlash {
     pub plan: FlashPlan,
+    pub probe: ProbeWiring,
     pub firmware: FirmwareWiring,
     pub image: PathBuf,
 }
@@ -126,6 +127,7 @@ impl LabFlash {
         let plan = FlashPlan::new(&wiring.chip, &loaded)?;
         Ok(LabFlash {
             plan,
+            probe: wiring.clone(),
             firmware: firmware.clone(),
             image,
         })

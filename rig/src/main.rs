@@ -120,7 +120,7 @@ enum Command {
         /// Only the desk checks (chip and image); no probe is opened.
         #[arg(long)]
         check: bool,
-        /// Where the flash's trace (console lines, stages) goes: <report-dir>/flash-<time>/.
+        /// Where the flash's trace (console lines, stages) goes: <report-dir>/flash/<time>/.
         #[arg(long, default_value = "reports")]
         report_dir: PathBuf,
     },
@@ -398,24 +398,26 @@ fn flash(bench: &std::path::Path, force: bool, check: bool, report_dir: &std::pa
         Err(code) => return code,
     };
     // The probe first: without it nothing can be done.
-    let Some(wiring) = &bench.file.probe else {
-        return ExitCode::from(USAGE);
-    };
-    if let Err(e) = rig::lab_flash::check_chip(wiring) {
+    if let Err(e) = rig::lab_flash::check_chip(&job.probe) {
         return fail(e);
     }
-    let mut link = match rig::devices::probe::attach(wiring) {
+    let mut link = match rig::devices::probe::attach(&job.probe) {
         Ok(session) => ProbeLink(session),
         Err(e) => return fail(e.into()),
     };
     let timeline = rig::events::Timeline::new();
     // What the console said and each stage, for whoever debugs a failed flash.
-    let trace_dir = report_dir.join(format!("flash-{}", chrono::Local::now().format("%Y%m%d-%H%M%S")));
-    if let Err(e) = std::fs::create_dir_all(&trace_dir).and_then(|()| rig::trace::attach(&timeline, &trace_dir)) {
-        eprintln!("rig flash: {}: {e}", trace_dir.display());
-        return ExitCode::from(USAGE);
+    let flashes = report_dir.join("flash");
+    let trace = rig::report::RunReport::create(&flashes)
+        .and_then(|report| rig::trace::attach(&timeline, &report.dir).map(|()| report))
+        .and_then(|report| report.point_latest().map(|()| report));
+    match trace {
+        Ok(report) => println!("trace: {}", report.dir.display()),
+        Err(e) => {
+            eprintln!("rig flash: {}: {e}", flashes.display());
+            return ExitCode::from(USAGE);
+        }
     }
-    println!("trace: {}", trace_dir.display());
     let console = match LabFlash::open_console(&bench, &timeline) {
         Ok(c) => c,
         Err(e) => return fail(e),
