@@ -38,11 +38,10 @@ impl Project {
     }
 }
 
-/// One virtual bench run at a time in this test binary. vterm scans its
-/// keypad in real time (the robot holds a key 50 ms against a 20 ms
-/// debounce); several rig runs side by side on a 2-core CI machine can
-/// starve it past a key press, which then shows as a terminal failure
-/// that is the test machine's, not the terminal's.
+/// One virtual bench run at a time in this test binary. vterm runs in real
+/// time (key debounce, 3 s host timeouts, prompt deadlines); several rig
+/// runs side by side on a 2-core CI machine stretch it until a deadline
+/// fails, a terminal failure that is the test machine's, not the terminal's.
 static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Copies the fixtures and features into a scratch project so a test can change them.
@@ -265,7 +264,7 @@ fn configuration_mistakes_exit_2_with_file_and_line() {
     let project = scratch_project();
     let bench = project.path().join("fixtures/benches/virtual.toml");
     let original = std::fs::read_to_string(&bench).expect("bench");
-    std::fs::write(&bench, original.replace("press_ms = 50", "press_ms = \"fifty\"")).expect("write");
+    std::fs::write(&bench, original.replace("press_ms = 40", "press_ms = \"forty\"")).expect("write");
     let out = rig(&["run", "--report-dir", "out"], project.path());
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(2), "{shown}");

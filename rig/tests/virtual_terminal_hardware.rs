@@ -67,6 +67,36 @@ async fn a_press_shorter_than_the_debounce_time_is_not_a_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_press_made_while_the_terminal_was_descheduled_still_counts() {
+    let logs = tempfile::tempdir().expect("tempdir");
+    let (mut bench, timeline) = powered_bench(logs.path()).await;
+    let pid = bench.virtual_terminal_pid().expect("vterm runs").to_string();
+    let signal = |sig: &str| {
+        let status = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {sig} {pid}");
+    };
+    // What a loaded CI machine does now and then: the terminal gets no CPU
+    // for the whole of a key press (here: it is stopped through it).
+    let from = timeline.now();
+    signal("-STOP");
+    let pressed = bench.press("9").await;
+    signal("-CONT");
+    pressed.expect("press");
+    let (shown, _) = bench
+        .await_display(from, "the next screen", Duration::from_secs(10), |_| true)
+        .await
+        .expect("a display change");
+    assert!(
+        shown.contains("签到中"),
+        "the press made while stopped was lost: {shown}"
+    );
+    bench.power_off().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_image_is_refused_at_boot_with_the_reason_on_the_console() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
     let plan = Arc::new(BenchPlan::load(&root.join("fixtures/benches/virtual.toml")).expect("bench plan"));

@@ -1,6 +1,12 @@
-//! Keypad scanning: the keys are GPIO lines (a file, one byte a line, in the
-//! virtual board). A key counts once its line has been driven for the whole
-//! debounce time, and again only after it was released.
+//! Keypad scanning: the keys are GPIO lines (a file in the virtual board:
+//! one level byte a line, and from byte 4096 an edge record a line, see
+//! firmware-images/README.md). A key counts once its line has been driven
+//! for the whole debounce time, and again only after it was released.
+//!
+//! A scan thread can be descheduled for longer than a key press. The edge
+//! records (completed presses and the last hold time, as a GPIO controller
+//! with edge events keeps them) let it still count a press it never saw
+//! driven, judged by its real hold time.
 
 use crate::Input;
 use std::collections::BTreeMap;
@@ -9,29 +15,88 @@ use std::os::unix::fs::FileExt;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+const EDGE_RECORDS_AT: u64 = 4096;
+const RECORD_LEN: usize = 16;
+
+/// One key's scan state.
+struct KeyState {
+    /// When its line was first seen driven in the current press.
+    since: Option<Instant>,
+    /// Whether the current press was counted from the levels.
+    reported: bool,
+    /// Presses counted so far, in the numbering of the edge records (the
+    /// press in progress is number `completed + 1`).
+    counted: u64,
+    /// Completed presses already looked at in the edge records.
+    completed: u64,
+}
+
+impl KeyState {
+    /// At power-on, presses already in the records are history.
+    fn new(completed: u64) -> KeyState {
+        KeyState {
+            since: None,
+            reported: false,
+            counted: completed,
+            completed,
+        }
+    }
+}
+
+/// Completed presses and the last hold of `line`, from the edge records.
+fn edge_record(records: &[u8], line: usize) -> Option<(u64, Duration)> {
+    let r = records.get(line * RECORD_LEN..(line + 1) * RECORD_LEN)?;
+    let completed = u64::from_le_bytes(r[..8].try_into().ok()?);
+    let held_us = u64::from_le_bytes(r[8..].try_into().ok()?);
+    Some((completed, Duration::from_micros(held_us)))
+}
+
 pub fn spawn(gpio: File, keypad: BTreeMap<String, usize>, debounce: Duration, scan: Duration, tx: Sender<Input>) {
     std::thread::spawn(move || {
         let lines = keypad.values().max().map_or(0, |m| m + 1);
         let mut levels = vec![0u8; lines];
-        // Per key: when its line went active, and whether it was already reported.
-        let mut since: BTreeMap<&str, (Option<Instant>, bool)> = BTreeMap::new();
+        let mut records = vec![0u8; lines * RECORD_LEN];
+        let mut keys: BTreeMap<&str, KeyState> = BTreeMap::new();
         loop {
+            // Records before levels: a release seen in the levels is then
+            // always already counted in the records.
+            let have_records = matches!(gpio.read_at(&mut records, EDGE_RECORDS_AT), Ok(n) if n == records.len());
             if gpio.read_at(&mut levels, 0).is_err() {
                 return;
             }
             let now = Instant::now();
             for (key, &line) in &keypad {
+                let record = have_records.then(|| edge_record(&records, line)).flatten();
+                let state = keys
+                    .entry(key.as_str())
+                    .or_insert_with(|| KeyState::new(record.map_or(0, |(completed, _)| completed)));
+                if let Some((completed, held)) = record.filter(|(completed, _)| *completed > state.completed) {
+                    // A press ended since the last scan. Not counted from the
+                    // levels (the scan was descheduled through it): count it
+                    // by its real hold.
+                    if state.counted < completed && held >= debounce && tx.send(Input::Key(key.clone())).is_err() {
+                        return;
+                    }
+                    state.completed = completed;
+                    state.counted = state.counted.max(completed);
+                    // A line driven now is a new press.
+                    state.since = None;
+                    state.reported = false;
+                }
                 let active = levels.get(line).copied().unwrap_or(0) != 0;
-                let state = since.entry(key.as_str()).or_insert((None, false));
-                match (active, state.0) {
-                    (true, None) => *state = (Some(now), false),
-                    (true, Some(t)) if !state.1 && now - t >= debounce => {
-                        state.1 = true;
+                match (active, state.since) {
+                    (true, None) => state.since = Some(now),
+                    (true, Some(t)) if !state.reported && now - t >= debounce => {
+                        state.reported = true;
+                        state.counted = state.completed + 1;
                         if tx.send(Input::Key(key.clone())).is_err() {
                             return;
                         }
                     }
-                    (false, _) => *state = (None, false),
+                    (false, _) => {
+                        state.since = None;
+                        state.reported = false;
+                    }
                     _ => {}
                 }
             }

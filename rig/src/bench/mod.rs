@@ -325,6 +325,15 @@ impl LiveBench {
         }
     }
 
+    /// The virtual terminal's process while it runs (tests stall it to
+    /// play a loaded machine); `None` on a lab bench or when it is off.
+    pub fn virtual_terminal_pid(&self) -> Option<u32> {
+        match &self.side {
+            TerminalSide::Virtual(v) => v.terminal_pid(),
+            TerminalSide::Lab(_) => None,
+        }
+    }
+
     /// Where steps find firmware images by name.
     pub fn firmware_dir(&self) -> Result<PathBuf, BenchError> {
         let plan = self

@@ -146,6 +146,10 @@ impl VirtualSide {
         self.power.is_on()
     }
 
+    pub fn terminal_pid(&self) -> Option<u32> {
+        self.power.pid()
+    }
+
     /// Starts vterm; its card readers are wherever it says it put them.
     pub async fn power_on(&mut self, boot: Duration) -> Result<Readers, BenchError> {
         let stdout = self.power.on()?;

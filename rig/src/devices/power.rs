@@ -81,6 +81,11 @@ impl VirtualPower {
         self.child.is_some()
     }
 
+    /// The terminal's process, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(tokio::process::Child::id)
+    }
+
     /// Switches on; returns the board's enumeration channel (its stdout).
     pub fn on(&mut self) -> Result<tokio::process::ChildStdout, DeviceError> {
         if self.child.is_some() {
