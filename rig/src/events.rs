@@ -56,13 +56,15 @@ pub enum Kind {
     Cut {
         line: String,
     },
+    /// A key pressed by the robot; `line` is its GPIO line (left out
+    /// where it would tell a PIN digit).
     KeyPress {
         key: String,
-        line: usize,
+        line: Option<usize>,
     },
     KeyRelease {
         key: String,
-        line: usize,
+        line: Option<usize>,
     },
     Swipe {
         track2: String,
@@ -92,16 +94,26 @@ pub enum Kind {
         /// The transaction the host took it for ("sale", "reversal", ...).
         txn: String,
         fields: Vec<(u8, String)>,
+        /// The whole frame as it crossed the wire, hex: 2-byte length,
+        /// TPDU, header, MTI, bitmap, fields.
         raw: String,
+        /// Fields a sink masked in place (in `fields` and `raw` alike).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        masked: Vec<u8>,
     },
     HostSent {
         mti: String,
         txn: String,
         fields: Vec<(u8, String)>,
         raw: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        masked: Vec<u8>,
     },
     HostError {
         error: String,
+        /// The frame that could not be read, hex (length prefix included).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        raw: Option<String>,
     },
     PowerOn {
         program: String,
@@ -109,8 +121,22 @@ pub enum Kind {
     PowerOff {
         exit: String,
     },
+    /// A note of the rig's (flashed an image, paper loaded, ...).
     Step {
         text: String,
+    },
+    /// A step of the scenario began (`line` in its feature file).
+    StepStarted {
+        text: String,
+        line: usize,
+    },
+    /// ... and ended: `status` passed or failed, with the failure's text.
+    StepFinished {
+        text: String,
+        status: String,
+        duration_ms: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     },
     /// A lab serial port went away (unplugged, or the terminal's USB re-enumerated).
     PortLost {

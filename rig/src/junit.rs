@@ -12,7 +12,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// The report of one run: one `<testsuite>` per feature file.
-pub fn report(histories: &[History], cwd: &Path) -> String {
+/// `evidence` goes into each suite's properties: a reader of the report must
+/// know whether its traces hold card data in clear.
+pub fn report(histories: &[History], cwd: &Path, evidence: crate::mask::Evidence) -> String {
+    let evidence = match evidence {
+        crate::mask::Evidence::Masked => "masked",
+        crate::mask::Evidence::Clear => "clear",
+    };
     let mut suites: Vec<(String, Vec<&History>)> = Vec::new();
     for h in histories {
         let name = suite_name(h.last(), cwd);
@@ -45,6 +51,10 @@ pub fn report(histories: &[History], cwd: &Path) -> String {
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\" timestamp=\"{stamp}\">",
             attr(name),
             cases.len()
+        );
+        let _ = writeln!(
+            out,
+            "    <properties>\n      <property name=\"evidence\" value=\"{evidence}\"/>\n    </properties>"
         );
         for h in cases {
             testcase(&mut out, h, cwd);
@@ -218,7 +228,7 @@ mod tests {
             ),
         ];
         let retry = vec![outcome(18, None)];
-        let xml = report(&histories(&[first, retry]), Path::new("/bench"));
+        let xml = report(&histories(&[first, retry]), Path::new("/bench"), crate::mask::Evidence::Masked);
         assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
         assert!(xml.contains(r#"tests="3" failures="1" errors="0""#), "{xml}");
         assert!(xml.contains(r#"<flakyError type="bench fault" message="attempt 1: When the cashier &lt;starts&gt; a sale: bench fault: serial port unplugged">"#), "{xml}");
@@ -237,7 +247,7 @@ mod tests {
             FailureClass::NotOnThisBench,
             "not on this bench: this bench has no magnetic stripe emulator",
         ));
-        let xml = report(&histories(&[vec![outcome(5, lacks), outcome(9, None)]]), Path::new("/"));
+        let xml = report(&histories(&[vec![outcome(5, lacks), outcome(9, None)]]), Path::new("/"), crate::mask::Evidence::Masked);
         assert!(
             xml.contains(r#"tests="2" failures="0" errors="0" skipped="1""#),
             "{xml}"
@@ -254,6 +264,7 @@ mod tests {
         let xml = report(
             &histories(&[vec![outcome(7, Some((FailureClass::TerminalFailure, shown)))]]),
             Path::new("/"),
+            crate::mask::Evidence::Masked,
         );
         assert!(!xml.contains("6222021234567890128"), "{xml}");
         assert!(xml.contains("622202*********0128"), "{xml}");
@@ -265,6 +276,7 @@ mod tests {
         let xml = report(
             &histories(&[vec![outcome(5, fault)], vec![outcome(5, fault)]]),
             Path::new("/"),
+            crate::mask::Evidence::Masked,
         );
         assert!(xml.contains(r#"failures="0" errors="1""#), "{xml}");
         assert!(xml.contains(r#"<error type="bench fault""#), "{xml}");

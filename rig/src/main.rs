@@ -44,7 +44,10 @@ enum Command {
         rig run --tags 'not @slow' --report-dir out/reports\n\n\
         Each run writes <report-dir>/<run-id>/ with junit.xml, cucumber.json and one folder per\n\
         scenario (trace.jsonl, console.log, receipts, host-messages.yaml); <report-dir>/latest\n\
-        points at it. Card data and keys are masked in everything written.\n\n\
+        points at it. Card data and keys are masked in everything written, in place (a masked\n\
+        host frame still decodes; a masked APDU is still TLV); --evidence clear writes them\n\
+        unmasked, for a desk with test keys (refused on a lab bench unless its bench file says\n\
+        allow_clear_evidence = true).\n\n\
         Failures come in three classes: terminal failure (the terminal did not do what the\n\
         feature says), feature mistake (no step matches, unknown card or menu) and bench fault\n\
         (the rig or its wiring). Only bench faults are retried (--retries); a scenario that\n\
@@ -81,6 +84,10 @@ enum Command {
         /// (never one the terminal failed).
         #[arg(long, default_value_t = 1, value_name = "N")]
         retries: u32,
+        /// masked (default): card numbers, tracks, names, PINs as keyed, PIN blocks,
+        /// payment codes and keys masked in place in every report; clear: as they were.
+        #[arg(long, value_enum, default_value_t = rig::mask::Evidence::Masked)]
+        evidence: rig::mask::Evidence,
     },
     /// Merge the junit.xml reports of several shards into one.
     #[command(
@@ -146,6 +153,9 @@ enum Command {
         /// Test terminal master key file shared with the terminal's PIN pad.
         #[arg(long, default_value = "fixtures/keys/vterm-tmk.toml")]
         master_key: PathBuf,
+        /// masked (default) or clear: log card data and keys unmasked.
+        #[arg(long, value_enum, default_value_t = rig::mask::Evidence::Masked)]
+        evidence: rig::mask::Evidence,
     },
     /// Cards in PC/SC readers: list readers, capture a real card into a profile.
     #[command(subcommand)]
@@ -231,6 +241,7 @@ fn main() -> ExitCode {
             lease_ttl,
             lease_dir,
             retries,
+            evidence,
         } => {
             let lease = rig::scenario::LeaseOptions {
                 dir: lease_dir.unwrap_or_else(|| std::env::temp_dir().join("rig-leases")),
@@ -245,6 +256,7 @@ fn main() -> ExitCode {
                 shard,
                 lease,
                 retries,
+                evidence,
             })
         }
         Command::Card(CardCommand::Serve {
@@ -311,12 +323,14 @@ fn main() -> ExitCode {
             dialect,
             cards,
             master_key,
+            evidence,
         } => {
             let options = rig::host::standalone::StandaloneOptions {
                 listen,
                 dialect,
                 cards,
                 master_key,
+                evidence,
             };
             match runtime().map(|rt| rt.block_on(rig::host::standalone::run(options))) {
                 Ok(Ok(())) => ExitCode::from(PASSED),
@@ -409,7 +423,11 @@ fn flash(bench: &std::path::Path, force: bool, check: bool, report_dir: &std::pa
     // What the console said and each stage, for whoever debugs a failed flash.
     let flashes = report_dir.join("flash");
     let trace = rig::report::RunReport::create(&flashes)
-        .and_then(|report| rig::trace::attach(&timeline, &report.dir).map(|()| report))
+        .and_then(|report| {
+            // A flash trace holds console lines: masked like a run's.
+            let masker = rig::mask::Masker::new(rig::mask::Evidence::Masked, Default::default(), None);
+            rig::trace::attach(&timeline, &report.dir, masker).map(|()| report)
+        })
         .and_then(|report| report.point_latest().map(|()| report));
     match trace {
         Ok(report) => println!("trace: {}", report.dir.display()),

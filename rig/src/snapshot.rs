@@ -5,17 +5,27 @@
 use crate::config::terminal::TerminalProfile;
 use crate::events::{Event, Kind};
 use crate::host::codec;
-use crate::mask;
+use crate::mask::{self, Evidence, HostFields};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Receipts printed in `events`: the printed lines up to each paper cut.
+/// Receipts printed in `events`: the printed lines up to each paper cut,
+/// masked (steps compare and report these; the run's receipt files follow
+/// the run's evidence).
 pub fn receipts(events: &[Arc<Event>]) -> Vec<String> {
+    receipts_as(events, Evidence::Masked)
+}
+
+/// Receipts with card numbers masked unless `evidence` is clear.
+pub fn receipts_as(events: &[Arc<Event>], evidence: Evidence) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Vec<String> = Vec::new();
     for e in events {
         match &e.kind {
-            Kind::Print { text, .. } => current.push(mask::text(text)),
+            Kind::Print { text, .. } => current.push(match evidence {
+                Evidence::Masked => mask::text(text),
+                Evidence::Clear => text.clone(),
+            }),
             Kind::Cut { .. } => out.push(std::mem::take(&mut current).join("\n")),
             _ => {}
         }
@@ -78,23 +88,29 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// The host messages of `events` as YAML: direction, MTI and named fields.
-/// `redact` blanks volatile values (for snapshots); sensitive values are always masked.
-pub fn host_messages_yaml(events: &[Arc<Event>], redact: bool) -> String {
+/// The host messages of `events` (as a sink masked them) as YAML:
+/// direction, MTI and named fields, masked characters shown as `*`.
+/// `redact` blanks volatile values (for snapshots).
+pub fn host_messages_yaml(events: &[Event], redact: bool, host: &HostFields) -> String {
     let mut out = String::new();
     for e in events {
-        let (direction, mti, fields) = match &e.kind {
-            Kind::HostReceived { mti, fields, .. } => ("terminal -> host", mti, fields),
-            Kind::HostSent { mti, fields, .. } => ("host -> terminal", mti, fields),
+        let (direction, mti, txn, fields, masked) = match &e.kind {
+            Kind::HostReceived {
+                mti, txn, fields, masked, ..
+            } => ("terminal -> host", mti, txn, fields, masked),
+            Kind::HostSent {
+                mti, txn, fields, masked, ..
+            } => ("host -> terminal", mti, txn, fields, masked),
             _ => continue,
         };
         out.push_str(&format!("- direction: {direction}\n  mti: {}\n  fields:\n", quote(mti)));
         for (no, value) in fields {
             let name = codec::spec(*no).map_or("?", |s| s.name);
+            let how = host.mask_of(txn, *no).filter(|_| masked.contains(no));
             let shown = match volatile(*no) {
                 Some(mark) if redact => mark.to_string(),
                 _ if redact && *no == 55 => chip_data(value),
-                _ => mask::field(*no, value),
+                _ => how.map_or_else(|| value.clone(), |how| mask::shown_field(how, value)),
             };
             out.push_str(&format!("    {no:02} {name}: {}\n", quote(&shown)));
         }

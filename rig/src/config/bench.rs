@@ -36,6 +36,10 @@ pub struct BenchFile {
     /// Card side on a lab bench.
     pub nfc_frontend: Option<NfcFrontendWiring>,
     pub card_emulator: Option<CardEmulatorWiring>,
+    /// Whether `rig run --evidence clear` may write card data and keys
+    /// unmasked on this bench (a lab bench with test keys only).
+    #[serde(default)]
+    pub allow_clear_evidence: bool,
 }
 
 /// Which kind of bench a file describes.

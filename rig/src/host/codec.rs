@@ -256,6 +256,13 @@ impl Message {
 
     /// Unpacks MTI, bitmap and fields; every byte must be accounted for.
     pub fn unpack(data: &[u8]) -> Result<Message, CodecError> {
+        Self::unpack_with_spans(data).map(|(msg, _)| msg)
+    }
+
+    /// Unpacks like [`Message::unpack`] and says where each field's value
+    /// lies in `data` (after its length prefix): what masking in place needs.
+    pub fn unpack_with_spans(data: &[u8]) -> Result<(Message, Vec<FieldSpan>), CodecError> {
+        let mut spans = Vec::new();
         let mut r = Reader { data, pos: 0 };
         let mti_bytes = r.take(2, || "MTI".into())?;
         let mti = from_bcd(mti_bytes, 4, true, false).ok_or(CodecError::BadBcd {
@@ -272,8 +279,9 @@ impl Message {
             if bitmap[usize::from(field - 1) / 8] & (0x80 >> ((field - 1) % 8)) == 0 {
                 continue;
             }
-            let value = unpack_field(field, &mut r)?;
+            let (value, bytes) = unpack_field(field, &mut r)?;
             msg.fields.insert(field, value);
+            spans.push(FieldSpan { field, bytes });
             last = field;
         }
         if r.pos != data.len() {
@@ -282,8 +290,21 @@ impl Message {
                 extra: data.len() - r.pos,
             });
         }
-        Ok(msg)
+        Ok((msg, spans))
     }
+
+    /// The fields as (number, value) pairs: text as it is, binary as upper-case hex.
+    pub fn field_list(&self) -> Vec<(u8, String)> {
+        self.fields.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    }
+}
+
+/// Where one field's value lies in a packed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldSpan {
+    pub field: u8,
+    /// The value's bytes (length prefix excluded).
+    pub bytes: std::ops::Range<usize>,
 }
 
 fn units(encoding: Encoding, value: &Value) -> usize {
@@ -338,7 +359,7 @@ fn pack_field(field: u8, value: &Value, out: &mut Vec<u8>) -> Result<(), CodecEr
     Ok(())
 }
 
-fn unpack_field(field: u8, r: &mut Reader<'_>) -> Result<Value, CodecError> {
+fn unpack_field(field: u8, r: &mut Reader<'_>) -> Result<(Value, std::ops::Range<usize>), CodecError> {
     let spec = spec(field).ok_or(CodecError::UnknownField { field })?;
     let what = || format!("field {field} ({})", spec.name);
     let n = match spec.length {
@@ -360,7 +381,7 @@ fn unpack_field(field: u8, r: &mut Reader<'_>) -> Result<Value, CodecError> {
         }
     };
     let offset = r.pos;
-    Ok(match spec.encoding {
+    let value = match spec.encoding {
         Encoding::Bcd | Encoding::Track => {
             let raw = r.take(n.div_ceil(2), what)?;
             let fixed = matches!(spec.length, Length::Fixed(_));
@@ -374,7 +395,8 @@ fn unpack_field(field: u8, r: &mut Reader<'_>) -> Result<Value, CodecError> {
             Value::Text(String::from_utf8(raw.to_vec()).map_err(|_| bad(field, "not ASCII"))?)
         }
         Encoding::Binary => Value::Bytes(r.take(n, what)?.to_vec()),
-    })
+    };
+    Ok((value, offset..r.pos))
 }
 
 /// The frame around a message on TCP: TPDU and header, as raw bytes.

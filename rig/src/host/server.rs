@@ -48,10 +48,6 @@ pub enum HostError {
     Key(#[from] super::crypto::CryptoError),
 }
 
-fn fields_of(msg: &Message) -> Vec<(u8, String)> {
-    msg.fields.iter().map(|(k, v)| (*k, v.to_string())).collect()
-}
-
 impl MockHost {
     pub fn new(
         dialect: Dialect,
@@ -154,7 +150,7 @@ impl MockHost {
     }
 
     fn error(&self, error: String) {
-        self.timeline.publish(Source::Host, Kind::HostError { error });
+        self.timeline.publish(Source::Host, Kind::HostError { error, raw: None });
     }
 
     async fn serve(&self, mut stream: TcpStream) {
@@ -188,7 +184,14 @@ impl MockHost {
                     }
                 }
                 Err(e) => {
-                    self.error(format!("undecodable request ({e}): {}", hex::encode_upper(&frame)));
+                    // The bytes as they came, for the packer's developer; sinks mask them.
+                    self.timeline.publish(
+                        Source::Host,
+                        Kind::HostError {
+                            error: format!("undecodable request ({e})"),
+                            raw: Some(hex::encode_upper(framed(&frame))),
+                        },
+                    );
                     if let Some(reply) = format_error(&frame) {
                         let _ = stream.write_all(&reply).await;
                     }
@@ -231,8 +234,9 @@ impl MockHost {
             Kind::HostReceived {
                 mti: request.mti.clone(),
                 txn: processed.kind.name().into(),
-                fields: fields_of(request),
-                raw: hex::encode_upper(body),
+                fields: request.field_list(),
+                raw: hex::encode_upper(framed(frame)),
+                masked: Vec::new(),
             },
         );
         let mut reply_envelope = envelope.reply();
@@ -241,19 +245,29 @@ impl MockHost {
         }
         drop(state);
         let reply = processed.answer.map(|(answer, bytes)| {
+            let reply = reply_envelope.frame(&bytes);
             self.timeline.publish(
                 Source::Host,
                 Kind::HostSent {
                     mti: answer.mti.clone(),
                     txn: processed.kind.name().into(),
-                    fields: fields_of(&answer),
-                    raw: hex::encode_upper(&bytes),
+                    fields: answer.field_list(),
+                    raw: hex::encode_upper(&reply),
+                    masked: Vec::new(),
                 },
             );
-            reply_envelope.frame(&bytes)
+            reply
         });
         Ok((reply, processed.transport))
     }
+}
+
+/// The frame as it crossed the wire: its 2-byte length, then TPDU, header and message.
+fn framed(frame: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(frame.len() + 2);
+    out.extend_from_slice(&(frame.len() as u16).to_be_bytes());
+    out.extend_from_slice(frame);
+    out
 }
 
 /// A format-error answer (39 = 30) when at least the envelope and MTI are readable.

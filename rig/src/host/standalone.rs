@@ -8,14 +8,16 @@ use crate::config::card;
 use crate::config::dialect::Dialect;
 use crate::config::{self, ConfigError};
 use crate::events::{Event, Kind, Timeline};
-use crate::mask;
+use crate::mask::{Evidence, HostFields, Masker};
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 pub struct StandaloneOptions {
     pub listen: String,
     pub dialect: PathBuf,
     pub cards: PathBuf,
     pub master_key: PathBuf,
+    pub evidence: Evidence,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,8 +35,8 @@ fn field(fields: &[(u8, String)], no: u8) -> Option<&str> {
 }
 
 /// One log line for a host event (None for events that are not the host's).
-pub fn log_line(event: &Event) -> Option<String> {
-    let event = mask::event(event);
+pub fn log_line(masker: &mut Masker, event: &Event) -> Option<String> {
+    let event = masker.event(event);
     let secs = event.t_us as f64 / 1e6;
     let summary = |fields: &[(u8, String)]| {
         let mut parts = Vec::new();
@@ -56,9 +58,9 @@ pub fn log_line(event: &Event) -> Option<String> {
         parts.join("  ")
     };
     Some(match &event.kind {
-        Kind::HostReceived { mti, txn, fields, .. } => format!("{secs:>10.3}  <- {mti} {txn:<18} {}", summary(fields)),
-        Kind::HostSent { mti, txn, fields, .. } => format!("{secs:>10.3}  -> {mti} {txn:<18} {}", summary(fields)),
-        Kind::HostError { error } => format!("{secs:>10.3}  !! {error}"),
+        Kind::HostReceived { mti, txn, fields, .. } => format!("{secs:>10.3}  <- {mti} {txn:<18} {}", summary(&fields)),
+        Kind::HostSent { mti, txn, fields, .. } => format!("{secs:>10.3}  -> {mti} {txn:<18} {}", summary(&fields)),
+        Kind::HostError { error, .. } => format!("{secs:>10.3}  !! {error}"),
         _ => return None,
     })
 }
@@ -76,8 +78,13 @@ pub async fn run(options: StandaloneOptions) -> Result<(), StandaloneError> {
         })?;
     // Runs for hours: log lines only, no history kept.
     let timeline = Timeline::streaming();
-    timeline.subscribe(|e| {
-        if let Some(line) = log_line(e) {
+    if options.evidence == Evidence::Clear {
+        println!("rig host: EVIDENCE IN CLEAR: card numbers, tracks, PIN blocks and keys are logged unmasked");
+    }
+    let masker = Mutex::new(Masker::new(options.evidence, HostFields::of(&dialect), None));
+    timeline.subscribe(move |e| {
+        let mut masker = masker.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(line) = log_line(&mut masker, e) {
             println!("{line}");
         }
     });

@@ -9,6 +9,7 @@ pub mod world;
 use crate::bench::{BenchError, BenchPlan};
 use crate::report::{self, RunReport};
 use crate::snapshot;
+use crate::mask::{Evidence, HostFields};
 use crate::trace;
 use cucumber::gherkin::{self, GherkinEnv, tagexpr::TagOperation};
 use cucumber::tag::Ext as _;
@@ -31,6 +32,8 @@ pub struct RunOptions {
     pub lease: LeaseOptions,
     /// How often a scenario that failed with a bench fault is played again.
     pub retries: u32,
+    /// Masked (default) or clear evidence in every report.
+    pub evidence: Evidence,
 }
 
 pub struct LeaseOptions {
@@ -98,6 +101,11 @@ pub enum SetupError {
     Bench { path: PathBuf, source: BenchError },
     #[error("report folder {}: {source}", path.display())]
     Report { path: PathBuf, source: std::io::Error },
+    #[error(
+        "--evidence clear: bench {} is a lab bench whose file does not allow clear evidence \
+         (add allow_clear_evidence = true to it only if its terminal carries test keys)", .0.display()
+    )]
+    ClearEvidenceRefused(PathBuf),
     /// The bench is in use (a bench fault, not a test failure).
     #[error(transparent)]
     Lease(#[from] crate::lease::LeaseError),
@@ -167,6 +175,12 @@ impl cucumber::Parser<Vec<gherkin::Feature>> for Parsed {
 }
 
 pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
+    if options.evidence == Evidence::Clear {
+        println!(
+            "rig: EVIDENCE IN CLEAR: card numbers, tracks, names, PINs, PIN blocks, payment codes and keys \
+             are written unmasked in this run's reports"
+        );
+    }
     let tags = match &options.tags {
         Some(expr) => Some(expr.parse::<TagOperation>().map_err(|e| SetupError::Tags {
             expr: expr.clone(),
@@ -180,6 +194,9 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         path: options.bench.clone(),
         source,
     })?;
+    if options.evidence == Evidence::Clear && plan.virtual_plan.is_none() && !plan.bench.file.allow_clear_evidence {
+        return Err(SetupError::ClearEvidenceRefused(options.bench.clone()));
+    }
     // One run at a time per bench; a killed run's lease expires by itself.
     let bench_name = plan.bench.file.name.clone();
     let (lease_dir, ttl, wait) = (options.lease.dir.clone(), options.lease.ttl, options.lease.wait);
@@ -194,10 +211,12 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
     })?;
     let plan = Arc::new(plan);
     let _ = RUN.set(RunContext {
+        host_fields: HostFields::of(&plan.dialect),
         plan,
         run_dir: report.dir.clone(),
+        evidence: options.evidence,
     });
-    let tally = play_with_retries(features, tags, options.shard, options.retries, &report)
+    let tally = play_with_retries(features, tags, options.shard, options.retries, &report, options.evidence)
         .await
         .map_err(|source| SetupError::Report {
             path: report.dir.clone(),
@@ -219,6 +238,7 @@ async fn play_with_retries(
     shard: Option<Shard>,
     retries: u32,
     report: &RunReport,
+    evidence: Evidence,
 ) -> std::io::Result<Tally> {
     let mut attempts: Vec<Vec<outcome::ScenarioOutcome>> = Vec::new();
     let mut only: Option<HashSet<ScenarioKey>> = None;
@@ -275,7 +295,7 @@ async fn play_with_retries(
     }
     let histories = outcome::histories(&attempts);
     let cwd = std::env::current_dir().unwrap_or_default();
-    std::fs::write(report.dir.join(report::JUNIT), crate::junit::report(&histories, &cwd))?;
+    std::fs::write(report.dir.join(report::JUNIT), crate::junit::report(&histories, &cwd, evidence))?;
     let mut tally = Tally::of(&histories);
     tally.interrupted = interrupted;
     println!("rig: {tally}");
@@ -353,7 +373,7 @@ async fn play(
                     panic!("cannot create {}: {e}", dir.display());
                 }
                 let timeline = crate::events::Timeline::new();
-                if let Err(e) = trace::attach(&timeline, &dir) {
+                if let Err(e) = trace::attach(&timeline, &dir, ctx.masker()) {
                     panic!("cannot write the trace in {}: {e}", dir.display());
                 }
                 match ctx.plan.assemble(timeline, &dir).await {
@@ -372,7 +392,7 @@ async fn play(
                 bench.disconnect();
                 if let Some(ctx) = RUN.get() {
                     let dir = report::scenario_dir(&ctx.run_dir, feature, scenario);
-                    save_artifacts(&dir, bench);
+                    save_artifacts(&dir, bench, ctx);
                 }
                 world.bench = None;
             }
@@ -397,15 +417,26 @@ async fn play(
     Ok(())
 }
 
-/// What a developer needs to debug a scenario, beside its trace.
-fn save_artifacts(dir: &Path, bench: &crate::bench::LiveBench) {
+/// What a developer needs to debug a scenario, beside its trace. A file
+/// that cannot be written is said on stderr (and noted in no other way: the
+/// scenario is over).
+fn save_artifacts(dir: &Path, bench: &crate::bench::LiveBench, ctx: &RunContext) {
     let events = bench.timeline.since(0);
-    let receipts = snapshot::receipts(&events);
-    for (i, receipt) in receipts.iter().enumerate() {
-        let _ = std::fs::write(dir.join(format!("receipt-{:02}.txt", i + 1)), format!("{receipt}\n"));
+    let receipts = snapshot::receipts_as(&events, ctx.evidence);
+    let mut files: Vec<(String, String)> = receipts
+        .iter()
+        .enumerate()
+        .map(|(i, receipt)| (format!("receipt-{:02}.txt", i + 1), format!("{receipt}\n")))
+        .collect();
+    let mut masker = ctx.masker();
+    let masked: Vec<_> = events.iter().map(|e| masker.event(e)).collect();
+    files.push((
+        "host-messages.yaml".into(),
+        snapshot::host_messages_yaml(&masked, false, &ctx.host_fields),
+    ));
+    for (name, content) in files {
+        if let Err(e) = std::fs::write(dir.join(&name), content) {
+            eprintln!("rig: cannot save {}: {e}", dir.join(name).display());
+        }
     }
-    let _ = std::fs::write(
-        dir.join("host-messages.yaml"),
-        snapshot::host_messages_yaml(&events, false),
-    );
 }

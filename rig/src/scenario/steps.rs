@@ -180,7 +180,11 @@ async fn no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
 async fn host_snapshot(world: &mut RigWorld, name: &str) -> Result<(), StepError> {
     transaction_over(world).await?;
     let bench = world.bench()?;
-    let yaml = snapshot::host_messages_yaml(&bench.timeline.since(0), true);
+    // Snapshots are committed: masked whatever the run's evidence.
+    let host = crate::mask::HostFields::of(&bench.plan.dialect);
+    let mut masker = crate::mask::Masker::always(host.clone(), Some(bench.profile()));
+    let masked: Vec<_> = bench.timeline.since(0).iter().map(|e| masker.event(e)).collect();
+    let yaml = snapshot::host_messages_yaml(&masked, true, &host);
     let feature = world.feature.clone().unwrap_or_default();
     snapshot::check("host messages", name, &yaml, &feature)?;
     Ok(())

@@ -3,6 +3,7 @@
 use crate::bench::{BenchError, BenchPlan, LiveBench};
 use crate::events::Cursor;
 use crate::failure::FailureClass;
+use crate::mask::{Evidence, HostFields, Masker};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -11,6 +12,16 @@ use std::sync::{Arc, OnceLock};
 pub struct RunContext {
     pub plan: Arc<BenchPlan>,
     pub run_dir: PathBuf,
+    pub evidence: Evidence,
+    /// Where the dialect puts sensitive data in host messages.
+    pub host_fields: HostFields,
+}
+
+impl RunContext {
+    /// A masker for one sink of one scenario.
+    pub fn masker(&self) -> Masker {
+        Masker::new(self.evidence, self.host_fields.clone(), Some(&self.plan.profile))
+    }
 }
 
 pub static RUN: OnceLock<RunContext> = OnceLock::new();
