@@ -191,14 +191,65 @@ pub struct Timeline {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("no {what} within {waited:?}{}", port_down.as_ref().map(|p| format!(" while {p}")).unwrap_or_default())]
+/// A wait that did not get what it waited for.
+#[derive(Debug)]
 pub struct Timeout {
     pub what: String,
     pub waited: Duration,
     /// A serial port that was lost (and not back) when the wait ran out:
     /// then the bench, not the terminal, is why nothing was seen.
     pub port_down: Option<String>,
+    /// What made the awaited thing impossible, when the wait ended early.
+    pub instead: Option<String>,
+    /// The last display lines before the wait ended: (microseconds, text).
+    pub recent_display: Vec<(u64, String)>,
+}
+
+impl std::fmt::Display for Timeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.instead {
+            Some(instead) => write!(f, "no {}: {instead}", self.what)?,
+            None => write!(f, "no {} within {:?}", self.what, self.waited)?,
+        }
+        if let Some(port) = &self.port_down {
+            write!(f, " while {port}")?;
+        }
+        if !self.recent_display.is_empty() {
+            f.write_str("\nlast display lines:")?;
+            for (t_us, text) in &self.recent_display {
+                write!(f, "\n  {:>9.3} s  {text}", *t_us as f64 / 1e6)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Timeout {}
+
+/// What a wait makes of one event.
+pub enum Seen<T> {
+    /// The awaited thing.
+    Found(T),
+    /// Something after which the awaited thing can no longer come: why.
+    Ended(String),
+    Pending,
+}
+
+/// How many display lines a failed wait reports.
+const RECENT_DISPLAY: usize = 5;
+
+fn recent_display(events: &[Arc<Event>]) -> Vec<(u64, String)> {
+    let mut shown: Vec<(u64, String)> = events
+        .iter()
+        .rev()
+        .filter_map(|e| match &e.kind {
+            Kind::Display { text, .. } => Some((e.t_us, text.clone())),
+            _ => None,
+        })
+        .take(RECENT_DISPLAY)
+        .collect();
+    shown.reverse();
+    shown
 }
 
 /// The serial port that is down now, if any: its last event is a loss
@@ -313,24 +364,55 @@ impl Timeline {
         what: impl Into<String>,
         mut pick: impl FnMut(&Event) -> Option<T>,
     ) -> Result<(T, Cursor), Timeout> {
+        self.wait_until(from, deadline, what, |e| pick(e).map_or(Seen::Pending, Seen::Found))
+            .await
+    }
+
+    /// Waits like [`Timeline::wait_for`], and fails at once when `judge`
+    /// says the awaited thing can no longer come.
+    pub async fn wait_until<T>(
+        &self,
+        from: Cursor,
+        deadline: Duration,
+        what: impl Into<String>,
+        mut judge: impl FnMut(&Event) -> Seen<T>,
+    ) -> Result<(T, Cursor), Timeout> {
         let until = tokio::time::Instant::now() + deadline;
         let mut next = from;
+        // Times in the reason count from the start of the watched window
+        // (the transaction, for most steps).
+        let mut window_start = None;
+        let failed = |instead: Option<String>| {
+            let events = self.since(0);
+            Timeout {
+                what: what.into(),
+                waited: deadline,
+                port_down: port_down(&events),
+                instead,
+                recent_display: recent_display(&events),
+            }
+        };
         loop {
             let changed = self.inner.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
             for event in self.since(next) {
                 next = event.seq + 1;
-                if let Some(found) = pick(&event) {
-                    return Ok((found, next));
+                let start = *window_start.get_or_insert(event.t_us);
+                match judge(&event) {
+                    Seen::Found(found) => return Ok((found, next)),
+                    Seen::Ended(why) => {
+                        let since = event.t_us.saturating_sub(start) as f64 / 1e6;
+                        return Err(failed(Some(format!(
+                            "{why} at {since:.2} s ({:.3} s on the timeline)",
+                            event.t_us as f64 / 1e6
+                        ))));
+                    }
+                    Seen::Pending => {}
                 }
             }
             if tokio::time::timeout_at(until, changed).await.is_err() {
-                return Err(Timeout {
-                    what: what.into(),
-                    waited: deadline,
-                    port_down: port_down(&self.since(0)),
-                });
+                return Err(failed(None));
             }
         }
     }

@@ -228,7 +228,11 @@ mod tests {
             ),
         ];
         let retry = vec![outcome(18, None)];
-        let xml = report(&histories(&[first, retry]), Path::new("/bench"), crate::mask::Evidence::Masked);
+        let xml = report(
+            &histories(&[first, retry]),
+            Path::new("/bench"),
+            crate::mask::Evidence::Masked,
+        );
         assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
         assert!(xml.contains(r#"tests="3" failures="1" errors="0""#), "{xml}");
         assert!(xml.contains(r#"<flakyError type="bench fault" message="attempt 1: When the cashier &lt;starts&gt; a sale: bench fault: serial port unplugged">"#), "{xml}");
@@ -247,7 +251,11 @@ mod tests {
             FailureClass::NotOnThisBench,
             "not on this bench: this bench has no magnetic stripe emulator",
         ));
-        let xml = report(&histories(&[vec![outcome(5, lacks), outcome(9, None)]]), Path::new("/"), crate::mask::Evidence::Masked);
+        let xml = report(
+            &histories(&[vec![outcome(5, lacks), outcome(9, None)]]),
+            Path::new("/"),
+            crate::mask::Evidence::Masked,
+        );
         assert!(
             xml.contains(r#"tests="2" failures="0" errors="0" skipped="1""#),
             "{xml}"

@@ -96,10 +96,18 @@ pub fn host_messages_yaml(events: &[Event], redact: bool, host: &HostFields) -> 
     for e in events {
         let (direction, mti, txn, fields, masked) = match &e.kind {
             Kind::HostReceived {
-                mti, txn, fields, masked, ..
+                mti,
+                txn,
+                fields,
+                masked,
+                ..
             } => ("terminal -> host", mti, txn, fields, masked),
             Kind::HostSent {
-                mti, txn, fields, masked, ..
+                mti,
+                txn,
+                fields,
+                masked,
+                ..
             } => ("host -> terminal", mti, txn, fields, masked),
             _ => continue,
         };

@@ -75,7 +75,7 @@ async fn host(cipher: CipherFamily) -> Bench {
     let cards = [
         card(PAN, "1000.00", CardStatus::Active, "4912"),
         card("6228480012345671", "1000.00", CardStatus::Blocked, "4912"),
-        card("6258070000001239", "1000.00", CardStatus::Active, "2001"),
+        card("6258071387921239", "1000.00", CardStatus::Active, "2001"),
     ];
     let host = MockHost::new(dialect(cipher), TMK, Issuer::new(cards.iter()), Timeline::new()).expect("host");
     let handle = host.start("127.0.0.1:0").await.expect("listens");
@@ -334,7 +334,7 @@ async fn sales_are_decided_by_the_issuer_model() {
         "000000",
         "22",
         "000000000100",
-        "6258070000001239",
+        "6258071387921239",
         Some("123456"),
     );
     assert_eq!(code(&t.send(expired).await), "54");

@@ -18,7 +18,7 @@ use crate::devices::console::SerialConsole;
 use crate::devices::ecr::CashRegister;
 use crate::devices::flasher::FirmwareImage;
 use crate::devices::keypad::KeypadRobot;
-use crate::events::{Cursor, Kind, Source, Timeline, Timeout};
+use crate::events::{Cursor, Kind, Seen, Source, Timeline, Timeout};
 use crate::failure::FailureClass;
 use crate::host::issuer::Issuer;
 use crate::host::{HostHandle, MockHost};
@@ -478,11 +478,48 @@ impl LiveBench {
                 message: format!("no prompt {name:?} in [prompts]"),
             })
         })?;
+        let ended = self.ended_by(Some(name));
         Ok(self
-            .await_display(from, &format!("prompt {name:?} ({re})"), deadline, |t| re.is_match(t))
+            .timeline
+            .wait_until(from, deadline, format!("prompt {name:?} ({re})"), |e| match &e.kind {
+                Kind::Display { text, .. } if re.is_match(text) => Seen::Found(text.clone()),
+                _ => ended(e).map_or(Seen::Pending, Seen::Ended),
+            })
             .await?)
     }
 
+    /// What ends a wait during a transaction before its deadline: the
+    /// terminal back at idle (unless idle is `awaited`), or, when `awaited`
+    /// is one of the profile's outcomes, another outcome shown.
+    pub fn ended_by(&self, awaited: Option<&str>) -> impl Fn(&crate::events::Event) -> Option<String> + '_ {
+        let profile = self.profile();
+        let awaited_outcome: Option<&str> = awaited
+            .and_then(|a| profile.outcomes.iter().find(|o| *o == a))
+            .map(String::as_str);
+        let idle = profile.prompt("idle").filter(|_| awaited != Some("idle"));
+        let awaited_outcome = awaited_outcome.map(str::to_string);
+        move |e| {
+            let Kind::Display { text, .. } = &e.kind else {
+                return None;
+            };
+            if awaited_outcome.is_some() {
+                let other = profile
+                    .outcomes
+                    .iter()
+                    .filter(|o| Some(o.as_str()) != awaited_outcome.as_deref());
+                for name in other {
+                    if profile.prompt(name).is_some_and(|re| re.is_match(text)) {
+                        return Some(format!("the terminal showed {name:?} ({text})"));
+                    }
+                }
+            }
+            idle.filter(|re| re.is_match(text))
+                .map(|_| format!("the terminal was back at idle ({text})"))
+        }
+    }
+
+    /// Waits for a display text `matches` accepts; fails at once when the
+    /// transaction is over without it.
     pub async fn await_display(
         &self,
         from: Cursor,
@@ -490,20 +527,13 @@ impl LiveBench {
         deadline: Duration,
         matches: impl Fn(&str) -> bool,
     ) -> Result<(String, Cursor), Timeout> {
-        let result = self
-            .timeline
-            .wait_for(from, deadline, what, |e| match &e.kind {
-                Kind::Display { text, .. } if matches(text) => Some(text.clone()),
-                _ => None,
+        let ended = self.ended_by(None);
+        self.timeline
+            .wait_until(from, deadline, what, |e| match &e.kind {
+                Kind::Display { text, .. } if matches(text) => Seen::Found(text.clone()),
+                _ => ended(e).map_or(Seen::Pending, Seen::Ended),
             })
-            .await;
-        result.map_err(|mut t| {
-            // Say what the terminal showed instead: that is the first thing a reader asks.
-            if let Some(last) = self.last_display() {
-                t.what = format!("{} (the display shows {:?})", t.what, crate::mask::text(&last));
-            }
-            t
-        })
+            .await
     }
 
     /// Returns once the display shows the profile's prompt `name`: at once if it

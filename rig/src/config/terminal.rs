@@ -11,6 +11,9 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 struct Raw {
     model: String,
+    /// Prompts a transaction ends on (names in [prompts]).
+    #[serde(default)]
+    outcomes: Vec<String>,
     console: RawConsole,
     keys: Keys,
     menus: BTreeMap<String, Vec<String>>,
@@ -101,6 +104,9 @@ pub struct TerminalProfile {
     pub keys: Keys,
     pub menus: BTreeMap<String, Vec<String>>,
     pub prompts: BTreeMap<String, Regex>,
+    /// The prompts a transaction ends on: a wait for one of them fails as
+    /// soon as another of them shows.
+    pub outcomes: Vec<String>,
     pub receipt_redactions: Vec<(Regex, String)>,
     pub timeouts: Timeouts,
     pub ecr: Option<EcrProtocol>,
@@ -158,6 +164,12 @@ impl TerminalProfile {
         for (name, pattern) in &raw.prompts {
             prompts.insert(name.clone(), compile(path, &format!("prompts.{name}"), pattern)?);
         }
+        if let Some(unknown) = raw.outcomes.iter().find(|o| !prompts.contains_key(*o)) {
+            return Err(ConfigError::Semantic {
+                path: path.into(),
+                message: format!("outcomes: {unknown:?} is not a prompt of [prompts]"),
+            });
+        }
         let mut receipt_redactions = Vec::new();
         for r in &raw.receipt.redact {
             receipt_redactions.push((compile(path, "receipt.redact", &r.pattern)?, r.replace.clone()));
@@ -180,6 +192,7 @@ impl TerminalProfile {
             keys: raw.keys,
             menus: raw.menus,
             prompts,
+            outcomes: raw.outcomes,
             receipt_redactions,
             timeouts: raw.timeouts,
         })

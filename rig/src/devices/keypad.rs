@@ -48,14 +48,24 @@ impl KeypadRobot {
 
     pub async fn press_for(&self, key: &str, hold: Duration) -> Result<(), DeviceError> {
         let line = self.line_of(key)?;
-        self.timeline
-            .publish(Source::Keypad, Kind::KeyPress { key: key.into(), line: Some(line) });
+        self.timeline.publish(
+            Source::Keypad,
+            Kind::KeyPress {
+                key: key.into(),
+                line: Some(line),
+            },
+        );
         self.lines.set(line, true)?;
         tokio::time::sleep(hold).await;
         self.lines.set(line, false)?;
         tokio::time::sleep(self.release).await;
-        self.timeline
-            .publish(Source::Keypad, Kind::KeyRelease { key: key.into(), line: Some(line) });
+        self.timeline.publish(
+            Source::Keypad,
+            Kind::KeyRelease {
+                key: key.into(),
+                line: Some(line),
+            },
+        );
         tokio::time::sleep(self.gap).await;
         Ok(())
     }

@@ -150,7 +150,8 @@ impl MockHost {
     }
 
     fn error(&self, error: String) {
-        self.timeline.publish(Source::Host, Kind::HostError { error, raw: None });
+        self.timeline
+            .publish(Source::Host, Kind::HostError { error, raw: None });
     }
 
     async fn serve(&self, mut stream: TcpStream) {

@@ -80,7 +80,9 @@ pub fn mask(fields: &HostFields, txn: &str, frame: &[u8]) -> Option<MaskedFrame>
     let mut raw = frame.to_vec();
     let mut masked = Vec::new();
     for span in spans {
-        let Some(how) = fields.mask_of(txn, span.field) else { continue };
+        let Some(how) = fields.mask_of(txn, span.field) else {
+            continue;
+        };
         let spec = codec::spec(span.field)?;
         let value = &mut raw[ENVELOPE + span.bytes.start..ENVELOPE + span.bytes.end];
         match how {
@@ -117,7 +119,11 @@ fn mask_value(kind: DataKind, encoding: Encoding, value: &mut [u8], digits: usiz
             let (before, body, after) = if fixed {
                 (&nibbles[..pad], &nibbles[pad..], "")
             } else {
-                ("", &nibbles[..digits.min(nibbles.len())], &nibbles[digits.min(nibbles.len())..])
+                (
+                    "",
+                    &nibbles[..digits.min(nibbles.len())],
+                    &nibbles[digits.min(nibbles.len())..],
+                )
             };
             let masked = format!("{before}{}{after}", mask_chars(kind, body, '0'));
             match hex::decode(masked) {
@@ -164,7 +170,14 @@ mod tests {
         // Everything else as it was.
         for no in [3, 4, 11, 14, 22, 25, 26, 41, 42, 49, 53, 60, 64] {
             let clear = Message::unpack(&hex::decode(SALE_0200).unwrap()).unwrap();
-            assert_eq!(field(no), clear.field_list().iter().find(|(n, _)| *n == no).map(|(_, v)| v.as_str()));
+            assert_eq!(
+                field(no),
+                clear
+                    .field_list()
+                    .iter()
+                    .find(|(n, _)| *n == no)
+                    .map(|(_, v)| v.as_str())
+            );
         }
         assert_eq!(&out.raw[..ENVELOPE], &frame[..ENVELOPE]);
         assert!(!hex::encode_upper(&out.raw).contains("1234567890"));

@@ -92,9 +92,15 @@ mod tests {
     #[test]
     fn a_pan_keeps_its_first_six_and_last_four_digits() {
         assert_eq!(shown(DataKind::Pan, "6222021234567890128"), "622202*********0128");
-        assert_eq!(mask_chars(DataKind::Pan, "6222021234567890128", '0'), "6222020000000000128");
+        assert_eq!(
+            mask_chars(DataKind::Pan, "6222021234567890128", '0'),
+            "6222020000000000128"
+        );
         // The chip's PAN with its pad nibble (tag 5A).
-        assert_eq!(mask_chars(DataKind::Pan, "6222021234567890128F", '0'), "6222020000000000128F");
+        assert_eq!(
+            mask_chars(DataKind::Pan, "6222021234567890128F", '0'),
+            "6222020000000000128F"
+        );
         assert_eq!(shown(DataKind::Pan, "123"), "***");
     }
 
@@ -129,7 +135,12 @@ mod tests {
 
     #[test]
     fn pins_names_and_keys_are_hidden_whole() {
-        for kind in [DataKind::Pin, DataKind::PinBlock, DataKind::Key, DataKind::CardholderName] {
+        for kind in [
+            DataKind::Pin,
+            DataKind::PinBlock,
+            DataKind::Key,
+            DataKind::CardholderName,
+        ] {
             assert_eq!(shown(kind, "123456"), "******");
         }
     }

@@ -231,15 +231,14 @@ impl Masker {
 
     /// A host message's fields and frame, masked in place; the fields are
     /// decoded from the masked frame, so they are what any decoder reads.
-    fn host_message(
-        &self,
-        txn: &str,
-        fields: Vec<(u8, String)>,
-        raw: &str,
-    ) -> (Vec<(u8, String)>, String, Vec<u8>) {
+    fn host_message(&self, txn: &str, fields: Vec<(u8, String)>, raw: &str) -> (Vec<(u8, String)>, String, Vec<u8>) {
         let bytes = hex::decode(raw).unwrap_or_default();
         match frame::mask(&self.host, txn, &bytes) {
-            Some(m) => (m.fields, hex::encode_upper(m.raw), m.masked.iter().map(|(no, _)| *no).collect()),
+            Some(m) => (
+                m.fields,
+                hex::encode_upper(m.raw),
+                m.masked.iter().map(|(no, _)| *no).collect(),
+            ),
             // Not a frame we can read: its fields by their kinds, its bytes withheld.
             None => {
                 let mut masked = Vec::new();
@@ -264,7 +263,9 @@ impl Masker {
 }
 
 fn withheld(bytes: usize) -> String {
-    format!("[{bytes} bytes withheld: not a frame of the dialect, so its card data cannot be found; --evidence clear shows them]")
+    format!(
+        "[{bytes} bytes withheld: not a frame of the dialect, so its card data cannot be found; --evidence clear shows them]"
+    )
 }
 
 /// A host field's value as a person reads it: the hidden characters of a
@@ -331,7 +332,11 @@ mod tests {
             Kind::KeyPress { key, line } => (key, line),
             _ => unreachable!(),
         };
-        assert_eq!(shown(&mut m, key("1")), ("1".into(), Some(3)), "an amount stays readable");
+        assert_eq!(
+            shown(&mut m, key("1")),
+            ("1".into(), Some(3)),
+            "an amount stays readable"
+        );
         m.event(&display("请输入密码 ENTER PIN | | RMB 1.00"));
         assert_eq!(shown(&mut m, key("1")), ("*".into(), None));
         assert_eq!(shown(&mut m, key("ENTER")), ("ENTER".into(), Some(3)));

@@ -118,7 +118,9 @@ mod tests {
         assert!(out.ends_with("5F2403291231"), "{out}");
         // Still one template of the same objects.
         let tlv = Tlv::from_bytes(&hex::decode(&out).unwrap()).unwrap();
-        let Value::Constructed(inner) = tlv.value() else { panic!() };
+        let Value::Constructed(inner) = tlv.value() else {
+            panic!()
+        };
         assert_eq!(inner.len(), 4);
     }
 
@@ -130,6 +132,9 @@ mod tests {
 
     #[test]
     fn padding_between_objects_is_skipped() {
-        assert_eq!(masked("00005A0A6222021234567890128F00"), "00005A0A6222020000000000128F00");
+        assert_eq!(
+            masked("00005A0A6222021234567890128F00"),
+            "00005A0A6222020000000000128F00"
+        );
     }
 }

@@ -3,13 +3,14 @@
 
 pub mod host_steps;
 pub mod outcome;
+pub mod step_events;
 pub mod steps;
 pub mod world;
 
 use crate::bench::{BenchError, BenchPlan};
+use crate::mask::{Evidence, HostFields};
 use crate::report::{self, RunReport};
 use crate::snapshot;
-use crate::mask::{Evidence, HostFields};
 use crate::trace;
 use cucumber::gherkin::{self, GherkinEnv, tagexpr::TagOperation};
 use cucumber::tag::Ext as _;
@@ -216,12 +217,19 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         run_dir: report.dir.clone(),
         evidence: options.evidence,
     });
-    let tally = play_with_retries(features, tags, options.shard, options.retries, &report, options.evidence)
-        .await
-        .map_err(|source| SetupError::Report {
-            path: report.dir.clone(),
-            source,
-        })?;
+    let tally = play_with_retries(
+        features,
+        tags,
+        options.shard,
+        options.retries,
+        &report,
+        options.evidence,
+    )
+    .await
+    .map_err(|source| SetupError::Report {
+        path: report.dir.clone(),
+        source,
+    })?;
     drop(lease);
     report.point_latest().map_err(|source| SetupError::Report {
         path: options.report_dir.clone(),
@@ -295,7 +303,10 @@ async fn play_with_retries(
     }
     let histories = outcome::histories(&attempts);
     let cwd = std::env::current_dir().unwrap_or_default();
-    std::fs::write(report.dir.join(report::JUNIT), crate::junit::report(&histories, &cwd, evidence))?;
+    std::fs::write(
+        report.dir.join(report::JUNIT),
+        crate::junit::report(&histories, &cwd, evidence),
+    )?;
     let mut tally = Tally::of(&histories);
     tally.interrupted = interrupted;
     println!("rig: {tally}");
@@ -362,6 +373,7 @@ async fn play(
     RigWorld::cucumber::<&str>()
         .with_parser(Parsed)
         .with_writer(out)
+        .steps(step_events::collection())
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .max_concurrent_scenarios(1)
         .fail_on_skipped()

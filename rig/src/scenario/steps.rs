@@ -5,7 +5,7 @@
 use super::world::{RigWorld, StepError};
 use crate::card::{EmvCard, Field};
 use crate::config::card::parse_yuan;
-use crate::events::Kind;
+use crate::events::{Kind, Seen};
 use crate::snapshot;
 use cucumber::{given, then, when};
 use std::time::Duration;
@@ -192,14 +192,16 @@ async fn host_snapshot(world: &mut RigWorld, name: &str) -> Result<(), StepError
 
 async fn host_answered(world: &mut RigWorld, code: &str) -> Result<(), StepError> {
     let bench = world.bench()?;
+    // The terminal back at idle without an answer: none will come now.
+    let ended = bench.ended_by(None);
     let ((mti, answered), _) = bench
         .timeline
-        .wait_for(
+        .wait_until(
             world.mark,
             ms(bench.profile().timeouts.online_ms),
             "host answer to an authorisation",
             |e| match &e.kind {
-                Kind::HostSent { mti, fields, .. } if mti == "0210" => Some((
+                Kind::HostSent { mti, fields, .. } if mti == "0210" => Seen::Found((
                     mti.clone(),
                     fields
                         .iter()
@@ -207,7 +209,7 @@ async fn host_answered(world: &mut RigWorld, code: &str) -> Result<(), StepError
                         .map(|(_, v)| v.clone())
                         .unwrap_or_default(),
                 )),
-                _ => None,
+                _ => ended(e).map_or(Seen::Pending, Seen::Ended),
             },
         )
         .await
@@ -694,6 +696,8 @@ async fn then_ecr_result(world: &mut RigWorld, code: String) -> Result<(), StepE
 
 #[then(regex = r#"^the last receipt reads "([^"]+)"$"#)]
 async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(), StepError> {
+    // The slip may still be printing: read it once the transaction is over.
+    transaction_over(world).await?;
     let receipts = snapshot::receipts(&world.bench()?.timeline.since(world.mark));
     match receipts.last() {
         Some(r) if r.contains(&text) => Ok(()),

@@ -61,13 +61,15 @@ impl StepError {
 }
 
 impl std::fmt::Display for StepError {
+    /// Masked: the text goes to the console, cucumber.json, junit.xml and
+    /// the trace, and may quote the display or a receipt.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: ", self.class())?;
-        match self {
-            StepError::Bench(e) => write!(f, "{e}"),
-            StepError::Snapshot(e) => write!(f, "{e}"),
-            StepError::Expectation(m) | StepError::Mistake(m) => f.write_str(m),
-        }
+        let message = match self {
+            StepError::Bench(e) => e.to_string(),
+            StepError::Snapshot(e) => e.to_string(),
+            StepError::Expectation(m) | StepError::Mistake(m) => m.clone(),
+        };
+        write!(f, "{}: {}", self.class(), crate::mask::text(&message))
     }
 }
 
