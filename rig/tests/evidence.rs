@@ -5,6 +5,7 @@
 //! - every raw host frame decodes with pyiso8583 (PyPI), an independent
 //!   ISO 8583 implementation set up for the dialect, to the fields beside it;
 //! - every step on the timeline.
+//!
 //! And the waits: a receipt is read only when it is complete; a wait for
 //! an outcome fails as soon as another one shows.
 

@@ -58,8 +58,8 @@ pub fn log_line(masker: &mut Masker, event: &Event) -> Option<String> {
         parts.join("  ")
     };
     Some(match &event.kind {
-        Kind::HostReceived { mti, txn, fields, .. } => format!("{secs:>10.3}  <- {mti} {txn:<18} {}", summary(&fields)),
-        Kind::HostSent { mti, txn, fields, .. } => format!("{secs:>10.3}  -> {mti} {txn:<18} {}", summary(&fields)),
+        Kind::HostReceived { mti, txn, fields, .. } => format!("{secs:>10.3}  <- {mti} {txn:<18} {}", summary(fields)),
+        Kind::HostSent { mti, txn, fields, .. } => format!("{secs:>10.3}  -> {mti} {txn:<18} {}", summary(fields)),
         Kind::HostError { error, .. } => format!("{secs:>10.3}  !! {error}"),
         _ => return None,
     })

@@ -99,7 +99,7 @@ pub enum SetupError {
     #[error("{0}")]
     Feature(String),
     #[error("bench {}: {source}", path.display())]
-    Bench { path: PathBuf, source: BenchError },
+    Bench { path: PathBuf, source: Box<BenchError> },
     #[error("report folder {}: {source}", path.display())]
     Report { path: PathBuf, source: std::io::Error },
     #[error(
@@ -193,7 +193,7 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
     let features = parse_features(&files)?;
     let plan = BenchPlan::load(&options.bench).map_err(|source| SetupError::Bench {
         path: options.bench.clone(),
-        source,
+        source: Box::new(source),
     })?;
     if options.evidence == Evidence::Clear && plan.virtual_plan.is_none() && !plan.bench.file.allow_clear_evidence {
         return Err(SetupError::ClearEvidenceRefused(options.bench.clone()));
