@@ -2,7 +2,7 @@
 //! check, ARPC) and card models: option A card keys, session keys, ARQC as
 //! ISO 9797-1 MAC algorithm 3, ARPC method 1; and field 55 as BER-TLV.
 
-use crate::host::crypto::{CryptoError, DesKey};
+use crate::iso8583::crypto::{CryptoError, DesKey};
 use iso7816_tlv::ber::{Tag, Tlv, Value};
 use std::collections::BTreeMap;
 
@@ -69,7 +69,7 @@ pub fn mac_alg3(key: &[u8; 16], data: &[u8]) -> Result<[u8; 8], CryptoError> {
     while padded.len() % 8 != 0 {
         padded.push(0);
     }
-    crate::host::crypto::x919_mac(key, &padded)
+    crate::iso8583::crypto::x919_mac(key, &padded)
 }
 
 /// ARPC method 1: 3DES_SK(ARQC xor (ARC || 00 x 6)).

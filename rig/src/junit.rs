@@ -6,7 +6,7 @@
 //! which Jenkins, GitLab and most JUnit viewers read.
 
 use crate::failure::FailureClass;
-use crate::scenario::outcome::{History, ScenarioOutcome};
+use crate::outcome::{History, ScenarioOutcome};
 use quick_xml::escape::{escape, partial_escape};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -190,7 +190,7 @@ pub fn merge(reports: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::outcome::{Failure, histories};
+    use crate::outcome::{Failure, histories};
     use std::path::PathBuf;
     use std::time::{Duration, SystemTime};
 

@@ -4,7 +4,7 @@
 
 use crate::config::terminal::TerminalProfile;
 use crate::events::{Event, Kind};
-use crate::host::codec;
+use crate::iso8583::codec;
 use crate::mask::{self, Evidence, HostFields};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! `rig host`: the standalone mock acquirer, tried as a person would, with a
 //! sign-on over TCP and its log lines read back.
 
-use rig::host::codec::{Envelope, Message};
+use rig::iso8583::codec::{Envelope, Message};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;

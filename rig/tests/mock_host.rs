@@ -5,13 +5,13 @@
 use rig::config::card::{CardProfile, CardStatus, Issuer as CardIssuer};
 use rig::config::dialect::{Dialect, HostTimeouts, MacAlgorithm, QrCodes};
 use rig::events::Timeline;
-use rig::host::codec::{Envelope, Message};
-use rig::host::crypto::{self, BlockCipher, CipherFamily, DesKey};
 use rig::host::faults::{Fault, FaultAction};
 use rig::host::issuer::Issuer;
 use rig::host::ledger::Totals;
 use rig::host::txn::TxnKind;
 use rig::host::{HostHandle, MockHost};
+use rig::iso8583::codec::{Envelope, Message};
+use rig::iso8583::crypto::{self, BlockCipher, CipherFamily, DesKey};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -367,7 +367,7 @@ async fn balance_inquiry_void_and_refund_move_money_back() {
     assert_eq!(code(&t.send(void.clone()).await), "00");
     assert_eq!(bench.host.balance_fen(PAN), Some(100_000));
     let mut again = void.clone();
-    again.fields.insert(11, rig::host::codec::Value::Text(t.next_stan()));
+    again.fields.insert(11, rig::iso8583::codec::Value::Text(t.next_stan()));
     assert_eq!(code(&t.send(again).await), "25", "a voided sale cannot be voided again");
     let wrong_amount = t
         .financial("0200", "200000", "23", "000000000001", PAN, None)
@@ -563,7 +563,9 @@ async fn payment_codes_pay_stay_pending_get_queried_and_cancelled() {
     let query = qr(&mut t, "730000", "").with(61, format!("000001{pay_stan}"));
     assert_eq!(code(&t.send(query.clone()).await), "P0");
     let mut query2 = query.clone();
-    query2.fields.insert(11, rig::host::codec::Value::Text(t.next_stan()));
+    query2
+        .fields
+        .insert(11, rig::iso8583::codec::Value::Text(t.next_stan()));
     assert_eq!(code(&t.send(query2).await), "00", "paid after one more poll");
     let cancel = qr(&mut t, "720000", "").with(61, format!("000001{pay_stan}"));
     assert_eq!(code(&t.send(cancel).await), "00");

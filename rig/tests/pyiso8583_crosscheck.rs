@@ -2,8 +2,8 @@
 //! independent implementation, set up for this dialect in
 //! tests/vectors/pyiso8583_decode.py. The README test command installs it.
 
-use rig::host::codec::{Message, Value};
 use rig::host::ledger::Totals;
+use rig::iso8583::codec::{Message, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -1,7 +1,7 @@
 //! Host dialect (fixtures/hosts/*.toml): the choices an acquirer makes
 //! within the UnionPay POS ISO 8583 family.
 
-use crate::host::crypto::CipherFamily;
+use crate::iso8583::crypto::CipherFamily;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -130,7 +130,7 @@ impl Dialect {
             }
         }
         for f in [self.qr.code_field, self.qr.order_field] {
-            if crate::host::codec::spec(f).is_none() {
+            if crate::iso8583::codec::spec(f).is_none() {
                 return Err(format!("qr field {f} is not a field of the dialect"));
             }
         }

@@ -25,7 +25,7 @@ impl CashRegister {
         let reading = port.try_clone().map_err(|e| err(e.to_string()))?;
         let stop = Arc::new(AtomicBool::new(false));
         let tl = timeline.clone();
-        let reader = super::console::spawn_line_reader("ECR".into(), reading, stop.clone(), move |line| {
+        let reader = super::lines::spawn_line_reader("ECR".into(), reading, stop.clone(), move |line| {
             tl.publish(Source::Ecr, Kind::EcrReceived { line });
         })?;
         Ok(CashRegister {

@@ -8,6 +8,7 @@ pub mod flasher;
 pub mod gpio;
 pub mod keypad;
 pub mod lab_image;
+pub mod lines;
 pub mod magstripe;
 pub mod nfc_frontend;
 pub mod nfc_tap;

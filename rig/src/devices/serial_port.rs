@@ -3,7 +3,7 @@
 //! on the timeline, so a trace shows where lines may be missing.
 
 use super::DeviceError;
-use super::console::read_lines;
+use super::lines::read_lines;
 use crate::config::lab::{FlowControl, Parity, SerialWiring};
 use crate::events::{Kind, Source, Timeline};
 use std::sync::Arc;

@@ -1,14 +1,14 @@
 //! What the host answers: one function per transaction kind over the issuer
 //! model and the ledger. Pure request -> answer; the TCP side is in server.rs.
 
-use super::codec::{CodecError, Message, Value};
-use super::crypto::{self, BlockCipher};
 use super::faults::{FaultAction, FaultPlan};
 use super::issuer::{Authorisation, Issuer, Refusal};
-use super::keys::{KeyLayout, KeyMaterial, WorkingKeys};
 use super::ledger::{Ledger, Record, State, Totals};
 use super::txn::{self, TxnKind};
 use crate::config::dialect::{Dialect, MacAlgorithm};
+use crate::iso8583::codec::{CodecError, Message, Value};
+use crate::iso8583::crypto::{self, BlockCipher};
+use crate::iso8583::keys::{KeyLayout, KeyMaterial, WorkingKeys};
 use std::collections::BTreeMap;
 
 /// The host's whole state; one lock around it keeps every answer consistent.

@@ -1,12 +1,9 @@
 //! The mock acquirer host: codec, crypto, keys, an issuer model with a
 //! ledger, scriptable faults and a TCP server.
 
-pub mod codec;
-pub mod crypto;
 pub mod faults;
 pub mod handlers;
 pub mod issuer;
-pub mod keys;
 pub mod ledger;
 pub mod server;
 pub mod standalone;

@@ -2,12 +2,12 @@
 //! timeline. One task per connection; bad input closes only its connection
 //! (or gets a format-error answer), the others keep being served.
 
-use super::codec::{CodecError, Envelope, Message};
 use super::faults::{Fault, FaultAction};
 use super::handlers::HostState;
 use super::issuer::Issuer;
 use crate::config::dialect::Dialect;
 use crate::events::{Kind, Source, Timeline};
+use crate::iso8583::codec::{CodecError, Envelope, Message};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -45,7 +45,7 @@ pub enum HostError {
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: String, source: std::io::Error },
     #[error("terminal master key: {0}")]
-    Key(#[from] super::crypto::CryptoError),
+    Key(#[from] crate::iso8583::crypto::CryptoError),
 }
 
 impl MockHost {

@@ -1,8 +1,8 @@
 //! Which transaction a request is, from MTI, processing code and the type
 //! code of field 60.1 (pos-8583.md's message table).
 
-use super::codec::Message;
 use crate::config::dialect::QrCodes;
+use crate::iso8583::codec::Message;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

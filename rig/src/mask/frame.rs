@@ -6,7 +6,7 @@
 
 use super::kind::{DataKind, mask_chars};
 use super::tlv;
-use crate::host::codec::{self, Encoding, Message};
+use crate::iso8583::codec::{self, Encoding, Message};
 use serde::Serialize;
 
 /// Bytes before the message: length (2), TPDU (5), header (6).

@@ -1,23 +1,24 @@
 //! Playing feature files with cucumber-rs used as a library: our parser,
 //! hooks that build a fresh bench per scenario, and the report writers.
 
+pub mod collect;
 pub mod host_steps;
-pub mod outcome;
 pub mod step_events;
 pub mod steps;
 pub mod world;
 
 use crate::bench::{BenchError, BenchPlan};
 use crate::mask::{Evidence, HostFields};
+use crate::outcome::{self, ScenarioKey, Tally};
 use crate::report::{self, RunReport};
 use crate::snapshot;
 use crate::trace;
+use collect::Outcomes;
 use cucumber::gherkin::{self, GherkinEnv, tagexpr::TagOperation};
 use cucumber::tag::Ext as _;
 use cucumber::writer;
 use cucumber::{World as _, WriterExt as _};
 use futures::FutureExt as _;
-use outcome::{Outcomes, ScenarioKey, Tally};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -96,7 +96,7 @@ impl KeyMaterial {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::crypto::DesKey;
+    use crate::iso8583::crypto::DesKey;
 
     const TMK: &str = "0123456789ABCDEFFEDCBA9876543210";
 

@@ -1,0 +1,10 @@
+//! The wire protocol between terminal and acquirer, as pos-8583.md describes
+//! it: the ISO 8583 codec and field table (`codec`), the cryptography of the
+//! dialect (`crypto`: DES / 3DES / SM4 behind one trait, check values, PIN
+//! blocks, MACs, track encryption) and the layouts of working keys in field
+//! 62 (`keys`). It imports nothing of the rig, so configuration, the mock
+//! host, the card model and the masks can all build on it.
+
+pub mod codec;
+pub mod crypto;
+pub mod keys;
