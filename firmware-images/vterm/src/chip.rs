@@ -315,3 +315,55 @@ pub fn run_scripts(card: &mut CardSession, scripts: &[tlv::Script]) -> Vec<u8> {
     }
     results
 }
+
+#[cfg(test)]
+mod tests {
+    //! The kernel's data for the card's cryptogram, against
+    //! rig/tests/vectors/emv_vectors.txt (pyemv 1.5.0, PyPI): the CDOL1 data
+    //! the kernel gives is the head of the data the ARQC vector is computed over.
+    use super::*;
+    use crate::vectors::{bytes, emv, tlv as tlv_vectors};
+
+    #[test]
+    fn cdol1_data_is_what_the_arqc_vector_is_computed_over() {
+        let values = terminal_values(10_000, "261124", [0x12, 0x34, 0x56, 0x78]);
+        let cdol1 = crate::tlv::parse(&bytes(tlv_vectors()["record"]))["8C"].clone();
+        let data = dol_data(&cdol1, &values);
+        // 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37: 29 bytes, then the card adds AIP, ATC and CVR.
+        assert_eq!(hex::encode_upper(&data), emv()["arqc_data"][..58]);
+    }
+
+    #[test]
+    fn a_dol_entry_the_terminal_lacks_is_zero_filled_to_its_length() {
+        let data = dol_data(&bytes("9F7C04DF0102"), &BTreeMap::new());
+        assert_eq!(data, vec![0; 6]);
+    }
+
+    #[test]
+    fn field_55_carries_the_mandatory_online_tags_in_tlv() {
+        let mut tags = terminal_values(10_000, "261124", [1, 2, 3, 4]);
+        for (tag, v) in [
+            ("9F26", "F2296AB9717D2AC0"),
+            ("9F27", "80"),
+            ("9F10", "07010103A0A000"),
+            ("9F36", "0001"),
+            ("82", "7C00"),
+        ] {
+            tags.insert(tag.into(), bytes(v));
+        }
+        let read = ChipRead {
+            tags,
+            pan: String::new(),
+            expiry: String::new(),
+            psn: String::new(),
+            track2: String::new(),
+            label: String::new(),
+        };
+        let back = crate::tlv::parse(&field55(&read));
+        for tag in [
+            "9F26", "9F27", "9F10", "9F37", "9F36", "95", "9A", "9C", "9F02", "5F2A", "82", "9F1A", "9F03", "9F33",
+        ] {
+            assert_eq!(back.get(tag), read.tags.get(tag), "tag {tag}");
+        }
+    }
+}

@@ -85,3 +85,64 @@ pub fn unionpay_ecb_mac(mac_key: &[u8; 8], data: &[u8]) -> [u8; 8] {
     mac.copy_from_slice(&hex::encode_upper(e2).as_bytes()[..8]);
     mac
 }
+
+#[cfg(test)]
+mod tests {
+    //! Against rig/tests/vectors/crypto_vectors.txt (psec and pycryptodome, PyPI).
+    use super::*;
+    use crate::vectors::{bytes, crypto};
+
+    const TMK: [u8; 16] = *b"\x01\x23\x45\x67\x89\xAB\xCD\xEF\xFE\xDC\xBA\x98\x76\x54\x32\x10";
+    const PIN_KEY: &str = "1C2B3A4958677685ABBACDDCEFFE1001";
+    const MAC_KEY8: &str = "0A1B2C3D4E5F6071";
+
+    fn key16(hex_text: &str) -> [u8; 16] {
+        bytes(hex_text).try_into().expect("16 bytes")
+    }
+
+    #[test]
+    fn check_values_of_each_key() {
+        let text = include_str!("../../../rig/tests/vectors/crypto_vectors.txt");
+        let kcv = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("kcv {name} ")))
+                .expect("vector")
+                .to_string()
+        };
+        assert_eq!(hex::encode_upper(check_value(&TMK)), kcv("tmk"));
+        assert_eq!(hex::encode_upper(check_value(&bytes(PIN_KEY))), kcv("pin_key"));
+        assert_eq!(hex::encode_upper(check_value(&bytes(MAC_KEY8))), kcv("mac_key8"));
+    }
+
+    #[test]
+    fn working_keys_unwrap_from_under_the_tmk() {
+        let text = include_str!("../../../rig/tests/vectors/crypto_vectors.txt");
+        let wrapped = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("wrapped {name} ")))
+                .map(bytes)
+                .expect("vector")
+        };
+        assert_eq!(unwrap_key(&TMK, &wrapped("pin_key")), bytes(PIN_KEY));
+        assert_eq!(unwrap_key(&TMK, &wrapped("mac_key8")), bytes(MAC_KEY8));
+    }
+
+    #[test]
+    fn pin_block_is_iso_9564_format_0_under_3des() {
+        let text = include_str!("../../../rig/tests/vectors/crypto_vectors.txt");
+        let enc = text
+            .lines()
+            .find_map(|l| l.strip_prefix("pinblock enc "))
+            .expect("vector");
+        let block = pin_block(&key16(PIN_KEY), "123456", "6222021234567890128");
+        assert_eq!(hex::encode_upper(block), enc);
+    }
+
+    #[test]
+    fn unionpay_ecb_mac_matches_the_independent_composition() {
+        let v = crypto();
+        let data = bytes("0200702406C020C09811166222021234567890128000000000000000100000000123");
+        let key: [u8; 8] = bytes(MAC_KEY8).try_into().expect("8 bytes");
+        assert_eq!(&unionpay_ecb_mac(&key, &data), v["upecb"].as_bytes());
+    }
+}

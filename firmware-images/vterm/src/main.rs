@@ -20,6 +20,8 @@ mod reader;
 mod receipt;
 mod swipe;
 mod tlv;
+#[cfg(test)]
+mod vectors;
 
 use std::path::PathBuf;
 use std::time::Duration;

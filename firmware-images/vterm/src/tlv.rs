@@ -131,3 +131,76 @@ pub fn scripts(data: &[u8]) -> Vec<Script> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! Against rig/tests/vectors/tlv_vectors.txt, encoded by pyemv 1.5.0 (PyPI).
+    use super::*;
+    use crate::vectors::{bytes, tlv};
+
+    #[test]
+    fn primitives_encode_as_pyemv_encodes_them() {
+        let v = tlv();
+        assert_eq!(
+            hex::encode_upper(encode("5A", &bytes("6222021234567890128F"))),
+            v["prim_5A"]
+        );
+        assert_eq!(
+            hex::encode_upper(encode("9F26", &bytes("F2296AB9717D2AC0"))),
+            v["prim_9F26"]
+        );
+        // 200 bytes: the two-byte length form 81 C8.
+        let long: Vec<u8> = (0..200u8).collect();
+        assert_eq!(hex::encode_upper(encode("9F4B", &long)), v["prim_long_9F4B"]);
+    }
+
+    #[test]
+    fn a_record_template_opens_to_its_objects() {
+        let tags = parse(&bytes(tlv()["record"]));
+        assert_eq!(hex::encode_upper(&tags["5A"]), "6222021234567890128F");
+        assert_eq!(hex::encode_upper(&tags["57"]), "6222021234567890128D29122201234F");
+        assert_eq!(tags["5F20"], b"ZHANG/SAN ");
+        assert_eq!(hex::encode_upper(&tags["5F24"]), "291231");
+        assert!(!tags.contains_key("70"), "templates are opened, not kept");
+    }
+
+    #[test]
+    fn nested_templates_and_long_tags_are_walked() {
+        let tags = parse(&bytes(tlv()["fci"]));
+        assert_eq!(hex::encode_upper(&tags["84"]), "A000000333010101");
+        assert_eq!(tags["50"], b"UnionPay Debit");
+        assert_eq!(
+            hex::encode_upper(&tags["9F4D"]),
+            "0B0A",
+            "inside BF0C inside A5 inside 6F"
+        );
+    }
+
+    #[test]
+    fn a_dol_lists_tags_and_lengths() {
+        let tags = parse(&bytes(tlv()["record"]));
+        assert_eq!(
+            dol(&tags["8C"]),
+            [
+                ("9F02", 6),
+                ("9F03", 6),
+                ("9F1A", 2),
+                ("95", 5),
+                ("5F2A", 2),
+                ("9A", 3),
+                ("9C", 1),
+                ("9F37", 4)
+            ]
+            .map(|(t, l)| (t.to_string(), l))
+            .to_vec()
+        );
+    }
+
+    #[test]
+    fn truncated_data_stops_the_walk_without_a_panic() {
+        let whole = bytes(tlv()["fci"]);
+        for cut in 1..whole.len() {
+            let _ = parse(&whole[..cut]);
+        }
+    }
+}

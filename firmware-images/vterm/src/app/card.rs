@@ -1,0 +1,150 @@
+//! Reading the card: stripe or chip (the EMV kernel in `crate::chip`), application choice, the PIN, and what the card says of the host's answer.
+
+use super::*;
+
+impl Terminal {
+    pub(super) fn read_card(&self, fen: u64) -> Result<CardData, Abort> {
+        let amount = format!("RMB {}", receipt::yuan(fen));
+        loop {
+            self.console
+                .display(&["请刷卡/插卡/挥卡 SWIPE/INSERT/TAP CARD", &amount]);
+            match self.next_input(Some(PROMPT_TIMEOUT))? {
+                Input::Key(k) if k == "CANCEL" => return Err(Abort::Cancelled),
+                Input::Swipe(Swipe { track2, track3 }) => {
+                    let Some((pan, rest)) = track2.split_once('=') else {
+                        self.console
+                            .display(&["读卡失败 READ ERROR", "请重刷 PLEASE SWIPE AGAIN"]);
+                        continue;
+                    };
+                    if rest.len() < 7 || pan.len() < 13 {
+                        self.console
+                            .display(&["读卡失败 READ ERROR", "请重刷 PLEASE SWIPE AGAIN"]);
+                        continue;
+                    }
+                    // Service code 2xx / 6xx: the card has a chip, which must be used.
+                    if matches!(rest.as_bytes()[4], b'2' | b'6') {
+                        self.console.display(&["请插卡 PLEASE INSERT CARD", "芯片卡 CHIP CARD"]);
+                        continue;
+                    }
+                    return Ok(CardData {
+                        pan: pan.into(),
+                        expiry: rest[..4].into(),
+                        track2: track2.clone(),
+                        track3,
+                        entry: Entry::Swipe,
+                        chip: None,
+                    });
+                }
+                Input::Card(session) => return self.read_chip(session, fen),
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn read_chip(&self, mut session: CardSession, fen: u64) -> Result<CardData, Abort> {
+        self.console.display(&["读卡中 READING CARD", "请勿移卡 DO NOT REMOVE"]);
+        let entry = if session.slot == Slot::Contact {
+            Entry::Insert
+        } else {
+            Entry::Tap
+        };
+        let terminal = chip::terminal_values(fen, &crate::clock::yymmdd(), rand_bytes());
+        let read = chip::read(&mut session, &terminal, |apps| self.choose_application(apps));
+        match read {
+            Ok(read) => {
+                if entry == Entry::Tap {
+                    self.console.display(&["读卡完成 请移卡 CARD READ, REMOVE CARD"]);
+                }
+                Ok(CardData {
+                    pan: read.pan.clone(),
+                    expiry: read.expiry.clone(),
+                    track2: read.track2.clone(),
+                    track3: None,
+                    entry,
+                    chip: Some((read, session)),
+                })
+            }
+            Err(e) => {
+                self.console.log(&format!("chip: {}", e.detail()));
+                Err(Abort::Card(e.display()))
+            }
+        }
+    }
+
+    /// The cardholder picks an application when the card has several.
+    pub(super) fn choose_application(&self, apps: &[(Vec<u8>, String, u8)]) -> Option<usize> {
+        let list: Vec<String> = apps
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!("{}.{}", i + 1, a.1))
+            .collect();
+        self.console
+            .display(&["请选择应用 SELECT APPLICATION", &list.join(" ")]);
+        loop {
+            let key = self.next_key().ok()?;
+            if key == "CANCEL" {
+                return None;
+            }
+            if let Some(i) = key.parse::<usize>().ok().filter(|i| (1..=apps.len()).contains(i)) {
+                return Some(i - 1);
+            }
+        }
+    }
+
+    /// Online PIN unless a phone verified its owner (CDCVM), or a tap is
+    /// under the no-PIN limit (免密).
+    pub(super) fn needs_pin(&self, card: &CardData, fen: u64) -> bool {
+        if card.entry != Entry::Tap {
+            return true;
+        }
+        let ctq = card
+            .chip
+            .as_ref()
+            .and_then(|(r, _)| r.tags.get("9F6C").cloned())
+            .unwrap_or_default();
+        let cdcvm = ctq.get(1).is_some_and(|b| b & 0x80 != 0);
+        !cdcvm && fen > self.params.no_pin_limit_fen
+    }
+
+    pub(super) fn read_pin(&self, fen: u64) -> Result<String, Abort> {
+        let mut pin = String::new();
+        loop {
+            self.console.display(&[
+                "请输入密码 ENTER PIN",
+                &"*".repeat(pin.len()),
+                &format!("RMB {}", receipt::yuan(fen)),
+            ]);
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "CLEAR" => {
+                    pin.pop();
+                }
+                "ENTER" if pin.is_empty() || pin.len() >= 4 => return Ok(pin),
+                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && pin.len() < 12 => pin.push_str(d),
+                _ => {}
+            }
+        }
+    }
+
+    /// Contact chip: the issuer's answer goes to the card (second GENERATE AC);
+    /// true when the card agrees to approve. Other cards agree by definition.
+    pub(super) fn card_accepts(&mut self, card: &mut CardData, resp: &Message, approved: bool) -> bool {
+        let (Entry::Insert, Some((read, session))) = (card.entry, card.chip.as_mut()) else {
+            return true;
+        };
+        let arc = resp.text(39).unwrap_or("Z3");
+        let raw55 = resp.bytes(55).unwrap_or_default().to_vec();
+        let f55 = crate::tlv::parse(&raw55);
+        let iad = f55.get("91").cloned();
+        let accepted = match chip::second_ac(session, read, arc, iad.as_deref(), approved) {
+            Ok(tc) => tc || !approved,
+            Err(_) => false,
+        };
+        let scripts = crate::tlv::scripts(&raw55);
+        if !scripts.is_empty() {
+            let results = chip::run_scripts(session, &scripts);
+            self.pending_script_result = Some(results);
+        }
+        accepted
+    }
+}
