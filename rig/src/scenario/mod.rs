@@ -2,7 +2,7 @@
 //! hooks that build a fresh bench per scenario, and the report writers.
 
 pub mod collect;
-pub mod host_steps;
+
 pub mod step_events;
 pub mod steps;
 pub mod world;

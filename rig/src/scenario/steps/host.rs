@@ -1,11 +1,11 @@
 //! Steps that script the mock host's faults and assert on what it received.
 
-use super::world::{RigWorld, StepError};
 use crate::bench::BenchError;
 use crate::config::card::parse_yuan;
 use crate::events::Kind;
 use crate::host::faults::{Fault, FaultAction};
 use crate::host::txn::TxnKind;
+use crate::scenario::world::{RigWorld, StepError};
 use cucumber::{given, then, when};
 use std::time::Duration;
 

@@ -1,0 +1,96 @@
+//! Void, settlement, reprints, management functions and the printer's paper.
+
+use super::*;
+
+#[when(regex = r#"^the cashier voids the last sale with the card "([^"]+)"$"#)]
+async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    // The voucher number of the last sale the host approved (it is on that receipt).
+    let voucher = last_approved(world, "sale", 11)?;
+    let from = menu(world, "void").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "voucher", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    type_digits(world, &voucher).await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    swipe(world, &card).await?;
+    let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
+    enter_pin(world, &pin).await
+}
+
+#[when(regex = r"^the cashier settles the batch$")]
+async fn when_settle(world: &mut RigWorld) -> Result<(), StepError> {
+    let from = menu(world, "settlement").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "settled", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    Ok(())
+}
+
+#[when(regex = r"^the cashier reprints the last receipt$")]
+async fn when_reprint(world: &mut RigWorld) -> Result<(), StepError> {
+    let from = menu(world, "reprint").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "reprinted", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    Ok(())
+}
+
+#[when(regex = r"^the cashier reprints the receipt of the first sale$")]
+async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
+    let first = world
+        .bench()?
+        .timeline
+        .since(0)
+        .iter()
+        .find_map(|e| match &e.kind {
+            Kind::HostSent { txn, fields, .. }
+                if txn == "sale" && fields.iter().any(|(n, v)| *n == 39 && v == "00") =>
+            {
+                fields.iter().find(|(n, _)| *n == 11).map(|(_, v)| v.clone())
+            }
+            _ => None,
+        })
+        .ok_or_else(|| StepError::Expectation("the host approved no sale yet".into()))?;
+    let from = menu(world, "reprint_voucher").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "voucher", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    type_digits(world, &first).await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "reprinted", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    Ok(())
+}
+
+#[when(regex = r"^the cashier runs the (echo test|parameter download|CAPK download)$")]
+async fn when_management(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    let name = match what.as_str() {
+        "echo test" => "echo_test",
+        "parameter download" => "parameter_download",
+        _ => "capk_download",
+    };
+    let from = menu(world, name).await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    Ok(())
+}
+
+#[given(regex = r"^the printer is out of paper$")]
+async fn given_paper_out(world: &mut RigWorld) -> Result<(), StepError> {
+    Ok(world.bench()?.paper(true)?)
+}
+
+#[when(regex = r"^paper is loaded$")]
+async fn when_paper_loaded(world: &mut RigWorld) -> Result<(), StepError> {
+    Ok(world.bench()?.paper(false)?)
+}

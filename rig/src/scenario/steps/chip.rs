@@ -1,0 +1,34 @@
+//! Chip cards inserted and contactless cards or phones tapped (闪付, 云闪付).
+
+use super::*;
+
+#[when(regex = r#"^the cardholder inserts the card "([^"]+)"$"#)]
+async fn when_insert(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    insert(world, &card).await
+}
+
+#[when(regex = r#"^the cardholder taps the (?:card|phone) "([^"]+)"$"#)]
+async fn when_tap(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    tap(world, &card).await
+}
+
+#[when(regex = r"^the cardholder chooses application (\d)$")]
+async fn when_choose(world: &mut RigWorld, n: String) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    bench
+        .await_current_prompt("choose_application", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    let key = bench.profile().digit_key(n.chars().next().unwrap_or('1'));
+    bench.press(&key).await?;
+    Ok(())
+}
+
+#[when(regex = r#"^持卡人插卡 "([^"]+)"$"#)]
+async fn zh_insert(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    insert(world, &card).await
+}
+
+#[when(regex = r#"^持卡人挥卡 "([^"]+)"$"#)]
+async fn zh_tap(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    tap(world, &card).await
+}

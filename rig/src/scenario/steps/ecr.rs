@@ -1,0 +1,75 @@
+//! The cash register (ECR) port: requests and the result line.
+
+use super::*;
+
+pub(super) fn ecr_protocol(world: &RigWorld) -> Result<crate::config::terminal::EcrProtocol, StepError> {
+    world
+        .bench()?
+        .profile()
+        .ecr
+        .clone()
+        .ok_or_else(|| StepError::Mistake("the terminal profile has no [ecr] section".into()))
+}
+
+/// Sends a request line from the cash register once the terminal is idle;
+/// with `then`, waits for that prompt.
+pub(super) async fn ecr_request(world: &mut RigWorld, line: &str, then: Option<&str>) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    bench
+        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    let from = bench.timeline.now();
+    bench.cash_register(line)?;
+    if let Some(prompt) = then {
+        bench
+            .await_prompt(from, prompt, ms(bench.profile().timeouts.prompt_ms))
+            .await?;
+    }
+    world.mark = from;
+    Ok(())
+}
+
+#[when(regex = r"^the cash register requests a sale of (\d+\.\d{2}) yuan$")]
+async fn when_ecr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Mistake(format!("{amount} is not yuan")))?;
+    let line = ecr_protocol(world)?.sale.replace("{fen12}", &format!("{fen:012}"));
+    ecr_request(world, &line, Some("card")).await
+}
+
+#[when(regex = r"^the cash register requests a void of the last sale$")]
+async fn when_ecr_void(world: &mut RigWorld) -> Result<(), StepError> {
+    let voucher = last_approved(world, "sale", 11)?;
+    let line = ecr_protocol(world)?.void.replace("{voucher}", &voucher);
+    ecr_request(world, &line, Some("card")).await
+}
+
+#[when(regex = r"^the cash register requests settlement$")]
+async fn when_ecr_settle(world: &mut RigWorld) -> Result<(), StepError> {
+    let line = ecr_protocol(world)?.settle;
+    ecr_request(world, &line, None).await
+}
+
+#[then(regex = r#"^the cash register receives the result "([0-9A-Z]{2})"$"#)]
+async fn then_ecr_result(world: &mut RigWorld, code: String) -> Result<(), StepError> {
+    let protocol = ecr_protocol(world)?;
+    let bench = world.bench()?;
+    let (got, _) = bench
+        .timeline
+        .wait_for(
+            world.mark,
+            ms(bench.profile().timeouts.online_ms),
+            "a result line on the cash register",
+            |e| match &e.kind {
+                Kind::EcrReceived { line } => protocol.result.captures(line).map(|c| c["code"].to_string()),
+                _ => None,
+            },
+        )
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    if got != code {
+        return Err(StepError::Expectation(format!(
+            "the cash register received result {got}, expected {code}"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! The step library. Steps act through bench verbs and await events on the
+//! timeline with deadlines; what is terminal-specific comes from the profile.
+//! Chinese steps (`# language: zh-CN`) call the same functions. One file
+//! per domain; the helpers here (getting to a prompt, keying digits, a
+//! whole card flow) are what several domains share.
+
+use super::world::{RigWorld, StepError};
+use crate::card::{EmvCard, Field};
+use crate::config::card::parse_yuan;
+use crate::events::{Kind, Seen};
+use crate::snapshot;
+use cucumber::{given, then, when};
+use std::time::Duration;
+
+mod back_office;
+mod chip;
+mod display;
+mod ecr;
+mod host;
+mod payment_code;
+mod power;
+mod preauth;
+mod receipt;
+mod sale;
+
+fn ms(v: u64) -> Duration {
+    Duration::from_millis(v)
+}
+
+async fn keys(world: &RigWorld, keys: &[String]) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    for key in keys {
+        bench.press(key).await?;
+    }
+    Ok(())
+}
+
+async fn terminal_ready(world: &mut RigWorld) -> Result<(), StepError> {
+    let bench = world.bench_mut()?;
+    let from = bench.timeline.now();
+    bench.power_on().await?;
+    signed_on_since(world, from).await
+}
+
+/// Waits for the sign-on after a boot that started at `from`, then the idle screen.
+async fn signed_on_since(world: &mut RigWorld, from: crate::events::Cursor) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let t = &bench.profile().timeouts;
+    let (boot, online) = (ms(t.boot_ms), ms(t.online_ms));
+    let (_, after_sign_on) = bench.await_prompt(from, "signed_on", boot + online).await?;
+    bench.await_prompt(after_sign_on, "idle", boot).await?;
+    world.mark = bench.timeline.now();
+    Ok(())
+}
+
+async fn start_sale(world: &mut RigWorld, amount: &str) -> Result<(), StepError> {
+    start_menu_amount(world, "sale", amount, "card").await
+}
+
+/// Opens menu `menu`, keys the amount and waits for the prompt `then`.
+async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: &str, then: &str) -> Result<(), StepError> {
+    let fen =
+        parse_yuan(amount).ok_or_else(|| StepError::Mistake(format!("amount {amount:?} is not yuan like 100.00")))?;
+    let bench = world.bench()?;
+    let profile = bench.profile();
+    let menu = profile
+        .menu(menu)
+        .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no [menus] {menu}")))?
+        .to_vec();
+    let prompt_ms = ms(profile.timeouts.prompt_ms);
+    let from = bench.timeline.now();
+    keys(world, &menu).await?;
+    let bench = world.bench()?;
+    let (_, at) = bench.await_prompt(from, "amount", prompt_ms).await?;
+    // The cashier keys the amount in fen: 100.00 is 1 0 0 0 0.
+    let mut typed: Vec<String> = fen.to_string().chars().map(|d| bench.profile().digit_key(d)).collect();
+    typed.push(bench.profile().keys.enter.clone());
+    keys(world, &typed).await?;
+    let bench = world.bench()?;
+    bench.await_prompt(at, then, prompt_ms).await?;
+    world.mark = from;
+    Ok(())
+}
+
+async fn swipe(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let profile = bench.plan.card(card)?.clone();
+    bench.swipe(&profile).await?;
+    world.card = Some(card.to_string());
+    Ok(())
+}
+
+async fn insert(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
+    let profile = world.bench()?.plan.card(card)?.clone();
+    let bench = world.bench_mut()?;
+    let from = bench.timeline.now();
+    bench.insert(EmvCard::new(profile, Field::Contact)).await?;
+    bench
+        .await_prompt(from, "reading", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    world.card = Some(card.to_string());
+    Ok(())
+}
+
+/// A tap: into the field until the terminal says the card was read, then away.
+async fn tap(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
+    let profile = world.bench()?.plan.card(card)?.clone();
+    let bench = world.bench_mut()?;
+    let from = bench.timeline.now();
+    bench.bring_to_field(EmvCard::new(profile, Field::Contactless)).await?;
+    let read = bench
+        .await_prompt(from, "card_read", ms(bench.profile().timeouts.prompt_ms))
+        .await;
+    bench.remove_card();
+    read?;
+    world.card = Some(card.to_string());
+    Ok(())
+}
+
+async fn enter_pin(world: &mut RigWorld, pin: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    // Chip reading comes first: type only once the terminal asks.
+    bench
+        .await_current_prompt("pin", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    let mut typed: Vec<String> = pin.chars().map(|d| bench.profile().digit_key(d)).collect();
+    typed.push(bench.profile().keys.enter.clone());
+    keys(world, &typed).await
+}
+
+async fn shows(world: &mut RigWorld, prompt: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    bench
+        .await_prompt(world.mark, prompt, ms(bench.profile().timeouts.online_ms))
+        .await?;
+    Ok(())
+}
+
+async fn shows_text(world: &mut RigWorld, text: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let what = format!("display containing {text:?}");
+    bench
+        .await_display(world.mark, &what, ms(bench.profile().timeouts.online_ms), |t| {
+            t.contains(text)
+        })
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    Ok(())
+}
+
+/// Waits for the terminal to come back to idle after the transaction:
+/// after that, everything it printed for the transaction is on the timeline.
+async fn transaction_over(world: &RigWorld) -> Result<(), StepError> {
+    // The transaction began just before its first key at `mark`, on the idle
+    // screen; it is over when the terminal is back there.
+    let bench = world.bench()?;
+    bench
+        .await_prompt(world.mark, "idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    Ok(())
+}
+
+async fn host_answered(world: &mut RigWorld, code: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    // The terminal back at idle without an answer: none will come now.
+    let ended = bench.ended_by(None);
+    let ((mti, answered), _) = bench
+        .timeline
+        .wait_until(
+            world.mark,
+            ms(bench.profile().timeouts.online_ms),
+            "host answer to an authorisation",
+            |e| match &e.kind {
+                Kind::HostSent { mti, fields, .. } if mti == "0210" => Seen::Found((
+                    mti.clone(),
+                    fields
+                        .iter()
+                        .find(|(no, _)| *no == 39)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default(),
+                )),
+                _ => ended(e).map_or(Seen::Pending, Seen::Ended),
+            },
+        )
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    if answered != code {
+        return Err(StepError::Expectation(format!(
+            "the host answered {mti} with response code {answered}, expected {code}"
+        )));
+    }
+    Ok(())
+}
+
+/// Presses the keys of menu `name` from the idle screen.
+async fn menu(world: &mut RigWorld, name: &str) -> Result<crate::events::Cursor, StepError> {
+    let bench = world.bench()?;
+    bench
+        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    let keys_of = bench
+        .profile()
+        .menu(name)
+        .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no [menus] {name}")))?
+        .to_vec();
+    let from = bench.timeline.now();
+    keys(world, &keys_of).await?;
+    world.mark = from;
+    Ok(from)
+}
+
+async fn type_digits(world: &RigWorld, digits: &str) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let mut typed: Vec<String> = digits.chars().map(|d| bench.profile().digit_key(d)).collect();
+    typed.push(bench.profile().keys.enter.clone());
+    keys(world, &typed).await
+}
+
+/// A field of the host's last approving answer to a `txn`.
+fn last_approved(world: &RigWorld, txn: &str, field: u8) -> Result<String, StepError> {
+    world
+        .bench()?
+        .timeline
+        .since(0)
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            Kind::HostSent { txn: t, fields, .. } if t == txn && fields.iter().any(|(n, v)| *n == 39 && v == "00") => {
+                fields
+                    .iter()
+                    .find(|(n, _)| *n == field)
+                    .map(|(_, v)| v.trim().to_string())
+            }
+            _ => None,
+        })
+        .ok_or_else(|| StepError::Expectation(format!("the host approved no {txn} yet")))
+}
+
+/// Menu `name`, then for each (prompt, digits) typing, then card and PIN.
+async fn card_flow(world: &mut RigWorld, name: &str, inputs: &[(&str, String)], card: &str) -> Result<(), StepError> {
+    let from = menu(world, name).await?;
+    let mut at = from;
+    for (prompt, digits) in inputs {
+        let bench = world.bench()?;
+        let (_, next) = bench
+            .await_prompt(at, prompt, ms(bench.profile().timeouts.prompt_ms))
+            .await?;
+        at = next;
+        type_digits(world, digits).await?;
+    }
+    let bench = world.bench()?;
+    bench
+        .await_prompt(at, "card", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    swipe(world, card).await?;
+    let pin = world.bench()?.plan.card(card)?.issuer.pin.clone();
+    enter_pin(world, &pin).await
+}
+
+fn fen_digits(amount: &str) -> Result<String, StepError> {
+    parse_yuan(amount)
+        .map(|f| f.to_string())
+        .ok_or_else(|| StepError::Mistake(format!("{amount} is not yuan like 1.00")))
+}

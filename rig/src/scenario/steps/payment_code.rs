@@ -1,0 +1,44 @@
+//! Payment codes (扫码): the customer's code, the terminal's order code.
+
+use super::*;
+
+#[when(regex = r"^the cashier starts a payment-code sale of (\d+\.\d{2}) yuan$")]
+async fn when_qr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    start_menu_amount(world, "qr_sale", &amount, "show_code").await
+}
+
+#[when(regex = r"^the cashier shows a payment QR code for (\d+\.\d{2}) yuan$")]
+async fn when_qr_order(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    start_menu_amount(world, "qr_order", &amount, "show_qr").await
+}
+
+#[when(regex = r"^the customer scans it and pays in the wallet$")]
+async fn when_customer_pays(world: &mut RigWorld) -> Result<(), StepError> {
+    if !world.bench()?.host.customer_pays_order() {
+        return Err(StepError::Expectation("the host has no open order to pay".into()));
+    }
+    Ok(())
+}
+
+#[when(regex = r#"^the customer presents the payment code of "([^"]+)"$"#)]
+async fn when_present_code(world: &mut RigWorld, wallet: String) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let profile = bench.plan.card(&wallet)?;
+    let code = profile.payment_code.clone().ok_or_else(|| {
+        StepError::Expectation(format!(
+            "card profile {wallet:?} has no payment_code (kind = \"payment-code\")"
+        ))
+    })?;
+    bench.present_code(&code).await?;
+    world.card = Some(wallet);
+    Ok(())
+}
+
+#[given(regex = r"^the customer is still paying for the first (\d+) quer(?:y|ies)$")]
+async fn given_customer_paying(world: &mut RigWorld, n: String) -> Result<(), StepError> {
+    let polls = n
+        .parse()
+        .map_err(|_| StepError::Mistake(format!("{n} is not a number")))?;
+    world.bench()?.host.qr_pending_for(polls);
+    Ok(())
+}

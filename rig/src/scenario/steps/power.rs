@@ -1,0 +1,87 @@
+//! Power, firmware and power cuts.
+
+use super::*;
+
+#[given(regex = r"^the terminal is (?:on|powered on) and signed on$")]
+async fn given_ready(world: &mut RigWorld) -> Result<(), StepError> {
+    terminal_ready(world).await
+}
+
+#[given(regex = r#"^the terminal is flashed with "([^"]+)"$"#)]
+async fn given_flashed(world: &mut RigWorld, image: String) -> Result<(), StepError> {
+    flash(world, &image).await
+}
+
+#[when(regex = r#"^the terminal is flashed with "([^"]+)"$"#)]
+async fn when_flashed(world: &mut RigWorld, image: String) -> Result<(), StepError> {
+    flash(world, &image).await
+}
+
+pub(super) async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepError> {
+    let bench = world.bench_mut()?;
+    let dir = bench.firmware_dir()?;
+    let from = bench.timeline.now();
+    let powered = bench.is_on();
+    bench.flash(&dir.join(image)).await?;
+    if powered {
+        signed_on_since(world, from).await
+    } else {
+        Ok(())
+    }
+}
+
+#[then(regex = r#"^the terminal runs firmware "([^"]+)"$"#)]
+async fn then_runs_firmware(world: &mut RigWorld, version: String) -> Result<(), StepError> {
+    let running = world
+        .bench()?
+        .timeline
+        .since(0)
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            Kind::Boot { version, .. } => Some(version.clone()),
+            _ => None,
+        });
+    match running {
+        Some(v) if v == version => Ok(()),
+        Some(v) => Err(StepError::Expectation(format!(
+            "the boot banner shows firmware {v}, expected {version}"
+        ))),
+        None => Err(StepError::Expectation("the terminal has not booted".into())),
+    }
+}
+
+#[when(regex = r"^the power fails once the host has received the sale$")]
+async fn when_power_fails(world: &mut RigWorld) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    bench
+        .timeline
+        .wait_for(
+            world.mark,
+            ms(bench.profile().timeouts.online_ms),
+            "the sale at the host",
+            |e| match &e.kind {
+                Kind::HostReceived { txn, .. } if txn == "sale" => Some(()),
+                _ => None,
+            },
+        )
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    // Pulled plug: no goodbye, whatever the terminal was doing.
+    world.bench_mut()?.power_off().await;
+    Ok(())
+}
+
+#[when(regex = r"^the power comes back$")]
+async fn when_power_back(world: &mut RigWorld) -> Result<(), StepError> {
+    // The interrupted transaction stays the one later steps look at.
+    let mark = world.mark;
+    terminal_ready(world).await?;
+    world.mark = mark;
+    Ok(())
+}
+
+#[given(regex = r"^终端已开机并签到$")]
+async fn zh_ready(world: &mut RigWorld) -> Result<(), StepError> {
+    terminal_ready(world).await
+}

@@ -1,0 +1,58 @@
+//! Pre-authorisation, completion, their cancels and voids, and refund.
+
+use super::*;
+
+#[when(regex = r#"^the cashier makes a pre-authorisation of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
+async fn when_preauth(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+    card_flow(world, "preauth", &[("amount", fen_digits(&amount)?)], &card).await
+}
+
+#[when(
+    regex = r#"^the cashier completes the last pre-authorisation with (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#
+)]
+async fn when_completion(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+    let auth = last_approved(world, "pre-auth", 38)?;
+    card_flow(
+        world,
+        "completion",
+        &[("auth_code", auth), ("amount", fen_digits(&amount)?)],
+        &card,
+    )
+    .await
+}
+
+#[when(regex = r#"^the cashier cancels the last pre-authorisation with the card "([^"]+)" and its PIN$"#)]
+async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    let auth = last_approved(world, "pre-auth", 38)?;
+    let amount = last_approved(world, "pre-auth", 4)?.trim_start_matches('0').to_string();
+    card_flow(
+        world,
+        "preauth_cancel",
+        &[("auth_code", auth), ("amount", amount)],
+        &card,
+    )
+    .await
+}
+
+#[when(regex = r#"^the cashier voids the last completion with the card "([^"]+)" and its PIN$"#)]
+async fn when_completion_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    let voucher = last_approved(world, "completion", 11)?;
+    card_flow(world, "completion_void", &[("voucher", voucher)], &card).await
+}
+
+#[when(regex = r#"^the cashier refunds (\d+\.\d{2}) yuan of the last sale with the card "([^"]+)" and its PIN$"#)]
+async fn when_refund(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+    let rrn = last_approved(world, "sale", 37)?;
+    let date = last_approved(world, "sale", 13)?;
+    card_flow(
+        world,
+        "refund",
+        &[
+            ("original_rrn", rrn),
+            ("original_date", date),
+            ("amount", fen_digits(&amount)?),
+        ],
+        &card,
+    )
+    .await
+}

@@ -1,0 +1,109 @@
+//! Sales started on the keypad, cards swiped, PINs entered, balance inquiry.
+
+use super::*;
+
+#[when(regex = r"^the cashier starts a sale of (\d+\.\d{2}) yuan$")]
+async fn when_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    start_sale(world, &amount).await
+}
+
+#[when(regex = r#"^the cardholder swipes the card "([^"]+)"$"#)]
+async fn when_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    swipe(world, &card).await
+}
+
+#[when(regex = r"^the cashier opens the sale and waits for the (amount|card|pin) prompt$")]
+async fn when_open_sale_until(world: &mut RigWorld, prompt: String) -> Result<(), StepError> {
+    match prompt.as_str() {
+        "amount" => {
+            let from = menu(world, "sale").await?;
+            let bench = world.bench()?;
+            bench
+                .await_prompt(from, "amount", ms(bench.profile().timeouts.prompt_ms))
+                .await?;
+        }
+        "card" => start_sale(world, "1.00").await?,
+        _ => {
+            start_sale(world, "1.00").await?;
+            swipe(world, "unionpay-debit").await?;
+            let bench = world.bench()?;
+            bench
+                .await_current_prompt("pin", ms(bench.profile().timeouts.prompt_ms))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+#[when(regex = r"^the (?:cashier|cardholder) presses cancel$")]
+async fn when_cancel(world: &mut RigWorld) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let key = bench.profile().keys.cancel.clone();
+    bench.press(&key).await?;
+    Ok(())
+}
+
+#[when(regex = r"^收银员按取消键$")]
+async fn zh_cancel(world: &mut RigWorld) -> Result<(), StepError> {
+    when_cancel(world).await
+}
+
+#[when(regex = r"^the cardholder removes the card$")]
+async fn when_remove(world: &mut RigWorld) -> Result<(), StepError> {
+    world.bench_mut()?.remove_card();
+    Ok(())
+}
+
+#[when(regex = r#"^the cardholder enters the PIN "(\d*)"$"#)]
+async fn when_pin(world: &mut RigWorld, pin: String) -> Result<(), StepError> {
+    enter_pin(world, &pin).await
+}
+
+#[when(regex = r"^the cardholder enters the card's PIN$")]
+async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
+    let name = world
+        .card
+        .clone()
+        .ok_or_else(|| StepError::Mistake("no card was presented yet".into()))?;
+    let pin = world.bench()?.plan.card(&name)?.issuer.pin.clone();
+    enter_pin(world, &pin).await
+}
+
+#[when(regex = r#"^the cashier makes a sale of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
+async fn when_whole_sale(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+    // After an earlier transaction: start from the idle screen.
+    let bench = world.bench()?;
+    let idle_wait = ms(bench.profile().timeouts.online_ms);
+    bench.await_current_prompt("idle", idle_wait).await?;
+    start_sale(world, &amount).await?;
+    swipe(world, &card).await?;
+    let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
+    enter_pin(world, &pin).await
+}
+
+#[when(regex = r#"^the cashier asks for the balance of the card "([^"]+)"$"#)]
+async fn when_balance(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    let from = menu(world, "balance").await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
+        .await?;
+    swipe(world, &card).await?;
+    let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
+    enter_pin(world, &pin).await
+}
+
+#[when(regex = r"^收银员发起一笔 (\d+\.\d{2}) 元的消费$")]
+async fn zh_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
+    start_sale(world, &amount).await
+}
+
+#[when(regex = r#"^持卡人刷卡 "([^"]+)"$"#)]
+async fn zh_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+    swipe(world, &card).await
+}
+
+#[when(regex = r#"^持卡人输入密码 "(\d*)"$"#)]
+async fn zh_pin(world: &mut RigWorld, pin: String) -> Result<(), StepError> {
+    enter_pin(world, &pin).await
+}
