@@ -1,0 +1,243 @@
+//! Financial messages: balance, sale, void, refund, pre-authorisation and completion, with PIN, cryptogram and ledger checks.
+
+use super::*;
+
+impl HostState {
+    /// The PIN in the request, if any. Err = a PIN block that does not decode (99).
+    pub(super) fn pin(&self, request: &Message, pan: &str) -> Result<Option<String>, Outcome> {
+        let Some(block) = request.bytes(52) else {
+            return Ok(None);
+        };
+        let keys = self.keys.get(&terminal(request)).ok_or_else(|| Outcome::code("A0"))?;
+        crypto::recover_pin(keys.pin.as_ref(), block, pan)
+            .map(Some)
+            .map_err(|_| Outcome::code("99"))
+    }
+
+    /// The PAN, with track data decrypted first when 53.3 says it is encrypted.
+    pub(super) fn pan(&self, request: &Message) -> String {
+        let encrypted = request.text(53).and_then(|f| f.get(2..3)) == Some("1");
+        if let (true, Some(track), Some(Some(key))) = (
+            encrypted,
+            request.text(35),
+            self.keys.get(&terminal(request)).map(|k| k.track.as_ref()),
+        ) {
+            if let Ok(clear) = crypto::crypt_track(key, track, false) {
+                if let Some((pan, _)) = clear.split_once('=') {
+                    return request.text(2).map_or_else(|| pan.to_string(), str::to_string);
+                }
+            }
+        }
+        pan_of(request)
+    }
+
+    pub(super) fn verify(&mut self, request: &Message, amount_fen: u64, debit: bool) -> Result<String, Outcome> {
+        let pan = self.pan(request);
+        let pin = self.pin(request, &pan)?;
+        let today = chrono::Local::now().format("%y%m").to_string();
+        let auth = Authorisation {
+            pan: &pan,
+            amount_fen,
+            pin: pin.as_deref(),
+            today: &today,
+        };
+        self.issuer.verify(&auth, debit)?;
+        Ok(pan)
+    }
+
+    pub(super) fn balance(&mut self, request: &Message) -> Outcome {
+        match self.verify(request, 0, false) {
+            Ok(pan) => {
+                let fen = self.issuer.balance_fen(&pan).unwrap_or(0);
+                Outcome::ok().with(54, Value::Text(format!("1002156C{fen:012}")))
+            }
+            Err(o) => o,
+        }
+    }
+
+    pub(super) fn record(
+        &mut self,
+        kind: TxnKind,
+        request: &Message,
+        pan: String,
+        amount_fen: u64,
+        original: Option<usize>,
+    ) -> (usize, String) {
+        let auth_code = format!("{:06}", rand::random::<u32>() % 1_000_000);
+        let rrn = self.current_rrn.clone();
+        let i = self.ledger.add(Record {
+            terminal: terminal(request),
+            batch: batch(request),
+            stan: request.text(11).unwrap_or_default().to_string(),
+            kind,
+            pan,
+            amount_fen,
+            rrn,
+            auth_code: auth_code.clone(),
+            state: State::Approved,
+            original,
+        });
+        (i, auth_code)
+    }
+
+    /// Original named by field 61: batch n6 + STAN n6.
+    pub(super) fn original_by_61(&self, request: &Message, kinds: &[TxnKind]) -> Option<usize> {
+        let f61 = request.text(61)?;
+        self.ledger
+            .by_batch_stan(&terminal(request), f61.get(0..6)?, f61.get(6..12)?, kinds)
+    }
+
+    pub(super) fn financial(&mut self, kind: TxnKind, request: &Message) -> Outcome {
+        let amount = fen(request);
+        let stan = request.text(11).unwrap_or_default();
+        if self
+            .ledger
+            .is_duplicate(&terminal(request), &batch(request), stan, kind)
+        {
+            return Outcome::code("94");
+        }
+        // A chip request's cryptogram is checked before any money moves.
+        if let Err(refusal) = self.cryptogram(request, *b"00") {
+            return refusal.into();
+        }
+        let result = match kind {
+            TxnKind::Sale | TxnKind::PreAuth => self.debit(kind, request, amount, None),
+            TxnKind::QrPay => self.qr_pay(request, amount),
+            TxnKind::Void | TxnKind::CompletionVoid => self.void(kind, request, amount),
+            TxnKind::Refund => self.refund(request, amount),
+            TxnKind::PreAuthCancel => self.preauth_cancel(request),
+            TxnKind::Completion | TxnKind::CompletionAdvice => self.completion(kind, request, amount),
+            _ => Err(Outcome::code("40")),
+        };
+        let mut outcome = match result {
+            Ok(auth_code) => Outcome::ok()
+                .with(38, Value::Text(auth_code))
+                .with(63, Value::Text(self.dialect.card_brand.clone()))
+                .with(
+                    44,
+                    Value::Text(format!(
+                        "{:<11}{:<11}",
+                        self.dialect.issuer_id, self.dialect.acquirer_id
+                    )),
+                ),
+            Err(o) => o,
+        };
+        // The ARPC carries the final answer code back to the card.
+        let arc: [u8; 2] = outcome.code.as_bytes().try_into().unwrap_or(*b"05");
+        if let Ok(Some(mut f55)) = self.cryptogram(request, arc) {
+            if outcome.code == "00" && !self.issuer_scripts.is_empty() {
+                // Template 72: scripts the card runs after the second GENERATE AC.
+                let mut inner = vec![crate::card::tlv::prim("9F18", &[0, 0, 0, 1])];
+                inner.extend(
+                    std::mem::take(&mut self.issuer_scripts)
+                        .iter()
+                        .map(|apdu| crate::card::tlv::prim("86", apdu)),
+                );
+                f55.extend(crate::card::tlv::cons("72", inner).to_vec());
+            }
+            outcome = outcome.with(55, Value::Bytes(f55));
+        }
+        outcome
+    }
+
+    /// Field 55 of the answer for a chip request whose card key the issuer holds.
+    pub(super) fn cryptogram(&self, request: &Message, arc: [u8; 2]) -> Result<Option<Vec<u8>>, Refusal> {
+        let Some(f55) = request.bytes(55) else { return Ok(None) };
+        let psn = request.text(23).map_or("00", |p| &p[p.len().saturating_sub(2)..]);
+        self.issuer
+            .cryptogram(&self.pan(request), psn, f55, arc, self.dialect.session_key)
+    }
+
+    pub(super) fn debit(
+        &mut self,
+        kind: TxnKind,
+        request: &Message,
+        amount: u64,
+        original: Option<usize>,
+    ) -> Result<String, Outcome> {
+        let pan = self.verify(request, amount, true)?;
+        self.issuer.debit(&pan, amount)?;
+        Ok(self.record(kind, request, pan, amount, original).1)
+    }
+
+    pub(super) fn void(&mut self, kind: TxnKind, request: &Message, amount: u64) -> Result<String, Outcome> {
+        let target: &[TxnKind] = if kind == TxnKind::Void {
+            &[TxnKind::Sale]
+        } else {
+            &[TxnKind::Completion, TxnKind::CompletionAdvice]
+        };
+        let i = self
+            .original_by_61(request, target)
+            .ok_or_else(|| Outcome::code("25"))?;
+        let original = self.ledger.get(i).clone();
+        if original.state != State::Approved {
+            return Err(Outcome::code("25"));
+        }
+        if original.amount_fen != amount {
+            return Err(Outcome::code("64"));
+        }
+        self.verify(request, 0, false)?;
+        self.issuer.credit(&original.pan, amount);
+        self.ledger.get_mut(i).state = State::Voided;
+        Ok(self.record(kind, request, original.pan, amount, Some(i)).1)
+    }
+
+    pub(super) fn refund(&mut self, request: &Message, amount: u64) -> Result<String, Outcome> {
+        let rrn = request.text(37).unwrap_or_default().trim();
+        let i = self
+            .ledger
+            .by_rrn(rrn, &[TxnKind::Sale, TxnKind::Completion, TxnKind::CompletionAdvice])
+            .ok_or_else(|| Outcome::code("25"))?;
+        let original = self.ledger.get(i).clone();
+        if amount > original.amount_fen || original.state == State::Reversed {
+            return Err(Outcome::code("64"));
+        }
+        self.issuer.credit(&original.pan, amount);
+        Ok(self.record(TxnKind::Refund, request, original.pan, amount, Some(i)).1)
+    }
+
+    /// Pre-authorisation named by the original auth code (field 38).
+    pub(super) fn preauth_of(&self, request: &Message) -> Result<usize, Outcome> {
+        let code = request.text(38).unwrap_or_default().trim();
+        let i = self
+            .ledger
+            .by_auth_code(&terminal(request), code, &[TxnKind::PreAuth])
+            .ok_or_else(|| Outcome::code("25"))?;
+        if self.ledger.get(i).state != State::Approved {
+            return Err(Outcome::code("25"));
+        }
+        Ok(i)
+    }
+
+    pub(super) fn preauth_cancel(&mut self, request: &Message) -> Result<String, Outcome> {
+        let i = self.preauth_of(request)?;
+        let original = self.ledger.get(i).clone();
+        self.issuer.credit(&original.pan, original.amount_fen);
+        self.ledger.get_mut(i).state = State::Closed;
+        Ok(self
+            .record(
+                TxnKind::PreAuthCancel,
+                request,
+                original.pan,
+                original.amount_fen,
+                Some(i),
+            )
+            .1)
+    }
+
+    pub(super) fn completion(&mut self, kind: TxnKind, request: &Message, amount: u64) -> Result<String, Outcome> {
+        let i = self.preauth_of(request)?;
+        let original = self.ledger.get(i).clone();
+        // A completion may exceed its pre-authorisation by at most 15 %.
+        if amount * 100 > original.amount_fen * 115 {
+            return Err(Outcome::code("64"));
+        }
+        self.issuer.credit(&original.pan, original.amount_fen);
+        if let Err(refusal) = self.issuer.debit(&original.pan, amount) {
+            self.issuer.debit(&original.pan, original.amount_fen).ok();
+            return Err(refusal.into());
+        }
+        self.ledger.get_mut(i).state = State::Closed;
+        Ok(self.record(kind, request, original.pan, amount, Some(i)).1)
+    }
+}
