@@ -7,6 +7,20 @@
 
 use serde::Serialize;
 
+/// Exit codes CI can rely on (README, `rig --help`), the only place they are defined.
+pub mod exit {
+    /// Every scenario passed (flaky ones included); a command did what it was asked.
+    pub const PASSED: u8 = 0;
+    /// The terminal failed a scenario (or a command could not do its work).
+    pub const TERMINAL_FAILURE: u8 = 1;
+    /// A mistake in the command line, a feature file or a fixture.
+    pub const MISTAKE: u8 = 2;
+    /// The bench let the run down (or is leased by another run).
+    pub const BENCH_FAULT: u8 = 3;
+    /// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureClass {
@@ -68,10 +82,10 @@ impl FailureClass {
     /// reports the most telling reason.
     pub fn exit_code(self) -> u8 {
         match self {
-            FailureClass::NotOnThisBench => 0,
-            FailureClass::TerminalFailure => 1,
-            FailureClass::Mistake => 2,
-            FailureClass::BenchFault => 3,
+            FailureClass::NotOnThisBench => exit::PASSED,
+            FailureClass::TerminalFailure => exit::TERMINAL_FAILURE,
+            FailureClass::Mistake => exit::MISTAKE,
+            FailureClass::BenchFault => exit::BENCH_FAULT,
         }
     }
 

@@ -21,6 +21,14 @@ pub enum FlashError {
     #[error("{0}")]
     Bench(String),
     #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("{}: {source}", dir.display())]
+    Trace {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
     Image(#[from] ImageError),
     #[error(transparent)]
     Probe(#[from] ProbeError),
@@ -46,7 +54,11 @@ pub enum FlashError {
 impl FlashError {
     pub fn class(&self) -> FailureClass {
         match self {
-            FlashError::Bench(_) | FlashError::Image(_) | FlashError::WrongVersion { .. } => FailureClass::Mistake,
+            FlashError::Bench(_)
+            | FlashError::Config(_)
+            | FlashError::Trace { .. }
+            | FlashError::Image(_)
+            | FlashError::WrongVersion { .. } => FailureClass::Mistake,
             FlashError::Probe(ProbeError::UnknownChip { .. } | ProbeError::OutsideFlash { .. }) => {
                 FailureClass::Mistake
             }
@@ -301,4 +313,70 @@ pub fn progress_bars() -> impl FnMut(ProgressEvent) {
             ProgressEvent::FlashLayoutReady { .. } => {}
         }
     }
+}
+
+/// What `rig flash` was asked.
+pub struct FlashOptions {
+    pub bench: PathBuf,
+    /// Flash even when the terminal already runs the wanted version.
+    pub force: bool,
+    /// Only the desk checks (chip and image); no probe is opened.
+    pub check: bool,
+    /// The trace goes to `<report_dir>/flash/<time>/`.
+    pub report_dir: PathBuf,
+}
+
+/// `rig flash`: desk checks, then the probe, the banner version before,
+/// program and verify unless it already runs, the banner version after.
+/// Says each stage on standard output; the trace holds the console lines.
+pub async fn run_job(options: &FlashOptions) -> Result<(), FlashError> {
+    let bench = Bench::load(&options.bench)?;
+    let job = LabFlash::prepare(&bench)?;
+    println!(
+        "image {}: {} bytes, inside {}'s flash",
+        job.image.display(),
+        job.plan.bytes,
+        job.plan.target.name
+    );
+    if options.check {
+        return Ok(());
+    }
+    // The probe first: without it nothing can be done.
+    check_chip(&job.probe)?;
+    let mut link = ProbeLink(probe::attach(&job.probe)?);
+    let timeline = Timeline::new();
+    // What the console said and each stage, for whoever debugs a failed flash.
+    let flashes = options.report_dir.join("flash");
+    let report = crate::report::RunReport::create(&flashes)
+        .and_then(|report| {
+            // A flash trace holds console lines: masked like a run's.
+            let masker = crate::mask::Masker::new(crate::mask::Evidence::Masked, Default::default(), None);
+            crate::trace::attach(&timeline, &report.dir, masker).map(|()| report)
+        })
+        .and_then(|report| report.point_latest().map(|()| report))
+        .map_err(|source| FlashError::Trace { dir: flashes, source })?;
+    println!("trace: {}", report.dir.display());
+    let console = LabFlash::open_console(&bench, &timeline)?;
+    if console.is_none() {
+        println!(
+            "no [console] in the bench file: the running version cannot be read, so rig flashes without checking it"
+        );
+    }
+    let mut progress = progress_bars();
+    match job
+        .run(&mut link, &timeline, console.is_some(), options.force, &mut progress)
+        .await?
+    {
+        FlashOutcome::AlreadyRunning { version } => {
+            println!("the terminal already runs {version}: nothing written (--force flashes anyway)");
+        }
+        FlashOutcome::Flashed { from, to, bytes } => {
+            let from = from.unwrap_or_else(|| "an unknown version".into());
+            match to {
+                Some(to) => println!("flashed {bytes} bytes: {from} -> {to}, verified, booted"),
+                None => println!("flashed {bytes} bytes over {from}, verified, reset"),
+            }
+        }
+    }
+    Ok(())
 }

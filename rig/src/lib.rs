@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod card;
+pub mod cli;
 pub mod config;
 pub mod devices;
 pub mod doctor;

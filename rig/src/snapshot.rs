@@ -230,3 +230,33 @@ pub fn pending(root: &Path) -> Vec<PathBuf> {
     found.sort();
     found
 }
+
+/// What to do with pending snapshots.
+#[derive(Debug, Clone, Copy)]
+pub enum Review {
+    List,
+    Accept,
+    Reject,
+}
+
+/// `rig snapshots`: lists, accepts or rejects the pending snapshots under `dir`.
+pub fn review(action: Review, dir: &Path) -> std::io::Result<()> {
+    let pending = pending(dir);
+    if pending.is_empty() {
+        println!("no pending snapshots under {}", dir.display());
+        return Ok(());
+    }
+    for new in &pending {
+        let stored = new.with_extension("");
+        let done = match action {
+            Review::List => {
+                println!("pending: {} (stored: {})", new.display(), stored.display());
+                Ok(())
+            }
+            Review::Accept => std::fs::rename(new, &stored).map(|_| println!("accepted: {}", stored.display())),
+            Review::Reject => std::fs::remove_file(new).map(|_| println!("rejected: {}", new.display())),
+        };
+        done.map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", new.display())))?;
+    }
+    Ok(())
+}

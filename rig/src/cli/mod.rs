@@ -1,0 +1,270 @@
+//! What each subcommand does: one library call each, and one mapping from
+//! what went wrong to the exit code (`failure::exit`). The binary only
+//! parses the arguments and prints the error.
+
+mod args;
+
+pub use args::{CardCommand, Cli, Command, SnapshotAction};
+
+use crate::failure::{FailureClass, exit};
+use crate::scenario::{self, LeaseOptions, RunOptions, SetupError};
+use std::time::Duration;
+
+/// Why a command did not do its work; each knows its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The bench is leased by another run: a bench fault.
+    #[error("rig: bench fault: {0}")]
+    Leased(#[source] SetupError),
+    #[error("rig: {0}")]
+    Setup(#[source] SetupError),
+    #[error("rig flash: {}: {source}", source.class())]
+    Flash {
+        #[from]
+        source: crate::lab_flash::FlashError,
+    },
+    #[error("rig host: {0}")]
+    Host(#[from] crate::host::standalone::StandaloneError),
+    #[error("rig card serve: {0}")]
+    Serve(String),
+    /// An input file could not be read: a mistake in the command.
+    #[error("rig {command}: {what}: {source}")]
+    Read {
+        command: &'static str,
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// What the command was to write or change could not be.
+    #[error("rig {command}: {what}: {source}")]
+    Write {
+        command: &'static str,
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("rig {command}: {source}")]
+    Failed {
+        command: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error(
+        "rig card: this rig was built without PC/SC support; rebuild with `cargo build --features pcsc` (needs libpcsclite-dev)"
+    )]
+    NoPcsc,
+    #[error("rig: cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Leased(_) => exit::BENCH_FAULT,
+            CliError::Setup(_) | CliError::Host(_) | CliError::Serve(_) | CliError::NoPcsc => exit::MISTAKE,
+            CliError::Flash { source } => source.class().exit_code(),
+            CliError::Read { .. } => exit::MISTAKE,
+            CliError::Write { .. } | CliError::Failed { .. } | CliError::Runtime(_) => exit::TERMINAL_FAILURE,
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)
+}
+
+/// Runs one command; `Ok` carries the exit code of a command that did its
+/// work (a run whose scenarios failed did its work: its code says how they failed).
+pub fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.command {
+        Command::Run {
+            paths,
+            bench,
+            tags,
+            report_dir,
+            shard,
+            lease_wait,
+            lease_ttl,
+            lease_dir,
+            retries,
+            evidence,
+        } => play(RunOptions {
+            paths,
+            bench,
+            tags,
+            report_dir,
+            shard,
+            lease: LeaseOptions {
+                dir: lease_dir.unwrap_or_else(|| std::env::temp_dir().join("rig-leases")),
+                wait: Duration::from_secs(lease_wait),
+                ttl: Duration::from_secs(lease_ttl),
+            },
+            retries,
+            evidence,
+        }),
+        Command::Card(CardCommand::Serve {
+            card,
+            cards,
+            contactless,
+            connect,
+            listen,
+        }) => {
+            let options = crate::card::serve::ServeOptions {
+                card,
+                cards,
+                contactless,
+                connect,
+                listen,
+            };
+            runtime()?
+                .block_on(crate::card::serve::run(options))
+                .map_err(CliError::Serve)?;
+            Ok(exit::PASSED)
+        }
+        Command::Card(command) => card(command),
+        Command::JunitMerge { out, reports } => {
+            let mut texts = Vec::new();
+            for r in &reports {
+                texts.push(std::fs::read_to_string(r).map_err(|source| CliError::Read {
+                    command: "junit-merge",
+                    what: r.display().to_string(),
+                    source,
+                })?);
+            }
+            std::fs::write(&out, crate::junit::merge(&texts)).map_err(|source| CliError::Write {
+                command: "junit-merge",
+                what: out.display().to_string(),
+                source,
+            })?;
+            Ok(exit::PASSED)
+        }
+        Command::Doctor { bench } => {
+            let checks = crate::doctor::examine(&bench);
+            print!("{}", crate::doctor::table(&checks));
+            Ok(if checks.iter().all(|c| c.ok) {
+                exit::PASSED
+            } else {
+                exit::BENCH_FAULT
+            })
+        }
+        Command::Flash {
+            bench,
+            force,
+            check,
+            report_dir,
+        } => {
+            let options = crate::lab_flash::FlashOptions {
+                bench,
+                force,
+                check,
+                report_dir,
+            };
+            runtime()?.block_on(crate::lab_flash::run_job(&options))?;
+            Ok(exit::PASSED)
+        }
+        Command::Snapshots { action, dir } => {
+            let action = match action.unwrap_or(SnapshotAction::List) {
+                SnapshotAction::List => crate::snapshot::Review::List,
+                SnapshotAction::Accept => crate::snapshot::Review::Accept,
+                SnapshotAction::Reject => crate::snapshot::Review::Reject,
+            };
+            crate::snapshot::review(action, &dir).map_err(|source| CliError::Write {
+                command: "snapshots",
+                what: dir.display().to_string(),
+                source,
+            })?;
+            Ok(exit::PASSED)
+        }
+        Command::Host {
+            listen,
+            dialect,
+            cards,
+            master_key,
+            evidence,
+        } => {
+            let options = crate::host::standalone::StandaloneOptions {
+                listen,
+                dialect,
+                cards,
+                master_key,
+                evidence,
+            };
+            runtime()?.block_on(crate::host::standalone::run(options))?;
+            Ok(exit::PASSED)
+        }
+    }
+}
+
+/// `rig run`: plays the features; the exit code is the worst failure class.
+fn play(options: RunOptions) -> Result<u8, CliError> {
+    // insta is used at run time, outside `cargo test`: tell it where the
+    // project is and let our step errors, not its console output, show diffs.
+    // SAFETY: single-threaded here, before the runtime starts.
+    unsafe {
+        if std::env::var_os("INSTA_WORKSPACE_ROOT").is_none()
+            && let Ok(cwd) = std::env::current_dir()
+        {
+            std::env::set_var("INSTA_WORKSPACE_ROOT", cwd);
+        }
+        if std::env::var_os("INSTA_OUTPUT").is_none() {
+            std::env::set_var("INSTA_OUTPUT", "none");
+        }
+    }
+    let outcome = runtime()?.block_on(scenario::run(options)).map_err(|e| match e {
+        SetupError::Lease(_) => CliError::Leased(e),
+        e => CliError::Setup(e),
+    })?;
+    println!("report: {}", outcome.report.dir.display());
+    if outcome.tally.interrupted.is_some() {
+        return Ok(exit::INTERRUPTED);
+    }
+    Ok(outcome.tally.worst.map_or(exit::PASSED, FailureClass::exit_code))
+}
+
+#[cfg(feature = "pcsc")]
+fn card(command: CardCommand) -> Result<u8, CliError> {
+    let failed = |command, e: Box<dyn std::error::Error + Send + Sync>| CliError::Failed { command, source: e };
+    match command {
+        CardCommand::Serve { .. } => unreachable!("served above"),
+        CardCommand::Readers => {
+            let readers = crate::devices::pcsc_reader::readers()
+                .map_err(|e| failed("card readers", format!("{e} (is pcscd running?)").into()))?;
+            for r in &readers {
+                println!("{r}");
+            }
+            if readers.is_empty() {
+                eprintln!("rig card readers: pcscd knows no reader: plug one in, or check `systemctl status pcscd`");
+            }
+            Ok(exit::PASSED)
+        }
+        CardCommand::Capture {
+            reader,
+            clear,
+            out,
+            wait,
+        } => {
+            let profile = crate::card::capture::capture(&reader, clear, Duration::from_secs(wait))
+                .map_err(|e| failed("card capture", Box::new(e)))?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, profile).map_err(|source| CliError::Write {
+                        command: "card capture",
+                        what: path.display().to_string(),
+                        source,
+                    })?;
+                    eprintln!("rig card capture: wrote {}", path.display());
+                }
+                None => print!("{profile}"),
+            }
+            Ok(exit::PASSED)
+        }
+    }
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn card(_: CardCommand) -> Result<u8, CliError> {
+    Err(CliError::NoPcsc)
+}
