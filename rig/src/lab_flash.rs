@@ -10,6 +10,7 @@ use crate::devices::DeviceError;
 use crate::devices::console::SerialConsole;
 use crate::devices::lab_image::{ImageError, LabImage};
 use crate::devices::probe::{self, FlashPlan, ProbeError};
+use crate::devices::roles::{Boot, boot_banner};
 use crate::events::{Kind, Source, Timeline};
 use crate::failure::FailureClass;
 use probe_rs::flashing::ProgressEvent;
@@ -234,18 +235,13 @@ fn stage(timeline: &Timeline, stage: &str, detail: String) {
     );
 }
 
-/// What the terminal's boot loader said first after `from`: the version of
-/// its banner, or why it refused its image; `None` when it said nothing in time.
+/// The banner after a reset (the check every way of flashing shares), or
+/// why the image was refused; `None` when the terminal said nothing in time.
 async fn banner(timeline: &Timeline, from: crate::events::Cursor, within: Duration) -> Option<Result<String, String>> {
-    timeline
-        .wait_for(from, within, "boot banner", |e| match &e.kind {
-            Kind::Boot { version, .. } => Some(Ok(version.clone())),
-            Kind::BootFailure { reason, .. } => Some(Err(reason.clone())),
-            _ => None,
-        })
-        .await
-        .ok()
-        .map(|(said, _)| said)
+    match boot_banner(timeline, from, within).await.ok()? {
+        Boot::Booted(version) => Some(Ok(version)),
+        Boot::Refused(reason) => Some(Err(reason)),
+    }
 }
 
 /// Progress bars for erase, program and verify on a terminal, and one line

@@ -3,29 +3,22 @@
 //! pressed by solenoids and its supply switched by a relay, both on the
 //! Pi's GPIO, and cards reach its slot through a vpcd card emulator.
 
-use super::{BenchError, Common, Readers};
+use super::{BenchError, Parts};
 use crate::config::bench::Bench;
 use crate::config::terminal::TerminalProfile;
-use crate::devices::DeviceError;
-use crate::devices::card_link::SmartCard;
+use crate::devices::card_link::VpcdLink;
 use crate::devices::console::SerialConsole;
 use crate::devices::ecr::CashRegister;
 use crate::devices::keypad::KeypadRobot;
-use crate::devices::nfc_tap::NfcTap;
+use crate::devices::nfc_tap::LabCardLink;
 use crate::devices::pi_gpio::PiGpio;
 use crate::devices::power_relay::{PowerRelay, SupplyOpened};
+use crate::devices::probe::ProbeFlasher;
+use crate::devices::roles::{Flasher, Readers};
 use crate::devices::serial_port;
 use crate::events::Timeline;
+use std::path::Path;
 use std::sync::Arc;
-
-/// One scenario's lab terminal: its power and where its card readers are.
-pub struct LabSide {
-    relay: PowerRelay,
-    readers: Readers,
-    /// PC/SC reader name (part of it) of the NFC front end, if the bench has one.
-    nfc_frontend: Option<String>,
-    tap: Option<NfcTap>,
-}
 
 fn missing(bench: &Bench, table: &str) -> BenchError {
     BenchError::Config(crate::config::ConfigError::Semantic {
@@ -41,7 +34,7 @@ pub fn assemble(
     profile: &TerminalProfile,
     supply: SupplyOpened,
     timeline: &Timeline,
-) -> Result<(LabSide, Common), BenchError> {
+) -> Result<Parts, BenchError> {
     let f = &bench.file;
     let console_wiring = f.console.as_ref().ok_or_else(|| missing(bench, "console"))?;
     let console = SerialConsole::open_lab(console_wiring, profile.console.clone(), timeline.clone())?;
@@ -69,45 +62,28 @@ pub fn assemble(
         contact: f.card_emulator.as_ref().map(|c| c.contact.clone()),
         contactless: f.card_emulator.as_ref().and_then(|c| c.contactless.clone()),
     };
-    let side = LabSide {
-        relay,
-        readers,
-        nfc_frontend: f.nfc_frontend.as_ref().map(|n| n.reader.clone()),
-        tap: None,
-    };
-    Ok((
-        side,
-        Common {
-            console,
-            cash_register,
-            robot,
-        },
-    ))
-}
-
-impl LabSide {
-    pub fn is_on(&self) -> bool {
-        self.relay.is_on()
-    }
-
-    /// Closes the relay; the card emulator's readers are where the bench file says.
-    pub async fn power_on(&mut self) -> Result<Readers, DeviceError> {
-        self.relay.on().await?;
-        Ok(self.readers.clone())
-    }
-
-    /// Holds `card` over the field through the NFC front end, when the bench
-    /// has one; `Ok(false)` when it has none.
-    pub fn tap(&mut self, card: impl SmartCard, timeline: &Timeline) -> Result<bool, DeviceError> {
-        let Some(reader) = &self.nfc_frontend else {
-            return Ok(false);
-        };
-        self.tap = Some(NfcTap::start(reader, card, timeline.clone())?);
-        Ok(true)
-    }
-
-    pub fn power_off(&mut self) -> Result<(), DeviceError> {
-        self.tap = None;
-        self.relay.off()
-    }
+    let vpcd = VpcdLink::new(readers, timeline.clone());
+    let nfc_frontend = f.nfc_frontend.as_ref().map(|n| n.reader.clone());
+    let firmware = f.firmware.as_ref();
+    Ok(Parts {
+        console,
+        cash_register,
+        robot,
+        power: Box::new(relay),
+        flasher: f.probe.as_ref().map(|probe| -> Box<dyn Flasher> {
+            Box::new(ProbeFlasher {
+                probe: probe.clone(),
+                format: firmware.and_then(|fw| fw.format),
+                base_address: firmware.and_then(|fw| fw.base_address),
+            })
+        }),
+        card_link: Box::new(LabCardLink::new(vpcd, nfc_frontend, timeline.clone())),
+        // A stripe head, code presenter and paper sensor are virtual-only.
+        magstripe: None,
+        scanner: None,
+        paper: None,
+        firmware_dir: firmware.and_then(|fw| bench.resolve(&fw.image).parent().map(Path::to_path_buf)),
+        wanted_firmware: firmware.map(|fw| fw.version.clone()),
+        keep: Vec::new(),
+    })
 }

@@ -13,21 +13,21 @@ use crate::config::card::{self, CardProfile};
 use crate::config::dialect::Dialect;
 use crate::config::terminal::TerminalProfile;
 use crate::devices::DeviceError;
-use crate::devices::card_link::{self, InsertedCard, SmartCard};
+use crate::devices::card_link::SmartCard;
 use crate::devices::console::SerialConsole;
 use crate::devices::ecr::CashRegister;
-use crate::devices::flasher::FirmwareImage;
 use crate::devices::keypad::KeypadRobot;
+use crate::devices::magstripe::{CodePresenter, MagstripeEmulator};
+use crate::devices::roles::{Boot, CardLink, Flasher, Power, boot_banner};
 use crate::events::{Cursor, Kind, Seen, Source, Timeline, Timeout};
 use crate::failure::FailureClass;
 use crate::host::issuer::Issuer;
 use crate::host::{HostHandle, MockHost};
-use lab_side::LabSide;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use virtual_side::{VirtualPlan, VirtualSide};
+use virtual_side::{PaperSensor, VirtualPlan};
 
 /// Everything a run needs from the fixtures, checked before any scenario starts.
 #[derive(Debug)]
@@ -45,28 +45,28 @@ pub struct BenchPlan {
     supply: crate::devices::power_relay::SupplyOpened,
 }
 
-/// The devices every bench has, virtual or lab.
-pub struct Common {
+/// One scenario's devices, one object per role; a role the bench lacks is
+/// `None`, so a step that needs it is "not on this bench".
+pub struct Parts {
     pub console: SerialConsole,
     pub cash_register: Option<CashRegister>,
     pub robot: KeypadRobot,
-}
-
-/// Where the terminal's card readers are once it is on (vpcd addresses).
-#[derive(Debug, Clone, Default)]
-pub struct Readers {
-    pub contact: Option<String>,
-    pub contactless: Option<String>,
+    pub power: Box<dyn Power>,
+    pub flasher: Option<Box<dyn Flasher>>,
+    pub card_link: Box<dyn CardLink>,
+    pub magstripe: Option<MagstripeEmulator>,
+    pub scanner: Option<CodePresenter>,
+    pub paper: Option<PaperSensor>,
+    /// Where steps find firmware images by name.
+    pub firmware_dir: Option<PathBuf>,
+    /// The version the bench file says the terminal must run (a lab bench's [firmware]).
+    pub wanted_firmware: Option<String>,
+    /// What must live as long as the bench (the virtual bench's ptys and work folder).
+    pub keep: Vec<Box<dyn Send>>,
 }
 
 /// What a lab bench lacks when a step flashes an image.
 const STEP_FLASH: &str = "firmware flash a step can write (on a lab bench, run `rig flash` before the run)";
-
-/// The terminal and the devices only one kind of bench has.
-enum TerminalSide {
-    Virtual(Box<VirtualSide>),
-    Lab(LabSide),
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
@@ -99,6 +99,8 @@ impl BenchError {
         match self {
             // A key the bench does not wire is a gap in the bench file, not a broken bench.
             BenchError::Device(DeviceError::UnwiredKey { .. }) => FailureClass::Mistake,
+            BenchError::Device(DeviceError::Terminal(_)) => FailureClass::TerminalFailure,
+            BenchError::Device(DeviceError::Lacks(_)) => FailureClass::NotOnThisBench,
             BenchError::Device(_) | BenchError::Io(_) | BenchError::Host(_) => FailureClass::BenchFault,
             BenchError::Config(_) | BenchError::UnknownCard { .. } | BenchError::WrongFirmware { .. } => {
                 FailureClass::Mistake
@@ -170,37 +172,35 @@ impl BenchPlan {
             .start(&self.bench.file.host.listen)
             .await
             .map_err(|e| BenchError::Host(e.to_string()))?;
-        let (side, common) = match &self.virtual_plan {
-            Some(plan) => {
-                let (side, common) = virtual_side::assemble(
-                    plan,
-                    &self.bench,
-                    &self.profile,
-                    self.tmk,
-                    host_handle.addr.to_string(),
-                    &timeline,
-                    log_dir,
-                )?;
-                (TerminalSide::Virtual(Box::new(side)), common)
-            }
-            None => {
-                let (side, common) = lab_side::assemble(&self.bench, &self.profile, self.supply.clone(), &timeline)?;
-                (TerminalSide::Lab(side), common)
-            }
+        let parts = match &self.virtual_plan {
+            Some(plan) => virtual_side::assemble(
+                plan,
+                &self.bench,
+                &self.profile,
+                self.tmk,
+                host_handle.addr.to_string(),
+                &timeline,
+                log_dir,
+            )?,
+            None => lab_side::assemble(&self.bench, &self.profile, self.supply.clone(), &timeline)?,
         };
         Ok(LiveBench {
             plan: self.clone(),
             timeline,
             host,
             _host: host_handle,
-            side,
-            console: Some(common.console),
-            cash_register: common.cash_register,
-            robot: common.robot,
-            contact_reader: None,
-            contactless_reader: None,
-            card_in_slot: None,
-            card_in_field: None,
+            console: Some(parts.console),
+            cash_register: parts.cash_register,
+            robot: parts.robot,
+            power: parts.power,
+            flasher: parts.flasher,
+            card_link: parts.card_link,
+            magstripe: parts.magstripe,
+            scanner: parts.scanner,
+            paper: parts.paper,
+            firmware_dir: parts.firmware_dir,
+            wanted_firmware: parts.wanted_firmware,
+            _keep: parts.keep,
         })
     }
 }
@@ -247,14 +247,18 @@ pub struct LiveBench {
     /// The mock acquirer, for steps that script its faults.
     pub host: Arc<MockHost>,
     _host: HostHandle,
-    side: TerminalSide,
     console: Option<SerialConsole>,
     cash_register: Option<CashRegister>,
     robot: KeypadRobot,
-    contact_reader: Option<String>,
-    contactless_reader: Option<String>,
-    card_in_slot: Option<InsertedCard>,
-    card_in_field: Option<InsertedCard>,
+    power: Box<dyn Power>,
+    flasher: Option<Box<dyn Flasher>>,
+    card_link: Box<dyn CardLink>,
+    magstripe: Option<MagstripeEmulator>,
+    scanner: Option<CodePresenter>,
+    paper: Option<PaperSensor>,
+    firmware_dir: Option<PathBuf>,
+    wanted_firmware: Option<String>,
+    _keep: Vec<Box<dyn Send>>,
 }
 
 impl std::fmt::Debug for LiveBench {
@@ -271,110 +275,104 @@ impl LiveBench {
         &self.plan.profile
     }
 
-    /// Switches the terminal on, connects its console, and returns the boot
-    /// banner's firmware version.
+    /// Switches the terminal on, waits for its boot banner and returns the
+    /// firmware version it shows.
     pub async fn power_on(&mut self) -> Result<String, BenchError> {
         let from = self.timeline.now();
         let boot = Duration::from_millis(self.profile().timeouts.boot_ms);
-        let readers = match &mut self.side {
-            TerminalSide::Virtual(v) => v.power_on(boot).await?,
-            TerminalSide::Lab(l) => l.power_on().await?,
+        let readers = self.power.on(boot).await?;
+        self.card_link.terminal_on(&readers);
+        let version = match boot_banner(&self.timeline, from, boot).await? {
+            Boot::Booted(version) => version,
+            Boot::Refused(reason) => return Err(BenchError::Terminal(format!("refused its firmware: {reason}"))),
         };
-        self.contact_reader = readers.contact;
-        self.contactless_reader = readers.contactless;
-        let (booted, _) = self
-            .timeline
-            .wait_for(from, boot, "boot banner", |e| match &e.kind {
-                Kind::Boot { version, .. } => Some(Ok(version.clone())),
-                Kind::BootFailure { reason, .. } => Some(Err(reason.clone())),
-                _ => None,
-            })
-            .await?;
-        let version = booted.map_err(|reason| BenchError::Terminal(format!("refused its firmware: {reason}")))?;
-        if let (TerminalSide::Lab(_), Some(firmware)) = (&self.side, &self.plan.bench.file.firmware) {
-            same_firmware(&version, &firmware.version)?;
+        if let Some(wanted) = &self.wanted_firmware {
+            same_firmware(&version, wanted)?;
         }
         Ok(version)
     }
 
-    /// Flashes a firmware image (checked first), power-cycles the terminal and
-    /// checks that the boot banner shows the image's version.
+    /// Flashes a firmware image (checked first) and checks that the boot
+    /// banner then shows the image's version: with a flash file, the
+    /// terminal is off while it is written and powered on to boot it; a
+    /// debug probe programs and resets it as it is.
     pub async fn flash(&mut self, image: &Path) -> Result<String, BenchError> {
-        let image = FirmwareImage::load(image)?;
         let was_on = self.is_on();
-        self.power_off().await;
-        self.virtual_side(STEP_FLASH)?.write_flash(&image)?;
-        self.note(&format!("flashed {} (version {})", image.path.display(), image.version));
+        let resets = self
+            .flasher
+            .as_ref()
+            .ok_or_else(|| BenchError::Lacks(STEP_FLASH.into()))?
+            .resets_the_terminal();
+        if !resets {
+            self.power_off().await;
+        }
+        let from = self.timeline.now();
+        let version = self.flasher_mut()?.program(image)?;
+        self.note(&format!(
+            "flashed {} (version {})",
+            image.display(),
+            version.as_deref().unwrap_or("in its banner")
+        ));
         if !was_on {
-            return Ok(image.version);
+            return Ok(version.unwrap_or_default());
         }
-        let running = self.power_on().await?;
-        if running != image.version {
-            return Err(BenchError::Terminal(format!(
-                "runs firmware {running} after flashing {}",
-                image.version
-            )));
+        let running = if resets {
+            let boot = Duration::from_millis(self.profile().timeouts.boot_ms);
+            match boot_banner(&self.timeline, from, boot).await? {
+                Boot::Booted(v) => v,
+                Boot::Refused(reason) => return Err(BenchError::Terminal(format!("refused its firmware: {reason}"))),
+            }
+        } else {
+            self.power_on().await?
+        };
+        match version {
+            Some(wanted) if running != wanted => Err(BenchError::Terminal(format!(
+                "runs firmware {running} after flashing {wanted}"
+            ))),
+            _ => Ok(running),
         }
-        Ok(running)
+    }
+
+    fn flasher_mut(&mut self) -> Result<&mut Box<dyn Flasher>, BenchError> {
+        self.flasher
+            .as_mut()
+            .ok_or_else(|| BenchError::Lacks(STEP_FLASH.into()))
     }
 
     pub fn is_on(&self) -> bool {
-        match &self.side {
-            TerminalSide::Virtual(v) => v.is_on(),
-            TerminalSide::Lab(l) => l.is_on(),
-        }
+        self.power.is_on()
     }
 
     /// The virtual terminal's process while it runs (tests stall it to
     /// play a loaded machine); `None` on a lab bench or when it is off.
     pub fn virtual_terminal_pid(&self) -> Option<u32> {
-        match &self.side {
-            TerminalSide::Virtual(v) => v.terminal_pid(),
-            TerminalSide::Lab(_) => None,
-        }
+        self.power.pid()
     }
 
     /// Where steps find firmware images by name.
     pub fn firmware_dir(&self) -> Result<PathBuf, BenchError> {
-        let plan = self
-            .plan
-            .virtual_plan
-            .as_ref()
-            .ok_or_else(|| BenchError::Lacks(STEP_FLASH.into()))?;
-        Ok(self.plan.bench.resolve(&plan.vt.firmware_dir))
-    }
-
-    /// The virtual terminal's own devices, or which of them this bench lacks.
-    fn virtual_side(&self, what: &str) -> Result<&VirtualSide, BenchError> {
-        match &self.side {
-            TerminalSide::Virtual(v) => Ok(v),
-            TerminalSide::Lab(_) => Err(BenchError::Lacks(what.into())),
-        }
+        self.firmware_dir
+            .clone()
+            .ok_or_else(|| BenchError::Lacks(STEP_FLASH.into()))
     }
 
     /// Writes bytes into the terminal's firmware flash unchecked (to test the boot loader).
-    pub fn write_flash_raw(&self, bytes: &[u8]) -> Result<(), BenchError> {
-        self.virtual_side(STEP_FLASH)?.write_flash_raw(bytes)
+    pub fn write_flash_raw(&mut self, bytes: &[u8]) -> Result<(), BenchError> {
+        Ok(self.flasher_mut()?.program_raw(bytes)?)
     }
 
     pub async fn power_off(&mut self) {
-        self.card_in_slot = None;
-        self.card_in_field = None;
+        self.card_link.terminal_off();
         self.robot.release_all();
-        match &mut self.side {
-            TerminalSide::Virtual(v) => v.power_off().await,
-            TerminalSide::Lab(l) => {
-                // The scenario is over either way; the trace must still show
-                // that the terminal may have stayed powered.
-                if let Err(e) = l.power_off() {
-                    self.timeline.publish(
-                        Source::Power,
-                        Kind::Step {
-                            text: format!("power relay did not open: {e}"),
-                        },
-                    );
-                }
-            }
+        // The scenario is over either way; the trace must still show
+        // that the terminal may have stayed powered.
+        if let Err(e) = self.power.off().await {
+            self.timeline.publish(
+                Source::Power,
+                Kind::Step {
+                    text: format!("power did not switch off: {e}"),
+                },
+            );
         }
     }
 
@@ -395,13 +393,19 @@ impl LiveBench {
     }
 
     pub async fn swipe(&self, card: &CardProfile) -> Result<(), BenchError> {
-        let head = &self.virtual_side("magnetic stripe emulator")?.magstripe;
+        let head = self
+            .magstripe
+            .as_ref()
+            .ok_or_else(|| BenchError::Lacks("magnetic stripe emulator".into()))?;
         Ok(head.swipe(&card.track2(), card.track3.as_deref()).await?)
     }
 
     /// Tells the printer's paper sensor that paper is out, or loaded again.
     pub fn paper(&self, out: bool) -> Result<(), BenchError> {
-        self.virtual_side("paper sensor line")?.paper(out)?;
+        self.paper
+            .as_ref()
+            .ok_or_else(|| BenchError::Lacks("paper sensor line".into()))?
+            .set_out(out)?;
         self.note(if out { "printer out of paper" } else { "paper loaded" });
         Ok(())
     }
@@ -417,52 +421,26 @@ impl LiveBench {
 
     /// Shows a payment code to the terminal's scanner.
     pub async fn present_code(&self, code: &str) -> Result<(), BenchError> {
-        Ok(self
-            .virtual_side("payment code presenter")?
+        let scanner = self
             .scanner
-            .present(code)
-            .await?)
+            .as_ref()
+            .ok_or_else(|| BenchError::Lacks("payment code presenter".into()))?;
+        Ok(scanner.present(code).await?)
     }
 
     /// Puts a card in the contact slot.
     pub async fn insert(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
-        let addr = self
-            .contact_reader
-            .clone()
-            .ok_or_else(|| BenchError::Terminal("is off: no card reader".into()))?;
-        self.card_in_slot = Some(card_link::insert(&addr, card, self.timeline.clone()).await?);
-        Ok(())
+        Ok(self.card_link.insert(Box::new(card)).await?)
     }
 
     /// Holds a card (or phone) to the contactless field.
     pub async fn bring_to_field(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
-        let Some(addr) = self.contactless_reader.clone() else {
-            return match &mut self.side {
-                // A lab terminal's field is reached by the NFC front end.
-                TerminalSide::Lab(lab) if lab.is_on() => {
-                    if lab.tap(card, &self.timeline)? {
-                        Ok(())
-                    } else {
-                        Err(BenchError::Lacks(
-                            "contactless card emulator ([card_emulator] contactless or [nfc_frontend])".into(),
-                        ))
-                    }
-                }
-                _ => Err(BenchError::Terminal("is off: no contactless reader".into())),
-            };
-        };
-        self.card_in_field = Some(card_link::insert(&addr, card, self.timeline.clone()).await?);
-        Ok(())
+        Ok(self.card_link.bring_to_field(Box::new(card)).await?)
     }
 
     /// Takes the card out of the slot, or away from the field.
     pub fn remove_card(&mut self) {
-        for card in [self.card_in_slot.take(), self.card_in_field.take()]
-            .into_iter()
-            .flatten()
-        {
-            card.remove(&self.timeline);
-        }
+        self.card_link.remove();
     }
 
     /// Waits for the display to show the profile's prompt `name`.

@@ -2,22 +2,22 @@
 //! through ptys (console, cash register), a GPIO file (keypad solenoids,
 //! paper sensor), unix sockets (swipe head, code scanner) and a flash file.
 
-use super::{BenchError, Common, Readers};
+use super::{BenchError, Parts};
 use crate::config::bench::{Bench, VirtualTerminal};
 use crate::config::terminal::TerminalProfile;
+use crate::devices::card_link::VpcdLink;
 use crate::devices::console::{SerialConsole, VirtualCable};
 use crate::devices::ecr::CashRegister;
-use crate::devices::flasher::{self, FirmwareImage};
+use crate::devices::flasher::{self, FirmwareImage, FlashFile};
 use crate::devices::gpio::{GpioLines, VirtualGpio};
 use crate::devices::keypad::KeypadRobot;
 use crate::devices::magstripe::{CodePresenter, MagstripeEmulator};
 use crate::devices::power::{self, VirtualPower};
+use crate::devices::roles::Readers;
 use crate::events::Timeline;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::io::AsyncBufReadExt;
 
 /// What the virtual terminal needs from the fixtures, checked once per run.
 #[derive(Debug)]
@@ -40,21 +40,19 @@ impl VirtualPlan {
     }
 }
 
-/// One scenario's virtual terminal and the devices only it has.
-pub struct VirtualSide {
-    power: VirtualPower,
-    _cable_device_end: serialport::TTYPort,
-    _ecr_device_end: serialport::TTYPort,
+/// The virtual terminal's paper sensor: a GPIO line vterm reads.
+pub struct PaperSensor {
     gpio: Arc<VirtualGpio>,
-    paper_line: usize,
-    pub magstripe: MagstripeEmulator,
-    pub scanner: CodePresenter,
-    /// The terminal's flash, where the flasher writes images.
-    firmware_file: PathBuf,
-    _work: tempfile::TempDir,
+    line: usize,
 }
 
-/// Builds the devices of one scenario around a vterm that `power_on` starts.
+impl PaperSensor {
+    pub fn set_out(&self, out: bool) -> Result<(), BenchError> {
+        Ok(self.gpio.set(self.line, out)?)
+    }
+}
+
+/// Builds the devices of one scenario around a vterm that powering on starts.
 pub fn assemble(
     plan: &VirtualPlan,
     bench: &Bench,
@@ -63,7 +61,7 @@ pub fn assemble(
     host_address: String,
     timeline: &Timeline,
     log_dir: &Path,
-) -> Result<(VirtualSide, Common), BenchError> {
+) -> Result<Parts, BenchError> {
     let work = tempfile::Builder::new().prefix("rig-bench-").tempdir()?;
     let wiring = &bench.file.robot;
     let vt = &plan.vt;
@@ -122,77 +120,24 @@ pub fn assemble(
         log_dir.join("vterm.stderr.log"),
         timeline.clone(),
     );
-    let side = VirtualSide {
-        power,
-        _cable_device_end: cable.device_end,
-        _ecr_device_end: ecr_cable.device_end,
-        gpio,
-        paper_line,
-        magstripe: MagstripeEmulator::new(work.path().join("swipe.sock"), timeline.clone()),
-        scanner: CodePresenter::new(work.path().join("scanner.sock"), timeline.clone()),
-        firmware_file: work.path().join("firmware.img"),
-        _work: work,
-    };
-    let common = Common {
+    let firmware_file = work.path().join("firmware.img");
+    Ok(Parts {
         console,
         cash_register: Some(cash_register),
         robot,
-    };
-    Ok((side, common))
-}
-
-impl VirtualSide {
-    pub fn is_on(&self) -> bool {
-        self.power.is_on()
-    }
-
-    pub fn terminal_pid(&self) -> Option<u32> {
-        self.power.pid()
-    }
-
-    /// Starts vterm; its card readers are wherever it says it put them.
-    pub async fn power_on(&mut self, boot: Duration) -> Result<Readers, BenchError> {
-        let stdout = self.power.on()?;
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(boot, lines.next_line())
-            .await
-            .map_err(|_| BenchError::Terminal(format!("did not enumerate its ports within {boot:?}")))?
-            .map_err(BenchError::Io)?
-            .ok_or_else(|| BenchError::Terminal("stopped during boot (see vterm.stderr.log)".into()))?;
-        let port = |name: &str| {
-            ready
-                .split_whitespace()
-                .find_map(|w| w.strip_prefix(name))
-                .map(str::to_string)
-        };
-        let (Some(contact), Some(contactless)) = (port("contact="), port("contactless=")) else {
-            return Err(BenchError::Terminal(format!(
-                "announced an unexpected board line: {ready:?}"
-            )));
-        };
-        Ok(Readers {
-            contact: Some(contact),
-            contactless: Some(contactless),
-        })
-    }
-
-    pub async fn power_off(&mut self) {
-        self.power.off().await;
-    }
-
-    /// Writes a checked image into the terminal's flash (while it is off).
-    pub fn write_flash(&self, image: &FirmwareImage) -> Result<(), BenchError> {
-        Ok(flasher::write(image, &self.firmware_file)?)
-    }
-
-    /// Writes bytes into the terminal's flash unchecked (to test the boot loader).
-    pub fn write_flash_raw(&self, bytes: &[u8]) -> Result<(), BenchError> {
-        std::fs::write(&self.firmware_file, bytes)?;
-        Ok(())
-    }
-
-    /// Drives the printer's paper sensor line.
-    pub fn paper(&self, out: bool) -> Result<(), BenchError> {
-        Ok(self.gpio.set(self.paper_line, out)?)
-    }
+        power: Box::new(power),
+        flasher: Some(Box::new(FlashFile { path: firmware_file })),
+        card_link: Box::new(VpcdLink::new(Readers::default(), timeline.clone())),
+        magstripe: Some(MagstripeEmulator::new(work.path().join("swipe.sock"), timeline.clone())),
+        scanner: Some(CodePresenter::new(work.path().join("scanner.sock"), timeline.clone())),
+        paper: Some(PaperSensor { gpio, line: paper_line }),
+        firmware_dir: Some(bench.resolve(&vt.firmware_dir)),
+        wanted_firmware: None,
+        // The cables' device ends keep the ptys alive across power cycles.
+        keep: vec![
+            Box::new(cable.device_end),
+            Box::new(ecr_cable.device_end),
+            Box::new(work),
+        ],
+    })
 }

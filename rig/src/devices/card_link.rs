@@ -3,7 +3,9 @@
 //! vpcd driver) and answers power, ATR and APDU requests.
 
 use super::DeviceError;
+use super::roles::{CardLink, Readers};
 use crate::events::{Kind, Source, Timeline};
+use futures::future::BoxFuture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -21,6 +23,27 @@ pub trait SmartCard: Send + 'static {
     /// How long the card takes to answer (a slow card is a test case).
     fn answer_delay(&self) -> std::time::Duration {
         std::time::Duration::ZERO
+    }
+}
+
+impl SmartCard for Box<dyn SmartCard> {
+    fn atr(&self) -> Vec<u8> {
+        (**self).atr()
+    }
+    fn power_on(&mut self) {
+        (**self).power_on()
+    }
+    fn power_off(&mut self) {
+        (**self).power_off()
+    }
+    fn transmit(&mut self, command: &[u8]) -> Vec<u8> {
+        (**self).transmit(command)
+    }
+    fn present(&self) -> bool {
+        (**self).present()
+    }
+    fn answer_delay(&self) -> std::time::Duration {
+        (**self).answer_delay()
     }
 }
 
@@ -151,6 +174,82 @@ async fn serve(mut stream: TcpStream, mut card: impl SmartCard, timeline: Timeli
         if !card.present() {
             timeline.publish(Source::CardLink, Kind::CardRemoved);
             return;
+        }
+    }
+}
+
+/// Cards over the vpcd protocol to the readers the terminal (vterm) or a
+/// card emulator listens on: the virtual bench's [`CardLink`], and the lab
+/// bench's for its contact slot.
+pub struct VpcdLink {
+    timeline: Timeline,
+    readers: Readers,
+    /// The readers are the terminal's own (they come and go with its power).
+    announced: bool,
+    in_slot: Option<InsertedCard>,
+    in_field: Option<InsertedCard>,
+}
+
+impl VpcdLink {
+    /// `readers` known before power-on (a card emulator's); a virtual
+    /// terminal's are announced when it is on.
+    pub fn new(readers: Readers, timeline: Timeline) -> VpcdLink {
+        VpcdLink {
+            timeline,
+            announced: readers.contact.is_none() && readers.contactless.is_none(),
+            readers,
+            in_slot: None,
+            in_field: None,
+        }
+    }
+
+    pub fn has_contactless(&self) -> bool {
+        self.readers.contactless.is_some()
+    }
+}
+
+impl CardLink for VpcdLink {
+    fn terminal_on(&mut self, readers: &Readers) {
+        if self.announced {
+            self.readers = readers.clone();
+        }
+    }
+
+    fn insert(&mut self, card: Box<dyn SmartCard>) -> BoxFuture<'_, Result<(), DeviceError>> {
+        Box::pin(async move {
+            let addr = self
+                .readers
+                .contact
+                .clone()
+                .ok_or_else(|| DeviceError::Terminal("is off: no card reader".into()))?;
+            self.in_slot = Some(insert(&addr, card, self.timeline.clone()).await?);
+            Ok(())
+        })
+    }
+
+    fn bring_to_field(&mut self, card: Box<dyn SmartCard>) -> BoxFuture<'_, Result<(), DeviceError>> {
+        Box::pin(async move {
+            let addr = self
+                .readers
+                .contactless
+                .clone()
+                .ok_or_else(|| DeviceError::Terminal("is off: no contactless reader".into()))?;
+            self.in_field = Some(insert(&addr, card, self.timeline.clone()).await?);
+            Ok(())
+        })
+    }
+
+    fn remove(&mut self) {
+        for card in [self.in_slot.take(), self.in_field.take()].into_iter().flatten() {
+            card.remove(&self.timeline);
+        }
+    }
+
+    fn terminal_off(&mut self) {
+        self.in_slot = None;
+        self.in_field = None;
+        if self.announced {
+            self.readers = Readers::default();
         }
     }
 }

@@ -64,6 +64,28 @@ pub fn write(image: &FirmwareImage, flash: &Path) -> Result<(), DeviceError> {
     std::fs::rename(&tmp, flash).map_err(|e| bad(flash, e))
 }
 
+/// The virtual terminal's flash: a file the flasher writes checked images
+/// into while the terminal is off, and its boot loader reads at power-on.
+pub struct FlashFile {
+    pub path: PathBuf,
+}
+
+impl super::roles::Flasher for FlashFile {
+    fn program(&mut self, image: &Path) -> Result<Option<String>, DeviceError> {
+        let image = FirmwareImage::load(image)?;
+        write(&image, &self.path)?;
+        Ok(Some(image.version))
+    }
+
+    fn resets_the_terminal(&self) -> bool {
+        false
+    }
+
+    fn program_raw(&mut self, bytes: &[u8]) -> Result<(), DeviceError> {
+        std::fs::write(&self.path, bytes).map_err(|e| DeviceError::Flash(format!("{}: {e}", self.path.display())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

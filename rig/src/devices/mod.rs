@@ -18,6 +18,7 @@ pub mod pi_gpio;
 pub mod power;
 pub mod power_relay;
 pub mod probe;
+pub mod roles;
 pub mod serial_port;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,4 +39,15 @@ pub enum DeviceError {
     Reader { reader: String, message: String },
     #[error("card link to {addr}: {message}")]
     CardLink { addr: String, message: String },
+    #[error(transparent)]
+    Probe(#[from] probe::ProbeError),
+    #[error(transparent)]
+    Image(#[from] lab_image::ImageError),
+    /// The terminal, not the device, did not do its part (no reader up, no
+    /// enumeration at boot): a terminal failure.
+    #[error("the terminal {0}")]
+    Terminal(String),
+    /// The bench has no device for this: the scenario is not for this bench.
+    #[error("this bench has no {0}")]
+    Lacks(String),
 }

@@ -4,6 +4,7 @@
 
 use super::DeviceError;
 use super::card_link::SmartCard;
+use super::roles::CardLink;
 use crate::events::{Kind, Source, Timeline};
 
 /// A card in the field; the terminal ends the exchange by releasing it
@@ -61,5 +62,68 @@ enum NoPcsc {}
 impl super::nfc_frontend::EscapeChannel for NoPcsc {
     fn control(&mut self, _: &[u8]) -> Result<Vec<u8>, DeviceError> {
         match *self {}
+    }
+}
+
+/// A lab terminal's card side: its slot (and field, when the card emulator
+/// has one) over vpcd, or its field through the PC/SC NFC front end.
+pub struct LabCardLink {
+    vpcd: super::card_link::VpcdLink,
+    /// PC/SC reader name (part of it) of the NFC front end, if the bench has one.
+    nfc_frontend: Option<String>,
+    tap: Option<NfcTap>,
+    on: bool,
+    timeline: Timeline,
+}
+
+impl LabCardLink {
+    pub fn new(vpcd: super::card_link::VpcdLink, nfc_frontend: Option<String>, timeline: Timeline) -> LabCardLink {
+        LabCardLink {
+            vpcd,
+            nfc_frontend,
+            tap: None,
+            on: false,
+            timeline,
+        }
+    }
+}
+
+impl CardLink for LabCardLink {
+    fn terminal_on(&mut self, readers: &super::roles::Readers) {
+        self.on = true;
+        self.vpcd.terminal_on(readers);
+    }
+
+    fn insert(&mut self, card: Box<dyn SmartCard>) -> futures::future::BoxFuture<'_, Result<(), DeviceError>> {
+        self.vpcd.insert(card)
+    }
+
+    fn bring_to_field(&mut self, card: Box<dyn SmartCard>) -> futures::future::BoxFuture<'_, Result<(), DeviceError>> {
+        if self.vpcd.has_contactless() {
+            return self.vpcd.bring_to_field(card);
+        }
+        Box::pin(async move {
+            let Some(reader) = &self.nfc_frontend else {
+                return Err(DeviceError::Lacks(
+                    "contactless card emulator ([card_emulator] contactless or [nfc_frontend])".into(),
+                ));
+            };
+            if !self.on {
+                return Err(DeviceError::Terminal("is off: no contactless reader".into()));
+            }
+            self.tap = Some(NfcTap::start(reader, card, self.timeline.clone())?);
+            Ok(())
+        })
+    }
+
+    fn remove(&mut self) {
+        self.tap = None;
+        self.vpcd.remove();
+    }
+
+    fn terminal_off(&mut self) {
+        self.on = false;
+        self.tap = None;
+        self.vpcd.terminal_off();
     }
 }

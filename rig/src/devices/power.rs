@@ -2,9 +2,13 @@
 //! switching off kills it, as pulling the plug would.
 
 use super::DeviceError;
+use super::roles::{Power, Readers};
 use crate::events::{Kind, Source, Timeline};
+use futures::future::BoxFuture;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::AsyncBufReadExt;
 use tokio::process::{Child, Command};
 
 pub struct VirtualPower {
@@ -77,17 +81,8 @@ impl VirtualPower {
         }
     }
 
-    pub fn is_on(&self) -> bool {
-        self.child.is_some()
-    }
-
-    /// The terminal's process, while it runs.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().and_then(tokio::process::Child::id)
-    }
-
     /// Switches on; returns the board's enumeration channel (its stdout).
-    pub fn on(&mut self) -> Result<tokio::process::ChildStdout, DeviceError> {
+    fn start(&mut self) -> Result<tokio::process::ChildStdout, DeviceError> {
         if self.child.is_some() {
             return Err(DeviceError::Power("already on".into()));
         }
@@ -132,7 +127,7 @@ impl VirtualPower {
         Ok(stdout)
     }
 
-    pub async fn off(&mut self) {
+    async fn stop(&mut self) {
         let Some(mut child) = self.child.take() else { return };
         let exit = match child.try_wait() {
             // It had already stopped by itself: that is worth knowing.
@@ -143,5 +138,51 @@ impl VirtualPower {
             }
         };
         self.timeline.publish(Source::Power, Kind::PowerOff { exit });
+    }
+}
+
+impl Power for VirtualPower {
+    /// Starts vterm; its card readers are wherever its READY line says it
+    /// put them (firmware-images/VIRTUAL-BENCH.md).
+    fn on(&mut self, boot: Duration) -> BoxFuture<'_, Result<Readers, DeviceError>> {
+        Box::pin(async move {
+            let stdout = self.start()?;
+            let mut lines = tokio::io::BufReader::new(stdout).lines();
+            let ready = tokio::time::timeout(boot, lines.next_line())
+                .await
+                .map_err(|_| DeviceError::Terminal(format!("did not enumerate its ports within {boot:?}")))?
+                .map_err(|e| DeviceError::Power(format!("reading the terminal's READY line: {e}")))?
+                .ok_or_else(|| DeviceError::Terminal("stopped during boot (see vterm.stderr.log)".into()))?;
+            let port = |name: &str| {
+                ready
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix(name))
+                    .map(str::to_string)
+            };
+            let (Some(contact), Some(contactless)) = (port("contact="), port("contactless=")) else {
+                return Err(DeviceError::Terminal(format!(
+                    "announced an unexpected board line: {ready:?}"
+                )));
+            };
+            Ok(Readers {
+                contact: Some(contact),
+                contactless: Some(contactless),
+            })
+        })
+    }
+
+    fn off(&mut self) -> BoxFuture<'_, Result<(), DeviceError>> {
+        Box::pin(async move {
+            self.stop().await;
+            Ok(())
+        })
+    }
+
+    fn is_on(&self) -> bool {
+        self.child.is_some()
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(tokio::process::Child::id)
     }
 }

@@ -89,6 +89,28 @@ impl PowerRelay {
     }
 }
 
+impl super::roles::Power for PowerRelay {
+    /// Closes the relay; a lab terminal's readers are the card emulator's,
+    /// known from the bench file, so none are announced here.
+    fn on(
+        &mut self,
+        _boot: std::time::Duration,
+    ) -> futures::future::BoxFuture<'_, Result<super::roles::Readers, DeviceError>> {
+        Box::pin(async move {
+            PowerRelay::on(self).await?;
+            Ok(super::roles::Readers::default())
+        })
+    }
+
+    fn off(&mut self) -> futures::future::BoxFuture<'_, Result<(), DeviceError>> {
+        Box::pin(async move { PowerRelay::off(self) })
+    }
+
+    fn is_on(&self) -> bool {
+        PowerRelay::is_on(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -284,3 +284,30 @@ pub fn reset(session: &mut Session) -> Result<(), ProbeError> {
     };
     session.core(0).map_err(fail)?.reset().map_err(fail)
 }
+
+/// A lab terminal's flash through its debug probe: the image checked
+/// against the chip's flash, programmed and verified, then the chip reset.
+/// The probe is attached for each image, so a bench without one fails only
+/// when a step flashes.
+pub struct ProbeFlasher {
+    pub probe: ProbeWiring,
+    /// How the bench file says its images are laid out (BIN needs a base address).
+    pub format: Option<crate::config::lab::ImageFormat>,
+    pub base_address: Option<u64>,
+}
+
+impl super::roles::Flasher for ProbeFlasher {
+    fn program(&mut self, image: &std::path::Path) -> Result<Option<String>, super::DeviceError> {
+        let image = LabImage::load(image, self.format, self.base_address)?;
+        let plan = FlashPlan::new(&self.probe.chip, &image)?;
+        let mut session = attach(&self.probe)?;
+        plan.program(&mut session, false, |_| {})?;
+        reset(&mut session)?;
+        // An ELF, HEX or BIN image carries no version of ours: the banner tells.
+        Ok(None)
+    }
+
+    fn resets_the_terminal(&self) -> bool {
+        true
+    }
+}
