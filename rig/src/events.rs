@@ -1,6 +1,7 @@
 //! The timeline: every device and the host publish events here, steps await
 //! them with deadlines, and sinks (the trace) receive each one as it happens.
 
+use crate::iso8583::txn::TxnKind;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -92,7 +93,7 @@ pub enum Kind {
     HostReceived {
         mti: String,
         /// The transaction the host took it for ("sale", "reversal", ...).
-        txn: String,
+        txn: TxnKind,
         fields: Vec<(u8, String)>,
         /// The whole frame as it crossed the wire, hex: 2-byte length,
         /// TPDU, header, MTI, bitmap, fields.
@@ -103,7 +104,7 @@ pub enum Kind {
     },
     HostSent {
         mti: String,
-        txn: String,
+        txn: TxnKind,
         fields: Vec<(u8, String)>,
         raw: String,
         #[serde(skip_serializing_if = "Vec::is_empty")]

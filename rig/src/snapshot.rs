@@ -114,7 +114,7 @@ pub fn host_messages_yaml(events: &[Event], redact: bool, host: &HostFields) -> 
         out.push_str(&format!("- direction: {direction}\n  mti: {}\n  fields:\n", quote(mti)));
         for (no, value) in fields {
             let name = codec::spec(*no).map_or("?", |s| s.name);
-            let how = host.mask_of(txn, *no).filter(|_| masked.contains(no));
+            let how = host.mask_of(*txn, *no).filter(|_| masked.contains(no));
             let shown = match volatile(*no) {
                 Some(mark) if redact => mark.to_string(),
                 _ if redact && *no == 55 => chip_data(value),

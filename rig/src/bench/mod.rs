@@ -5,6 +5,7 @@
 //! `virtual_side` and `lab_side`; the verbs and the timeline are shared.
 
 pub mod lab_side;
+pub mod strategy;
 pub mod virtual_side;
 
 use crate::config::ConfigError;

@@ -3,28 +3,12 @@
 //! vpcd driver) and answers power, ATR and APDU requests.
 
 use super::DeviceError;
+pub use super::roles::SmartCard;
 use super::roles::{CardLink, Readers};
 use crate::events::{Kind, Source, Timeline};
 use futures::future::BoxFuture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// What sits at the far end of the link: a card model answering APDUs.
-pub trait SmartCard: Send + 'static {
-    fn atr(&self) -> Vec<u8>;
-    fn power_on(&mut self) {}
-    fn power_off(&mut self) {}
-    /// One command APDU in, one response APDU (data + SW1 SW2) out.
-    fn transmit(&mut self, command: &[u8]) -> Vec<u8>;
-    /// False once the card has left the reader (torn away): the link then closes.
-    fn present(&self) -> bool {
-        true
-    }
-    /// How long the card takes to answer (a slow card is a test case).
-    fn answer_delay(&self) -> std::time::Duration {
-        std::time::Duration::ZERO
-    }
-}
 
 impl SmartCard for Box<dyn SmartCard> {
     fn atr(&self) -> Vec<u8> {

@@ -13,11 +13,27 @@
 //! the virtual bench's own stripe head, code presenter and paper sensor.
 
 use super::DeviceError;
-use super::card_link::SmartCard;
 use crate::events::{Cursor, Kind, Timeline, Timeout};
 use futures::future::BoxFuture;
 use std::path::Path;
 use std::time::Duration;
+
+/// What sits at the far end of the link: a card model answering APDUs.
+pub trait SmartCard: Send + 'static {
+    fn atr(&self) -> Vec<u8>;
+    fn power_on(&mut self) {}
+    fn power_off(&mut self) {}
+    /// One command APDU in, one response APDU (data + SW1 SW2) out.
+    fn transmit(&mut self, command: &[u8]) -> Vec<u8>;
+    /// False once the card has left the reader (torn away): the link then closes.
+    fn present(&self) -> bool {
+        true
+    }
+    /// How long the card takes to answer (a slow card is a test case).
+    fn answer_delay(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+}
 
 /// Where the terminal's card readers are once it is on (vpcd addresses).
 #[derive(Debug, Clone, Default)]

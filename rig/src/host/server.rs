@@ -234,7 +234,7 @@ impl MockHost {
             Source::Host,
             Kind::HostReceived {
                 mti: request.mti.clone(),
-                txn: processed.kind.name().into(),
+                txn: processed.kind,
                 fields: request.field_list(),
                 raw: hex::encode_upper(framed(frame)),
                 masked: Vec::new(),
@@ -251,7 +251,7 @@ impl MockHost {
                 Source::Host,
                 Kind::HostSent {
                     mti: answer.mti.clone(),
-                    txn: processed.kind.name().into(),
+                    txn: processed.kind,
                     fields: answer.field_list(),
                     raw: hex::encode_upper(&reply),
                     masked: Vec::new(),

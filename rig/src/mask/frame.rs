@@ -7,6 +7,7 @@
 use super::kind::{DataKind, mask_chars};
 use super::tlv;
 use crate::iso8583::codec::{self, Encoding, Message};
+use crate::iso8583::txn::TxnKind;
 use serde::Serialize;
 
 /// Bytes before the message: length (2), TPDU (5), header (6).
@@ -49,7 +50,7 @@ impl HostFields {
     }
 
     /// How field `no` of a message the host took for `txn` is masked.
-    pub fn mask_of(&self, txn: &str, no: u8) -> Option<FieldMask> {
+    pub fn mask_of(&self, txn: TxnKind, no: u8) -> Option<FieldMask> {
         use DataKind::*;
         Some(match no {
             2 => FieldMask::Data(Pan),
@@ -57,9 +58,9 @@ impl HostFields {
             52 => FieldMask::Data(PinBlock),
             55 => FieldMask::ChipData,
             // Working keys under the TMK; downloads' field 62 is public data.
-            62 if txn == "sign-on" => FieldMask::Data(Key),
-            n if n == self.code_field && txn == "payment code sale" => FieldMask::Data(PaymentCode),
-            n if n == self.order_field && txn == "dynamic code order" => FieldMask::Data(OrderCode),
+            62 if txn == TxnKind::SignOn => FieldMask::Data(Key),
+            n if n == self.code_field && txn == TxnKind::QrPay => FieldMask::Data(PaymentCode),
+            n if n == self.order_field && txn == TxnKind::QrCreateOrder => FieldMask::Data(OrderCode),
             _ => return None,
         })
     }
@@ -74,7 +75,7 @@ pub struct MaskedFrame {
 
 /// Masks `frame` (length prefix included) in place; `None` when it does
 /// not decode (then none of it can be shown masked).
-pub fn mask(fields: &HostFields, txn: &str, frame: &[u8]) -> Option<MaskedFrame> {
+pub fn mask(fields: &HostFields, txn: TxnKind, frame: &[u8]) -> Option<MaskedFrame> {
     let body = frame.get(ENVELOPE..)?;
     let (clear, spans) = Message::unpack_with_spans(body).ok()?;
     let mut raw = frame.to_vec();
@@ -161,7 +162,7 @@ mod tests {
     #[test]
     fn a_sale_keeps_every_byte_but_the_card_data() {
         let frame = framed(SALE_0200);
-        let out = mask(&HostFields::default(), "sale", &frame).expect("decodes");
+        let out = mask(&HostFields::default(), TxnKind::Sale, &frame).expect("decodes");
         assert_eq!(out.raw.len(), frame.len());
         let field = |no| out.fields.iter().find(|(n, _)| *n == no).map(|(_, v)| v.as_str());
         assert_eq!(field(2), Some("6222020000007890"));
@@ -199,14 +200,14 @@ mod tests {
             .pack()
             .unwrap();
         let frame = framed(&hex::encode_upper(body));
-        let out = mask(&HostFields::default(), "payment code sale", &frame).unwrap();
+        let out = mask(&HostFields::default(), TxnKind::QrPay, &frame).unwrap();
         assert_eq!(out.fields[1], (48, "130000000000006789".to_string()));
-        let out = mask(&HostFields::default(), "settlement", &frame).unwrap();
+        let out = mask(&HostFields::default(), TxnKind::Settlement, &frame).unwrap();
         assert_eq!(out.fields[1], (48, "134567890123456789".to_string()));
     }
 
     #[test]
     fn an_undecodable_frame_is_not_shown() {
-        assert!(mask(&HostFields::default(), "sale", &framed("0200FFFF")).is_none());
+        assert!(mask(&HostFields::default(), TxnKind::Sale, &framed("0200FFFF")).is_none());
     }
 }

@@ -177,7 +177,7 @@ impl Masker {
             Kind::HostReceived {
                 mti, txn, fields, raw, ..
             } => {
-                let (fields, raw, masked) = self.host_message(&txn, fields, &raw);
+                let (fields, raw, masked) = self.host_message(txn, fields, &raw);
                 Kind::HostReceived {
                     mti,
                     txn,
@@ -189,7 +189,7 @@ impl Masker {
             Kind::HostSent {
                 mti, txn, fields, raw, ..
             } => {
-                let (fields, raw, masked) = self.host_message(&txn, fields, &raw);
+                let (fields, raw, masked) = self.host_message(txn, fields, &raw);
                 Kind::HostSent {
                     mti,
                     txn,
@@ -231,7 +231,12 @@ impl Masker {
 
     /// A host message's fields and frame, masked in place; the fields are
     /// decoded from the masked frame, so they are what any decoder reads.
-    fn host_message(&self, txn: &str, fields: Vec<(u8, String)>, raw: &str) -> (Vec<(u8, String)>, String, Vec<u8>) {
+    fn host_message(
+        &self,
+        txn: crate::iso8583::txn::TxnKind,
+        fields: Vec<(u8, String)>,
+        raw: &str,
+    ) -> (Vec<(u8, String)>, String, Vec<u8>) {
         let bytes = hex::decode(raw).unwrap_or_default();
         match frame::mask(&self.host, txn, &bytes) {
             Some(m) => (

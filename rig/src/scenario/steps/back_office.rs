@@ -5,7 +5,7 @@ use super::*;
 #[when(regex = r#"^the cashier voids the last sale with the card "([^"]+)"$"#)]
 async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     // The voucher number of the last sale the host approved (it is on that receipt).
-    let voucher = last_approved(world, "sale", 11)?;
+    let voucher = last_approved(world, TxnKind::Sale, 11)?;
     let from = menu(world, "void").await?;
     let bench = world.bench()?;
     bench
@@ -50,7 +50,7 @@ async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
         .iter()
         .find_map(|e| match &e.kind {
             Kind::HostSent { txn, fields, .. }
-                if txn == "sale" && fields.iter().any(|(n, v)| *n == 39 && v == "00") =>
+                if *txn == TxnKind::Sale && fields.iter().any(|(n, v)| *n == 39 && v == "00") =>
             {
                 fields.iter().find(|(n, _)| *n == 11).map(|(_, v)| v.clone())
             }

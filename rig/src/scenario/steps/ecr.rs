@@ -14,10 +14,8 @@ pub(super) fn ecr_protocol(world: &RigWorld) -> Result<crate::config::terminal::
 /// Sends a request line from the cash register once the terminal is idle;
 /// with `then`, waits for that prompt.
 pub(super) async fn ecr_request(world: &mut RigWorld, line: &str, then: Option<&str>) -> Result<(), StepError> {
+    idle(world).await?;
     let bench = world.bench()?;
-    bench
-        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
-        .await?;
     let from = bench.timeline.now();
     bench.cash_register(line)?;
     if let Some(prompt) = then {
@@ -38,7 +36,7 @@ async fn when_ecr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepE
 
 #[when(regex = r"^the cash register requests a void of the last sale$")]
 async fn when_ecr_void(world: &mut RigWorld) -> Result<(), StepError> {
-    let voucher = last_approved(world, "sale", 11)?;
+    let voucher = last_approved(world, TxnKind::Sale, 11)?;
     let line = ecr_protocol(world)?.void.replace("{voucher}", &voucher);
     ecr_request(world, &line, Some("card")).await
 }

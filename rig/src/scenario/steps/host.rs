@@ -100,7 +100,7 @@ async fn script_result(world: &mut RigWorld, outcome: String) -> Result<(), Step
     let (df31, _) = bench
         .timeline
         .wait_for(0, deadline, "a script result notice", |e| match &e.kind {
-            Kind::HostReceived { txn, fields, .. } if txn == "script result" => {
+            Kind::HostReceived { txn, fields, .. } if *txn == TxnKind::ScriptResult => {
                 let f55 = field(fields, 55).and_then(|h| hex::decode(h).ok()).unwrap_or_default();
                 crate::emv::parse_tlv(&f55).get("DF31").map(hex::encode_upper)
             }
@@ -134,7 +134,7 @@ async fn host_up(world: &mut RigWorld) -> Result<(), StepError> {
 }
 
 /// A request as the host journaled it: transaction name and decoded fields.
-type Received = (String, Vec<(u8, String)>);
+type Received = (TxnKind, Vec<(u8, String)>);
 
 /// Requests the host received since the scenario began.
 fn received(world: &RigWorld) -> Result<Vec<Received>, StepError> {
@@ -144,7 +144,7 @@ fn received(world: &RigWorld) -> Result<Vec<Received>, StepError> {
         .since(0)
         .iter()
         .filter_map(|e| match &e.kind {
-            Kind::HostReceived { txn, fields, .. } => Some((txn.clone(), fields.clone())),
+            Kind::HostReceived { txn, fields, .. } => Some((*txn, fields.clone())),
             _ => None,
         })
         .collect())
@@ -158,14 +158,14 @@ fn field(fields: &[(u8, String)], no: u8) -> Option<&str> {
 async fn await_received(
     world: &RigWorld,
     what: &str,
-    pick: impl Fn(&str, &[(u8, String)]) -> bool,
+    pick: impl Fn(TxnKind, &[(u8, String)]) -> bool,
 ) -> Result<(), StepError> {
     let bench = world.bench()?;
     let deadline = Duration::from_millis(bench.profile().timeouts.online_ms);
     bench
         .timeline
         .wait_for(0, deadline, what, |e| match &e.kind {
-            Kind::HostReceived { txn, fields, .. } if pick(txn, fields) => Some(()),
+            Kind::HostReceived { txn, fields, .. } if pick(*txn, fields) => Some(()),
             _ => None,
         })
         .await
@@ -179,7 +179,7 @@ async fn reversal_of(world: &mut RigWorld, amount: String, reason: String) -> Re
     let amount12 = format!("{fen:012}");
     let sales: Vec<String> = received(world)?
         .into_iter()
-        .filter(|(txn, f)| txn == "sale" && field(f, 4) == Some(&amount12))
+        .filter(|(txn, f)| *txn == TxnKind::Sale && field(f, 4) == Some(&amount12))
         .filter_map(|(_, f)| field(&f, 11).map(str::to_string))
         .collect();
     if sales.is_empty() {
@@ -192,7 +192,7 @@ async fn reversal_of(world: &mut RigWorld, amount: String, reason: String) -> Re
         sales.join(" or ")
     );
     let result = await_received(world, &what, |txn, f| {
-        txn == "reversal"
+        txn == TxnKind::Reversal
             && field(f, 4) == Some(&amount12)
             && field(f, 11).is_some_and(|s| sales.iter().any(|x| x == s))
             && field(f, 39) == Some(&reason)
@@ -201,7 +201,7 @@ async fn reversal_of(world: &mut RigWorld, amount: String, reason: String) -> Re
     if result.is_err() {
         let reversals: Vec<String> = received(world)?
             .into_iter()
-            .filter(|(t, _)| t == "reversal")
+            .filter(|(t, _)| *t == TxnKind::Reversal)
             .map(|(_, f)| {
                 format!(
                     "STAN {} amount {} reason {}",
@@ -221,7 +221,7 @@ async fn reversal_of(world: &mut RigWorld, amount: String, reason: String) -> Re
 
 #[then(regex = r"^the host received no reversal$")]
 async fn no_reversal(world: &mut RigWorld) -> Result<(), StepError> {
-    let n = received(world)?.iter().filter(|(t, _)| t == "reversal").count();
+    let n = received(world)?.iter().filter(|(t, _)| *t == TxnKind::Reversal).count();
     if n > 0 {
         return Err(StepError::Expectation(format!("the host received {n} reversal(s)")));
     }
@@ -232,12 +232,12 @@ async fn no_reversal(world: &mut RigWorld) -> Result<(), StepError> {
 async fn received_count(world: &mut RigWorld, n: String, what: String) -> Result<(), StepError> {
     let kind = kind(&what)?;
     // Count once the terminal is back at rest: notices go out after the receipt.
-    let bench = world.bench()?;
-    bench
-        .await_current_prompt("idle", Duration::from_millis(bench.profile().timeouts.online_ms))
+    world
+        .bench_mut()?
+        .bring_to(crate::bench::strategy::TerminalState::Idle)
         .await?;
     let want = count(&n);
-    let got = received(world)?.iter().filter(|(t, _)| t == kind.name()).count();
+    let got = received(world)?.iter().filter(|(t, _)| *t == kind).count();
     if got != want {
         return Err(StepError::Expectation(format!(
             "the host received {got} {}, expected {want}",

@@ -5,9 +5,11 @@
 //! whole card flow) are what several domains share.
 
 use super::world::{RigWorld, StepError};
+use crate::bench::strategy::TerminalState;
 use crate::card::{EmvCard, Field};
 use crate::config::card::parse_yuan;
 use crate::events::{Kind, Seen};
+use crate::iso8583::txn::TxnKind;
 use crate::snapshot;
 use cucumber::{given, then, when};
 use std::time::Duration;
@@ -35,21 +37,15 @@ async fn keys(world: &RigWorld, keys: &[String]) -> Result<(), StepError> {
     Ok(())
 }
 
+/// Powered, signed on and idle (the strategy knows how from any state).
 async fn terminal_ready(world: &mut RigWorld) -> Result<(), StepError> {
-    let bench = world.bench_mut()?;
-    let from = bench.timeline.now();
-    bench.power_on().await?;
-    signed_on_since(world, from).await
+    world.mark = world.bench_mut()?.bring_to(TerminalState::Ready).await?;
+    Ok(())
 }
 
-/// Waits for the sign-on after a boot that started at `from`, then the idle screen.
-async fn signed_on_since(world: &mut RigWorld, from: crate::events::Cursor) -> Result<(), StepError> {
-    let bench = world.bench()?;
-    let t = &bench.profile().timeouts;
-    let (boot, online) = (ms(t.boot_ms), ms(t.online_ms));
-    let (_, after_sign_on) = bench.await_prompt(from, "signed_on", boot + online).await?;
-    bench.await_prompt(after_sign_on, "idle", boot).await?;
-    world.mark = bench.timeline.now();
+/// Back on the idle screen after an earlier transaction.
+async fn idle(world: &mut RigWorld) -> Result<(), StepError> {
+    world.bench_mut()?.bring_to(TerminalState::Idle).await?;
     Ok(())
 }
 
@@ -194,10 +190,8 @@ async fn host_answered(world: &mut RigWorld, code: &str) -> Result<(), StepError
 
 /// Presses the keys of menu `name` from the idle screen.
 async fn menu(world: &mut RigWorld, name: &str) -> Result<crate::events::Cursor, StepError> {
+    idle(world).await?;
     let bench = world.bench()?;
-    bench
-        .await_current_prompt("idle", ms(bench.profile().timeouts.online_ms))
-        .await?;
     let keys_of = bench
         .profile()
         .menu(name)
@@ -217,7 +211,7 @@ async fn type_digits(world: &RigWorld, digits: &str) -> Result<(), StepError> {
 }
 
 /// A field of the host's last approving answer to a `txn`.
-fn last_approved(world: &RigWorld, txn: &str, field: u8) -> Result<String, StepError> {
+fn last_approved(world: &RigWorld, txn: TxnKind, field: u8) -> Result<String, StepError> {
     world
         .bench()?
         .timeline
@@ -225,7 +219,7 @@ fn last_approved(world: &RigWorld, txn: &str, field: u8) -> Result<String, StepE
         .iter()
         .rev()
         .find_map(|e| match &e.kind {
-            Kind::HostSent { txn: t, fields, .. } if t == txn && fields.iter().any(|(n, v)| *n == 39 && v == "00") => {
+            Kind::HostSent { txn: t, fields, .. } if *t == txn && fields.iter().any(|(n, v)| *n == 39 && v == "00") => {
                 fields
                     .iter()
                     .find(|(n, _)| *n == field)

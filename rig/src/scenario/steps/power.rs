@@ -24,10 +24,9 @@ pub(super) async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepE
     let powered = bench.is_on();
     bench.flash(&dir.join(image)).await?;
     if powered {
-        signed_on_since(world, from).await
-    } else {
-        Ok(())
+        world.mark = world.bench()?.signed_on_since(from).await?;
     }
+    Ok(())
 }
 
 #[then(regex = r#"^the terminal runs firmware "([^"]+)"$"#)]
@@ -61,7 +60,7 @@ async fn when_power_fails(world: &mut RigWorld) -> Result<(), StepError> {
             ms(bench.profile().timeouts.online_ms),
             "the sale at the host",
             |e| match &e.kind {
-                Kind::HostReceived { txn, .. } if txn == "sale" => Some(()),
+                Kind::HostReceived { txn, .. } if *txn == TxnKind::Sale => Some(()),
                 _ => None,
             },
         )

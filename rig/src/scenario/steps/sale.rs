@@ -72,9 +72,7 @@ async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
 #[when(regex = r#"^the cashier makes a sale of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
 async fn when_whole_sale(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
     // After an earlier transaction: start from the idle screen.
-    let bench = world.bench()?;
-    let idle_wait = ms(bench.profile().timeouts.online_ms);
-    bench.await_current_prompt("idle", idle_wait).await?;
+    idle(world).await?;
     start_sale(world, &amount).await?;
     swipe(world, &card).await?;
     let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();

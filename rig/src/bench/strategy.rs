@@ -1,0 +1,51 @@
+//! The terminal strategy (labgrid's Strategy): the states a terminal is in
+//! between steps, and how to bring it to the one a step needs, with the
+//! profile's prompts and deadlines. Steps say what they need ("the
+//! terminal is ready", "from the idle screen"); no step repeats power-on,
+//! sign-on or back-to-idle logic.
+
+use super::{BenchError, LiveBench};
+use crate::events::Cursor;
+use std::time::Duration;
+
+/// What a step may need the terminal to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminalState {
+    Off,
+    /// Powered, signed on and showing the idle screen.
+    Ready,
+    /// On the idle screen (a transaction before this one is over).
+    Idle,
+}
+
+impl LiveBench {
+    /// Brings the terminal to `state`; returns the cursor after which the
+    /// terminal is there (where the next transaction's events begin).
+    pub async fn bring_to(&mut self, state: TerminalState) -> Result<Cursor, BenchError> {
+        match state {
+            TerminalState::Off => {
+                self.power_off().await;
+            }
+            TerminalState::Ready if !self.is_on() => {
+                let from = self.timeline.now();
+                self.power_on().await?;
+                self.signed_on_since(from).await?;
+            }
+            TerminalState::Ready | TerminalState::Idle => {
+                let wait = Duration::from_millis(self.profile().timeouts.online_ms);
+                self.await_current_prompt("idle", wait).await?;
+            }
+        }
+        Ok(self.timeline.now())
+    }
+
+    /// Waits for the sign-on of a boot that started at `from`, then the
+    /// idle screen.
+    pub async fn signed_on_since(&self, from: Cursor) -> Result<Cursor, BenchError> {
+        let t = &self.profile().timeouts;
+        let (boot, online) = (Duration::from_millis(t.boot_ms), Duration::from_millis(t.online_ms));
+        let (_, after_sign_on) = self.await_prompt(from, "signed_on", boot + online).await?;
+        self.await_prompt(after_sign_on, "idle", boot).await?;
+        Ok(self.timeline.now())
+    }
+}

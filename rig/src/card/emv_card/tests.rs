@@ -1,0 +1,177 @@
+//! Sessions APDU by APDU. Cryptograms: rig/tests/vectors/emv_vectors.txt
+//! (pyemv 1.5.0): card_arqc, card_arpc for the card below at ATC 0001.
+use super::*;
+use crate::config::card::{Application, Issuer};
+
+fn profile(kind: CardKind) -> CardProfile {
+    CardProfile {
+        description: "test".into(),
+        kind,
+        pan: "6222021234567890128".into(),
+        psn: "01".into(),
+        expiry: "2912".into(),
+        name: "ZHANG/SAN".into(),
+        service_code: "220".into(),
+        discretionary: "1234".into(),
+        applications: vec![
+            Application {
+                aid: "A000000333010102".into(),
+                label: "UnionPay Credit".into(),
+                priority: 2,
+            },
+            Application {
+                aid: "A000000333010101".into(),
+                label: "UnionPay Debit".into(),
+                priority: 1,
+            },
+        ],
+        atc: 1,
+        behaviour: crate::config::card::Behaviour {
+            online_pin_required: true,
+            ..Default::default()
+        },
+        issuer: Issuer {
+            pin: "123456".into(),
+            balance: "100.00".into(),
+            pin_tries: 3,
+            imk: Some("0123456789ABCDEFFEDCBA9876543210".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn x(card: &mut EmvCard, apdu: &str) -> (BTreeMap<String, Vec<u8>>, String) {
+    let r = card.process(&h(apdu));
+    let (data, sw) = r.split_at(r.len() - 2);
+    (emv::parse_tlv(data), hex::encode_upper(sw))
+}
+
+/// 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37 of the vector.
+const CDOL1_DATA: &str = "0000000100000000000000000156000000000001562611240012345678";
+
+#[test]
+fn contact_session_from_pse_to_tc() {
+    let mut card = EmvCard::new(profile(CardKind::Card), Field::Contact);
+    let (fci, sw) = x(&mut card, "00A404000E315041592E5359532E444446303100");
+    assert_eq!((sw.as_str(), fci.get("88").cloned()), ("9000", Some(vec![1])));
+    let dir = hex::encode_upper(card.process(&h("00B2010C00")));
+    let (debit, credit) = (dir.find("4F08A000000333010101"), dir.find("4F08A000000333010102"));
+    assert!(debit.is_some() && credit.is_some(), "both applications listed: {dir}");
+    assert!(debit < credit, "debit (priority 1) first");
+    let (fci, sw) = x(&mut card, "00A4040008A00000033301010100");
+    assert_eq!(sw, "9000");
+    assert_eq!(fci.get("9F38"), Some(&h(CPDOL)));
+    let (gpo, sw) = x(&mut card, "80A80000048302015600");
+    assert_eq!(
+        (sw.as_str(), gpo.get("82"), gpo.get("94")),
+        ("9000", Some(&AIP.to_vec()), Some(&h("1001010018010100")))
+    );
+    let (rec, _) = x(&mut card, "00B2011400");
+    assert_eq!(rec.get("57"), Some(&h("6222021234567890128D29122201234F")));
+    let (rec, _) = x(&mut card, "00B2011C00");
+    assert_eq!(
+        (rec.get("5A"), rec.get("5F34")),
+        (Some(&h("6222021234567890128F")), Some(&h("01")))
+    );
+    assert_eq!(rec.get("8C"), Some(&h(CDOL1)));
+    let (ptc, _) = x(&mut card, "80CA9F1700");
+    assert_eq!(ptc.get("9F17"), Some(&vec![3]));
+    let (ac1, sw) = x(&mut card, &format!("80AE80001D{}00", CDOL1_DATA));
+    assert_eq!(sw, "9000");
+    assert_eq!(ac1.get("9F27"), Some(&vec![0x80]), "ARQC");
+    assert_eq!(ac1.get("9F36"), Some(&vec![0, 1]));
+    assert_eq!(hex::encode_upper(&ac1["9F26"]), "091B918A340745F3");
+    let (_, sw) = x(&mut card, "008200000ABE85C2785A0F22B93030");
+    assert_eq!(sw, "9000", "ARPC verifies");
+    // CDOL2: 91 (ARPC || ARC), 8A, 95, 9F37.
+    let (ac2, sw) = x(&mut card, "80AE400015BE85C2785A0F22B930303030000000000012345678");
+    assert_eq!(
+        (sw.as_str(), ac2.get("9F27")),
+        ("9000", Some(&vec![0x40])),
+        "TC after an approved, authenticated online answer"
+    );
+}
+
+#[test]
+fn a_wrong_arpc_or_a_decline_gets_an_aac() {
+    let mut card = EmvCard::new(profile(CardKind::Card), Field::Contact);
+    for apdu in ["00A4040008A00000033301010100", "80A80000048302015600"] {
+        card.process(&h(apdu));
+    }
+    x(&mut card, &format!("80AE80001D{}00", CDOL1_DATA));
+    let (_, sw) = x(&mut card, "008200000A00000000000000003030");
+    assert_eq!(sw, "6300");
+    let (ac2, _) = x(&mut card, "80AE40001500000000000000003030303000000000001234567800");
+    assert_eq!(ac2.get("9F27"), Some(&vec![0x00]), "AAC");
+}
+
+/// TTQ 26000000, then the same terminal data as CDOL1_DATA.
+const PDOL_DATA: &str = "260000000000000100000000000000000156000000000001562611240012345678";
+
+#[test]
+fn contactless_session_returns_the_arqc_in_the_gpo() {
+    let mut card = EmvCard::new(profile(CardKind::Card), Field::Contactless);
+    let fci = hex::encode_upper(card.process(&h("00A404000E325041592E5359532E444446303100")));
+    assert!(fci.ends_with("9000"));
+    assert!(
+        fci.contains("BF0C") && fci.contains("4F08A000000333010101"),
+        "the directory is in the FCI: {fci}"
+    );
+    let (fci, _) = x(&mut card, "00A4040008A00000033301010100");
+    assert_eq!(fci.get("9F38"), Some(&h(PPDOL)));
+    let pdol = PDOL_DATA;
+    let (gpo, sw) = x(&mut card, &format!("80A80000238321{pdol}00"));
+    assert_eq!(sw, "9000");
+    assert_eq!(
+        hex::encode_upper(&gpo["9F26"]),
+        "091B918A340745F3",
+        "same cryptogram as contact at ATC 1"
+    );
+    assert_eq!(gpo.get("9F6C"), Some(&vec![0x80, 0x00]), "online PIN required");
+    let (rec, sw) = x(&mut card, "00B2011C00");
+    assert_eq!((sw.as_str(), rec.get("5F24")), ("9000", Some(&h("291231"))));
+}
+
+#[test]
+fn a_phone_reports_device_verification_instead_of_asking_for_a_pin() {
+    let mut card = EmvCard::new(profile(CardKind::Phone), Field::Contactless);
+    card.process(&h("00A4040008A00000033301010100"));
+    let (gpo, _) = x(&mut card, &format!("80A80000238321{PDOL_DATA}00"));
+    assert_eq!(gpo.get("9F6C"), Some(&vec![0x00, 0x80]));
+}
+
+#[test]
+fn behaviours_block_decline_and_tear() {
+    let mut p = profile(CardKind::Card);
+    p.behaviour.blocked_application = true;
+    assert_eq!(
+        x(
+            &mut EmvCard::new(p.clone(), Field::Contact),
+            "00A4040008A00000033301010100"
+        )
+        .1,
+        "6283"
+    );
+    p.behaviour.blocked_application = false;
+    p.behaviour.blocked_card = true;
+    assert_eq!(
+        x(
+            &mut EmvCard::new(p.clone(), Field::Contact),
+            "00A404000E315041592E5359532E444446303100"
+        )
+        .1,
+        "6A81"
+    );
+    p.behaviour.blocked_card = false;
+    p.behaviour.decline_with_aac = true;
+    p.behaviour.torn_after_gpo = true;
+    let mut card = EmvCard::new(p, Field::Contactless);
+    card.process(&h("00A4040008A00000033301010100"));
+    let (gpo, _) = x(&mut card, &format!("80A80000238321{PDOL_DATA}00"));
+    assert_eq!(gpo.get("9F27"), Some(&vec![0x00]), "AAC in the GPO");
+    assert!(!card.present(), "torn away after the GPO");
+    assert_eq!(x(&mut card, "00B2011C00").1, "9000");
+    assert_eq!(card.process(&h("00C0000000")), h("6D00"));
+    assert_eq!(card.process(&h("A0A4040000")), h("6E00"));
+}
