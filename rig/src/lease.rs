@@ -53,7 +53,12 @@ impl Drop for Lease {
         }
         // Only our own lease is removed, never one taken over meanwhile.
         if read(&self.path).is_some_and(|r| r.pid == self.record.pid && r.acquired_unix == self.record.acquired_unix) {
-            let _ = std::fs::remove_file(&self.path);
+            if let Err(e) = std::fs::remove_file(&self.path) {
+                eprintln!(
+                    "rig: cannot release the bench lease {}: {e} (it expires by itself)",
+                    self.path.display()
+                );
+            }
         }
     }
 }
@@ -131,8 +136,15 @@ impl Lease {
                 std::thread::sleep(Duration::from_millis(100));
                 if last.elapsed() >= every {
                     renewed.expires_unix = now() + ttl.as_secs().max(1);
-                    if read(&file).is_some_and(|r| r.pid == renewed.pid && r.acquired_unix == renewed.acquired_unix) {
-                        let _ = write(&file, &renewed);
+                    if read(&file).is_some_and(|r| r.pid == renewed.pid && r.acquired_unix == renewed.acquired_unix)
+                        && let Err(e) = write(&file, &renewed)
+                    {
+                        // Another run may take the bench when the lease runs out: say so now.
+                        eprintln!(
+                            "rig: cannot renew the bench lease {}: {e} (it expires in {} s)",
+                            file.display(),
+                            renewed.expires_unix.saturating_sub(now())
+                        );
                     }
                     last = std::time::Instant::now();
                 }

@@ -84,7 +84,7 @@ pub enum BenchError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("mock host: {0}")]
-    Host(String),
+    Host(#[from] crate::host::server::HostError),
     #[error(
         "the terminal runs firmware {running}, but the bench file's [firmware] version is {wanted}: \
          run `rig flash --bench FILE` before the run"
@@ -167,12 +167,8 @@ impl BenchPlan {
             .into());
         }
         let issuer = Issuer::new(self.cards.values());
-        let host = MockHost::new(self.dialect.clone(), self.tmk, issuer, timeline.clone())
-            .map_err(|e| BenchError::Host(e.to_string()))?;
-        let host_handle = host
-            .start(&self.bench.file.host.listen)
-            .await
-            .map_err(|e| BenchError::Host(e.to_string()))?;
+        let host = MockHost::new(self.dialect.clone(), self.tmk, issuer, timeline.clone())?;
+        let host_handle = host.start(&self.bench.file.host.listen).await?;
         let parts = match &self.virtual_plan {
             Some(plan) => virtual_side::assemble(
                 plan,

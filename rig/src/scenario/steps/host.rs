@@ -130,7 +130,7 @@ async fn host_up(world: &mut RigWorld) -> Result<(), StepError> {
         .come_up()
         .await
         // The mock host is part of the bench: failing to listen again is a bench fault.
-        .map_err(|e| StepError::Bench(BenchError::Host(e.to_string())))
+        .map_err(|e| StepError::Bench(BenchError::Host(e)))
 }
 
 /// A request as the host journaled it: transaction name and decoded fields.
