@@ -1,14 +1,15 @@
-//! JUnit reports: written from every attempt of a run, so a scenario that
-//! passed on a retry after a bench fault shows as flaky (passed, with a
-//! `flakyError`), not as a failure; and merged across shards for CI.
+//! JUnit reports on quick-junit (cargo-nextest's data model): written from
+//! every attempt of a run, so a scenario that passed on a retry after a
+//! bench fault shows as flaky (passed, with a `flakyError`), not as a
+//! failure; one that failed on every attempt carries its earlier attempts as
+//! `rerunError`s; and reports are merged across shards for CI.
 //!
 //! The flaky and rerun elements follow Maven Surefire's report schema,
 //! which Jenkins, GitLab and most JUnit viewers read.
 
 use crate::failure::FailureClass;
 use crate::outcome::{History, ScenarioOutcome};
-use quick_xml::escape::{escape, partial_escape};
-use std::fmt::Write as _;
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 use std::path::Path;
 
 /// The report of one run: one `<testsuite>` per feature file.
@@ -27,42 +28,22 @@ pub fn report(histories: &[History], cwd: &Path, evidence: crate::mask::Evidence
             None => suites.push((name, vec![h])),
         }
     }
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    let mut report = Report::new("rig");
     for (name, cases) in &suites {
-        let count = |class: FailureClass| {
-            cases
-                .iter()
-                .filter(|h| h.last().failure.as_ref().is_some_and(|f| f.class == class))
-                .count()
-        };
-        let failures = count(FailureClass::TerminalFailure);
-        let errors = count(FailureClass::BenchFault) + count(FailureClass::Mistake);
-        let skipped = count(FailureClass::NotOnThisBench);
-        let time: f64 = cases.iter().map(|h| h.last().duration.as_secs_f64()).sum();
-        let stamp = cases
-            .first()
-            .map(|h| {
-                chrono::DateTime::<chrono::Utc>::from(h.attempts[0].started)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            })
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\" timestamp=\"{stamp}\">",
-            attr(name),
-            cases.len()
-        );
-        let _ = writeln!(
-            out,
-            "    <properties>\n      <property name=\"evidence\" value=\"{evidence}\"/>\n    </properties>"
-        );
-        for h in cases {
-            testcase(&mut out, h, cwd);
+        let mut suite = TestSuite::new(name.as_str());
+        suite.set_time(cases.iter().map(|h| h.last().duration).sum());
+        if let Some(first) = cases.first() {
+            suite.set_timestamp(chrono::DateTime::<chrono::Utc>::from(first.attempts[0].started).fixed_offset());
         }
-        out.push_str("  </testsuite>\n");
+        suite.add_property(Property::new("evidence", evidence));
+        suite.add_test_cases(cases.iter().map(|h| testcase(h, cwd)));
+        report.add_test_suite(suite);
     }
-    out.push_str("</testsuites>\n");
-    out
+    // Serializing our own strings to a String cannot fail for I/O; were it
+    // to fail for another reason, the report says so rather than vanishing.
+    report.to_string().unwrap_or_else(|e| {
+        format!("<?xml version=\"1.0\"?><!-- rig could not write this report: {e} --><testsuites/>\n")
+    })
 }
 
 fn shown_path(o: &ScenarioOutcome, cwd: &Path) -> String {
@@ -76,7 +57,17 @@ fn suite_name(o: &ScenarioOutcome, cwd: &Path) -> String {
     format!("Feature: {}: {}", o.feature, shown_path(o, cwd))
 }
 
-fn testcase(out: &mut String, h: &History, cwd: &Path) {
+/// A terminal failure is what the test is for (`failure`); a bench fault or
+/// a feature mistake is an error around it (`error`).
+fn kind_of(class: FailureClass) -> NonSuccessKind {
+    if class == FailureClass::TerminalFailure {
+        NonSuccessKind::Failure
+    } else {
+        NonSuccessKind::Error
+    }
+}
+
+fn testcase(h: &History, cwd: &Path) -> TestCase {
     let last = h.last();
     let name = format!(
         "{}Scenario: {}: {}:{}:{}",
@@ -86,105 +77,89 @@ fn testcase(out: &mut String, h: &History, cwd: &Path) {
         last.line,
         last.column
     );
-    let _ = writeln!(
-        out,
-        "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\">",
-        attr(&name),
-        attr(&format!("Feature: {}", last.feature)),
-        last.duration.as_secs_f64()
-    );
-    if let Some(f) = last.failure.as_ref().filter(|f| f.class.is_skip()) {
-        let _ = writeln!(
-            out,
-            "      <skipped message=\"{}\"/>",
-            attr(&format!("{}: {}", f.step, first_line(&f.message)))
-        );
-    } else if let Some(f) = &last.failure {
-        let element = if f.class == FailureClass::TerminalFailure {
-            "failure"
-        } else {
-            "error"
-        };
-        let _ = writeln!(
-            out,
-            "      <{element} type=\"{}\" message=\"{}\">{}</{element}>",
-            f.class,
-            attr(&format!("{}: {}", f.step, first_line(&f.message))),
-            content(&f.message)
-        );
-    }
     // Earlier attempts: flaky when the last one passed, reruns when it failed too.
-    let prefix = if h.passed() { "flaky" } else { "rerun" };
-    for (i, earlier) in h.earlier().iter().enumerate() {
-        let Some(f) = &earlier.failure else { continue };
-        let element = if f.class == FailureClass::TerminalFailure {
-            format!("{prefix}Failure")
-        } else {
-            format!("{prefix}Error")
-        };
-        let _ = writeln!(
-            out,
-            "      <{element} type=\"{}\" message=\"attempt {}: {}: {}\"><stackTrace>{}</stackTrace><system-out>{}</system-out></{element}>",
-            f.class,
-            i + 1,
-            attr(&f.step),
-            attr(first_line(&f.message)),
-            content(&f.message),
-            content(&system_out(earlier))
-        );
-    }
-    let _ = writeln!(out, "      <system-out>{}</system-out>", content(&system_out(last)));
-    out.push_str("    </testcase>\n");
+    let earlier: Vec<TestRerun> = h
+        .earlier()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, earlier)| {
+            let f = earlier.failure.as_ref()?;
+            let mut rerun = TestRerun::new(kind_of(f.class));
+            rerun
+                .set_type(f.class.label())
+                .set_message(masked(&format!(
+                    "attempt {}: {}: {}",
+                    i + 1,
+                    f.step,
+                    first_line(&f.message)
+                )))
+                .set_stack_trace(masked(&f.message))
+                .set_system_out(masked(&system_out(earlier)));
+            Some(rerun)
+        })
+        .collect();
+    let status = match &last.failure {
+        Some(f) if f.class.is_skip() => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(masked(&format!("{}: {}", f.step, first_line(&f.message))));
+            status
+        }
+        Some(f) => {
+            let mut status = TestCaseStatus::non_success(kind_of(f.class));
+            status
+                .set_type(f.class.label())
+                .set_message(masked(&format!("{}: {}", f.step, first_line(&f.message))))
+                .set_description(masked(&f.message))
+                .add_reruns(earlier);
+            status
+        }
+        None => TestCaseStatus::Success { flaky_runs: earlier },
+    };
+    let mut case = TestCase::new(name, status);
+    case.set_classname(format!("Feature: {}", last.feature))
+        .set_time(last.duration)
+        .set_system_out(masked(&system_out(last)));
+    case
 }
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-/// Report text, escaped for an XML attribute, with card numbers masked: a
-/// failure message may quote what the terminal displayed.
-fn attr(s: &str) -> String {
-    escape(crate::mask::text(s).as_str()).into_owned()
-}
-
-/// Report text, escaped for element content, with card numbers masked.
-fn content(s: &str) -> String {
-    partial_escape(crate::mask::text(s).as_str()).into_owned()
+/// Report text with card numbers masked: a failure message may quote what
+/// the terminal displayed.
+fn masked(s: &str) -> String {
+    crate::mask::text(s)
 }
 
 fn system_out(o: &ScenarioOutcome) -> String {
     let mut text = o.steps.join("\n");
     if let Some(dir) = &o.dir {
-        let _ = write!(text, "\ntrace: {}", dir.display());
+        text.push_str(&format!("\ntrace: {}", dir.display()));
     }
     text
 }
 
-/// The `<testsuite>` elements of one report.
-fn suites(xml: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = xml;
-    while let Some(start) = rest.find("<testsuite ") {
-        let Some(len) = rest[start..].find("</testsuite>") else {
-            break;
-        };
-        let end = start + len + "</testsuite>".len();
-        out.push(&rest[start..end]);
-        rest = &rest[end..];
+/// One report holding every shard's test suites.
+pub fn merge(reports: &[String]) -> Result<String, MergeError> {
+    let mut merged = Report::new("rig");
+    for (i, text) in reports.iter().enumerate() {
+        let report = Report::deserialize_from_str(text).map_err(|source| MergeError::Read { index: i, source })?;
+        merged.add_test_suites(report.test_suites);
     }
-    out
+    merged.to_string().map_err(MergeError::Write)
 }
 
-/// One report holding every shard's test suites.
-pub fn merge(reports: &[String]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites>");
-    for r in reports {
-        for s in suites(r) {
-            out.push_str(s);
-        }
-    }
-    out.push_str("</testsuites>\n");
-    out
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("report {} is not JUnit XML: {source}", index + 1)]
+    Read {
+        index: usize,
+        #[source]
+        source: quick_junit::DeserializeError,
+    },
+    #[error("cannot write the merged report: {0}")]
+    Write(#[source] quick_junit::SerializeError),
 }
 
 #[cfg(test)]
@@ -234,9 +209,12 @@ mod tests {
             crate::mask::Evidence::Masked,
         );
         assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
-        assert!(xml.contains(r#"tests="3" failures="1" errors="0""#), "{xml}");
-        assert!(xml.contains(r#"<flakyError type="bench fault" message="attempt 1: When the cashier &lt;starts&gt; a sale: bench fault: serial port unplugged">"#), "{xml}");
-        assert!(xml.contains(r#"<failure type="terminal failure""#), "{xml}");
+        assert!(
+            xml.contains(r#"tests="3" skipped="0" errors="0" failures="1""#),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"<flakyError message="attempt 1: When the cashier &lt;starts&gt; a sale: bench fault: serial port unplugged" type="bench fault">"#), "{xml}");
+        assert!(xml.contains(r#"<failure message="When the cashier &lt;starts&gt; a sale: terminal failure: showed &quot;declined&quot;" type="terminal failure">"#), "{xml}");
         // Paths are shown relative to where rig ran, as cucumber shows them.
         assert!(
             xml.contains("Scenario: scenario at 18: features/sale.feature:18:3"),
@@ -257,7 +235,7 @@ mod tests {
             crate::mask::Evidence::Masked,
         );
         assert!(
-            xml.contains(r#"tests="2" failures="0" errors="0" skipped="1""#),
+            xml.contains(r#"tests="2" skipped="1" errors="0" failures="0""#),
             "{xml}"
         );
         assert!(
@@ -286,10 +264,10 @@ mod tests {
             Path::new("/"),
             crate::mask::Evidence::Masked,
         );
-        assert!(xml.contains(r#"failures="0" errors="1""#), "{xml}");
-        assert!(xml.contains(r#"<error type="bench fault""#), "{xml}");
+        assert!(xml.contains(r#"errors="1" failures="0""#), "{xml}");
+        assert!(xml.contains(r#"<error message="When the cashier &lt;starts&gt; a sale: bench fault: probe not found" type="bench fault">"#), "{xml}");
         assert!(
-            xml.contains(r#"<rerunError type="bench fault" message="attempt 1:"#),
+            xml.contains(r#"<rerunError message="attempt 1: When the cashier &lt;starts&gt; a sale: bench fault: probe not found" type="bench fault">"#),
             "{xml}"
         );
     }
@@ -298,7 +276,7 @@ mod tests {
     fn suites_of_all_shards_end_up_in_one_report() {
         let a = r#"<?xml version="1.0"?><testsuites><testsuite name="A" tests="1"><testcase name="a1"/></testsuite></testsuites>"#;
         let b = r#"<?xml version="1.0"?><testsuites><testsuite name="B" tests="2"><testcase name="b1"/><testcase name="b2"/></testsuite><testsuite name="C" tests="0"></testsuite></testsuites>"#;
-        let merged = merge(&[a.to_string(), b.to_string()]);
+        let merged = merge(&[a.to_string(), b.to_string()]).expect("both are JUnit");
         assert_eq!(merged.matches("<testsuite ").count(), 3);
         assert_eq!(merged.matches("<testcase ").count(), 3);
         assert!(merged.starts_with("<?xml") && merged.trim_end().ends_with("</testsuites>"));

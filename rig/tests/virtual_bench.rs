@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{Project, rig, scratch_project, text};
+use common::{Project, cases, junit, rig, scratch_project, text};
+use quick_junit::{FlakyOrRerun, NonSuccessKind, TestCaseStatus, TestRerun};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -40,12 +41,18 @@ fn an_undefined_step_fails_the_scenario() {
     assert_eq!(out.status.code(), Some(2), "{shown}");
     assert!(shown.contains("1 feature mistake"), "{shown}");
     assert!(!shown.contains("failed with a bench fault"), "{shown}");
-    let junit = std::fs::read_to_string(project.path().join("out/latest/junit.xml")).expect("junit");
+    let junit = junit(&project.path().join("out/latest/junit.xml"));
+    let case = cases(&junit)[0];
+    let TestCaseStatus::NonSuccess { kind, message, ty, .. } = &case.status else {
+        panic!("{case:?}")
+    };
+    assert_eq!(*kind, NonSuccessKind::Error, "{case:?}");
+    assert_eq!(ty.as_ref().map(|t| t.as_str()), Some("feature mistake"), "{case:?}");
     assert!(
-        junit.contains(
-            r#"<error type="feature mistake" message="When the cashier sells something: no step definition matches"#
-        ),
-        "{junit}"
+        message.as_ref().is_some_and(|m| m
+            .as_str()
+            .starts_with("When the cashier sells something: no step definition matches")),
+        "{case:?}"
     );
 }
 
@@ -91,11 +98,24 @@ fn a_bench_fault_is_retried_and_reported_flaky_not_failed() {
     );
     assert!(shown.contains("1 flaky (passed after a bench fault)"), "{shown}");
     let latest = project.path().join("out/latest");
-    let junit = std::fs::read_to_string(latest.join("junit.xml")).expect("junit");
-    assert!(junit.contains(r#"failures="0" errors="0""#), "{junit}");
+    let junit = junit(&latest.join("junit.xml"));
+    assert_eq!((junit.failures, junit.errors), (0, 0), "{junit:?}");
+    let flaky: Vec<&TestRerun> = cases(&junit)
+        .into_iter()
+        .flat_map(|c| match &c.status {
+            TestCaseStatus::Success { flaky_runs } => flaky_runs.iter().collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(flaky.len(), 1, "{junit:?}");
+    assert_eq!(flaky[0].kind, NonSuccessKind::Error);
+    assert_eq!(flaky[0].ty.as_ref().map(|t| t.as_str()), Some("bench fault"));
     assert!(
-        junit.contains(r#"<flakyError type="bench fault" message="attempt 1: assembling the bench"#),
-        "{junit}"
+        flaky[0]
+            .message
+            .as_ref()
+            .is_some_and(|m| m.as_str().starts_with("attempt 1: assembling the bench")),
+        "{flaky:?}"
     );
     // The failed attempt's folder is kept beside the retry's.
     let folders: Vec<String> = std::fs::read_dir(latest.join("swipe_sale"))
@@ -119,10 +139,22 @@ fn a_bench_fault_on_every_attempt_exits_3_apart_from_terminal_failures() {
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(3), "{shown}");
     assert!(shown.contains("1 bench fault"), "{shown}");
-    let junit = std::fs::read_to_string(project.path().join("out/latest/junit.xml")).expect("junit");
-    assert!(junit.contains(r#"failures="0" errors="1""#), "{junit}");
-    assert!(junit.contains(r#"<error type="bench fault""#), "{junit}");
-    assert!(junit.contains(r#"<rerunError type="bench fault""#), "{junit}");
+    let junit = junit(&project.path().join("out/latest/junit.xml"));
+    assert_eq!((junit.failures, junit.errors), (0, 1), "{junit:?}");
+    let errored: Vec<_> = cases(&junit)
+        .into_iter()
+        .filter_map(|c| match &c.status {
+            TestCaseStatus::NonSuccess { kind, ty, reruns, .. } => Some((*kind, ty.clone(), reruns.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errored.len(), 1, "{junit:?}");
+    let (kind, ty, reruns) = &errored[0];
+    assert_eq!(*kind, NonSuccessKind::Error);
+    assert_eq!(ty.as_ref().map(|t| t.as_str()), Some("bench fault"));
+    assert_eq!(reruns.kind, FlakyOrRerun::Rerun, "{reruns:?}");
+    assert_eq!(reruns.runs.len(), 1, "{reruns:?}");
+    assert_eq!(reruns.runs[0].ty.as_ref().map(|t| t.as_str()), Some("bench fault"));
 }
 
 #[test]
@@ -314,13 +346,10 @@ fn an_interrupted_run_reports_what_finished_and_exits_130() {
     let shown = reader.join().expect("reader");
     assert_eq!(status.code(), Some(130), "{shown}");
     assert!(shown.contains("interrupted (SIGINT): not playing the rest"), "{shown}");
-    let junit = std::fs::read_to_string(project.path().join("out/latest/junit.xml")).expect("junit.xml written");
+    // Written whole, and readable as JUnit.
+    let junit = junit(&project.path().join("out/latest/junit.xml"));
     assert!(
-        junit.contains("<testsuites>") && junit.trim_end().ends_with("</testsuites>"),
-        "{junit}"
-    );
-    assert!(
-        junit.matches("<testcase ").count() >= 1,
-        "the finished scenario is reported: {junit}"
+        !cases(&junit).is_empty(),
+        "the finished scenario is reported: {junit:?}"
     );
 }

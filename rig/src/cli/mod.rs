@@ -134,7 +134,11 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
                     source,
                 })?);
             }
-            std::fs::write(&out, crate::junit::merge(&texts)).map_err(|source| CliError::Write {
+            let merged = crate::junit::merge(&texts).map_err(|e| CliError::Failed {
+                command: "junit-merge",
+                source: Box::new(e),
+            })?;
+            std::fs::write(&out, merged).map_err(|source| CliError::Write {
                 command: "junit-merge",
                 what: out.display().to_string(),
                 source,

@@ -81,3 +81,15 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A junit.xml as its data model (quick-junit's reader): the tests check
+/// what it says, not how its attributes happen to be ordered.
+pub fn junit(path: &Path) -> quick_junit::Report {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    quick_junit::Report::deserialize_from_str(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", path.display()))
+}
+
+/// Every test case of a report, with its suite's name.
+pub fn cases(report: &quick_junit::Report) -> Vec<&quick_junit::TestCase> {
+    report.test_suites.iter().flat_map(|s| s.test_cases.iter()).collect()
+}
