@@ -68,9 +68,16 @@ impl FailureClass {
 
     /// The class a message starts with, if it starts with one.
     pub fn labelled(message: &str) -> Option<FailureClass> {
+        let message = message.trim_start();
+        // A step capture that did not parse: cucumber says "NAME can not be
+        // parsed to TYPE: ERROR", and our parameter types' errors carry a class.
+        let message = message
+            .split_once(" can not be parsed to ")
+            .and_then(|(_, rest)| rest.split_once(": "))
+            .map_or(message, |(_, error)| error);
         FailureClass::ALL
             .into_iter()
-            .find(|c| message.trim_start().starts_with(&format!("{}: ", c.label())))
+            .find(|c| message.starts_with(&format!("{}: ", c.label())))
     }
 
     pub fn is_retried(self) -> bool {
@@ -107,6 +114,12 @@ impl std::fmt::Display for FailureClass {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_capture_that_does_not_parse_is_a_mistake() {
+        let message = "amount can not be parsed to Yuan: feature mistake: amount \"1e9\" is not yuan like 100.00";
+        assert_eq!(FailureClass::of_message(message), FailureClass::Mistake);
+    }
 
     #[test]
     fn the_class_is_read_back_from_the_message() {

@@ -28,9 +28,8 @@ pub(super) async fn ecr_request(world: &mut RigWorld, line: &str, then: Option<&
 }
 
 #[when(regex = r"^the cash register requests a sale of (\d+\.\d{2}) yuan$")]
-async fn when_ecr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
-    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Mistake(format!("{amount} is not yuan")))?;
-    let line = ecr_protocol(world)?.sale.replace("{fen12}", &format!("{fen:012}"));
+async fn when_ecr_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    let line = ecr_protocol(world)?.sale.replace("{fen12}", &amount.field4());
     ecr_request(world, &line, Some("card")).await
 }
 

@@ -1,7 +1,7 @@
 //! Steps that script the mock host's faults and assert on what it received.
 
+use super::params::Yuan;
 use crate::bench::BenchError;
-use crate::config::card::parse_yuan;
 use crate::events::Kind;
 use crate::host::faults::{Fault, FaultAction};
 use crate::host::txn::TxnKind;
@@ -174,9 +174,8 @@ async fn await_received(
 }
 
 #[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan sale with reason "([0-9A-Z]{2})"$"#)]
-async fn reversal_of(world: &mut RigWorld, amount: String, reason: String) -> Result<(), StepError> {
-    let fen = parse_yuan(&amount).ok_or_else(|| StepError::Mistake(format!("{amount} is not an amount")))?;
-    let amount12 = format!("{fen:012}");
+async fn reversal_of(world: &mut RigWorld, amount: Yuan, reason: String) -> Result<(), StepError> {
+    let amount12 = amount.field4();
     let sales: Vec<String> = received(world)?
         .into_iter()
         .filter(|(txn, f)| *txn == TxnKind::Sale && field(f, 4) == Some(&amount12))

@@ -7,11 +7,11 @@
 use super::world::{RigWorld, StepError};
 use crate::bench::strategy::TerminalState;
 use crate::card::{EmvCard, Field};
-use crate::config::card::parse_yuan;
 use crate::events::{Kind, Seen};
 use crate::iso8583::txn::TxnKind;
 use crate::snapshot;
 use cucumber::{given, then, when};
+use params::Yuan;
 use std::time::Duration;
 
 mod back_office;
@@ -19,6 +19,7 @@ mod chip;
 mod display;
 mod ecr;
 mod host;
+mod params;
 mod payment_code;
 mod power;
 mod preauth;
@@ -49,14 +50,12 @@ async fn idle(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
-async fn start_sale(world: &mut RigWorld, amount: &str) -> Result<(), StepError> {
+async fn start_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     start_menu_amount(world, "sale", amount, "card").await
 }
 
 /// Opens menu `menu`, keys the amount and waits for the prompt `then`.
-async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: &str, then: &str) -> Result<(), StepError> {
-    let fen =
-        parse_yuan(amount).ok_or_else(|| StepError::Mistake(format!("amount {amount:?} is not yuan like 100.00")))?;
+async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: Yuan, then: &str) -> Result<(), StepError> {
     let bench = world.bench()?;
     let profile = bench.profile();
     let menu = profile
@@ -69,7 +68,7 @@ async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: &str, then:
     let bench = world.bench()?;
     let (_, at) = bench.await_prompt(from, "amount", prompt_ms).await?;
     // The cashier keys the amount in fen: 100.00 is 1 0 0 0 0.
-    let mut typed: Vec<String> = fen.to_string().chars().map(|d| bench.profile().digit_key(d)).collect();
+    let mut typed: Vec<String> = amount.keyed().chars().map(|d| bench.profile().digit_key(d)).collect();
     typed.push(bench.profile().keys.enter.clone());
     keys(world, &typed).await?;
     let bench = world.bench()?;
@@ -249,10 +248,4 @@ async fn card_flow(world: &mut RigWorld, name: &str, inputs: &[(&str, String)], 
     swipe(world, card).await?;
     let pin = world.bench()?.plan.card(card)?.issuer.pin.clone();
     enter_pin(world, &pin).await
-}
-
-fn fen_digits(amount: &str) -> Result<String, StepError> {
-    parse_yuan(amount)
-        .map(|f| f.to_string())
-        .ok_or_else(|| StepError::Mistake(format!("{amount} is not yuan like 1.00")))
 }

@@ -3,13 +3,13 @@
 use super::*;
 
 #[when(regex = r"^the cashier starts a payment-code sale of (\d+\.\d{2}) yuan$")]
-async fn when_qr_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
-    start_menu_amount(world, "qr_sale", &amount, "show_code").await
+async fn when_qr_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    start_menu_amount(world, "qr_sale", amount, "show_code").await
 }
 
 #[when(regex = r"^the cashier shows a payment QR code for (\d+\.\d{2}) yuan$")]
-async fn when_qr_order(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
-    start_menu_amount(world, "qr_order", &amount, "show_qr").await
+async fn when_qr_order(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    start_menu_amount(world, "qr_order", amount, "show_qr").await
 }
 
 #[when(regex = r"^the customer scans it and pays in the wallet$")]

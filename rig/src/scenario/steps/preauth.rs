@@ -3,19 +3,19 @@
 use super::*;
 
 #[when(regex = r#"^the cashier makes a pre-authorisation of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
-async fn when_preauth(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
-    card_flow(world, "preauth", &[("amount", fen_digits(&amount)?)], &card).await
+async fn when_preauth(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
+    card_flow(world, "preauth", &[("amount", amount.keyed())], &card).await
 }
 
 #[when(
     regex = r#"^the cashier completes the last pre-authorisation with (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#
 )]
-async fn when_completion(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+async fn when_completion(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
     let auth = last_approved(world, TxnKind::PreAuth, 38)?;
     card_flow(
         world,
         "completion",
-        &[("auth_code", auth), ("amount", fen_digits(&amount)?)],
+        &[("auth_code", auth), ("amount", amount.keyed())],
         &card,
     )
     .await
@@ -43,7 +43,7 @@ async fn when_completion_void(world: &mut RigWorld, card: String) -> Result<(), 
 }
 
 #[when(regex = r#"^the cashier refunds (\d+\.\d{2}) yuan of the last sale with the card "([^"]+)" and its PIN$"#)]
-async fn when_refund(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+async fn when_refund(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
     let rrn = last_approved(world, TxnKind::Sale, 37)?;
     let date = last_approved(world, TxnKind::Sale, 13)?;
     card_flow(
@@ -52,7 +52,7 @@ async fn when_refund(world: &mut RigWorld, amount: String, card: String) -> Resu
         &[
             ("original_rrn", rrn),
             ("original_date", date),
-            ("amount", fen_digits(&amount)?),
+            ("amount", amount.keyed()),
         ],
         &card,
     )

@@ -3,8 +3,8 @@
 use super::*;
 
 #[when(regex = r"^the cashier starts a sale of (\d+\.\d{2}) yuan$")]
-async fn when_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
-    start_sale(world, &amount).await
+async fn when_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    start_sale(world, amount).await
 }
 
 #[when(regex = r#"^the cardholder swipes the card "([^"]+)"$"#)]
@@ -22,9 +22,9 @@ async fn when_open_sale_until(world: &mut RigWorld, prompt: String) -> Result<()
                 .await_prompt(from, "amount", ms(bench.profile().timeouts.prompt_ms))
                 .await?;
         }
-        "card" => start_sale(world, "1.00").await?,
+        "card" => start_sale(world, Yuan { fen: 100 }).await?,
         _ => {
-            start_sale(world, "1.00").await?;
+            start_sale(world, Yuan { fen: 100 }).await?;
             swipe(world, "unionpay-debit").await?;
             let bench = world.bench()?;
             bench
@@ -70,10 +70,10 @@ async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
 }
 
 #[when(regex = r#"^the cashier makes a sale of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
-async fn when_whole_sale(world: &mut RigWorld, amount: String, card: String) -> Result<(), StepError> {
+async fn when_whole_sale(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
     // After an earlier transaction: start from the idle screen.
     idle(world).await?;
-    start_sale(world, &amount).await?;
+    start_sale(world, amount).await?;
     swipe(world, &card).await?;
     let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
     enter_pin(world, &pin).await
@@ -92,8 +92,8 @@ async fn when_balance(world: &mut RigWorld, card: String) -> Result<(), StepErro
 }
 
 #[when(regex = r"^收银员发起一笔 (\d+\.\d{2}) 元的消费$")]
-async fn zh_sale(world: &mut RigWorld, amount: String) -> Result<(), StepError> {
-    start_sale(world, &amount).await
+async fn zh_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    start_sale(world, amount).await
 }
 
 #[when(regex = r#"^持卡人刷卡 "([^"]+)"$"#)]
