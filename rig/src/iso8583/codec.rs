@@ -38,6 +38,26 @@ const fn f(encoding: Encoding, length: Length, name: &'static str) -> Option<Fie
     Some(FieldSpec { encoding, length, name })
 }
 
+/// Field numbers by name, as pos-8583.md names them.
+pub mod field {
+    pub const PAN: u8 = 2;
+    pub const PROCESSING_CODE: u8 = 3;
+    pub const AMOUNT: u8 = 4;
+    pub const STAN: u8 = 11;
+    pub const LOCAL_DATE: u8 = 13;
+    pub const TRACK2: u8 = 35;
+    pub const TRACK3: u8 = 36;
+    pub const RRN: u8 = 37;
+    pub const AUTH_CODE: u8 = 38;
+    pub const RESPONSE_CODE: u8 = 39;
+    pub const TERMINAL_ID: u8 = 41;
+    pub const PIN_BLOCK: u8 = 52;
+    pub const CHIP_DATA: u8 = 55;
+    pub const ORIGINAL: u8 = 61;
+    pub const KEYS: u8 = 62;
+    pub const MAC: u8 = 64;
+}
+
 /// The field table of pos-8583.md.
 pub fn spec(field: u8) -> Option<FieldSpec> {
     use Encoding::*;

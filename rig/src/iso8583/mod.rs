@@ -2,10 +2,11 @@
 //! it: the ISO 8583 codec and field table (`codec`), the cryptography of the
 //! dialect (`crypto`: DES / 3DES / SM4 behind one trait, check values, PIN
 //! blocks, MACs, track encryption) and the layouts of working keys in field
-//! 62 (`keys`), and the kinds of transaction a message can be (`txn`). It imports nothing of the rig, so configuration, the mock
+//! 62 (`keys`), the kinds of transaction a message can be (`txn`), and response codes (`response`). It imports nothing of the rig, so configuration, the mock
 //! host, the card model and the masks can all build on it.
 
 pub mod codec;
 pub mod crypto;
 pub mod keys;
+pub mod response;
 pub mod txn;

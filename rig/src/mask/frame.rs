@@ -52,13 +52,14 @@ impl HostFields {
     /// How field `no` of a message the host took for `txn` is masked.
     pub fn mask_of(&self, txn: TxnKind, no: u8) -> Option<FieldMask> {
         use DataKind::*;
+        use codec::field;
         Some(match no {
-            2 => FieldMask::Data(Pan),
-            35 | 36 => FieldMask::Data(Track),
-            52 => FieldMask::Data(PinBlock),
-            55 => FieldMask::ChipData,
+            field::PAN => FieldMask::Data(Pan),
+            field::TRACK2 | field::TRACK3 => FieldMask::Data(Track),
+            field::PIN_BLOCK => FieldMask::Data(PinBlock),
+            field::CHIP_DATA => FieldMask::ChipData,
             // Working keys under the TMK; downloads' field 62 is public data.
-            62 if txn == TxnKind::SignOn => FieldMask::Data(Key),
+            field::KEYS if txn == TxnKind::SignOn => FieldMask::Data(Key),
             n if n == self.code_field && txn == TxnKind::QrPay => FieldMask::Data(PaymentCode),
             n if n == self.order_field && txn == TxnKind::QrCreateOrder => FieldMask::Data(OrderCode),
             _ => return None,

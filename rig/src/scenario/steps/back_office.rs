@@ -5,7 +5,7 @@ use super::*;
 #[when(regex = r#"^the cashier voids the last sale with the card "([^"]+)"$"#)]
 async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     // The voucher number of the last sale the host approved (it is on that receipt).
-    let voucher = last_approved(world, TxnKind::Sale, 11)?;
+    let voucher = last_approved(world, TxnKind::Sale, field::STAN)?;
     let from = menu(world, "void").await?;
     let bench = world.bench()?;
     bench
@@ -49,9 +49,7 @@ async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
         .since(0)
         .iter()
         .find_map(|e| match &e.kind {
-            Kind::HostSent { txn, fields, .. }
-                if *txn == TxnKind::Sale && fields.iter().any(|(n, v)| *n == 39 && v == "00") =>
-            {
+            Kind::HostSent { txn, fields, .. } if *txn == TxnKind::Sale && approved(fields) => {
                 fields.iter().find(|(n, _)| *n == 11).map(|(_, v)| v.clone())
             }
             _ => None,

@@ -13,7 +13,7 @@ async fn then_display_text(world: &mut RigWorld, text: String) -> Result<(), Ste
 }
 
 #[then(regex = r#"^the host answered "([0-9A-Z]{2})"$"#)]
-async fn then_host_answered(world: &mut RigWorld, code: String) -> Result<(), StepError> {
+async fn then_host_answered(world: &mut RigWorld, code: ResponseCode) -> Result<(), StepError> {
     host_answered(world, &code).await
 }
 
@@ -23,6 +23,6 @@ async fn zh_display(world: &mut RigWorld, text: String) -> Result<(), StepError>
 }
 
 #[then(regex = r#"^主机应答码为 "([0-9A-Z]{2})"$"#)]
-async fn zh_host_answered(world: &mut RigWorld, code: String) -> Result<(), StepError> {
+async fn zh_host_answered(world: &mut RigWorld, code: ResponseCode) -> Result<(), StepError> {
     host_answered(world, &code).await
 }

@@ -35,7 +35,7 @@ async fn when_ecr_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepErr
 
 #[when(regex = r"^the cash register requests a void of the last sale$")]
 async fn when_ecr_void(world: &mut RigWorld) -> Result<(), StepError> {
-    let voucher = last_approved(world, TxnKind::Sale, 11)?;
+    let voucher = last_approved(world, TxnKind::Sale, field::STAN)?;
     let line = ecr_protocol(world)?.void.replace("{voucher}", &voucher);
     ecr_request(world, &line, Some("card")).await
 }

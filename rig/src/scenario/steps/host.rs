@@ -5,6 +5,7 @@ use crate::bench::BenchError;
 use crate::events::Kind;
 use crate::host::faults::{Fault, FaultAction};
 use crate::host::txn::TxnKind;
+use crate::iso8583::codec::field;
 use crate::scenario::world::{RigWorld, StepError};
 use cucumber::{given, then, when};
 use std::time::Duration;
@@ -178,8 +179,8 @@ async fn reversal_of(world: &mut RigWorld, amount: Yuan, reason: String) -> Resu
     let amount12 = amount.field4();
     let sales: Vec<String> = received(world)?
         .into_iter()
-        .filter(|(txn, f)| *txn == TxnKind::Sale && field(f, 4) == Some(&amount12))
-        .filter_map(|(_, f)| field(&f, 11).map(str::to_string))
+        .filter(|(txn, f)| *txn == TxnKind::Sale && field(f, field::AMOUNT) == Some(&amount12))
+        .filter_map(|(_, f)| field(&f, field::STAN).map(str::to_string))
         .collect();
     if sales.is_empty() {
         return Err(StepError::Expectation(format!(
@@ -192,9 +193,9 @@ async fn reversal_of(world: &mut RigWorld, amount: Yuan, reason: String) -> Resu
     );
     let result = await_received(world, &what, |txn, f| {
         txn == TxnKind::Reversal
-            && field(f, 4) == Some(&amount12)
-            && field(f, 11).is_some_and(|s| sales.iter().any(|x| x == s))
-            && field(f, 39) == Some(&reason)
+            && field(f, field::AMOUNT) == Some(&amount12)
+            && field(f, field::STAN).is_some_and(|s| sales.iter().any(|x| x == s))
+            && field(f, field::RESPONSE_CODE) == Some(&reason)
     })
     .await;
     if result.is_err() {
@@ -204,9 +205,9 @@ async fn reversal_of(world: &mut RigWorld, amount: Yuan, reason: String) -> Resu
             .map(|(_, f)| {
                 format!(
                     "STAN {} amount {} reason {}",
-                    field(&f, 11).unwrap_or("-"),
-                    field(&f, 4).unwrap_or("-"),
-                    field(&f, 39).unwrap_or("-")
+                    field(&f, field::STAN).unwrap_or("-"),
+                    field(&f, field::AMOUNT).unwrap_or("-"),
+                    field(&f, field::RESPONSE_CODE).unwrap_or("-")
                 )
             })
             .collect();

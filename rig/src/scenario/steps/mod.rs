@@ -8,6 +8,8 @@ use super::world::{RigWorld, StepError};
 use crate::bench::strategy::TerminalState;
 use crate::card::{EmvCard, Field};
 use crate::events::{Kind, Seen};
+use crate::iso8583::codec::field;
+use crate::iso8583::response::ResponseCode;
 use crate::iso8583::txn::TxnKind;
 use crate::snapshot;
 use cucumber::{given, then, when};
@@ -155,7 +157,7 @@ async fn transaction_over(world: &RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
-async fn host_answered(world: &mut RigWorld, code: &str) -> Result<(), StepError> {
+async fn host_answered(world: &mut RigWorld, code: &ResponseCode) -> Result<(), StepError> {
     let bench = world.bench()?;
     // The terminal back at idle without an answer: none will come now.
     let ended = bench.ended_by(None);
@@ -170,16 +172,15 @@ async fn host_answered(world: &mut RigWorld, code: &str) -> Result<(), StepError
                     mti.clone(),
                     fields
                         .iter()
-                        .find(|(no, _)| *no == 39)
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default(),
+                        .find(|(no, _)| *no == field::RESPONSE_CODE)
+                        .map_or_else(|| ResponseCode::of(""), |(_, v)| ResponseCode::of(v)),
                 )),
                 _ => ended(e).map_or(Seen::Pending, Seen::Ended),
             },
         )
         .await
         .map_err(crate::bench::BenchError::from)?;
-    if answered != code {
+    if answered != *code {
         return Err(StepError::Expectation(format!(
             "the host answered {mti} with response code {answered}, expected {code}"
         )));
@@ -209,6 +210,13 @@ async fn type_digits(world: &RigWorld, digits: &str) -> Result<(), StepError> {
     keys(world, &typed).await
 }
 
+/// Whether a host answer's fields say approved.
+fn approved(fields: &[(u8, String)]) -> bool {
+    fields
+        .iter()
+        .any(|(n, v)| *n == field::RESPONSE_CODE && ResponseCode::of(v).is_approval())
+}
+
 /// A field of the host's last approving answer to a `txn`.
 fn last_approved(world: &RigWorld, txn: TxnKind, field: u8) -> Result<String, StepError> {
     world
@@ -218,12 +226,10 @@ fn last_approved(world: &RigWorld, txn: TxnKind, field: u8) -> Result<String, St
         .iter()
         .rev()
         .find_map(|e| match &e.kind {
-            Kind::HostSent { txn: t, fields, .. } if *t == txn && fields.iter().any(|(n, v)| *n == 39 && v == "00") => {
-                fields
-                    .iter()
-                    .find(|(n, _)| *n == field)
-                    .map(|(_, v)| v.trim().to_string())
-            }
+            Kind::HostSent { txn: t, fields, .. } if *t == txn && approved(fields) => fields
+                .iter()
+                .find(|(n, _)| *n == field)
+                .map(|(_, v)| v.trim().to_string()),
             _ => None,
         })
         .ok_or_else(|| StepError::Expectation(format!("the host approved no {txn} yet")))

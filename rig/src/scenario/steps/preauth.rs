@@ -11,7 +11,7 @@ async fn when_preauth(world: &mut RigWorld, amount: Yuan, card: String) -> Resul
     regex = r#"^the cashier completes the last pre-authorisation with (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#
 )]
 async fn when_completion(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
-    let auth = last_approved(world, TxnKind::PreAuth, 38)?;
+    let auth = last_approved(world, TxnKind::PreAuth, field::AUTH_CODE)?;
     card_flow(
         world,
         "completion",
@@ -23,8 +23,8 @@ async fn when_completion(world: &mut RigWorld, amount: Yuan, card: String) -> Re
 
 #[when(regex = r#"^the cashier cancels the last pre-authorisation with the card "([^"]+)" and its PIN$"#)]
 async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), StepError> {
-    let auth = last_approved(world, TxnKind::PreAuth, 38)?;
-    let amount = last_approved(world, TxnKind::PreAuth, 4)?
+    let auth = last_approved(world, TxnKind::PreAuth, field::AUTH_CODE)?;
+    let amount = last_approved(world, TxnKind::PreAuth, field::AMOUNT)?
         .trim_start_matches('0')
         .to_string();
     card_flow(
@@ -38,14 +38,14 @@ async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), S
 
 #[when(regex = r#"^the cashier voids the last completion with the card "([^"]+)" and its PIN$"#)]
 async fn when_completion_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
-    let voucher = last_approved(world, TxnKind::Completion, 11)?;
+    let voucher = last_approved(world, TxnKind::Completion, field::STAN)?;
     card_flow(world, "completion_void", &[("voucher", voucher)], &card).await
 }
 
 #[when(regex = r#"^the cashier refunds (\d+\.\d{2}) yuan of the last sale with the card "([^"]+)" and its PIN$"#)]
 async fn when_refund(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
-    let rrn = last_approved(world, TxnKind::Sale, 37)?;
-    let date = last_approved(world, TxnKind::Sale, 13)?;
+    let rrn = last_approved(world, TxnKind::Sale, field::RRN)?;
+    let date = last_approved(world, TxnKind::Sale, field::LOCAL_DATE)?;
     card_flow(
         world,
         "refund",
