@@ -5,7 +5,7 @@
 use rig::config::card::{CardProfile, CardStatus, Issuer as CardIssuer};
 use rig::config::dialect::{Dialect, HostTimeouts, MacAlgorithm, QrCodes};
 use rig::events::Timeline;
-use rig::host::faults::{Fault, FaultAction};
+use rig::host::faults::{AnswerFault, Fault, FaultAction, TransportFault};
 use rig::host::issuer::Issuer;
 use rig::host::ledger::Totals;
 use rig::host::txn::TxnKind;
@@ -594,24 +594,28 @@ async fn scripted_faults_break_the_answers_on_purpose() {
         action,
     };
 
-    bench.host.script(script(FaultAction::Answer("05".into())));
+    bench
+        .host
+        .script(script(FaultAction::Answer(AnswerFault::Code("05".into()))));
     let sale = t.sale("000000000100", "123456");
     assert_eq!(code(&t.send(sale).await), "05");
     let sale = t.sale("000000000100", "123456");
     assert_eq!(code(&t.send(sale).await), "00", "the fault hit one sale only");
 
-    bench.host.script(script(FaultAction::WrongStan));
+    bench.host.script(script(FaultAction::Answer(AnswerFault::WrongStan)));
     let sale = t.sale("000000000100", "123456");
     let stan = sale.text(11).unwrap().to_string();
     assert_ne!(t.send(sale).await.text(11), Some(stan.as_str()));
-    bench.host.script(script(FaultAction::WrongTerminal));
+    bench
+        .host
+        .script(script(FaultAction::Answer(AnswerFault::WrongTerminal)));
     let sale = t.sale("000000000100", "123456");
     assert_eq!(t.send(sale).await.text(41), Some("99999999"));
-    bench.host.script(script(FaultAction::WrongMti));
+    bench.host.script(script(FaultAction::Answer(AnswerFault::WrongMti)));
     let sale = t.sale("000000000100", "123456");
     assert_eq!(t.send(sale).await.mti, "0230");
 
-    bench.host.script(script(FaultAction::CorruptMac));
+    bench.host.script(script(FaultAction::Answer(AnswerFault::CorruptMac)));
     let sale = t.sale("000000000100", "123456");
     let mut body = sale.with_bytes(64, vec![0; 8]).pack().unwrap();
     let n = body.len() - 8;
@@ -621,18 +625,18 @@ async fn scripted_faults_break_the_answers_on_purpose() {
     let good = crypto::unionpay_ecb_mac(t.mac_key.as_ref().unwrap().as_ref(), &raw[..raw.len() - 8]);
     assert_ne!(good[..], raw[raw.len() - 8..], "the MAC is wrong");
 
-    bench
-        .host
-        .script(script(FaultAction::Delay(Duration::from_millis(300))));
+    bench.host.script(script(FaultAction::Transport(TransportFault::Delay(
+        Duration::from_millis(300),
+    ))));
     let sale = t.sale("000000000100", "123456");
     let started = std::time::Instant::now();
     t.send(sale).await;
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     for action in [
-        FaultAction::DropAfterRequest,
-        FaultAction::DropMidResponse,
-        FaultAction::NoAnswer,
+        FaultAction::Transport(TransportFault::DropAfterRequest),
+        FaultAction::Transport(TransportFault::DropMidResponse),
+        FaultAction::Transport(TransportFault::NoAnswer),
     ] {
         bench.host.script(script(action.clone()));
         let mut t2 = Terminal::signed_on(&bench).await;
@@ -644,8 +648,12 @@ async fn scripted_faults_break_the_answers_on_purpose() {
         let mut got = Vec::new();
         let read = tokio::time::timeout(Duration::from_millis(500), t2.stream.read_to_end(&mut got)).await;
         match action {
-            FaultAction::NoAnswer => assert!(read.is_err(), "nothing arrives and the connection stays open"),
-            FaultAction::DropAfterRequest => assert_eq!(got.len(), 0, "closed without a byte"),
+            FaultAction::Transport(TransportFault::NoAnswer) => {
+                assert!(read.is_err(), "nothing arrives and the connection stays open")
+            }
+            FaultAction::Transport(TransportFault::DropAfterRequest) => {
+                assert_eq!(got.len(), 0, "closed without a byte")
+            }
             _ => {
                 let announced = usize::from(u16::from_be_bytes([got[0], got[1]])) + 2;
                 assert!(

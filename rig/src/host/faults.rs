@@ -2,20 +2,21 @@
 //! dropped connections, lies about the MAC or the echoed fields.
 
 use super::txn::TxnKind;
+use crate::iso8583::codec::{Message, Value};
 use std::time::Duration;
 
+/// A scripted misbehaviour: of the answer's content, or of its delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultAction {
+    Answer(AnswerFault),
+    Transport(TransportFault),
+}
+
+/// What the answer says, applied to it by the handlers (`edit_answer`, `edit_packed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerFault {
     /// Answer with this response code instead of the issuer's decision.
-    Answer(String),
-    /// Wait before answering.
-    Delay(Duration),
-    /// Read the request, never answer (the connection stays open).
-    NoAnswer,
-    /// Close the connection once the request is read.
-    DropAfterRequest,
-    /// Send the first half of the answer, then close.
-    DropMidResponse,
+    Code(String),
     /// Flip a bit of the answer's MAC.
     CorruptMac,
     /// Echo another STAN (field 11).
@@ -24,6 +25,67 @@ pub enum FaultAction {
     WrongTerminal,
     /// Answer with an MTI that does not belong to the request.
     WrongMti,
+}
+
+/// How the answer travels, applied by the server when it delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportFault {
+    /// Wait before answering.
+    Delay(Duration),
+    /// Read the request, never answer (the connection stays open).
+    NoAnswer,
+    /// Close the connection once the request is read.
+    DropAfterRequest,
+    /// Send the first half of the answer, then close.
+    DropMidResponse,
+}
+
+/// The faults that hit one request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults {
+    pub answer: Vec<AnswerFault>,
+    pub transport: Vec<TransportFault>,
+}
+
+impl Faults {
+    /// The response code a fault scripts in place of the issuer's.
+    pub fn scripted_code(&self) -> Option<&str> {
+        self.answer.iter().find_map(|f| match f {
+            AnswerFault::Code(code) => Some(code.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Edits the answer's fields and MTI as the answer faults say.
+    pub fn edit_answer(&self, request: &Message, answer: &mut Message) {
+        for fault in &self.answer {
+            match fault {
+                AnswerFault::WrongStan => {
+                    let stan = request.text(11).and_then(|s| s.parse::<u32>().ok()).unwrap_or(0);
+                    answer
+                        .fields
+                        .insert(11, Value::Text(format!("{:06}", (stan + 1) % 1_000_000)));
+                }
+                AnswerFault::WrongTerminal => {
+                    answer.fields.insert(41, Value::Text("99999999".into()));
+                }
+                AnswerFault::WrongMti => {
+                    let mti = request.mti.parse::<u16>().unwrap_or(0) + 30;
+                    answer.mti = format!("{mti:04}");
+                }
+                AnswerFault::Code(_) | AnswerFault::CorruptMac => {}
+            }
+        }
+    }
+
+    /// Edits the packed answer (its MAC is the last 8 bytes).
+    pub fn edit_packed(&self, packed: &mut [u8]) {
+        if self.answer.contains(&AnswerFault::CorruptMac)
+            && let Some(last) = packed.last_mut()
+        {
+            *last ^= 0x01;
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -49,14 +111,17 @@ impl FaultPlan {
         self.faults.clear();
     }
 
-    /// The actions for one request of `kind`, counting it against each fault.
-    pub fn take(&mut self, kind: TxnKind) -> Vec<FaultAction> {
-        let mut actions = Vec::new();
+    /// The faults for one request of `kind`, counting it against each.
+    pub fn take(&mut self, kind: TxnKind) -> Faults {
+        let mut actions = Faults::default();
         for fault in &mut self.faults {
             if fault.kind.is_some_and(|k| k != kind) || fault.remaining == Some(0) {
                 continue;
             }
-            actions.push(fault.action.clone());
+            match &fault.action {
+                FaultAction::Answer(a) => actions.answer.push(a.clone()),
+                FaultAction::Transport(t) => actions.transport.push(t.clone()),
+            }
             if let Some(n) = fault.remaining.as_mut() {
                 *n -= 1;
             }
@@ -76,24 +141,27 @@ mod tests {
         plan.add(Fault {
             kind: Some(TxnKind::Sale),
             remaining: Some(2),
-            action: FaultAction::Answer("05".into()),
+            action: FaultAction::Answer(AnswerFault::Code("05".into())),
         });
         plan.add(Fault {
             kind: None,
             remaining: None,
-            action: FaultAction::Delay(Duration::from_millis(5)),
+            action: FaultAction::Transport(TransportFault::Delay(Duration::from_millis(5))),
         });
-        assert_eq!(
-            plan.take(TxnKind::SignOn),
-            vec![FaultAction::Delay(Duration::from_millis(5))]
-        );
-        assert_eq!(plan.take(TxnKind::Sale).len(), 2);
-        assert_eq!(plan.take(TxnKind::Sale).len(), 2);
-        assert_eq!(
-            plan.take(TxnKind::Sale),
-            vec![FaultAction::Delay(Duration::from_millis(5))]
-        );
+        let delay = vec![TransportFault::Delay(Duration::from_millis(5))];
+        let only_delay = Faults {
+            answer: vec![],
+            transport: delay.clone(),
+        };
+        assert_eq!(plan.take(TxnKind::SignOn), only_delay);
+        let both = Faults {
+            answer: vec![AnswerFault::Code("05".into())],
+            transport: delay,
+        };
+        assert_eq!(plan.take(TxnKind::Sale), both);
+        assert_eq!(plan.take(TxnKind::Sale), both);
+        assert_eq!(plan.take(TxnKind::Sale), only_delay);
         plan.clear();
-        assert!(plan.take(TxnKind::Sale).is_empty());
+        assert_eq!(plan.take(TxnKind::Sale), Faults::default());
     }
 }

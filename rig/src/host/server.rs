@@ -2,7 +2,7 @@
 //! timeline. One task per connection; bad input closes only its connection
 //! (or gets a format-error answer), the others keep being served.
 
-use super::faults::{Fault, FaultAction};
+use super::faults::{Fault, TransportFault};
 use super::handlers::HostState;
 use super::issuer::Issuer;
 use crate::config::dialect::Dialect;
@@ -203,13 +203,13 @@ impl MockHost {
     }
 
     /// Sends an answer as the transport faults say. Returns false when the connection is done.
-    async fn deliver(&self, stream: &mut TcpStream, reply: Option<Vec<u8>>, transport: Vec<FaultAction>) -> bool {
+    async fn deliver(&self, stream: &mut TcpStream, reply: Option<Vec<u8>>, transport: Vec<TransportFault>) -> bool {
         for action in &transport {
-            if let FaultAction::Delay(d) = action {
+            if let TransportFault::Delay(d) = action {
                 tokio::time::sleep(*d).await;
             }
         }
-        if transport.contains(&FaultAction::DropAfterRequest) {
+        if transport.contains(&TransportFault::DropAfterRequest) {
             self.error("fault: connection dropped after the request".into());
             return false;
         }
@@ -217,7 +217,7 @@ impl MockHost {
             self.error("fault: request left unanswered".into());
             return true;
         };
-        if transport.contains(&FaultAction::DropMidResponse) {
+        if transport.contains(&TransportFault::DropMidResponse) {
             let _ = stream.write_all(&reply[..reply.len() / 2]).await;
             self.error("fault: connection dropped halfway through the answer".into());
             return false;
@@ -225,7 +225,7 @@ impl MockHost {
         stream.write_all(&reply).await.is_ok()
     }
 
-    fn handle_frame(&self, frame: &[u8]) -> Result<(Option<Vec<u8>>, Vec<FaultAction>), CodecError> {
+    fn handle_frame(&self, frame: &[u8]) -> Result<(Option<Vec<u8>>, Vec<TransportFault>), CodecError> {
         let (envelope, body) = Envelope::split(frame)?;
         let mut state = self.state();
         let processed = state.process(body)?;
@@ -245,7 +245,9 @@ impl MockHost {
             reply_envelope.header = header;
         }
         drop(state);
-        let reply = processed.answer.map(|(answer, bytes)| {
+        // Silence is a transport fault: the answer is made, never sent nor journaled.
+        let silent = processed.transport.contains(&TransportFault::NoAnswer);
+        let reply = processed.answer.filter(|_| !silent).map(|(answer, bytes)| {
             let reply = reply_envelope.frame(&bytes);
             self.timeline.publish(
                 Source::Host,

@@ -1,7 +1,7 @@
 //! What the host answers: one function per transaction kind over the issuer
 //! model and the ledger. Pure request -> answer; the TCP side is in server.rs.
 
-use super::faults::{FaultAction, FaultPlan};
+use super::faults::{FaultPlan, TransportFault};
 use super::issuer::{Authorisation, Issuer, Refusal};
 use super::ledger::{Ledger, Record, State, Totals};
 use super::txn::{self, TxnKind};
@@ -40,10 +40,10 @@ pub struct HostState {
 pub struct Processed {
     pub kind: TxnKind,
     pub request: Message,
-    /// The answer's bytes (MTI to MAC), ready to frame; None = no answer at all.
+    /// The answer's bytes (MTI to MAC), ready to frame.
     pub answer: Option<(Message, Vec<u8>)>,
-    /// Transport faults still to apply (delay, silence, drops).
-    pub transport: Vec<FaultAction>,
+    /// Transport faults for the server to apply (delay, silence, drops).
+    pub transport: Vec<TransportFault>,
 }
 
 fn fen(msg: &Message) -> u64 {
@@ -136,11 +136,7 @@ impl HostState {
     pub fn process(&mut self, body: &[u8]) -> Result<Processed, CodecError> {
         let request = Message::unpack(body)?;
         let kind = txn::classify(&request, &self.dialect.qr);
-        let actions = self.faults.take(kind);
-        let scripted = actions.iter().find_map(|a| match a {
-            FaultAction::Answer(code) => Some(code.clone()),
-            _ => None,
-        });
+        let faults = self.faults.take(kind);
         let tid = terminal(&request);
         let now = chrono::Local::now();
         self.rrn_counter = (self.rrn_counter + 1) % 1_000_000;
@@ -156,8 +152,8 @@ impl HostState {
                 (None, _) => !Self::needs_mac(kind),
                 (Some(_), None) => false,
             };
-        let outcome = match (scripted, mac_ok) {
-            (Some(code), _) => Outcome::code(&code),
+        let outcome = match (faults.scripted_code(), mac_ok) {
+            (Some(code), _) => Outcome::code(code),
             (None, false) => Outcome::code("A0"),
             (None, true) => self.decide(kind, &request),
         };
@@ -170,46 +166,14 @@ impl HostState {
             // otherwise be MAC'd with keys the terminal does not have yet).
             answer.fields.remove(&64);
         }
-        let mut transport = Vec::new();
-        let mut corrupt = false;
-        for action in actions {
-            match action {
-                FaultAction::WrongStan => {
-                    let stan = request.text(11).and_then(|s| s.parse::<u32>().ok()).unwrap_or(0);
-                    answer
-                        .fields
-                        .insert(11, Value::Text(format!("{:06}", (stan + 1) % 1_000_000)));
-                }
-                FaultAction::WrongTerminal => {
-                    answer.fields.insert(41, Value::Text("99999999".into()));
-                }
-                FaultAction::WrongMti => {
-                    let mti = request.mti.parse::<u16>().unwrap_or(0) + 30;
-                    answer.mti = format!("{mti:04}");
-                }
-                FaultAction::CorruptMac => corrupt = true,
-                FaultAction::Answer(_) => {}
-                other => transport.push(other),
-            }
-        }
+        faults.edit_answer(&request, &mut answer);
         let mut packed = self.pack(&tid, &mut answer)?;
-        if transport.contains(&FaultAction::NoAnswer) {
-            return Ok(Processed {
-                kind,
-                request,
-                answer: None,
-                transport,
-            });
-        }
-        if corrupt {
-            let last = packed.len() - 1;
-            packed[last] ^= 0x01;
-        }
+        faults.edit_packed(&mut packed);
         Ok(Processed {
             kind,
             request,
             answer: Some((answer, packed)),
-            transport,
+            transport: faults.transport,
         })
     }
 

@@ -3,7 +3,7 @@
 use super::params::Yuan;
 use crate::bench::BenchError;
 use crate::events::Kind;
-use crate::host::faults::{Fault, FaultAction};
+use crate::host::faults::{AnswerFault, Fault, FaultAction, TransportFault};
 use crate::host::txn::TxnKind;
 use crate::iso8583::codec::field;
 use crate::scenario::world::{RigWorld, StepError};
@@ -42,48 +42,58 @@ fn script(world: &RigWorld, n: usize, what: &str, action: FaultAction) -> Result
 
 #[given(regex = r#"^the host answers "([0-9A-Z]{2})" to the next (?:(\d+) )?([a-z -]+?)$"#)]
 async fn answers_code(world: &mut RigWorld, code: String, n: String, what: String) -> Result<(), StepError> {
-    script(world, count(&n), &what, FaultAction::Answer(code))
+    script(world, count(&n), &what, FaultAction::Answer(AnswerFault::Code(code)))
 }
 
 #[given(regex = r"^the host does not answer the next ([a-z -]+)$")]
 async fn no_answer(world: &mut RigWorld, what: String) -> Result<(), StepError> {
-    script(world, 1, &what, FaultAction::NoAnswer)
+    script(world, 1, &what, FaultAction::Transport(TransportFault::NoAnswer))
 }
 
 #[given(regex = r"^the host delays its answer to the next ([a-z -]+) by (\d+(?:\.\d+)?) seconds?$")]
 async fn delays(world: &mut RigWorld, what: String, seconds: String) -> Result<(), StepError> {
     let d = seconds.parse::<f64>().map_err(|e| StepError::Mistake(e.to_string()))?;
-    script(world, 1, &what, FaultAction::Delay(Duration::from_secs_f64(d)))
+    script(
+        world,
+        1,
+        &what,
+        FaultAction::Transport(TransportFault::Delay(Duration::from_secs_f64(d))),
+    )
 }
 
 #[given(regex = r"^the host drops the connection after the next ([a-z -]+) request$")]
 async fn drops_after(world: &mut RigWorld, what: String) -> Result<(), StepError> {
-    script(world, 1, &what, FaultAction::DropAfterRequest)
+    script(
+        world,
+        1,
+        &what,
+        FaultAction::Transport(TransportFault::DropAfterRequest),
+    )
 }
 
 #[given(regex = r"^the host drops the connection halfway through its answer to the next ([a-z -]+)$")]
 async fn drops_mid(world: &mut RigWorld, what: String) -> Result<(), StepError> {
-    script(world, 1, &what, FaultAction::DropMidResponse)
+    script(world, 1, &what, FaultAction::Transport(TransportFault::DropMidResponse))
 }
 
 #[given(regex = r"^the host corrupts the MAC of its answer to the next ([a-z -]+)$")]
 async fn corrupts_mac(world: &mut RigWorld, what: String) -> Result<(), StepError> {
-    script(world, 1, &what, FaultAction::CorruptMac)
+    script(world, 1, &what, FaultAction::Answer(AnswerFault::CorruptMac))
 }
 
 #[given(regex = r"^the host echoes a wrong (STAN|terminal ID) in its answer to the next ([a-z -]+)$")]
 async fn wrong_echo(world: &mut RigWorld, field: String, what: String) -> Result<(), StepError> {
     let action = if field == "STAN" {
-        FaultAction::WrongStan
+        FaultAction::Answer(AnswerFault::WrongStan)
     } else {
-        FaultAction::WrongTerminal
+        FaultAction::Answer(AnswerFault::WrongTerminal)
     };
     script(world, 1, &what, action)
 }
 
 #[given(regex = r"^the host answers the next ([a-z -]+) with a wrong MTI$")]
 async fn wrong_mti(world: &mut RigWorld, what: String) -> Result<(), StepError> {
-    script(world, 1, &what, FaultAction::WrongMti)
+    script(world, 1, &what, FaultAction::Answer(AnswerFault::WrongMti))
 }
 
 #[given(regex = r#"^the issuer sends the script "([0-9A-F]+)" with the next chip approval$"#)]
