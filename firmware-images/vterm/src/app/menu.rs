@@ -73,11 +73,7 @@ impl Terminal {
         };
         self.console.display(&["通讯中 COMMUNICATING", "请稍候 PLEASE WAIT"]);
         let stan = self.flash.next_stan().map_err(|_| Abort::Card("flash"))?;
-        let mut req = Message::new(mti);
-        req.set(11, format!("{stan:06}"))
-            .set(41, self.params.terminal_id.clone())
-            .set(42, self.params.merchant_id.clone())
-            .set(60, format!("00{:06}{code}", self.flash.state.batch));
+        let mut req = self.network_request(mti, stan, code);
         let result = self
             .link
             .pack(&mut req, None)

@@ -20,6 +20,7 @@ mod menu;
 mod online;
 mod payment_code;
 mod preauth;
+mod requests;
 mod reversal;
 mod sale;
 mod settlement;

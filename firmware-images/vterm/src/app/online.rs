@@ -16,12 +16,8 @@ impl Terminal {
 
     pub(super) fn try_sign_on(&mut self) -> Result<(), String> {
         let stan = self.flash.next_stan().map_err(|e| format!("flash: {e}"))?;
-        let mut req = Message::new("0800");
-        req.set(11, format!("{stan:06}"))
-            .set(41, self.params.terminal_id.clone())
-            .set(42, self.params.merchant_id.clone())
-            .set(60, format!("00{:06}003", self.flash.state.batch))
-            .set(63, format!("{:0>3}", self.params.operator));
+        let mut req = self.network_request("0800", stan, "003");
+        req.set(63, format!("{:0>3}", self.params.operator));
         let body = self.link.pack(&mut req, None).map_err(|e| e.to_string())?;
         let (_, resp) = self.link.exchange(&body).map_err(|e| e.to_string())?;
         if resp.mti != "0810" || resp.text(39) != Some("00") {
@@ -133,40 +129,5 @@ impl Terminal {
         }
         self.last_code = resp.text(39).map(str::to_string);
         Ok((resp, stan, req))
-    }
-
-    /// The fields every card request shares, for field 3 `processing` and 60.1 `type_code`.
-    pub(super) fn card_request(
-        &self,
-        card: &CardData,
-        pin: &str,
-        stan: u32,
-        processing: &str,
-        type_code: &str,
-    ) -> Message {
-        let mut req = Message::new("0200");
-        req.set(2, card.pan.clone())
-            .set(3, processing.to_string())
-            .set(11, format!("{stan:06}"))
-            .set(14, card.expiry.clone())
-            .set(
-                22,
-                format!("{}{}", card.entry_mode().0, if pin.is_empty() { "2" } else { "1" }),
-            )
-            .set(25, "00")
-            .set(35, card.track2.clone())
-            .set(41, self.params.terminal_id.clone())
-            .set(42, self.params.merchant_id.clone())
-            .set(49, "156")
-            .set(53, "1600000000000000")
-            .set(60, format!("{type_code}{:06}00050", self.flash.state.batch));
-        if let (false, Some(keys)) = (pin.is_empty(), &self.keys) {
-            req.set(26, "12");
-            req.set_bytes(52, crypto::pin_block(&keys.pin, pin, &card.pan).to_vec());
-        }
-        if let Some(t3) = &card.track3 {
-            req.set(36, t3.clone());
-        }
-        req
     }
 }

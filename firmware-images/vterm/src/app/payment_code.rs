@@ -36,19 +36,7 @@ impl Terminal {
         );
         let request = |this: &mut Self, processing: &str, original: Option<u32>| -> Result<(Message, u32), String> {
             let stan = this.flash.next_stan().map_err(|e| format!("flash: {e}"))?;
-            let mut req = Message::new("0200");
-            req.set(3, processing.to_string())
-                .set(4, format!("{fen:012}"))
-                .set(11, format!("{stan:06}"))
-                .set(22, "032")
-                .set(25, "00")
-                .set(41, this.params.terminal_id.clone())
-                .set(42, this.params.merchant_id.clone())
-                .set(49, "156")
-                .set(60, format!("22{:06}00050", this.flash.state.batch));
-            if let Some(orig) = original {
-                req.set(61, format!("{:06}{orig:06}", this.flash.state.batch));
-            }
+            let req = this.qr_request(processing, fen, stan, original);
             this.send_online(req, stan, fen, &mac_key, false)
                 .map(|(resp, stan, _)| (resp, stan))
         };
@@ -139,21 +127,9 @@ impl Terminal {
                        original: Option<u32>|
          -> Result<(Message, u32), String> {
             let stan = this.flash.next_stan().map_err(|e| format!("flash: {e}"))?;
-            let mut req = Message::new("0200");
-            req.set(3, processing.to_string())
-                .set(4, format!("{fen:012}"))
-                .set(11, format!("{stan:06}"))
-                .set(22, "032")
-                .set(25, "00")
-                .set(41, this.params.terminal_id.clone())
-                .set(42, this.params.merchant_id.clone())
-                .set(49, "156")
-                .set(60, format!("22{:06}00050", this.flash.state.batch));
+            let mut req = this.qr_request(processing, fen, stan, original);
             if with_code {
                 req.set(field, code.clone());
-            }
-            if let Some(orig) = original {
-                req.set(61, format!("{:06}{orig:06}", this.flash.state.batch));
             }
             let reversible = processing == pay_code;
             this.send_online(req, stan, fen, &mac_key, reversible)

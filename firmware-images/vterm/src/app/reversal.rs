@@ -10,19 +10,7 @@ impl Terminal {
         };
         let Some(keys) = &self.keys else { return };
         self.console.display(&["冲正中 REVERSING", "请稍候 PLEASE WAIT"]);
-        let mut req = Message::new("0400");
-        req.set(2, pending.pan.clone())
-            .set(3, pending.processing_code.clone())
-            .set(4, format!("{:012}", pending.amount_fen))
-            .set(11, format!("{:06}", pending.stan))
-            .set(14, pending.expiry.clone())
-            .set(22, pending.entry_mode.clone())
-            .set(25, pending.condition.clone())
-            .set(39, pending.reason.clone())
-            .set(41, self.params.terminal_id.clone())
-            .set(42, self.params.merchant_id.clone())
-            .set(49, "156")
-            .set(60, pending.field60.clone());
+        let mut req = self.reversal_request(&pending);
         let answered = self
             .link
             .pack(&mut req, Some(&keys.mac))

@@ -88,18 +88,7 @@ impl Terminal {
                 f55.extend(crate::tlv::encode(tag, v));
             }
         }
-        let mut req = Message::new("0620");
-        req.set(2, card.pan.clone())
-            .set(3, "000000")
-            .set(4, format!("{fen:012}"))
-            .set(11, format!("{stan:06}"))
-            .set(22, "051")
-            .set(23, format!("0{}", read.psn))
-            .set(41, self.params.terminal_id.clone())
-            .set(42, self.params.merchant_id.clone())
-            .set(49, "156")
-            .set(60, format!("00{:06}951", self.flash.state.batch))
-            .set_bytes(55, f55);
+        let req = self.script_result_request(card, &read.psn, fen, stan, f55);
         if let Err(why) = self.send_online(req, stan, fen, &mac_key, false) {
             self.console.log(&format!("script result notice failed: {why}"));
         }

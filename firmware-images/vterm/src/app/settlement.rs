@@ -29,11 +29,7 @@ impl Terminal {
         );
         let network = |this: &mut Self, mti: &str, code: &str, f48: Option<String>| -> Result<Message, String> {
             let stan = this.flash.next_stan().map_err(|e| e.to_string())?;
-            let mut req = Message::new(mti);
-            req.set(11, format!("{stan:06}"))
-                .set(41, this.params.terminal_id.clone())
-                .set(42, this.params.merchant_id.clone())
-                .set(60, format!("00{batch:06}{code}"));
+            let mut req = this.network_request(mti, stan, code);
             if let Some(f48) = f48 {
                 req.set(48, f48);
             }
