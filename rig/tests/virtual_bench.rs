@@ -353,3 +353,69 @@ fn an_interrupted_run_reports_what_finished_and_exits_130() {
         "the finished scenario is reported: {junit:?}"
     );
 }
+
+#[test]
+fn a_selection_lists_what_it_would_play_and_matching_nothing_is_a_mistake() {
+    let project = scratch_project();
+    let list = |args: &[&str]| {
+        let mut all = vec!["run", "--list"];
+        all.extend_from_slice(args);
+        rig(&all, project.path())
+    };
+    // FILE:LINE: the scenario at that line; a line inside an outline, all its examples.
+    let out = list(&["features/swipe_sale.feature:18"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        shown.lines().collect::<Vec<_>>(),
+        ["features/swipe_sale.feature:18 A wrong PIN (55) lets the cardholder try again"]
+    );
+    let out = list(&["features/host_faults.feature:60"]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(shown.lines().count(), 3, "every example of the outline: {shown}");
+    // --name selects by scenario name.
+    let out = list(&["--name", "wrong PIN"]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !shown.is_empty() && shown.lines().all(|l| l.contains("wrong PIN")),
+        "{shown}"
+    );
+    // A selection that matches nothing is a mistake, with what was asked.
+    for args in [
+        vec!["--tags", "@no_such_tag"],
+        vec!["--name", "no such scenario"],
+        vec!["features/swipe_sale.feature:2"],
+    ] {
+        let mut run = vec!["run", "--report-dir", "out"];
+        run.extend(args.iter().copied());
+        let out = rig(&run, project.path());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains("no scenario matches"), "{}", text(&out));
+    }
+    assert!(!project.path().join("out/latest").exists(), "nothing was played");
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_failed_scenario() {
+    let project = scratch_project();
+    let feature = project.path().join("features/three.feature");
+    std::fs::write(
+        &feature,
+        "Feature: Three\n\
+         \x20 Scenario: First fails\n\
+         \x20   Given the terminal is powered on and signed on\n\
+         \x20   When the cardholder swipes the card \"no-such-card\"\n\
+         \x20 Scenario: Second\n\
+         \x20   Given the terminal is powered on and signed on\n\
+         \x20 Scenario: Third\n\
+         \x20   Given the terminal is powered on and signed on\n",
+    )
+    .expect("feature");
+    let out = rig(
+        &["run", "features/three.feature", "--fail-fast", "--report-dir", "out"],
+        project.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let junit = junit(&project.path().join("out/latest/junit.xml"));
+    assert_eq!(cases(&junit).len(), 1, "the run stopped after the first: {junit:?}");
+}

@@ -32,7 +32,11 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         rig run                                   every feature on the virtual bench\n  \
         rig run features/sale.feature --tags @smoke\n  \
-        rig run --tags 'not @slow' --report-dir out/reports\n\n\
+        rig run --tags 'not @slow' --report-dir out/reports\n  \
+        rig run features/swipe_sale.feature:18      the scenario at line 18\n  \
+        rig run --name 'wrong PIN' --list          what would play, without playing\n\n\
+        A selection (paths, FILE:LINE, --tags, --name, --shard) that matches no scenario\n\
+        is a mistake (exit 2), so a typo never passes green.\n\n\
         Each run writes <report-dir>/<run-id>/ with junit.xml, cucumber.json and one folder per\n\
         scenario (trace.jsonl, console.log, receipts, host-messages.yaml); <report-dir>/latest\n\
         points at it. Card data and keys are masked in everything written, in place (a masked\n\
@@ -46,7 +50,8 @@ pub enum Command {
         attempt's folder is kept as <scenario>.attempt-N. A scenario that needs a device the\n\
         bench does not have (a stripe head on a lab bench) is skipped and says which.")]
     Run {
-        /// Feature files or folders of them.
+        /// Feature files or folders of them; FILE:LINE plays the scenario at that
+        /// line (a Scenario Outline's line plays all its examples, an Examples row one).
         #[arg(default_value = "features")]
         paths: Vec<PathBuf>,
         /// Bench file: which terminal, host dialect and cards, and how devices are wired.
@@ -79,6 +84,15 @@ pub enum Command {
         /// payment codes and keys masked in place in every report; clear: as they were.
         #[arg(long, value_enum, default_value_t = crate::mask::Evidence::Masked)]
         evidence: crate::mask::Evidence,
+        /// Only scenarios whose name matches this regex (e.g. "wrong PIN").
+        #[arg(long, value_name = "REGEX")]
+        name: Option<String>,
+        /// Stop at the first scenario that fails; what finished is reported.
+        #[arg(long)]
+        fail_fast: bool,
+        /// Print the scenarios the selection plays (file:line name) and stop.
+        #[arg(long)]
+        list: bool,
     },
     /// Merge the junit.xml reports of several shards into one.
     #[command(

@@ -91,20 +91,34 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             lease_dir,
             retries,
             evidence,
-        } => play(RunOptions {
-            paths,
-            bench,
-            tags,
-            report_dir,
-            shard,
-            lease: LeaseOptions {
-                dir: lease_dir.unwrap_or_else(|| std::env::temp_dir().join("rig-leases")),
-                wait: Duration::from_secs(lease_wait),
-                ttl: Duration::from_secs(lease_ttl),
-            },
-            retries,
-            evidence,
-        }),
+            name,
+            fail_fast,
+            list,
+        } => {
+            let options = RunOptions {
+                paths,
+                bench,
+                tags,
+                report_dir,
+                shard,
+                lease: LeaseOptions {
+                    dir: lease_dir.unwrap_or_else(|| std::env::temp_dir().join("rig-leases")),
+                    wait: Duration::from_secs(lease_wait),
+                    ttl: Duration::from_secs(lease_ttl),
+                },
+                retries,
+                evidence,
+                name,
+                fail_fast,
+            };
+            if list {
+                for line in scenario::list(&options).map_err(CliError::Setup)? {
+                    println!("{line}");
+                }
+                return Ok(exit::PASSED);
+            }
+            play(options)
+        }
         Command::Card(CardCommand::Serve {
             card,
             cards,

@@ -2,6 +2,7 @@
 //! hooks that build a fresh bench per scenario, and the report writers.
 
 pub mod collect;
+pub mod select;
 
 pub mod step_events;
 pub mod steps;
@@ -15,10 +16,10 @@ use crate::snapshot;
 use crate::trace;
 use collect::Outcomes;
 use cucumber::gherkin::{self, GherkinEnv, tagexpr::TagOperation};
-use cucumber::tag::Ext as _;
 use cucumber::writer;
 use cucumber::{World as _, WriterExt as _};
 use futures::FutureExt as _;
+use select::{ParsedFeature, Selection};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,6 +37,10 @@ pub struct RunOptions {
     pub retries: u32,
     /// Masked (default) or clear evidence in every report.
     pub evidence: Evidence,
+    /// Only scenarios whose name matches this regex.
+    pub name: Option<String>,
+    /// Stop at the first scenario that fails.
+    pub fail_fast: bool,
 }
 
 pub struct LeaseOptions {
@@ -99,6 +104,10 @@ pub enum SetupError {
     NoFeatures(String),
     #[error("{0}")]
     Feature(String),
+    #[error("--name {expr:?}: {message}")]
+    Name { expr: String, message: String },
+    #[error("no scenario matches {0}: nothing to play")]
+    NothingSelected(String),
     #[error("bench {}: {source}", path.display())]
     Bench { path: PathBuf, source: Box<BenchError> },
     #[error("report folder {}: {source}", path.display())]
@@ -122,6 +131,8 @@ pub struct RunOutcome {
 pub fn feature_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SetupError> {
     let mut files = Vec::new();
     for path in paths {
+        let (path, _) = select::split_line(path);
+        let path = &path;
         if path.is_file() {
             files.push(path.clone());
         } else if path.is_dir() {
@@ -151,17 +162,85 @@ pub fn feature_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SetupError> {
 }
 
 /// Parses every feature up front so a syntax error stops the run with its file and line.
-fn parse_features(files: &[PathBuf]) -> Result<Vec<gherkin::Feature>, SetupError> {
+fn parse_features(files: &[PathBuf]) -> Result<Vec<ParsedFeature>, SetupError> {
     use cucumber::feature::Ext as _;
     files
         .iter()
         .map(|f| {
-            gherkin::Feature::parse_path(f, GherkinEnv::default())
-                .map_err(|e| SetupError::Feature(format!("{}: {e}", f.display())))?
+            let feature = gherkin::Feature::parse_path(f, GherkinEnv::default())
+                .map_err(|e| SetupError::Feature(format!("{}: {e}", f.display())))?;
+            let scenario_starts = select::scenarios(&feature)
+                .iter()
+                .map(|(_, s)| s.position.line)
+                .collect();
+            let feature = feature
                 .expand_examples()
-                .map_err(|e| SetupError::Feature(format!("{}: {e}", f.display())))
+                .map_err(|e| SetupError::Feature(format!("{}: {e}", f.display())))?;
+            Ok(ParsedFeature {
+                feature,
+                scenario_starts,
+            })
         })
         .collect()
+}
+
+/// The selection the options ask for, and what it selects; none is a mistake.
+fn selected(options: &RunOptions) -> Result<(Vec<ParsedFeature>, Selection), SetupError> {
+    let tags = match &options.tags {
+        Some(expr) => Some(expr.parse::<TagOperation>().map_err(|e| SetupError::Tags {
+            expr: expr.clone(),
+            message: e.to_string(),
+        })?),
+        None => None,
+    };
+    let name = match &options.name {
+        Some(expr) => Some(regex::Regex::new(expr).map_err(|e| SetupError::Name {
+            expr: expr.clone(),
+            message: e.to_string(),
+        })?),
+        None => None,
+    };
+    let mut lines: std::collections::BTreeMap<PathBuf, Vec<usize>> = Default::default();
+    for path in &options.paths {
+        if let (file, Some(line)) = select::split_line(path) {
+            lines.entry(file).or_default().push(line);
+        }
+    }
+    let files = feature_files(&options.paths)?;
+    let parsed = parse_features(&files)?;
+    let selection = Selection {
+        tags,
+        shard: options.shard,
+        name,
+        lines,
+    };
+    if selection.apply(&parsed).is_empty() {
+        let mut asked: Vec<String> = options.paths.iter().map(|p| p.display().to_string()).collect();
+        if let Some(t) = &options.tags {
+            asked.push(format!("--tags {t:?}"));
+        }
+        if let Some(n) = &options.name {
+            asked.push(format!("--name {n:?}"));
+        }
+        if let Some(s) = &options.shard {
+            asked.push(format!("--shard {}/{}", s.index, s.count));
+        }
+        return Err(SetupError::NothingSelected(asked.join(" ")));
+    }
+    Ok((parsed, selection))
+}
+
+/// `rig run --list`: the scenarios a run would play, `file:line name`, without playing them.
+pub fn list(options: &RunOptions) -> Result<Vec<String>, SetupError> {
+    let (parsed, selection) = selected(options)?;
+    Ok(selection
+        .apply(&parsed)
+        .into_iter()
+        .map(|(f, s)| {
+            let file = f.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
+            format!("{file}:{} {}", s.position.line, s.name)
+        })
+        .collect())
 }
 
 /// Feeds already parsed features to cucumber.
@@ -177,21 +256,13 @@ impl cucumber::Parser<Vec<gherkin::Feature>> for Parsed {
 }
 
 pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
+    let (parsed, selection) = selected(&options)?;
     if options.evidence == Evidence::Clear {
         println!(
             "rig: EVIDENCE IN CLEAR: card numbers, tracks, names, PINs, PIN blocks, payment codes and keys \
              are written unmasked in this run's reports"
         );
     }
-    let tags = match &options.tags {
-        Some(expr) => Some(expr.parse::<TagOperation>().map_err(|e| SetupError::Tags {
-            expr: expr.clone(),
-            message: e.to_string(),
-        })?),
-        None => None,
-    };
-    let files = feature_files(&options.paths)?;
-    let features = parse_features(&files)?;
     let plan = BenchPlan::load(&options.bench).map_err(|source| SetupError::Bench {
         path: options.bench.clone(),
         source: Box::new(source),
@@ -218,11 +289,13 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         run_dir: report.dir.clone(),
         evidence: options.evidence,
     });
+    let first = selection.keys(&parsed);
+    let features = parsed.into_iter().map(|p| p.feature).collect();
     let tally = play_with_retries(
         features,
-        tags,
-        options.shard,
+        first,
         options.retries,
+        options.fail_fast,
         &report,
         options.evidence,
     )
@@ -243,22 +316,21 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
 /// to `retries` times), and writes one JUnit report over every attempt.
 async fn play_with_retries(
     features: Vec<gherkin::Feature>,
-    tags: Option<TagOperation>,
-    shard: Option<Shard>,
+    selected: HashSet<ScenarioKey>,
     retries: u32,
+    fail_fast: bool,
     report: &RunReport,
     evidence: Evidence,
 ) -> std::io::Result<Tally> {
     let mut attempts: Vec<Vec<outcome::ScenarioOutcome>> = Vec::new();
-    let mut only: Option<HashSet<ScenarioKey>> = None;
+    let mut only = selected;
     let mut interrupted = None;
     for attempt in 1..=retries + 1 {
         let collected = Outcomes::default();
         let pass = play(
             features.clone(),
-            tags.clone(),
-            shard,
             only.clone(),
+            fail_fast,
             attempt,
             report,
             collected.clone(),
@@ -300,7 +372,7 @@ async fn play_with_retries(
         if again.is_empty() {
             break;
         }
-        only = Some(again);
+        only = again;
     }
     let histories = outcome::histories(&attempts);
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -353,9 +425,8 @@ async fn interruption() -> &'static str {
 /// `only`), each scenario's outcome going to `outcomes` as it finishes.
 async fn play(
     features: Vec<gherkin::Feature>,
-    tags: Option<TagOperation>,
-    shard: Option<Shard>,
-    only: Option<HashSet<ScenarioKey>>,
+    only: HashSet<ScenarioKey>,
+    fail_fast: bool,
     attempt: u32,
     report: &RunReport,
     outcomes: Outcomes,
@@ -371,13 +442,16 @@ async fn play(
         .tee::<RigWorld, _>(outcomes.clone().discard_stats_writes().discard_arbitrary_writes())
         .tee::<RigWorld, _>(writer::Json::for_tee(json))
         .normalized();
-    RigWorld::cucumber::<&str>()
+    let cucumber = RigWorld::cucumber::<&str>()
         .with_parser(Parsed)
         .with_writer(out)
         .steps(step_events::collection())
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .max_concurrent_scenarios(1)
-        .fail_on_skipped()
+        .fail_on_skipped();
+    // --fail-fast: the first failed scenario ends the run (its report is kept).
+    let cucumber = if fail_fast { cucumber.fail_fast() } else { cucumber };
+    cucumber
         .before(|feature, _rule, scenario, world| {
             async move {
                 let ctx = RUN.get().unwrap_or_else(|| panic!("run context missing"));
@@ -411,20 +485,8 @@ async fn play(
             }
             .boxed_local()
         })
-        .filter_run(features, move |feature, rule, scenario| {
-            if let Some(only) = &only {
-                return only.contains(&ScenarioKey::of(feature, scenario));
-            }
-            if shard.is_some_and(|s| !s.includes(feature, scenario)) {
-                return false;
-            }
-            let Some(op) = &tags else { return true };
-            let all = feature
-                .tags
-                .iter()
-                .chain(rule.iter().flat_map(|r| r.tags.iter()))
-                .chain(scenario.tags.iter());
-            op.eval(all)
+        .filter_run(features, move |feature, _rule, scenario| {
+            only.contains(&ScenarioKey::of(feature, scenario))
         })
         .await;
     Ok(())
