@@ -333,21 +333,61 @@ fn every_step_is_on_the_timeline_with_its_outcome() {
 
 /// A scratch project with one extra feature, played alone.
 fn play(name: &str, feature: &str) -> (common::Project, Output) {
+    play_with(name, feature, &[])
+}
+
+fn play_with(name: &str, feature: &str, options: &[&str]) -> (common::Project, Output) {
     let project = scratch_project();
     let path = project.path().join("features").join(name);
     std::fs::write(&path, feature).expect("write feature");
+    let target = format!("features/{name}");
+    let mut args = vec!["run", &target, "--report-dir", "out", "--retries", "0"];
+    args.extend_from_slice(options);
+    let out = rig(&args, project.path());
+    (project, out)
+}
+
+const SWIPE_SALE: &str = "Feature: One swipe sale\n\
+    \x20 Scenario: Approved\n\
+    \x20   Given the terminal is powered on and signed on\n\
+    \x20   When the cashier makes a sale of 1.00 yuan with the card \"unionpay-debit\" and its PIN\n\
+    \x20   Then the terminal shows \"approved\"\n";
+
+#[test]
+fn clear_evidence_is_clear_and_says_so() {
+    let (project, out) = play_with("swipe.feature", SWIPE_SALE, &["--evidence", "clear"]);
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.starts_with("rig: EVIDENCE IN CLEAR"), "{shown}");
+    let latest = project.path().join("out/latest");
+    let junit = std::fs::read_to_string(latest.join("junit.xml")).expect("junit");
+    assert!(
+        junit.contains(r#"<property name="evidence" value="clear"/>"#),
+        "{junit}"
+    );
+    let trace = files_under(&latest)
+        .into_iter()
+        .find(|p| p.ends_with("trace.jsonl"))
+        .expect("trace");
+    let trace = std::fs::read_to_string(trace).expect("trace");
+    assert!(trace.contains("6222021234567890128"), "the PAN as it crossed the wire");
+    let keyed = keyed_sequences(&trace_events(&latest));
+    assert!(keyed.iter().any(|(_, k)| k == "123456"), "the PIN as keyed: {keyed:?}");
+}
+
+#[test]
+fn clear_evidence_is_refused_on_a_lab_bench_that_does_not_allow_it() {
+    let project = scratch_project();
+    // The example lab bench where it stands (its firmware image beside it).
+    let bench = workspace().join("fixtures/benches/pi-lab.toml");
+    let bench = bench.to_string_lossy();
     let out = rig(
-        &[
-            "run",
-            &format!("features/{name}"),
-            "--report-dir",
-            "out",
-            "--retries",
-            "0",
-        ],
+        &["run", "--bench", &bench, "--evidence", "clear", "--report-dir", "out"],
         project.path(),
     );
-    (project, out)
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("allow_clear_evidence = true"), "{}", text(&out));
+    assert!(!project.path().join("out/latest").exists(), "nothing was played");
 }
 
 #[test]

@@ -412,10 +412,58 @@ fn fail_fast_stops_at_the_first_failed_scenario() {
     )
     .expect("feature");
     let out = rig(
-        &["run", "features/three.feature", "--fail-fast", "--report-dir", "out"],
+        // One at a time: with several at once, those already playing finish.
+        &[
+            "run",
+            "features/three.feature",
+            "--fail-fast",
+            "--jobs",
+            "1",
+            "--report-dir",
+            "out",
+        ],
         project.path(),
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let junit = junit(&project.path().join("out/latest/junit.xml"));
     assert_eq!(cases(&junit).len(), 1, "the run stopped after the first: {junit:?}");
+}
+
+#[test]
+fn two_runs_of_the_virtual_bench_started_together_both_pass() {
+    let project = scratch_project();
+    let start = |out: &str| {
+        Command::new(env!("CARGO_BIN_EXE_rig"))
+            .args(["run", "features/swipe_sale.feature", "--report-dir", out])
+            .env("RIG_NO_BUILD", "1")
+            .current_dir(project.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("rig runs")
+    };
+    // No lease on a virtual bench: neither waits for the other.
+    let (a, b) = (start("out-a"), start("out-b"));
+    for run in [a, b] {
+        let out = run.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{}", text(&out));
+    }
+}
+
+#[test]
+fn a_lab_bench_plays_one_scenario_at_a_time() {
+    let project = scratch_project();
+    // The example lab bench where it stands (its firmware image beside it).
+    let bench = common::workspace().join("fixtures/benches/pi-lab.toml");
+    let bench = bench.to_string_lossy();
+    let out = rig(
+        &["run", "--bench", &bench, "--jobs", "2", "--report-dir", "out"],
+        project.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--jobs 2: bench pi-lab-1 has one terminal"),
+        "{}",
+        text(&out)
+    );
 }

@@ -73,7 +73,8 @@ pub enum Command {
         /// How long a lease lives without renewal; a killed run frees the bench after this.
         #[arg(long, default_value_t = 60, value_name = "SECONDS")]
         lease_ttl: u64,
-        /// Folder of bench lease files, shared by every run on this machine.
+        /// Folder of bench lease files, shared by every run on this machine. A lab bench
+        /// is always leased; a virtual bench only when this is given.
         #[arg(long)]
         lease_dir: Option<PathBuf>,
         /// How often to play again a scenario that failed with a bench fault
@@ -93,6 +94,10 @@ pub enum Command {
         /// Print the scenarios the selection plays (file:line name) and stop.
         #[arg(long)]
         list: bool,
+        /// Scenarios played at once, each on its own virtual terminal and mock host
+        /// (default 8 on the virtual bench; 1 on a lab bench, which has one terminal).
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Merge the junit.xml reports of several shards into one.
     #[command(

@@ -94,6 +94,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             name,
             fail_fast,
             list,
+            jobs,
         } => {
             let options = RunOptions {
                 paths,
@@ -102,6 +103,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
                 report_dir,
                 shard,
                 lease: LeaseOptions {
+                    asked: lease_dir.is_some(),
                     dir: lease_dir.unwrap_or_else(|| std::env::temp_dir().join("rig-leases")),
                     wait: Duration::from_secs(lease_wait),
                     ttl: Duration::from_secs(lease_ttl),
@@ -110,6 +112,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
                 evidence,
                 name,
                 fail_fast,
+                jobs,
             };
             if list {
                 for line in scenario::list(&options).map_err(CliError::Setup)? {

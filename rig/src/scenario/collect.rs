@@ -7,14 +7,14 @@ use crate::outcome::{Failure, ScenarioOutcome};
 use cucumber::event::{self, HookType};
 use cucumber::{Event, Writer, gherkin, parser};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 /// Collects outcomes; clones share one list, so the run keeps a handle while
 /// cucumber owns the writer.
 #[derive(Clone, Default)]
 pub struct Outcomes {
     done: Arc<Mutex<Vec<ScenarioOutcome>>>,
-    current: Option<(ScenarioOutcome, Instant)>,
+    current: Option<ScenarioOutcome>,
 }
 
 impl Outcomes {
@@ -31,6 +31,9 @@ impl Outcomes {
         rule: Option<&gherkin::Rule>,
         scenario: &gherkin::Scenario,
         ev: event::Scenario<RigWorld>,
+        // When it happened (cucumber stamps each event as it happens; with
+        // scenarios in parallel this writer hears of them later, in order).
+        at: SystemTime,
     ) {
         use event::{Hook, Scenario, Step};
         match ev {
@@ -45,13 +48,13 @@ impl Outcomes {
                     scenario: scenario.name.clone(),
                     line: scenario.position.line,
                     column: scenario.position.col,
-                    started: SystemTime::now(),
+                    started: at,
                     duration: Duration::ZERO,
                     steps: Vec::new(),
                     failure: None,
                     dir,
                 };
-                self.current = Some((outcome, Instant::now()));
+                self.current = Some(outcome);
             }
             Scenario::Hook(kind, Hook::Failed(_, info)) => {
                 let message = panic_text(&info);
@@ -96,8 +99,8 @@ impl Outcomes {
             }
             Scenario::Hook(..) | Scenario::Log(_) => {}
             Scenario::Finished => {
-                if let Some((mut outcome, started)) = self.current.take() {
-                    outcome.duration = started.elapsed();
+                if let Some(mut outcome) = self.current.take() {
+                    outcome.duration = at.duration_since(outcome.started).unwrap_or_default();
                     if let Ok(mut done) = self.done.lock() {
                         done.push(outcome);
                     }
@@ -107,13 +110,13 @@ impl Outcomes {
     }
 
     fn log(&mut self, line: String) {
-        if let Some((o, _)) = self.current.as_mut() {
+        if let Some(o) = self.current.as_mut() {
             o.steps.push(line);
         }
     }
 
     fn fail(&mut self, class: FailureClass, step: String, message: String) {
-        if let Some((o, _)) = self.current.as_mut() {
+        if let Some(o) = self.current.as_mut() {
             // The first failure is the cause; later ones (an after hook) follow from it.
             if o.failure.is_none() {
                 o.failure = Some(Failure { class, step, message });
@@ -139,12 +142,12 @@ impl Writer<RigWorld> for Outcomes {
     async fn handle_event(&mut self, event: parser::Result<Event<event::Cucumber<RigWorld>>>, _: &Self::Cli) {
         use event::{Cucumber, Feature, Rule};
         let Ok(event) = event else { return };
-        let (event, _) = event.split();
+        let (event, meta) = event.split();
         if let Cucumber::Feature(feature, ev) = event {
             match ev {
-                Feature::Scenario(scenario, ev) => self.on_scenario(&feature, None, &scenario, ev.event),
+                Feature::Scenario(scenario, ev) => self.on_scenario(&feature, None, &scenario, ev.event, meta.at),
                 Feature::Rule(rule, Rule::Scenario(scenario, ev)) => {
-                    self.on_scenario(&feature, Some(&rule), &scenario, ev.event)
+                    self.on_scenario(&feature, Some(&rule), &scenario, ev.event, meta.at)
                 }
                 _ => {}
             }

@@ -41,10 +41,19 @@ pub struct RunOptions {
     pub name: Option<String>,
     /// Stop at the first scenario that fails.
     pub fail_fast: bool,
+    /// How many scenarios play at once; `None`: the bench's default.
+    pub jobs: Option<usize>,
 }
+
+/// Scenarios at once on the virtual bench unless `--jobs` says otherwise:
+/// each has its own vterm, ptys, GPIO file and mock host, and a scenario is
+/// almost all waiting (README, performance).
+pub const VIRTUAL_JOBS: usize = 8;
 
 pub struct LeaseOptions {
     pub dir: PathBuf,
+    /// The folder was given on the command line: a virtual bench is leased too.
+    pub asked: bool,
     pub wait: std::time::Duration,
     pub ttl: std::time::Duration,
 }
@@ -108,6 +117,11 @@ pub enum SetupError {
     Name { expr: String, message: String },
     #[error("no scenario matches {0}: nothing to play")]
     NothingSelected(String),
+    #[error(
+        "--jobs {0}: bench {1} has one terminal, so its scenarios play one at a time \
+         (several at once need a bench of several terminals, or the virtual bench)"
+    )]
+    JobsOnLab(usize, String),
     #[error("bench {}: {source}", path.display())]
     Bench { path: PathBuf, source: Box<BenchError> },
     #[error("report folder {}: {source}", path.display())]
@@ -270,14 +284,28 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
     if options.evidence == Evidence::Clear && plan.virtual_plan.is_none() && !plan.bench.file.allow_clear_evidence {
         return Err(SetupError::ClearEvidenceRefused(options.bench.clone()));
     }
-    // One run at a time per bench; a killed run's lease expires by itself.
-    let bench_name = plan.bench.file.name.clone();
-    let (lease_dir, ttl, wait) = (options.lease.dir.clone(), options.lease.ttl, options.lease.wait);
-    let lease = tokio::task::spawn_blocking(move || {
-        crate::lease::Lease::acquire(&lease_dir, &bench_name, &crate::lease::this_owner(), ttl, wait)
-    })
-    .await
-    .map_err(|e| SetupError::Feature(format!("lease: {e}")))??;
+    let is_virtual = plan.virtual_plan.is_some();
+    let jobs = match (options.jobs, is_virtual) {
+        (Some(n), false) if n > 1 => return Err(SetupError::JobsOnLab(n, plan.bench.file.name.clone())),
+        (Some(n), _) => n.max(1),
+        (None, true) => VIRTUAL_JOBS,
+        (None, false) => 1,
+    };
+    // One run at a time per lab bench; a killed run's lease expires by itself.
+    // Virtual benches are made per scenario: none is leased unless --lease-dir asks.
+    let lease = if is_virtual && !options.lease.asked {
+        None
+    } else {
+        let bench_name = plan.bench.file.name.clone();
+        let (lease_dir, ttl, wait) = (options.lease.dir.clone(), options.lease.ttl, options.lease.wait);
+        Some(
+            tokio::task::spawn_blocking(move || {
+                crate::lease::Lease::acquire(&lease_dir, &bench_name, &crate::lease::this_owner(), ttl, wait)
+            })
+            .await
+            .map_err(|e| SetupError::Feature(format!("lease: {e}")))??,
+        )
+    };
     let report = RunReport::create(&options.report_dir).map_err(|source| SetupError::Report {
         path: options.report_dir.clone(),
         source,
@@ -295,7 +323,10 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         features,
         first,
         options.retries,
-        options.fail_fast,
+        Play {
+            fail_fast: options.fail_fast,
+            jobs,
+        },
         &report,
         options.evidence,
     )
@@ -318,23 +349,17 @@ async fn play_with_retries(
     features: Vec<gherkin::Feature>,
     selected: HashSet<ScenarioKey>,
     retries: u32,
-    fail_fast: bool,
+    how: Play,
     report: &RunReport,
     evidence: Evidence,
 ) -> std::io::Result<Tally> {
+    let began = std::time::Instant::now();
     let mut attempts: Vec<Vec<outcome::ScenarioOutcome>> = Vec::new();
     let mut only = selected;
     let mut interrupted = None;
     for attempt in 1..=retries + 1 {
         let collected = Outcomes::default();
-        let pass = play(
-            features.clone(),
-            only.clone(),
-            fail_fast,
-            attempt,
-            report,
-            collected.clone(),
-        );
+        let pass = play(features.clone(), only.clone(), how, attempt, report, collected.clone());
         // Ctrl-C or a cancelled CI job: stop playing, but report what finished.
         tokio::select! {
             played = pass => played?,
@@ -382,7 +407,19 @@ async fn play_with_retries(
     )?;
     let mut tally = Tally::of(&histories);
     tally.interrupted = interrupted;
-    println!("rig: {tally}");
+    println!(
+        "rig: {tally} in {:.1} s ({} at once)",
+        began.elapsed().as_secs_f64(),
+        how.jobs
+    );
+    let mut slowest: Vec<&outcome::History> = histories.iter().collect();
+    slowest.sort_by_key(|h| std::cmp::Reverse(h.last().duration));
+    if slowest.len() > 1 {
+        println!("  slowest:");
+        for h in slowest.iter().take(5) {
+            println!("  {:>7.2} s  {}", h.last().duration.as_secs_f64(), h.last().place());
+        }
+    }
     for h in histories.iter().filter(|h| !h.passed()) {
         if let Some(f) = &h.last().failure {
             let why = f.message.lines().next().unwrap_or("");
@@ -423,10 +460,17 @@ async fn interruption() -> &'static str {
 
 /// One pass of cucumber over the features (or only the scenarios in
 /// `only`), each scenario's outcome going to `outcomes` as it finishes.
+/// How one pass plays its scenarios.
+#[derive(Debug, Clone, Copy)]
+struct Play {
+    fail_fast: bool,
+    jobs: usize,
+}
+
 async fn play(
     features: Vec<gherkin::Feature>,
     only: HashSet<ScenarioKey>,
-    fail_fast: bool,
+    how: Play,
     attempt: u32,
     report: &RunReport,
     outcomes: Outcomes,
@@ -447,10 +491,10 @@ async fn play(
         .with_writer(out)
         .steps(step_events::collection())
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
-        .max_concurrent_scenarios(1)
+        .max_concurrent_scenarios(how.jobs)
         .fail_on_skipped();
     // --fail-fast: the first failed scenario ends the run (its report is kept).
-    let cucumber = if fail_fast { cucumber.fail_fast() } else { cucumber };
+    let cucumber = if how.fail_fast { cucumber.fail_fast() } else { cucumber };
     cucumber
         .before(|feature, _rule, scenario, world| {
             async move {
