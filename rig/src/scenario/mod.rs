@@ -2,6 +2,7 @@
 //! hooks that build a fresh bench per scenario, and the report writers.
 
 pub mod collect;
+pub mod order;
 pub mod select;
 
 pub mod step_events;
@@ -318,7 +319,11 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         evidence: options.evidence,
     });
     let first = selection.keys(&parsed);
-    let features = parsed.into_iter().map(|p| p.feature).collect();
+    let mut features: Vec<gherkin::Feature> = parsed.into_iter().map(|p| p.feature).collect();
+    // Longest first when several play at once, so the run's tail is short.
+    if jobs > 1 {
+        order::longest_first(&mut features, &order::load(&options.report_dir));
+    }
     let tally = play_with_retries(
         features,
         first,
@@ -400,6 +405,12 @@ async fn play_with_retries(
         only = again;
     }
     let histories = outcome::histories(&attempts);
+    if let Err(e) = order::save(&report.root, &histories) {
+        eprintln!(
+            "rig: cannot keep the scenario durations in {}: {e}",
+            report.root.display()
+        );
+    }
     let cwd = std::env::current_dir().unwrap_or_default();
     std::fs::write(
         report.dir.join(report::JUNIT),
