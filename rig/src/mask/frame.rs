@@ -4,7 +4,7 @@
 //! 0, binary zeros, ASCII '*'), so any ISO 8583 decoder set up for the
 //! dialect still decodes it, field for field.
 
-use super::kind::{DataKind, mask_chars};
+use super::kind::{DataKind, ascii_in_place, mask_chars, nibbles_in_place};
 use super::tlv;
 use crate::iso8583::codec::{self, Encoding, Message};
 use crate::iso8583::txn::TxnKind;
@@ -114,34 +114,18 @@ pub fn mask(fields: &HostFields, txn: TxnKind, frame: &[u8]) -> Option<MaskedFra
 /// pad nibble, first in fixed fields and last in variable ones.
 fn mask_value(kind: DataKind, encoding: Encoding, value: &mut [u8], digits: usize, fixed: bool) {
     match encoding {
-        Encoding::Bcd | Encoding::Track => {
-            // Nibble by nibble: the pad nibble and the separator D stay.
-            let nibbles = hex::encode_upper(&*value);
-            let pad = nibbles.len().saturating_sub(digits);
+        // Nibble by nibble: the pad nibble and the separator D stay.
+        Encoding::Bcd | Encoding::Track => nibbles_in_place(value, |nibbles| {
+            let body = digits.min(nibbles.len());
             let (before, body, after) = if fixed {
+                let pad = nibbles.len() - body;
                 (&nibbles[..pad], &nibbles[pad..], "")
             } else {
-                (
-                    "",
-                    &nibbles[..digits.min(nibbles.len())],
-                    &nibbles[digits.min(nibbles.len())..],
-                )
+                ("", &nibbles[..body], &nibbles[body..])
             };
-            let masked = format!("{before}{}{after}", mask_chars(kind, body, '0'));
-            match hex::decode(masked) {
-                Ok(bytes) if bytes.len() == value.len() => value.copy_from_slice(&bytes),
-                _ => value.fill(0),
-            }
-        }
-        Encoding::Ascii => {
-            let text = String::from_utf8_lossy(value).into_owned();
-            let masked = mask_chars(kind, &text, '*');
-            if masked.len() == value.len() {
-                value.copy_from_slice(masked.as_bytes());
-            } else {
-                value.fill(b'*');
-            }
-        }
+            format!("{before}{}{after}", mask_chars(kind, body, '0'))
+        }),
+        Encoding::Ascii => ascii_in_place(kind, value),
         Encoding::Binary => value.fill(0),
     }
 }

@@ -80,6 +80,27 @@ pub fn mask_chars(kind: DataKind, s: &str, fill: char) -> String {
     masked + pad
 }
 
+/// Masks ASCII text in place with `*` (text that is not ASCII goes whole).
+pub fn ascii_in_place(kind: DataKind, value: &mut [u8]) {
+    let text = String::from_utf8_lossy(value).into_owned();
+    let masked = mask_chars(kind, &text, '*');
+    if masked.len() == value.len() {
+        value.copy_from_slice(masked.as_bytes());
+    } else {
+        value.fill(b'*');
+    }
+}
+
+/// Masks BCD data in place: `mask` gets its nibbles as hex and gives them
+/// back masked (same length, or the value is zeroed whole).
+pub fn nibbles_in_place(value: &mut [u8], mask: impl FnOnce(&str) -> String) {
+    let masked = mask(&hex::encode_upper(&*value));
+    match hex::decode(masked) {
+        Ok(bytes) if bytes.len() == value.len() => value.copy_from_slice(&bytes),
+        _ => value.fill(0),
+    }
+}
+
 /// How a person reads masked data: hidden characters as `*`.
 pub fn shown(kind: DataKind, s: &str) -> String {
     mask_chars(kind, s, '*')

@@ -3,7 +3,7 @@
 //! answers and inside field 55. Tags, lengths and every other value stay,
 //! so the masked bytes parse as the same TLV tree.
 
-use super::kind::{DataKind, mask_chars};
+use super::kind::{DataKind, ascii_in_place, mask_chars, nibbles_in_place};
 use iso7816_tlv::ber::{Tlv, Value};
 
 /// The chip tags that carry cardholder data, and how each is coded.
@@ -72,21 +72,8 @@ pub fn mask_in_place(bytes: &mut [u8]) -> bool {
 
 fn mask_value(kind: DataKind, coding: Coding, value: &mut [u8]) {
     match coding {
-        Coding::Nibbles => {
-            let masked = mask_chars(kind, &hex::encode_upper(&*value), '0');
-            if let Ok(bytes) = hex::decode(masked) {
-                value.copy_from_slice(&bytes);
-            }
-        }
-        Coding::Ascii => {
-            let text = String::from_utf8_lossy(value).into_owned();
-            let masked = mask_chars(kind, &text, '*');
-            if masked.len() == value.len() {
-                value.copy_from_slice(masked.as_bytes());
-            } else {
-                value.fill(b'*');
-            }
-        }
+        Coding::Nibbles => nibbles_in_place(value, |nibbles| mask_chars(kind, nibbles, '0')),
+        Coding::Ascii => ascii_in_place(kind, value),
     }
 }
 
