@@ -152,8 +152,7 @@ impl LabFlash {
         let Some(wiring) = &bench.file.console else {
             return Ok(None);
         };
-        let profile = TerminalProfile::load(&bench.resolve(&bench.file.terminal_profile))
-            .map_err(|e| FlashError::Bench(e.to_string()))?;
+        let profile = TerminalProfile::load(&bench.resolve(&bench.file.terminal_profile))?;
         Ok(Some(SerialConsole::open_lab(
             wiring,
             profile.console,

@@ -4,7 +4,7 @@
 //!
 //! | role | virtual bench | lab bench |
 //! |---|---|---|
-//! | [`Power`] | spawn / kill vterm (`power::VirtualPower`) | the supply relay (`power_relay::LabPower`) |
+//! | [`Power`] | spawn / kill vterm (`power::VirtualPower`) | the supply relay (`power_relay::PowerRelay`) |
 //! | [`Flasher`] | the flash file (`flasher::FlashFile`) | the debug probe (`probe::ProbeFlasher`) |
 //! | [`CardLink`] | vpcd to vterm's readers (`card_link::VpcdLink`) | vpcd to the card emulator, taps through the NFC front end (`nfc_tap::LabCardLink`) |
 //!

@@ -67,8 +67,6 @@ const KNOWN: [(&str, ResponseClass, &str); 39] = [
 ];
 
 impl ResponseCode {
-    pub const APPROVED: &'static str = "00";
-
     pub fn of(code: &str) -> ResponseCode {
         KNOWN.iter().find(|(c, _, _)| *c == code).map_or_else(
             || ResponseCode::Unknown(code.to_string()),

@@ -111,10 +111,6 @@ impl Masker {
         Masker::new(Evidence::Masked, host, profile)
     }
 
-    pub fn evidence(&self) -> Evidence {
-        self.evidence
-    }
-
     /// Free text as this sink may show it.
     pub fn text(&self, s: &str) -> String {
         match self.evidence {
