@@ -24,11 +24,17 @@ Feature: What the terminal does when the acquirer host misbehaves
     And the terminal shows "approved"
 
   Scenario: An answer later than the terminal's timeout counts as none
-    Given the host delays its answer to the next sale by 4 seconds
+    Given the host delays its answer to the next sale past the terminal's timeout
     When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
     Then the terminal shows "timed_out"
     When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
     Then the host received a reversal of the 100.00 yuan sale with reason "98"
+
+  Scenario: A slow answer within the terminal's timeout is taken
+    Given the host delays its answer to the next sale but within the terminal's timeout
+    When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "approved"
+    And the host received no reversal
 
   Scenario: The connection drops after the request
     Given the host drops the connection after the next sale request

@@ -50,10 +50,18 @@ async fn a_press_shorter_than_the_debounce_time_is_not_a_key() {
     let (mut bench, timeline) = powered_bench(logs.path()).await;
     let boot = Duration::from_secs(10);
 
-    // "1" opens the sale; held 3 ms against vterm's 20 ms debounce it must not.
+    // The virtual bench's own tuned timing: the debounce the suite runs with.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let file = rig::config::bench::Bench::load(&root.join("fixtures/benches/virtual.toml")).expect("bench file");
+    let debounce = file.file.virtual_terminal.expect("a virtual bench").debounce_ms;
+    assert!(
+        debounce >= 5,
+        "a {debounce} ms debounce leaves no room for a press clearly shorter"
+    );
+    // "1" opens the sale; held 1 ms against the debounce it must not.
     let from = timeline.now();
     bench
-        .press_for("1", Duration::from_millis(3))
+        .press_for("1", Duration::from_millis(1))
         .await
         .expect("short press");
     // "9" (sign on) at normal timing: the next screen must be sign-on, not the amount.
@@ -127,4 +135,25 @@ async fn a_corrupt_image_is_refused_at_boot_with_the_reason_on_the_console() {
     });
     assert!(failure.is_some_and(|l| l.starts_with("BOOT image rejected: checksum mismatch")));
     bench.power_off().await;
+}
+
+/// The profile's `timeouts.host_answer_ms` is what steps "past the terminal's
+/// timeout" are made from; for vterm it must be the parameter vterm runs with.
+#[test]
+fn the_profile_knows_the_host_timeout_vterm_is_configured_with() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let plan = BenchPlan::load(&root.join("fixtures/benches/virtual.toml")).expect("bench plan");
+    let params: toml::Value = toml::from_str(
+        &std::fs::read_to_string(root.join("fixtures/terminals/vterm.params.toml")).expect("parameters"),
+    )
+    .expect("parameters parse");
+    let configured = params
+        .get("host_timeout_ms")
+        .and_then(toml::Value::as_integer)
+        .expect("host_timeout_ms");
+    assert_eq!(
+        plan.profile.timeouts.host_answer_ms,
+        Some(u64::try_from(configured).expect("positive")),
+        "vterm.toml timeouts.host_answer_ms and vterm.params.toml host_timeout_ms differ"
+    );
 }

@@ -373,10 +373,17 @@ impl LiveBench {
         }
     }
 
-    /// Stops the console reader once it has published what it read.
-    pub fn disconnect(&mut self) {
-        if let Some(mut console) = self.console.take() {
-            console.close();
+    /// Stops the serial readers once they have published what they read.
+    pub async fn disconnect(&mut self) {
+        if let Some(mut console) = self.console.take()
+            && let Err(e) = console.shut().await
+        {
+            self.note(&e);
+        }
+        if let Some(ecr) = self.cash_register.as_mut()
+            && let Err(e) = ecr.shut().await
+        {
+            self.note(&e);
         }
     }
 

@@ -93,6 +93,11 @@ pub struct Timeouts {
     pub boot_ms: u64,
     pub prompt_ms: u64,
     pub online_ms: u64,
+    /// How long the terminal itself waits for the host's answer before it
+    /// gives up: steps "past the terminal's timeout" are made from it, so a
+    /// feature names no terminal's timing. Optional: only those steps need it.
+    #[serde(default)]
+    pub host_answer_ms: Option<u64>,
 }
 
 /// A compiled terminal profile.

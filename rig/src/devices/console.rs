@@ -126,7 +126,23 @@ impl SerialConsole {
         })
     }
 
-    /// Stops reading once the remaining buffered lines are published.
+    /// Stops reading once the remaining buffered lines are published,
+    /// waiting for that off the async runtime.
+    pub async fn shut(&mut self) -> Result<(), String> {
+        match &mut self.reader {
+            Reader::Cable { stop, thread } => {
+                stop.store(true, Ordering::Relaxed);
+                match thread.take() {
+                    Some(t) => super::lines::join_stopped(t, "console").await,
+                    None => Ok(()),
+                }
+            }
+            Reader::Lab(reader) => reader.shut().await,
+        }
+    }
+
+    /// Stops reading once the remaining buffered lines are published
+    /// (blocking: for `Drop`, where no runtime can be awaited).
     pub fn close(&mut self) {
         match &mut self.reader {
             Reader::Cable { stop, thread } => {

@@ -48,6 +48,17 @@ impl CashRegister {
     }
 }
 
+impl CashRegister {
+    /// Stops reading the line, waiting for the reader off the async runtime.
+    pub async fn shut(&mut self) -> Result<(), String> {
+        self.stop.store(true, Ordering::Relaxed);
+        match self.reader.take() {
+            Some(r) => super::lines::join_stopped(r, "ECR").await,
+            None => Ok(()),
+        }
+    }
+}
+
 impl Drop for CashRegister {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);

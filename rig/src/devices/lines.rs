@@ -54,3 +54,16 @@ pub fn spawn_line_reader(
             message: e.to_string(),
         })
 }
+
+/// Waits for a reader thread that was told to stop, without holding up the
+/// async runtime: the thread sees its stop flag only at its next read
+/// timeout, and every scenario of a parallel run shares the runtime's task
+/// (a blocking join there stalled all the others' key timing by ~100 ms).
+/// `Err` says the reader panicked, so lines may be missing.
+pub async fn join_stopped(thread: std::thread::JoinHandle<()>, port_name: &str) -> Result<(), String> {
+    match tokio::task::spawn_blocking(move || thread.join()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(format!("the {port_name} reader panicked; lines after it are missing")),
+        Err(e) => Err(format!("waiting for the {port_name} reader: {e}")),
+    }
+}

@@ -196,6 +196,15 @@ impl ReconnectingReader {
         })
     }
 
+    /// Stops reading, waiting for the reader off the async runtime.
+    pub async fn shut(&mut self) -> Result<(), String> {
+        self.stop.store(true, Ordering::Relaxed);
+        match self.thread.take() {
+            Some(t) => super::lines::join_stopped(t, "serial").await,
+            None => Ok(()),
+        }
+    }
+
     pub fn close(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {

@@ -48,8 +48,17 @@ pub struct RunOptions {
 
 /// Scenarios at once on the virtual bench unless `--jobs` says otherwise:
 /// each has its own vterm, ptys, GPIO file and mock host, and a scenario is
-/// almost all waiting (README, performance).
-pub const VIRTUAL_JOBS: usize = 8;
+/// almost all waiting: measured, one uses about 4 % of a core (README,
+/// performance), so 8 a core keep the machine a third busy, with room for
+/// the bursts of boots at the start. Capped, so a 64-core CI runner does not
+/// start hundreds of terminals for a suite of dozens.
+pub fn virtual_jobs() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    (cores * VIRTUAL_JOBS_PER_CORE).min(VIRTUAL_JOBS_MAX)
+}
+
+pub const VIRTUAL_JOBS_PER_CORE: usize = 8;
+pub const VIRTUAL_JOBS_MAX: usize = 32;
 
 pub struct LeaseOptions {
     pub dir: PathBuf,
@@ -289,7 +298,7 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
     let jobs = match (options.jobs, is_virtual) {
         (Some(n), false) if n > 1 => return Err(SetupError::JobsOnLab(n, plan.bench.file.name.clone())),
         (Some(n), _) => n.max(1),
-        (None, true) => VIRTUAL_JOBS,
+        (None, true) => virtual_jobs(),
         (None, false) => 1,
     };
     // One run at a time per lab bench; a killed run's lease expires by itself.
@@ -531,7 +540,7 @@ async fn play(
                 let Some(world) = world else { return };
                 let Some(bench) = world.bench.as_mut() else { return };
                 bench.power_off().await;
-                bench.disconnect();
+                bench.disconnect().await;
                 if let Some(ctx) = RUN.get() {
                     let dir = report::scenario_dir(&ctx.run_dir, feature, scenario);
                     save_artifacts(&dir, bench, ctx);

@@ -41,7 +41,7 @@ impl Project {
 }
 
 /// One virtual bench run at a time in this test binary. vterm runs in real
-/// time (key debounce, 3 s host timeouts, prompt deadlines); several rig
+/// time (key debounce, 1 s host timeouts, prompt deadlines); several rig
 /// runs side by side on a 2-core CI machine stretch it until a deadline
 /// fails, a terminal failure that is the test machine's, not the terminal's.
 pub static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());

@@ -61,6 +61,41 @@ async fn delays(world: &mut RigWorld, what: String, seconds: String) -> Result<(
     )
 }
 
+/// The terminal's own wait for an answer, from its profile.
+fn host_answer_timeout(world: &RigWorld) -> Result<Duration, StepError> {
+    let bench = world.bench()?;
+    bench
+        .profile()
+        .timeouts
+        .host_answer_ms
+        .map(Duration::from_millis)
+        .ok_or_else(|| {
+            StepError::Mistake(format!(
+                "the terminal profile of {} gives no timeouts.host_answer_ms (how long the terminal waits for \
+                 the host), which this step is made from",
+                bench.profile().model
+            ))
+        })
+}
+
+#[given(regex = r"^the host delays its answer to the next ([a-z -]+) past the terminal's timeout$")]
+async fn delays_past_timeout(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    // The terminal's clock starts before the request reaches the host, so any
+    // delay over its timeout is too late; the margin covers scheduling noise
+    // on a busy machine without costing a feature much time.
+    let timeout = host_answer_timeout(world)?;
+    let delay = timeout + (timeout / 4).max(Duration::from_millis(250));
+    script(world, 1, &what, FaultAction::Transport(TransportFault::Delay(delay)))
+}
+
+#[given(regex = r"^the host delays its answer to the next ([a-z -]+) but within the terminal's timeout$")]
+async fn delays_within_timeout(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    // Half the terminal's wait: slow enough to show a terminal that gives up
+    // too early, far enough from the limit to be no race.
+    let delay = host_answer_timeout(world)? / 2;
+    script(world, 1, &what, FaultAction::Transport(TransportFault::Delay(delay)))
+}
+
 #[given(regex = r"^the host drops the connection after the next ([a-z -]+) request$")]
 async fn drops_after(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     script(
