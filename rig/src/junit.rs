@@ -9,20 +9,20 @@
 
 use crate::failure::FailureClass;
 use crate::outcome::{History, ScenarioOutcome};
+use crate::report::FeatureRoots;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
-use std::path::Path;
 
 /// The report of one run: one `<testsuite>` per feature file.
 /// `evidence` goes into each suite's properties: a reader of the report must
 /// know whether its traces hold card data in clear.
-pub fn report(histories: &[History], cwd: &Path, evidence: crate::mask::Evidence) -> String {
+pub fn report(histories: &[History], roots: &FeatureRoots, evidence: crate::mask::Evidence) -> String {
     let evidence = match evidence {
         crate::mask::Evidence::Masked => "masked",
         crate::mask::Evidence::Clear => "clear",
     };
     let mut suites: Vec<(String, Vec<&History>)> = Vec::new();
     for h in histories {
-        let name = suite_name(h.last(), cwd);
+        let name = suite_name(h.last(), roots);
         match suites.iter_mut().find(|(n, _)| *n == name) {
             Some((_, cases)) => cases.push(h),
             None => suites.push((name, vec![h])),
@@ -36,7 +36,7 @@ pub fn report(histories: &[History], cwd: &Path, evidence: crate::mask::Evidence
             suite.set_timestamp(chrono::DateTime::<chrono::Utc>::from(first.attempts[0].started).fixed_offset());
         }
         suite.add_property(Property::new("evidence", evidence));
-        suite.add_test_cases(cases.iter().map(|h| testcase(h, cwd)));
+        suite.add_test_cases(cases.iter().map(|h| testcase(h, roots)));
         report.add_test_suite(suite);
     }
     // Serializing our own strings to a String cannot fail for I/O; were it
@@ -46,15 +46,13 @@ pub fn report(histories: &[History], cwd: &Path, evidence: crate::mask::Evidence
     })
 }
 
-fn shown_path(o: &ScenarioOutcome, cwd: &Path) -> String {
-    o.file
-        .as_deref()
-        .map(|p| p.strip_prefix(cwd).unwrap_or(p).display().to_string())
-        .unwrap_or_default()
+/// Relative to the folder the feature was found in (`FeatureRoots`).
+fn shown_path(o: &ScenarioOutcome, roots: &FeatureRoots) -> String {
+    o.file.as_deref().map(|p| roots.shown(p)).unwrap_or_default()
 }
 
-fn suite_name(o: &ScenarioOutcome, cwd: &Path) -> String {
-    format!("Feature: {}: {}", o.feature, shown_path(o, cwd))
+fn suite_name(o: &ScenarioOutcome, roots: &FeatureRoots) -> String {
+    format!("Feature: {}: {}", o.feature, shown_path(o, roots))
 }
 
 /// A terminal failure is what the test is for (`failure`); a bench fault or
@@ -67,13 +65,13 @@ fn kind_of(class: FailureClass) -> NonSuccessKind {
     }
 }
 
-fn testcase(h: &History, cwd: &Path) -> TestCase {
+fn testcase(h: &History, roots: &FeatureRoots) -> TestCase {
     let last = h.last();
     let name = format!(
         "{}Scenario: {}: {}:{}:{}",
         last.rule.as_ref().map(|r| format!("Rule: {r}: ")).unwrap_or_default(),
         last.scenario,
-        shown_path(last, cwd),
+        shown_path(last, roots),
         last.line,
         last.column
     );
@@ -205,7 +203,7 @@ mod tests {
         let retry = vec![outcome(18, None)];
         let xml = report(
             &histories(&[first, retry]),
-            Path::new("/bench"),
+            &FeatureRoots::folders([PathBuf::from("/bench/features")]),
             crate::mask::Evidence::Masked,
         );
         assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
@@ -215,11 +213,8 @@ mod tests {
         );
         assert!(xml.contains(r#"<flakyError message="attempt 1: When the cashier &lt;starts&gt; a sale: bench fault: serial port unplugged" type="bench fault">"#), "{xml}");
         assert!(xml.contains(r#"<failure message="When the cashier &lt;starts&gt; a sale: terminal failure: showed &quot;declined&quot;" type="terminal failure">"#), "{xml}");
-        // Paths are shown relative to where rig ran, as cucumber shows them.
-        assert!(
-            xml.contains("Scenario: scenario at 18: features/sale.feature:18:3"),
-            "{xml}"
-        );
+        // Paths are shown relative to the folder the features were found in.
+        assert!(xml.contains("Scenario: scenario at 18: sale.feature:18:3"), "{xml}");
         assert!(!xml.contains("rerun"), "{xml}");
     }
 
@@ -231,7 +226,7 @@ mod tests {
         ));
         let xml = report(
             &histories(&[vec![outcome(5, lacks), outcome(9, None)]]),
-            Path::new("/"),
+            &FeatureRoots::default(),
             crate::mask::Evidence::Masked,
         );
         assert!(
@@ -249,7 +244,7 @@ mod tests {
         let shown = "terminal failure: no prompt \"approved\" (the display shows \"6222021234567890128\")";
         let xml = report(
             &histories(&[vec![outcome(7, Some((FailureClass::TerminalFailure, shown)))]]),
-            Path::new("/"),
+            &FeatureRoots::default(),
             crate::mask::Evidence::Masked,
         );
         assert!(!xml.contains("6222021234567890128"), "{xml}");
@@ -261,7 +256,7 @@ mod tests {
         let fault = Some((FailureClass::BenchFault, "bench fault: probe not found"));
         let xml = report(
             &histories(&[vec![outcome(5, fault)], vec![outcome(5, fault)]]),
-            Path::new("/"),
+            &FeatureRoots::default(),
             crate::mask::Evidence::Masked,
         );
         assert!(xml.contains(r#"errors="1" failures="0""#), "{xml}");

@@ -69,6 +69,79 @@ pub fn scenario_dir(run: &Path, feature: &gherkin::Feature, scenario: &gherkin::
         .join(format!("L{:03}-{}", scenario.position.line, slug(&scenario.name)))
 }
 
+/// The folders features were found in (each directory given, or the folder
+/// of each file given): reports name a feature relative to its folder, so a
+/// CI's test history survives a change of checkout path.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureRoots(Vec<PathBuf>);
+
+impl FeatureRoots {
+    /// From the paths a run was given (`FILE:LINE` already split off).
+    pub fn of(paths: impl IntoIterator<Item = PathBuf>) -> FeatureRoots {
+        FeatureRoots::folders(paths.into_iter().map(|p| {
+            if p.is_dir() {
+                p
+            } else {
+                // "sale.feature" is in the working directory (its parent is "").
+                p.parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            }
+        }))
+    }
+
+    /// These folders themselves (relative ones from the working directory).
+    pub fn folders(folders: impl IntoIterator<Item = PathBuf>) -> FeatureRoots {
+        let mut roots: Vec<PathBuf> = folders.into_iter().map(|f| absolute(&f)).collect();
+        // The deepest root that holds a file names it.
+        roots.sort_by_key(|r| std::cmp::Reverse(r.components().count()));
+        FeatureRoots(roots)
+    }
+
+    /// `file` relative to the folder it was found in.
+    /// (cucumber names a file relative to the working directory, a user may
+    /// give it absolute: both are taken from the working directory.)
+    pub fn shown(&self, file: &Path) -> String {
+        let whole = absolute(file);
+        self.0
+            .iter()
+            .find_map(|root| whole.strip_prefix(root).ok())
+            .unwrap_or(file)
+            .display()
+            .to_string()
+    }
+
+    /// Rewrites the feature `uri`s of a cucumber.json report to `shown` form.
+    /// cucumber writes a uri as the file's path less the working directory
+    /// (or `CARGO_MANIFEST_DIR` when set) and less a leading `/`, so an
+    /// absolute path outside it loses its root: each uri is matched to the
+    /// one of `files` (the features played) whose whole path ends with it.
+    pub fn relative_uris(&self, json: &Path, files: &[PathBuf]) -> std::io::Result<()> {
+        let files: Vec<PathBuf> = files.iter().map(|f| absolute(f)).collect();
+        let text = std::fs::read_to_string(json)?;
+        let mut report: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        if let Some(features) = report.as_array_mut() {
+            for feature in features {
+                if let Some(uri) = feature.get_mut("uri")
+                    && let Some(path) = uri.as_str()
+                    && let Some(file) = files.iter().find(|f| f.ends_with(path))
+                {
+                    *uri = serde_json::Value::String(self.shown(file));
+                }
+            }
+        }
+        let text = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
+        std::fs::write(json, text)
+    }
+}
+
+/// `path` from the working directory (no symlinks resolved: the names are
+/// the ones the user gave).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +150,23 @@ mod tests {
     fn slugs_keep_chinese_and_drop_punctuation() {
         assert_eq!(slug("Wrong PIN (55) is declined!"), "wrong-pin-55-is-declined");
         assert_eq!(slug("密码错误 被拒绝"), "密码错误-被拒绝");
+    }
+
+    #[test]
+    fn features_are_named_relative_to_the_folder_they_were_found_in() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let features = dir.path().join("features");
+        std::fs::create_dir_all(features.join("payments")).expect("mkdir");
+        let single = dir.path().join("extra.feature");
+        std::fs::write(&single, "Feature: x\n").expect("write");
+        let roots = FeatureRoots::of([features.clone(), single.clone()]);
+        assert_eq!(
+            roots.shown(&features.join("payments/qr.feature")),
+            "payments/qr.feature"
+        );
+        assert_eq!(roots.shown(&features.join("sale.feature")), "sale.feature");
+        assert_eq!(roots.shown(&single), "extra.feature");
+        let relative = FeatureRoots::of([PathBuf::from("x.feature")]);
+        assert_eq!(relative.shown(Path::new("x.feature")), "x.feature");
     }
 }

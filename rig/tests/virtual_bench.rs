@@ -162,7 +162,9 @@ fn configuration_mistakes_exit_2_with_file_and_line() {
     let project = scratch_project();
     let bench = project.path().join("fixtures/benches/virtual.toml");
     let original = std::fs::read_to_string(&bench).expect("bench");
-    std::fs::write(&bench, original.replace("press_ms = 40", "press_ms = \"forty\"")).expect("write");
+    let broken = original.replace("press_ms = 20", "press_ms = \"twenty\"");
+    assert_ne!(broken, original, "the bench file's press_ms line moved");
+    std::fs::write(&bench, broken).expect("write");
     let out = rig(&["run", "--report-dir", "out"], project.path());
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(2), "{shown}");
@@ -240,13 +242,13 @@ fn a_killed_runs_lease_expires_and_the_next_run_proceeds() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("rig runs");
-    // The first run plays (so holds the bench) once it prints its first feature.
+    // The first run holds the bench once it says it is playing.
     let stdout = first.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         use std::io::BufRead;
         for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("Feature:") {
+            if line.starts_with("rig: playing") {
                 let _ = tx.send(());
             }
         }
@@ -310,25 +312,29 @@ fn a_killed_runs_lease_expires_and_the_next_run_proceeds() {
 #[test]
 fn an_interrupted_run_reports_what_finished_and_exits_130() {
     let project = scratch_project();
+    // One at a time: after the first scenario, seconds of others are left to interrupt.
     let mut run = Command::new(env!("CARGO_BIN_EXE_rig"))
-        .args(["run", "features/swipe_sale.feature", "--report-dir", "out"])
+        .args([
+            "run",
+            "features/swipe_sale.feature",
+            "--jobs",
+            "1",
+            "--report-dir",
+            "out",
+        ])
         .current_dir(project.path())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("rig runs");
-    // Interrupt once the second scenario starts: the first has finished by then.
+    // Interrupt once the first scenario's block is printed: it has finished.
     let stdout = run.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     let reader = std::thread::spawn(move || {
         use std::io::BufRead;
         let mut seen = String::new();
-        let mut scenarios = 0;
         for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.trim_start().starts_with("Scenario:") {
-                scenarios += 1;
-                if scenarios == 2 {
-                    let _ = tx.send(());
-                }
+            if line.starts_with("PASS [") || line.starts_with("FAIL [") {
+                let _ = tx.send(());
             }
             seen.push_str(&line);
             seen.push('\n');
@@ -370,7 +376,7 @@ fn a_selection_lists_what_it_would_play_and_matching_nothing_is_a_mistake() {
         shown.lines().collect::<Vec<_>>(),
         ["features/swipe_sale.feature:18 A wrong PIN (55) lets the cardholder try again"]
     );
-    let out = list(&["features/host_faults.feature:60"]);
+    let out = list(&["features/host_faults.feature:66"]);
     let shown = String::from_utf8_lossy(&out.stdout);
     assert_eq!(shown.lines().count(), 3, "every example of the outline: {shown}");
     // --name selects by scenario name.
@@ -466,4 +472,39 @@ fn a_lab_bench_plays_one_scenario_at_a_time() {
         "{}",
         text(&out)
     );
+}
+
+#[test]
+fn reports_name_features_relative_to_their_folder_wherever_the_checkout_is() {
+    let project = scratch_project();
+    // The same scenario, given relative and absolute: CI history sees one test.
+    let absolute = project.path().join("features/swipe_sale.feature:9");
+    let absolute = absolute.to_string_lossy();
+    let mut names = Vec::new();
+    for (given, out) in [
+        ("features/swipe_sale.feature:9", "out-rel"),
+        (absolute.as_ref(), "out-abs"),
+    ] {
+        let run = rig(&["run", given, "--report-dir", out], project.path());
+        assert!(run.status.success(), "{}", text(&run));
+        let junit = junit(&project.path().join(out).join("latest/junit.xml"));
+        let case: Vec<String> = cases(&junit).iter().map(|c| c.name.to_string()).collect();
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(project.path().join(out).join("latest/cucumber.json")).expect("cucumber.json"),
+        )
+        .expect("cucumber.json parses");
+        let uris: Vec<String> = json
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| f["uri"].as_str().expect("uri").to_string())
+            .collect();
+        assert_eq!(uris, ["swipe_sale.feature"], "{given}");
+        names.push(case);
+    }
+    assert_eq!(
+        names[0],
+        ["Scenario: An approved swipe sale prints both copies of the slip: swipe_sale.feature:9:3"]
+    );
+    assert_eq!(names[0], names[1]);
 }

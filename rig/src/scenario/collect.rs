@@ -126,7 +126,7 @@ impl Outcomes {
 }
 
 /// The text of a panic payload (steps' errors arrive as formatted strings).
-fn panic_text(info: &event::Info) -> String {
+pub(super) fn panic_text(info: &event::Info) -> String {
     if let Some(s) = info.downcast_ref::<String>() {
         s.clone()
     } else if let Some(s) = info.downcast_ref::<&str>() {

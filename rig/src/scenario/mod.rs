@@ -1,6 +1,7 @@
 //! Playing feature files with cucumber-rs used as a library: our parser,
 //! hooks that build a fresh bench per scenario, and the report writers.
 
+pub mod blocks;
 pub mod collect;
 pub mod order;
 pub mod select;
@@ -343,6 +344,7 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         },
         &report,
         options.evidence,
+        &report::FeatureRoots::of(options.paths.iter().map(|p| select::split_line(p).0)),
     )
     .await
     .map_err(|source| SetupError::Report {
@@ -366,6 +368,7 @@ async fn play_with_retries(
     how: Play,
     report: &RunReport,
     evidence: Evidence,
+    roots: &report::FeatureRoots,
 ) -> std::io::Result<Tally> {
     let began = std::time::Instant::now();
     let mut attempts: Vec<Vec<outcome::ScenarioOutcome>> = Vec::new();
@@ -373,7 +376,15 @@ async fn play_with_retries(
     let mut interrupted = None;
     for attempt in 1..=retries + 1 {
         let collected = Outcomes::default();
-        let pass = play(features.clone(), only.clone(), how, attempt, report, collected.clone());
+        let pass = play(
+            features.clone(),
+            only.clone(),
+            how,
+            attempt,
+            report,
+            collected.clone(),
+            roots,
+        );
         // Ctrl-C or a cancelled CI job: stop playing, but report what finished.
         tokio::select! {
             played = pass => played?,
@@ -420,10 +431,9 @@ async fn play_with_retries(
             report.root.display()
         );
     }
-    let cwd = std::env::current_dir().unwrap_or_default();
     std::fs::write(
         report.dir.join(report::JUNIT),
-        crate::junit::report(&histories, &cwd, evidence),
+        crate::junit::report(&histories, roots, evidence),
     )?;
     let mut tally = Tally::of(&histories);
     tally.interrupted = interrupted;
@@ -494,18 +504,27 @@ async fn play(
     attempt: u32,
     report: &RunReport,
     outcomes: Outcomes,
+    roots: &report::FeatureRoots,
 ) -> std::io::Result<()> {
     let json_name = if attempt == 1 {
         report::CUCUMBER_JSON.to_string()
     } else {
         format!("cucumber-attempt-{attempt}.json")
     };
-    let json = std::fs::File::create(report.dir.join(json_name))?;
-    let out = writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
-        .summarized()
-        .tee::<RigWorld, _>(outcomes.clone().discard_stats_writes().discard_arbitrary_writes())
+    let json_path = report.dir.join(json_name);
+    let played: Vec<PathBuf> = features.iter().filter_map(|f| f.path.clone()).collect();
+    let json = std::fs::File::create(&json_path)?;
+    // The console hears events as they happen (each scenario printed when it
+    // finishes); outcomes and cucumber.json hear them in feature order.
+    let in_order = outcomes
+        .clone()
+        .discard_stats_writes()
+        .discard_arbitrary_writes()
         .tee::<RigWorld, _>(writer::Json::for_tee(json))
         .normalized();
+    let out = blocks::Blocks::new(only.len(), how.jobs)
+        .tee::<RigWorld, _>(in_order)
+        .assert_normalized();
     let cucumber = RigWorld::cucumber::<&str>()
         .with_parser(Parsed)
         .with_writer(out)
@@ -553,7 +572,9 @@ async fn play(
             only.contains(&ScenarioKey::of(feature, scenario))
         })
         .await;
-    Ok(())
+    // cucumber writes each feature's uri as it was found; CI history wants
+    // it relative to the features folder, as junit.xml names it.
+    roots.relative_uris(&json_path, &played)
 }
 
 /// What a developer needs to debug a scenario, beside its trace. A file
