@@ -8,7 +8,7 @@ Feature: Balance, void, reprint and settlement
 
   Scenario: A balance inquiry shows the balance and prints nothing
     When the cashier asks for the balance of the card "unionpay-debit-low-balance"
-    Then the display reads "RMB 10.00"
+    Then the terminal shows the balance 10.00 yuan
     And the host answered "00"
     And no receipt is printed
 
@@ -20,7 +20,7 @@ Feature: Balance, void, reprint and settlement
     And the host received 1 void
     And the last receipt reads "撤销 VOID"
     When the cashier asks for the balance of the card "unionpay-debit-low-balance"
-    Then the display reads "RMB 10.00"
+    Then the terminal shows the balance 10.00 yuan
 
   Scenario: The last receipt is reprinted with the reprint marker
     When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN

@@ -10,7 +10,7 @@ Feature: What the terminal does when the acquirer host misbehaves
     Given the host answers "05" to the next sale
     When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
     Then the terminal shows "declined"
-    And the display reads "DO NOT HONOUR"
+    And the terminal shows the reason for "05"
     And no receipt is printed
     And the host received no reversal
 

@@ -11,7 +11,7 @@ Feature: Sale by payment code (扫码, B scans C)
     And the customer presents the payment code of "<wallet>"
     Then the terminal shows "approved"
     And the host answered "00"
-    And the display reads "35.00"
+    And the terminal shows the amount 35.00 yuan
 
     Examples:
       | wallet          |

@@ -13,12 +13,12 @@ Feature: Pre-authorisation family and refund
     Then the terminal shows "approved"
     And the host received 1 completion
     When the cashier asks for the balance of the card "unionpay-debit-low-balance"
-    Then the display reads "RMB 4.00"
+    Then the terminal shows the balance 4.00 yuan
     When the cashier voids the last completion with the card "unionpay-debit-low-balance" and its PIN
     Then the terminal shows "approved"
     And the last receipt reads "完成撤销 COMPLETION VOID"
     When the cashier asks for the balance of the card "unionpay-debit-low-balance"
-    Then the display reads "RMB 10.00"
+    Then the terminal shows the balance 10.00 yuan
 
   Scenario: A cancelled pre-authorisation gives the hold back
     When the cashier makes a pre-authorisation of 9.00 yuan with the card "unionpay-debit-low-balance" and its PIN
@@ -27,7 +27,7 @@ Feature: Pre-authorisation family and refund
     Then the terminal shows "approved"
     And the host received 1 pre-auth cancel
     When the cashier asks for the balance of the card "unionpay-debit-low-balance"
-    Then the display reads "RMB 10.00"
+    Then the terminal shows the balance 10.00 yuan
 
   Scenario: A refund names the original sale and is settled as a credit
     When the cashier makes a sale of 7.00 yuan with the card "unionpay-debit-low-balance" and its PIN

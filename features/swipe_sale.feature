@@ -32,7 +32,7 @@ Feature: Sale by swipe with online PIN
     And the cardholder enters the PIN "111111"
     And the cardholder enters the PIN "222222"
     Then the terminal shows "declined"
-    And the display reads "PIN TRIES EXCEEDED"
+    And the terminal shows the reason for "75"
     And no receipt is printed
 
   Scenario Outline: Cancel at the <prompt> prompt ends the sale with nothing sent
@@ -54,5 +54,5 @@ Feature: Sale by swipe with online PIN
     And the cardholder enters the card's PIN
     Then the terminal shows "declined"
     And the host answered "51"
-    And the display reads "INSUFFICIENT FUNDS"
+    And the terminal shows "insufficient_funds"
     And no receipt is printed

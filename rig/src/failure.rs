@@ -34,14 +34,18 @@ pub enum FailureClass {
     Mistake,
     /// The scenario needs a device this bench does not have: skipped.
     NotOnThisBench,
+    /// The scenario needs a transaction or card interface this terminal
+    /// model does not offer (its profile's `[capabilities]`): skipped.
+    NotOnThisTerminal,
 }
 
 impl FailureClass {
-    pub const ALL: [FailureClass; 4] = [
+    pub const ALL: [FailureClass; 5] = [
         FailureClass::BenchFault,
         FailureClass::TerminalFailure,
         FailureClass::Mistake,
         FailureClass::NotOnThisBench,
+        FailureClass::NotOnThisTerminal,
     ];
 
     /// How reports name the class; every failure message rig writes starts
@@ -52,12 +56,13 @@ impl FailureClass {
             FailureClass::TerminalFailure => "terminal failure",
             FailureClass::Mistake => "feature mistake",
             FailureClass::NotOnThisBench => "not on this bench",
+            FailureClass::NotOnThisTerminal => "not on this terminal",
         }
     }
 
     /// Skipped rather than failed: the run can still pass.
     pub fn is_skip(self) -> bool {
-        self == FailureClass::NotOnThisBench
+        matches!(self, FailureClass::NotOnThisBench | FailureClass::NotOnThisTerminal)
     }
 
     /// The class a failure message carries; a message without one (a panic
@@ -89,7 +94,7 @@ impl FailureClass {
     /// reports the most telling reason.
     pub fn exit_code(self) -> u8 {
         match self {
-            FailureClass::NotOnThisBench => exit::PASSED,
+            FailureClass::NotOnThisBench | FailureClass::NotOnThisTerminal => exit::PASSED,
             FailureClass::TerminalFailure => exit::TERMINAL_FAILURE,
             FailureClass::Mistake => exit::MISTAKE,
             FailureClass::BenchFault => exit::BENCH_FAULT,

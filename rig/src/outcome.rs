@@ -155,7 +155,7 @@ impl std::fmt::Display for Tally {
             write!(f, ", {} flaky (passed after a bench fault)", self.flaky)?;
         }
         for (class, n) in &self.failed {
-            if *class == FailureClass::NotOnThisBench.label() {
+            if FailureClass::ALL.iter().any(|c| c.is_skip() && c.label() == *class) {
                 write!(f, ", {n} skipped ({class})")?;
             } else {
                 write!(f, ", {n} {class}")?;

@@ -152,19 +152,25 @@ fn stored_content(path: &Path) -> Option<String> {
     Some(content.trim_end_matches('\n').to_string())
 }
 
-fn snapshot_dir(feature: &Path) -> PathBuf {
-    let dir = feature.parent().unwrap_or(Path::new(".")).join("snapshots");
+/// `<feature folder>/snapshots/<model>/`: each terminal model prints its
+/// own receipts and sends its own field values, so each has its snapshots.
+fn snapshot_dir(feature: &Path, model: &str) -> PathBuf {
+    let dir = feature
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("snapshots")
+        .join(crate::report::slug(model));
     std::path::absolute(&dir).unwrap_or(dir)
 }
 
-/// The stored content of snapshot `name` beside `feature`, if any.
-pub fn stored(name: &str, feature: &Path) -> Option<String> {
-    stored_content(&snapshot_dir(feature).join(format!("{name}.snap")))
+/// The stored content of snapshot `name` of terminal `model` beside `feature`, if any.
+pub fn stored(name: &str, feature: &Path, model: &str) -> Option<String> {
+    stored_content(&snapshot_dir(feature, model).join(format!("{name}.snap")))
 }
 
-/// Checks `content` against snapshot `name` in `<feature folder>/snapshots/`.
-pub fn check(kind: &'static str, name: &str, content: &str, feature: &Path) -> Result<(), SnapshotError> {
-    let dir = snapshot_dir(feature);
+/// Checks `content` against snapshot `name` in `<feature folder>/snapshots/<model>/`.
+pub fn check(kind: &'static str, name: &str, content: &str, feature: &Path, model: &str) -> Result<(), SnapshotError> {
+    let dir = snapshot_dir(feature, model);
     let stored = dir.join(format!("{name}.snap"));
     let before = stored_content(&stored);
     let mut settings = insta::Settings::clone_current();

@@ -508,3 +508,38 @@ fn reports_name_features_relative_to_their_folder_wherever_the_checkout_is() {
     );
     assert_eq!(names[0], names[1]);
 }
+
+#[test]
+fn a_transaction_the_terminal_does_not_offer_is_skipped_not_failed() {
+    let project = scratch_project();
+    // The same vterm, described as a model without payment codes.
+    let profile = project.path().join("fixtures/terminals/vterm.toml");
+    let original = std::fs::read_to_string(&profile).expect("profile");
+    let without = original
+        .replace(
+            r#""stripe", "contact", "contactless", "payment_code", "ecr", "printer""#,
+            r#""stripe", "contact", "contactless", "ecr", "printer""#,
+        )
+        .replace(r#""sale", "qr_sale", "qr_order","#, r#""sale","#);
+    assert_ne!(without, original, "the profile's capabilities moved");
+    std::fs::write(&profile, without).expect("write");
+    let out = rig(
+        &["run", "features/payment_code.feature", "--report-dir", "out"],
+        project.path(),
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "skips are not failures: {shown}");
+    assert!(shown.contains("skipped (not on this terminal)"), "{shown}");
+    let junit = junit(&project.path().join("out/latest/junit.xml"));
+    let all = cases(&junit);
+    assert!(!all.is_empty());
+    for case in all {
+        match &case.status {
+            TestCaseStatus::Skipped { message, .. } => {
+                let message = message.as_deref().unwrap_or_default();
+                assert!(message.contains("not on this terminal"), "{message}");
+            }
+            other => panic!("{:?} was not skipped: {other:?}", case.name),
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! file and the line.
 
 pub mod bench;
+pub mod capabilities;
 pub mod card;
 pub mod dialect;
 pub mod lab;

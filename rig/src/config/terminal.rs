@@ -2,6 +2,7 @@
 //! know to drive one terminal model. Step code reads only this.
 
 use super::ConfigError;
+use super::capabilities::Capabilities;
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -18,6 +19,17 @@ struct Raw {
     keys: Keys,
     menus: BTreeMap<String, Vec<String>>,
     prompts: BTreeMap<String, String>,
+    /// Texts shown within screens, by name (regexes): what features check
+    /// instead of one model's wording.
+    #[serde(default)]
+    messages: BTreeMap<String, String>,
+    /// The decline reason shown for each response code (regexes).
+    #[serde(default)]
+    reasons: BTreeMap<String, String>,
+    #[serde(default)]
+    formats: Formats,
+    #[serde(default)]
+    capabilities: Capabilities,
     receipt: RawReceipt,
     timeouts: Timeouts,
     #[serde(default)]
@@ -86,6 +98,22 @@ struct RawRedaction {
     replace: String,
 }
 
+/// How the terminal writes values on its display.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Formats {
+    /// An amount: `{yuan}` is replaced by yuan with two decimals ("10.00").
+    pub amount: String,
+}
+
+impl Default for Formats {
+    fn default() -> Formats {
+        Formats {
+            amount: "{yuan}".into(),
+        }
+    }
+}
+
 /// How long the terminal may take, in milliseconds.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -109,6 +137,12 @@ pub struct TerminalProfile {
     pub keys: Keys,
     pub menus: BTreeMap<String, Vec<String>>,
     pub prompts: BTreeMap<String, Regex>,
+    /// Texts within screens by name (`[messages]`).
+    pub messages: BTreeMap<String, Regex>,
+    /// Decline reasons by response code (`[reasons]`).
+    pub reasons: BTreeMap<String, Regex>,
+    pub formats: Formats,
+    pub capabilities: Capabilities,
     /// The prompts a transaction ends on: a wait for one of them fails as
     /// soon as another of them shows.
     pub outcomes: Vec<String>,
@@ -169,6 +203,38 @@ impl TerminalProfile {
         for (name, pattern) in &raw.prompts {
             prompts.insert(name.clone(), compile(path, &format!("prompts.{name}"), pattern)?);
         }
+        let mut messages = BTreeMap::new();
+        for (name, pattern) in &raw.messages {
+            if prompts.contains_key(name) {
+                return Err(ConfigError::Semantic {
+                    path: path.into(),
+                    message: format!("messages.{name}: also a prompt; a name means one thing"),
+                });
+            }
+            messages.insert(name.clone(), compile(path, &format!("messages.{name}"), pattern)?);
+        }
+        let mut reasons = BTreeMap::new();
+        for (code, pattern) in &raw.reasons {
+            reasons.insert(code.clone(), compile(path, &format!("reasons.{code}"), pattern)?);
+        }
+        if !raw.formats.amount.contains("{yuan}") {
+            return Err(ConfigError::Semantic {
+                path: path.into(),
+                message: "formats.amount must contain {yuan}".into(),
+            });
+        }
+        if let Some(missing) = raw
+            .capabilities
+            .transactions
+            .iter()
+            .flatten()
+            .find(|t| !raw.menus.contains_key(*t))
+        {
+            return Err(ConfigError::Semantic {
+                path: path.into(),
+                message: format!("capabilities.transactions: {missing:?} has no entry in [menus]"),
+            });
+        }
         if let Some(unknown) = raw.outcomes.iter().find(|o| !prompts.contains_key(*o)) {
             return Err(ConfigError::Semantic {
                 path: path.into(),
@@ -197,6 +263,10 @@ impl TerminalProfile {
             keys: raw.keys,
             menus: raw.menus,
             prompts,
+            messages,
+            reasons,
+            formats: raw.formats,
+            capabilities: raw.capabilities,
             outcomes: raw.outcomes,
             receipt_redactions,
             timeouts: raw.timeouts,
@@ -212,8 +282,19 @@ impl TerminalProfile {
             .unwrap_or_else(|| digit.to_string())
     }
 
+    /// A prompt (`[prompts]`) or, failing that, a message (`[messages]`) by name.
     pub fn prompt(&self, name: &str) -> Option<&Regex> {
-        self.prompts.get(name)
+        self.prompts.get(name).or_else(|| self.messages.get(name))
+    }
+
+    /// The decline reason the terminal shows for response code `code`.
+    pub fn reason(&self, code: &str) -> Option<&Regex> {
+        self.reasons.get(code)
+    }
+
+    /// An amount as the display writes it ("10.00" -> "RMB 10.00").
+    pub fn amount(&self, yuan: &str) -> String {
+        self.formats.amount.replace("{yuan}", yuan)
     }
 
     pub fn menu(&self, name: &str) -> Option<&[String]> {

@@ -47,14 +47,16 @@ pub fn classify(format: &ConsoleFormat, line: &str) -> Kind {
             text: c["text"].to_string(),
         };
     }
+    // Cut before print: a cut line is the more specific, so a profile's
+    // print pattern need not exclude it (fixtures/terminals/README.md).
+    if format.cut.is_match(line) {
+        return Kind::Cut { line: line_owned };
+    }
     if let Some(c) = format.print.captures(line) {
         return Kind::Print {
             line: line_owned,
             text: c["text"].to_string(),
         };
-    }
-    if format.cut.is_match(line) {
-        return Kind::Cut { line: line_owned };
     }
     Kind::ConsoleLine { line: line_owned }
 }
@@ -159,5 +161,31 @@ impl SerialConsole {
 impl Drop for SerialConsole {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+
+    fn format(print: &str, cut: &str) -> ConsoleFormat {
+        ConsoleFormat {
+            banner: Regex::new(r"^BOOT (?P<version>\S+)$").expect("regex"),
+            boot_failure: None,
+            display: Regex::new(r"^DSP (?P<text>.*)$").expect("regex"),
+            print: Regex::new(print).expect("regex"),
+            cut: Regex::new(cut).expect("regex"),
+        }
+    }
+
+    #[test]
+    fn a_cut_line_is_a_cut_even_when_the_print_pattern_takes_any_line() {
+        // A printer that echoes every line to the console, its cut marker among them.
+        let f = format(r"^P:(?P<text>.*)$", r"^P:-{8} CUT -{8}$");
+        assert!(matches!(classify(&f, "P:-------- CUT --------"), Kind::Cut { .. }));
+        assert!(matches!(classify(&f, "P:RMB 10.00"), Kind::Print { text, .. } if text == "RMB 10.00"));
+        assert!(matches!(classify(&f, "DSP 请选择交易"), Kind::Display { text, .. } if text == "请选择交易"));
+        assert!(matches!(classify(&f, "noise"), Kind::ConsoleLine { .. }));
     }
 }

@@ -48,6 +48,9 @@ pub enum StepError {
     /// The feature asks for something that cannot be (an amount that is not
     /// one, a menu the terminal profile lacks).
     Mistake(String),
+    /// The terminal model does not offer what the scenario needs (its
+    /// profile says so): the scenario is skipped, not failed.
+    NotOnThisTerminal(String),
 }
 
 impl StepError {
@@ -56,6 +59,7 @@ impl StepError {
             StepError::Bench(e) => e.class(),
             StepError::Snapshot(_) | StepError::Expectation(_) => FailureClass::TerminalFailure,
             StepError::Mistake(_) => FailureClass::Mistake,
+            StepError::NotOnThisTerminal(_) => FailureClass::NotOnThisTerminal,
         }
     }
 }
@@ -67,7 +71,7 @@ impl std::fmt::Display for StepError {
         let message = match self {
             StepError::Bench(e) => e.to_string(),
             StepError::Snapshot(e) => e.to_string(),
-            StepError::Expectation(m) | StepError::Mistake(m) => m.clone(),
+            StepError::Expectation(m) | StepError::Mistake(m) | StepError::NotOnThisTerminal(m) => m.clone(),
         };
         write!(f, "{}: {}", self.class(), crate::mask::text(&message))
     }

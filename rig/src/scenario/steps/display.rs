@@ -7,6 +7,21 @@ async fn then_shows(world: &mut RigWorld, prompt: String) -> Result<(), StepErro
     shows(world, &prompt).await
 }
 
+#[then(regex = r#"^the terminal shows the reason for "([0-9A-Z]{2})"$"#)]
+async fn then_shows_reason(world: &mut RigWorld, code: ResponseCode) -> Result<(), StepError> {
+    shows_reason(world, &code).await
+}
+
+#[then(regex = r"^the terminal shows the balance (\d+\.\d{2}) yuan$")]
+async fn then_shows_balance(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    shows_amount_on(world, "balance", amount).await
+}
+
+#[then(regex = r"^the terminal shows the amount (\d+\.\d{2}) yuan$")]
+async fn then_shows_amount(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    shows_amount(world, amount).await
+}
+
 #[then(regex = r#"^the display reads "([^"]+)"$"#)]
 async fn then_display_text(world: &mut RigWorld, text: String) -> Result<(), StepError> {
     shows_text(world, &text).await
@@ -17,9 +32,69 @@ async fn then_host_answered(world: &mut RigWorld, code: ResponseCode) -> Result<
     host_answered(world, &code).await
 }
 
-#[then(regex = r#"^终端显示 "([^"]+)"$"#)]
-async fn zh_display(world: &mut RigWorld, text: String) -> Result<(), StepError> {
+#[then(regex = r#"^终端显示 "([a-z_]+)"$"#)]
+async fn zh_shows(world: &mut RigWorld, prompt: String) -> Result<(), StepError> {
+    shows(world, &prompt).await
+}
+
+#[then(regex = r#"^终端显示文字 "([^"]+)"$"#)]
+async fn zh_display_text(world: &mut RigWorld, text: String) -> Result<(), StepError> {
     shows_text(world, &text).await
+}
+
+#[then(regex = r#"^终端显示应答码 "([0-9A-Z]{2})" 的原因$"#)]
+async fn zh_shows_reason(world: &mut RigWorld, code: ResponseCode) -> Result<(), StepError> {
+    shows_reason(world, &code).await
+}
+
+#[then(regex = r"^终端显示余额 (\d+\.\d{2}) 元$")]
+async fn zh_shows_balance(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    shows_amount_on(world, "balance", amount).await
+}
+
+/// The decline reason the profile gives for `code`, on the display since the transaction began.
+async fn shows_reason(world: &mut RigWorld, code: &ResponseCode) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let re = bench.profile().reason(code.as_str()).cloned().ok_or_else(|| {
+        StepError::Mistake(format!(
+            "the terminal profile of {} has no [reasons] {:?} (the text it shows for that response code)",
+            bench.profile().model,
+            code.as_str()
+        ))
+    })?;
+    let what = format!("the reason for {} ({re})", code.as_str());
+    bench
+        .await_display(world.mark, &what, ms(bench.profile().timeouts.online_ms), |t| {
+            re.is_match(t)
+        })
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    Ok(())
+}
+
+/// Prompt `prompt` showing `amount` in the profile's amount format.
+async fn shows_amount_on(world: &mut RigWorld, prompt: &str, amount: Yuan) -> Result<(), StepError> {
+    let bench = world.bench()?;
+    let re = bench
+        .profile()
+        .prompt(prompt)
+        .cloned()
+        .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no prompt {prompt:?}")))?;
+    let shown = bench.profile().amount(&amount.to_string());
+    let what = format!("prompt {prompt:?} with {shown:?}");
+    bench
+        .await_display(world.mark, &what, ms(bench.profile().timeouts.online_ms), |t| {
+            re.is_match(t) && t.contains(&shown)
+        })
+        .await
+        .map_err(crate::bench::BenchError::from)?;
+    Ok(())
+}
+
+/// `amount` in the profile's amount format, on the display since the transaction began.
+async fn shows_amount(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    let shown = world.bench()?.profile().amount(&amount.to_string());
+    shows_text(world, &shown).await
 }
 
 #[then(regex = r#"^主机应答码为 "([0-9A-Z]{2})"$"#)]

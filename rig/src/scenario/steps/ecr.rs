@@ -3,6 +3,7 @@
 use super::*;
 
 pub(super) fn ecr_protocol(world: &RigWorld) -> Result<crate::config::terminal::EcrProtocol, StepError> {
+    needs(world, Interface::Ecr)?;
     world
         .bench()?
         .profile()

@@ -7,6 +7,7 @@
 use super::world::{RigWorld, StepError};
 use crate::bench::strategy::TerminalState;
 use crate::card::{EmvCard, Field};
+use crate::config::capabilities::Interface;
 use crate::events::{Kind, Seen};
 use crate::iso8583::codec::field;
 use crate::iso8583::response::ResponseCode;
@@ -56,15 +57,41 @@ async fn start_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError>
     start_menu_amount(world, "sale", amount, "card").await
 }
 
+/// The keys of transaction `name` from the idle screen; a transaction the
+/// terminal model does not offer skips the scenario ("not on this terminal").
+fn transaction_keys(world: &RigWorld, name: &str) -> Result<Vec<String>, StepError> {
+    let profile = world.bench()?.profile();
+    if !profile.capabilities.has_transaction(name) {
+        return Err(StepError::NotOnThisTerminal(format!(
+            "{} offers no {name} (its profile's capabilities.transactions)",
+            profile.model
+        )));
+    }
+    profile
+        .menu(name)
+        .map(<[String]>::to_vec)
+        .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no [menus] {name}")))
+}
+
+/// Fails with "not on this terminal" when the model lacks `interface`.
+fn needs(world: &RigWorld, interface: Interface) -> Result<(), StepError> {
+    let profile = world.bench()?.profile();
+    if profile.capabilities.has_interface(interface) {
+        Ok(())
+    } else {
+        Err(StepError::NotOnThisTerminal(format!(
+            "{} has no {} (its profile's capabilities.interfaces)",
+            profile.model,
+            interface.name()
+        )))
+    }
+}
+
 /// Opens menu `menu`, keys the amount and waits for the prompt `then`.
 async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: Yuan, then: &str) -> Result<(), StepError> {
+    let menu = transaction_keys(world, menu)?;
     let bench = world.bench()?;
-    let profile = bench.profile();
-    let menu = profile
-        .menu(menu)
-        .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no [menus] {menu}")))?
-        .to_vec();
-    let prompt_ms = ms(profile.timeouts.prompt_ms);
+    let prompt_ms = ms(bench.profile().timeouts.prompt_ms);
     let from = bench.timeline.now();
     keys(world, &menu).await?;
     let bench = world.bench()?;
@@ -80,6 +107,7 @@ async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: Yuan, then:
 }
 
 async fn swipe(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
+    needs(world, Interface::Stripe)?;
     let bench = world.bench()?;
     let profile = bench.plan.card(card)?.clone();
     bench.swipe(&profile).await?;
@@ -88,6 +116,7 @@ async fn swipe(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
 }
 
 async fn insert(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
+    needs(world, Interface::Contact)?;
     let profile = world.bench()?.plan.card(card)?.clone();
     let bench = world.bench_mut()?;
     let from = bench.timeline.now();
@@ -101,6 +130,7 @@ async fn insert(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
 
 /// A tap: into the field until the terminal says the card was read, then away.
 async fn tap(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
+    needs(world, Interface::Contactless)?;
     let profile = world.bench()?.plan.card(card)?.clone();
     let bench = world.bench_mut()?;
     let from = bench.timeline.now();
@@ -190,14 +220,9 @@ async fn host_answered(world: &mut RigWorld, code: &ResponseCode) -> Result<(), 
 
 /// Presses the keys of menu `name` from the idle screen.
 async fn menu(world: &mut RigWorld, name: &str) -> Result<crate::events::Cursor, StepError> {
+    let keys_of = transaction_keys(world, name)?;
     idle(world).await?;
-    let bench = world.bench()?;
-    let keys_of = bench
-        .profile()
-        .menu(name)
-        .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no [menus] {name}")))?
-        .to_vec();
-    let from = bench.timeline.now();
+    let from = world.bench()?.timeline.now();
     keys(world, &keys_of).await?;
     world.mark = from;
     Ok(from)

@@ -22,6 +22,7 @@ async fn when_customer_pays(world: &mut RigWorld) -> Result<(), StepError> {
 
 #[when(regex = r#"^the customer presents the payment code of "([^"]+)"$"#)]
 async fn when_present_code(world: &mut RigWorld, wallet: String) -> Result<(), StepError> {
+    needs(world, Interface::PaymentCode)?;
     let bench = world.bench()?;
     let profile = bench.plan.card(&wallet)?;
     let code = profile.payment_code.clone().ok_or_else(|| {

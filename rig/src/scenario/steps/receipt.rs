@@ -3,6 +3,7 @@
 use super::*;
 
 pub(super) async fn receipt_snapshot(world: &mut RigWorld, name: &str) -> Result<(), StepError> {
+    needs(world, Interface::Printer)?;
     transaction_over(world).await?;
     let bench = world.bench()?;
     let receipts = snapshot::receipts(&bench.timeline.since(world.mark));
@@ -15,6 +16,7 @@ pub(super) async fn receipt_snapshot(world: &mut RigWorld, name: &str) -> Result
         name,
         &snapshot::receipts_for_snapshot(bench.profile(), &receipts),
         &feature,
+        &bench.profile().model,
     )?;
     Ok(())
 }
@@ -41,12 +43,13 @@ pub(super) async fn host_snapshot(world: &mut RigWorld, name: &str) -> Result<()
     let masked: Vec<_> = bench.timeline.since(0).iter().map(|e| masker.event(e)).collect();
     let yaml = snapshot::host_messages_yaml(&masked, true, &host);
     let feature = world.feature.clone().unwrap_or_default();
-    snapshot::check("host messages", name, &yaml, &feature)?;
+    snapshot::check("host messages", name, &yaml, &feature, &bench.profile().model)?;
     Ok(())
 }
 
 #[then(regex = r#"^the last receipt reads "([^"]+)"$"#)]
 async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(), StepError> {
+    needs(world, Interface::Printer)?;
     // The slip may still be printing: read it once the transaction is over.
     transaction_over(world).await?;
     let receipts = snapshot::receipts(&world.bench()?.timeline.since(world.mark));
@@ -61,12 +64,13 @@ async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(
 
 #[then(regex = r#"^the receipt differs from the snapshot "([\w.-]+)"$"#)]
 async fn then_receipt_differs(world: &mut RigWorld, name: String) -> Result<(), StepError> {
+    needs(world, Interface::Printer)?;
     transaction_over(world).await?;
     let bench = world.bench()?;
     let receipts = snapshot::receipts(&bench.timeline.since(world.mark));
     let now = snapshot::receipts_for_snapshot(bench.profile(), &receipts);
     let feature = world.feature.clone().unwrap_or_default();
-    match snapshot::stored(&name, &feature) {
+    match snapshot::stored(&name, &feature, &bench.profile().model) {
         Some(stored) if stored != now => Ok(()),
         Some(_) => Err(StepError::Expectation(format!(
             "the receipt still matches the snapshot {name:?}"

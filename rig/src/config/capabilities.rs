@@ -1,0 +1,60 @@
+//! What a terminal model offers (its profile's `[capabilities]`): the card
+//! and cash-register interfaces and the transactions. A scenario that needs
+//! something else is skipped as "not on this terminal" rather than failed,
+//! so one feature set serves every model.
+
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+/// A way into the terminal that a step may need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interface {
+    /// Magnetic stripe reader.
+    Stripe,
+    /// Contact chip reader.
+    Contact,
+    /// Contactless (闪付, phone taps).
+    Contactless,
+    /// Scanner for payment codes and shown QR codes (扫码).
+    PaymentCode,
+    /// Cash-register (ECR) serial port.
+    Ecr,
+    /// Receipt printer.
+    Printer,
+}
+
+impl Interface {
+    pub fn name(self) -> &'static str {
+        match self {
+            Interface::Stripe => "stripe",
+            Interface::Contact => "contact",
+            Interface::Contactless => "contactless",
+            Interface::PaymentCode => "payment_code",
+            Interface::Ecr => "ecr",
+            Interface::Printer => "printer",
+        }
+    }
+}
+
+/// `[capabilities]`; a profile without it offers everything its menus name.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    /// Omitted: every interface.
+    #[serde(default)]
+    pub interfaces: Option<BTreeSet<Interface>>,
+    /// Transactions by their `[menus]` name; omitted: every menu.
+    #[serde(default)]
+    pub transactions: Option<BTreeSet<String>>,
+}
+
+impl Capabilities {
+    pub fn has_interface(&self, interface: Interface) -> bool {
+        self.interfaces.as_ref().is_none_or(|all| all.contains(&interface))
+    }
+
+    pub fn has_transaction(&self, name: &str) -> bool {
+        self.transactions.as_ref().is_none_or(|all| all.contains(name))
+    }
+}
