@@ -543,3 +543,44 @@ fn a_transaction_the_terminal_does_not_offer_is_skipped_not_failed() {
         }
     }
 }
+
+#[test]
+fn doctor_checks_a_terminal_program_against_the_virtual_bench_contract() {
+    let project = scratch_project();
+    let bench = project.path().join("fixtures/benches/virtual.toml");
+    let out = rig(&["doctor", "--bench", &bench.to_string_lossy()], project.path());
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    for line in [
+        "READY line and boot banner",
+        "contact reader",
+        "contactless reader",
+        "idle after power-on",
+    ] {
+        assert!(
+            shown.lines().any(|l| l.starts_with("ok ") && l.contains(line)),
+            "{line}: {shown}"
+        );
+    }
+    // A program that says something else first.
+    let program = project.path().join("not-a-terminal.sh");
+    std::fs::write(
+        &program,
+        "#!/bin/sh\n[ \"$1\" = --version ] && { echo fake 0.1; exit 0; }\necho HELLO\nexec sleep 30\n",
+    )
+    .expect("script");
+    let status = Command::new("chmod").arg("+x").arg(&program).status().expect("chmod");
+    assert!(status.success());
+    let original = std::fs::read_to_string(&bench).expect("bench");
+    let broken = original.replace(
+        "program = \"vterm\"",
+        &format!("program = {:?}", program.to_string_lossy()),
+    );
+    assert_ne!(broken, original, "the bench file's program line moved");
+    std::fs::write(&bench, broken).expect("write");
+    let out = rig(&["doctor", "--bench", &bench.to_string_lossy()], project.path());
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{shown}");
+    assert!(shown.contains("\"HELLO\" instead of its READY line"), "{shown}");
+    assert!(shown.contains("VIRTUAL-BENCH.md"), "{shown}");
+}

@@ -197,6 +197,7 @@ impl BenchPlan {
             paper: parts.paper,
             firmware_dir: parts.firmware_dir,
             wanted_firmware: parts.wanted_firmware,
+            readers: Default::default(),
             _keep: parts.keep,
         })
     }
@@ -255,6 +256,8 @@ pub struct LiveBench {
     paper: Option<PaperSensor>,
     firmware_dir: Option<PathBuf>,
     wanted_firmware: Option<String>,
+    /// The card readers the terminal named at its last power-on.
+    readers: crate::devices::roles::Readers,
     _keep: Vec<Box<dyn Send>>,
 }
 
@@ -272,6 +275,11 @@ impl LiveBench {
         &self.plan.profile
     }
 
+    /// The card readers the terminal named when it was last switched on.
+    pub fn readers(&self) -> &crate::devices::roles::Readers {
+        &self.readers
+    }
+
     /// Switches the terminal on, waits for its boot banner and returns the
     /// firmware version it shows.
     pub async fn power_on(&mut self) -> Result<String, BenchError> {
@@ -279,6 +287,7 @@ impl LiveBench {
         let boot = Duration::from_millis(self.profile().timeouts.boot_ms);
         let readers = self.power.on(boot).await?;
         self.card_link.terminal_on(&readers);
+        self.readers = readers;
         let version = match boot_banner(&self.timeline, from, boot).await? {
             Boot::Booted(version) => version,
             Boot::Refused(reason) => return Err(BenchError::Terminal(format!("refused its firmware: {reason}"))),

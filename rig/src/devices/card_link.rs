@@ -170,6 +170,8 @@ pub struct VpcdLink {
     readers: Readers,
     /// The readers are the terminal's own (they come and go with its power).
     announced: bool,
+    /// Announced readers are known: the terminal is on and said which it has.
+    powered: bool,
     in_slot: Option<InsertedCard>,
     in_field: Option<InsertedCard>,
 }
@@ -182,8 +184,19 @@ impl VpcdLink {
             timeline,
             announced: readers.contact.is_none() && readers.contactless.is_none(),
             readers,
+            powered: false,
             in_slot: None,
             in_field: None,
+        }
+    }
+
+    /// Why there is no reader of `kind`: an announcing terminal that is off,
+    /// or one that did not name that reader in its READY line.
+    fn no_reader(&self, kind: &str) -> DeviceError {
+        if self.announced && self.powered {
+            DeviceError::Terminal(format!("named no {kind} reader in its READY line"))
+        } else {
+            DeviceError::Terminal(format!("is off: no {kind} reader"))
         }
     }
 
@@ -196,16 +209,13 @@ impl CardLink for VpcdLink {
     fn terminal_on(&mut self, readers: &Readers) {
         if self.announced {
             self.readers = readers.clone();
+            self.powered = true;
         }
     }
 
     fn insert(&mut self, card: Box<dyn SmartCard>) -> BoxFuture<'_, Result<(), DeviceError>> {
         Box::pin(async move {
-            let addr = self
-                .readers
-                .contact
-                .clone()
-                .ok_or_else(|| DeviceError::Terminal("is off: no card reader".into()))?;
+            let addr = self.readers.contact.clone().ok_or_else(|| self.no_reader("contact"))?;
             self.in_slot = Some(insert(&addr, card, self.timeline.clone()).await?);
             Ok(())
         })
@@ -217,7 +227,7 @@ impl CardLink for VpcdLink {
                 .readers
                 .contactless
                 .clone()
-                .ok_or_else(|| DeviceError::Terminal("is off: no contactless reader".into()))?;
+                .ok_or_else(|| self.no_reader("contactless"))?;
             self.in_field = Some(insert(&addr, card, self.timeline.clone()).await?);
             Ok(())
         })
@@ -234,6 +244,7 @@ impl CardLink for VpcdLink {
         self.in_field = None;
         if self.announced {
             self.readers = Readers::default();
+            self.powered = false;
         }
     }
 }

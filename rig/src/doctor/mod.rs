@@ -9,6 +9,7 @@ use crate::devices::gpio::VirtualGpio;
 use std::path::Path;
 
 mod lab;
+mod virtual_power_on;
 
 /// One line of the report.
 pub struct Check {
@@ -89,7 +90,13 @@ pub fn examine(path: &Path) -> Vec<Check> {
         config(bench.master_key(), "write the test TMK as 32 hex digits").map(|_| "test TMK loaded".into()),
     ));
     match bench.kind() {
-        Ok(BenchKind::Virtual) => virtual_devices(&bench, &mut checks),
+        Ok(BenchKind::Virtual) => {
+            virtual_devices(&bench, &mut checks);
+            // Only when the program was found: otherwise it cannot start.
+            if checks.iter().all(|c| c.ok) {
+                checks.extend(virtual_power_on::checks(path));
+            }
+        }
         Ok(BenchKind::Lab) => lab::devices(&bench, &mut checks),
         Err(e) => checks.push(check("bench kind", Err((e, "see fixtures/benches/pi-lab.toml".into())))),
     }
