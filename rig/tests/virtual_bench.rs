@@ -584,3 +584,45 @@ fn doctor_checks_a_terminal_program_against_the_virtual_bench_contract() {
     assert!(shown.contains("\"HELLO\" instead of its READY line"), "{shown}");
     assert!(shown.contains("VIRTUAL-BENCH.md"), "{shown}");
 }
+
+#[test]
+fn a_responder_answers_its_prompt_and_a_menu_sign_on_is_walked_from_the_profile() {
+    let project = scratch_project();
+    let profile = project.path().join("fixtures/terminals/vterm.toml");
+    let original = std::fs::read_to_string(&profile).expect("profile");
+    // As a vendor would describe a terminal that logs on through its menu and
+    // asks a question no step answers (here: which application).
+    let changed = original.replace(
+        "[receipt]\n",
+        "[responders]\nchoose_application = [\"1\"]\n\n[sign_on]\nat_boot = \"menu\"\n\n[receipt]\n",
+    );
+    assert_ne!(changed, original);
+    std::fs::write(&profile, changed).expect("write");
+    std::fs::write(
+        project.path().join("features/profile_driven.feature"),
+        "Feature: Profile-driven screens\n\
+         \x20 Scenario: Two applications, chosen by the responder\n\
+         \x20   Given the terminal is powered on and signed on\n\
+         \x20   When the cashier starts a sale of 20.00 yuan\n\
+         \x20   And the cardholder inserts the card \"unionpay-two-apps\"\n\
+         \x20   And the cardholder enters the card's PIN\n\
+         \x20   Then the terminal shows \"approved\"\n\
+         \x20   And the host received 2 sign-ons\n",
+    )
+    .expect("feature");
+    let out = rig(
+        &["run", "features/profile_driven.feature", "--report-dir", "out"],
+        project.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let trace = std::fs::read_to_string(
+        project
+            .path()
+            .join("out/latest/profile_driven/L002-two-applications-chosen-by-the-responder/trace.jsonl"),
+    )
+    .expect("trace");
+    assert!(
+        trace.contains("responder: choose_application shown, pressing 1"),
+        "the responder's answer is on the timeline"
+    );
+}

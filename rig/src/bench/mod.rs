@@ -5,6 +5,7 @@
 //! `virtual_side` and `lab_side`; the verbs and the timeline are shared.
 
 pub mod lab_side;
+pub mod responders;
 pub mod strategy;
 pub mod virtual_side;
 
@@ -181,6 +182,7 @@ impl BenchPlan {
             )?,
             None => lab_side::assemble(&self.bench, &self.profile, self.supply.clone(), &timeline)?,
         };
+        let answering = responders::Responders::start(&self.profile, parts.robot.clone(), timeline.clone());
         Ok(LiveBench {
             plan: self.clone(),
             timeline,
@@ -198,6 +200,7 @@ impl BenchPlan {
             firmware_dir: parts.firmware_dir,
             wanted_firmware: parts.wanted_firmware,
             readers: Default::default(),
+            _responders: answering,
             _keep: parts.keep,
         })
     }
@@ -258,6 +261,7 @@ pub struct LiveBench {
     wanted_firmware: Option<String>,
     /// The card readers the terminal named at its last power-on.
     readers: crate::devices::roles::Readers,
+    _responders: responders::Responders,
     _keep: Vec<Box<dyn Send>>,
 }
 

@@ -5,6 +5,7 @@
 //! sign-on or back-to-idle logic.
 
 use super::{BenchError, LiveBench};
+use crate::config::terminal::SignOnAtBoot;
 use crate::events::Cursor;
 use std::time::Duration;
 
@@ -40,11 +41,41 @@ impl LiveBench {
     }
 
     /// Waits for the sign-on of a boot that started at `from`, then the
-    /// idle screen.
+    /// idle screen; a terminal that signs on through its menu (profile
+    /// `sign_on.at_boot = "menu"`) is signed on from the idle screen, its
+    /// log-on prompts answered from the profile.
     pub async fn signed_on_since(&self, from: Cursor) -> Result<Cursor, BenchError> {
         let t = &self.profile().timeouts;
-        let (boot, online) = (Duration::from_millis(t.boot_ms), Duration::from_millis(t.online_ms));
-        let (_, after_sign_on) = self.await_prompt(from, "signed_on", boot + online).await?;
+        let (boot, online, prompt) = (
+            Duration::from_millis(t.boot_ms),
+            Duration::from_millis(t.online_ms),
+            Duration::from_millis(t.prompt_ms),
+        );
+        let signing_from = match self.profile().sign_on.at_boot {
+            SignOnAtBoot::Auto => from,
+            SignOnAtBoot::Menu => {
+                let (_, at_idle) = self.await_prompt(from, "idle", boot + online).await?;
+                let keys = self
+                    .profile()
+                    .menu("sign_on")
+                    .map(<[String]>::to_vec)
+                    .unwrap_or_default();
+                for key in &keys {
+                    self.press(key).await?;
+                }
+                let mut at = at_idle;
+                for answer in &self.profile().sign_on.answers {
+                    let (_, next) = self.await_prompt(at, &answer.prompt, prompt).await?;
+                    for digit in answer.keys.chars() {
+                        self.press(&self.profile().digit_key(digit)).await?;
+                    }
+                    self.press(&self.profile().keys.enter).await?;
+                    at = next;
+                }
+                at
+            }
+        };
+        let (_, after_sign_on) = self.await_prompt(signing_from, "signed_on", boot + online).await?;
         self.await_prompt(after_sign_on, "idle", boot).await?;
         Ok(self.timeline.now())
     }

@@ -30,6 +30,13 @@ struct Raw {
     formats: Formats,
     #[serde(default)]
     capabilities: Capabilities,
+    /// Prompt name -> keys pressed whenever it shows.
+    #[serde(default)]
+    responders: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    sign_on: SignOn,
+    #[serde(default)]
+    entry: Entry,
     receipt: RawReceipt,
     timeouts: Timeouts,
     #[serde(default)]
@@ -98,6 +105,57 @@ struct RawRedaction {
     replace: String,
 }
 
+/// How the terminal signs on after power-on (`[sign_on]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignOn {
+    #[serde(default)]
+    pub at_boot: SignOnAtBoot,
+    /// For `menu`: each prompt of the log-on and what is keyed at it
+    /// (digits, then enter), in the order they show.
+    #[serde(default)]
+    pub answers: Vec<SignOnAnswer>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignOnAtBoot {
+    /// The terminal signs on by itself, then shows idle.
+    #[default]
+    Auto,
+    /// It boots to idle; the rig opens `[menus] sign_on` and answers the log-on.
+    Menu,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignOnAnswer {
+    pub prompt: String,
+    /// Digits keyed at the prompt (an operator number, a password).
+    pub keys: String,
+}
+
+/// How amounts are keyed (`[entry]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    #[serde(default)]
+    pub amount: AmountEntry,
+    /// The decimal point key, for `amount = "decimal"`.
+    #[serde(default)]
+    pub decimal_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmountEntry {
+    /// In fen, digits only: 100.00 is 1 0 0 0 0.
+    #[default]
+    Fen,
+    /// In yuan with the decimal key: 100.00 is 1 0 0 . 0 0.
+    Decimal,
+}
+
 /// How the terminal writes values on its display.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,6 +201,10 @@ pub struct TerminalProfile {
     pub reasons: BTreeMap<String, Regex>,
     pub formats: Formats,
     pub capabilities: Capabilities,
+    /// Prompt name -> keys the robot presses whenever it shows (`[responders]`).
+    pub responders: BTreeMap<String, Vec<String>>,
+    pub sign_on: SignOn,
+    pub entry: Entry,
     /// The prompts a transaction ends on: a wait for one of them fails as
     /// soon as another of them shows.
     pub outcomes: Vec<String>,
@@ -235,6 +297,31 @@ impl TerminalProfile {
                 message: format!("capabilities.transactions: {missing:?} has no entry in [menus]"),
             });
         }
+        let named = |n: &String| prompts.contains_key(n) || messages.contains_key(n);
+        if let Some(unknown) = raw.responders.keys().find(|n| !named(n)) {
+            return Err(ConfigError::Semantic {
+                path: path.into(),
+                message: format!("responders: {unknown:?} is not a prompt of [prompts]"),
+            });
+        }
+        if let Some(unknown) = raw.sign_on.answers.iter().find(|a| !named(&a.prompt)) {
+            return Err(ConfigError::Semantic {
+                path: path.into(),
+                message: format!("sign_on.answers: {:?} is not a prompt of [prompts]", unknown.prompt),
+            });
+        }
+        if raw.entry.amount == AmountEntry::Decimal && raw.entry.decimal_key.is_none() {
+            return Err(ConfigError::Semantic {
+                path: path.into(),
+                message: "entry.amount = \"decimal\" needs entry.decimal_key (the key's name)".into(),
+            });
+        }
+        if raw.sign_on.at_boot == SignOnAtBoot::Menu && !raw.menus.contains_key("sign_on") {
+            return Err(ConfigError::Semantic {
+                path: path.into(),
+                message: "sign_on.at_boot = \"menu\" needs [menus] sign_on".into(),
+            });
+        }
         if let Some(unknown) = raw.outcomes.iter().find(|o| !prompts.contains_key(*o)) {
             return Err(ConfigError::Semantic {
                 path: path.into(),
@@ -267,6 +354,9 @@ impl TerminalProfile {
             reasons,
             formats: raw.formats,
             capabilities: raw.capabilities,
+            responders: raw.responders,
+            sign_on: raw.sign_on,
+            entry: raw.entry,
             outcomes: raw.outcomes,
             receipt_redactions,
             timeouts: raw.timeouts,
@@ -280,6 +370,22 @@ impl TerminalProfile {
             .get(&digit.to_string())
             .cloned()
             .unwrap_or_else(|| digit.to_string())
+    }
+
+    /// The keys of an amount given in fen digits ("10000"), as this model
+    /// keys it (`[entry]`), without the final enter.
+    pub fn amount_keys(&self, fen: &str) -> Vec<String> {
+        let digits = |s: &str| s.chars().map(|d| self.digit_key(d)).collect::<Vec<_>>();
+        match (self.entry.amount, &self.entry.decimal_key) {
+            (AmountEntry::Decimal, Some(point)) => {
+                let fen: u64 = fen.parse().unwrap_or(0);
+                let mut keys = digits(&(fen / 100).to_string());
+                keys.push(point.clone());
+                keys.extend(digits(&format!("{:02}", fen % 100)));
+                keys
+            }
+            _ => digits(fen),
+        }
     }
 
     /// A prompt (`[prompts]`) or, failing that, a message (`[messages]`) by name.
@@ -313,5 +419,60 @@ impl TerminalProfile {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// vterm's profile with `edit` applied, loaded from a temporary file.
+    fn vterm_with(edit: impl Fn(&str) -> String) -> Result<TerminalProfile, ConfigError> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/terminals/vterm.toml");
+        let text = std::fs::read_to_string(root).expect("vterm.toml");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, edit(&text)).expect("write");
+        TerminalProfile::load(&path)
+    }
+
+    #[test]
+    fn amounts_are_keyed_in_fen_or_with_the_decimal_key() {
+        let fen = vterm_with(str::to_string).expect("vterm profile");
+        assert_eq!(fen.amount_keys("10050"), ["1", "0", "0", "5", "0"]);
+        let decimal = vterm_with(|t| {
+            t.replace(
+                "[receipt]\n",
+                "[entry]\namount = \"decimal\"\ndecimal_key = \"DOT\"\n\n[receipt]\n",
+            )
+        })
+        .expect("decimal profile");
+        assert_eq!(decimal.amount_keys("10050"), ["1", "0", "0", "DOT", "5", "0"]);
+        assert_eq!(decimal.amount_keys("5"), ["0", "DOT", "0", "5"]);
+        let err = vterm_with(|t| t.replace("[receipt]\n", "[entry]\namount = \"decimal\"\n\n[receipt]\n"))
+            .expect_err("no decimal key");
+        assert!(err.to_string().contains("decimal_key"), "{err}");
+    }
+
+    #[test]
+    fn names_that_mean_two_things_or_nothing_are_refused() {
+        let twice = vterm_with(|t| t.replace("[messages]\n", "[messages]\nidle = 'x'\n")).expect_err("collision");
+        assert!(twice.to_string().contains("messages.idle: also a prompt"), "{twice}");
+        let unknown = vterm_with(|t| t.replace("[receipt]\n", "[responders]\nno_such = [\"1\"]\n\n[receipt]\n"))
+            .expect_err("unknown responder prompt");
+        assert!(unknown.to_string().contains("responders: \"no_such\""), "{unknown}");
+        let missing = vterm_with(|t| t.replace("\"sale\", \"qr_sale\"", "\"sale\", \"bogus\", \"qr_sale\""))
+            .expect_err("capability without menu");
+        assert!(
+            missing.to_string().contains("\"bogus\" has no entry in [menus]"),
+            "{missing}"
+        );
+        let reason = vterm_with(str::to_string).expect("vterm profile");
+        assert!(
+            reason
+                .reason("51")
+                .is_some_and(|r| r.is_match("余额不足 INSUFFICIENT FUNDS"))
+        );
+        assert_eq!(reason.amount("10.00"), "RMB 10.00");
     }
 }

@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Clones drive the same solenoids (the prompt responders hold one).
+#[derive(Clone)]
 pub struct KeypadRobot {
     lines: Arc<dyn GpioLines>,
     pins: BTreeMap<String, usize>,

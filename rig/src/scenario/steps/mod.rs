@@ -97,7 +97,7 @@ async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: Yuan, then:
     let bench = world.bench()?;
     let (_, at) = bench.await_prompt(from, "amount", prompt_ms).await?;
     // The cashier keys the amount in fen: 100.00 is 1 0 0 0 0.
-    let mut typed: Vec<String> = amount.keyed().chars().map(|d| bench.profile().digit_key(d)).collect();
+    let mut typed: Vec<String> = bench.profile().amount_keys(&amount.keyed());
     typed.push(bench.profile().keys.enter.clone());
     keys(world, &typed).await?;
     let bench = world.bench()?;
@@ -270,7 +270,14 @@ async fn card_flow(world: &mut RigWorld, name: &str, inputs: &[(&str, String)], 
             .await_prompt(at, prompt, ms(bench.profile().timeouts.prompt_ms))
             .await?;
         at = next;
-        type_digits(world, digits).await?;
+        if *prompt == "amount" {
+            // An amount (in fen digits here) is keyed as the model keys amounts.
+            let mut typed = world.bench()?.profile().amount_keys(digits);
+            typed.push(world.bench()?.profile().keys.enter.clone());
+            keys(world, &typed).await?;
+        } else {
+            type_digits(world, digits).await?;
+        }
     }
     let bench = world.bench()?;
     bench
