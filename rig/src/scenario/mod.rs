@@ -9,6 +9,7 @@ pub mod select;
 pub mod step_events;
 pub mod steps;
 pub mod world;
+pub mod zh_cn;
 
 use crate::bench::{BenchError, BenchPlan};
 use crate::mask::{Evidence, HostFields};

@@ -7,6 +7,8 @@
 use super::world::RigWorld;
 use crate::events::{Kind, Source};
 use cucumber::codegen::{StepConstructor as _, WorldInventory};
+use cucumber::gherkin::StepType;
+use cucumber::step::Step;
 use cucumber::step::{Collection, Context};
 use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
@@ -17,32 +19,76 @@ use std::time::Instant;
 /// The step definitions as the `#[given]` / `#[when]` / `#[then]` macros registered them.
 static DEFINED: LazyLock<Collection<RigWorld>> = LazyLock::new(<RigWorld as cucumber::World>::collection);
 
-/// The same definitions (regexes and source locations), each run through [`traced`].
-pub fn collection() -> Collection<RigWorld> {
+/// The same step functions under their Chinese patterns (`zh-CN.toml`).
+static DEFINED_ZH: LazyLock<Collection<RigWorld>> = LazyLock::new(|| {
     let mut out = Collection::new();
+    for (ty, loc, regex, step) in inventory() {
+        if let Some(zh) = super::zh_cn::pattern_of(regex.as_str()) {
+            out = register(out, ty, loc, zh, step);
+        }
+    }
+    out
+});
+
+/// Every macro-defined step: its type, source, regex and function.
+pub(crate) fn inventory() -> Vec<(StepType, cucumber::step::Location, regex::Regex, Step<RigWorld>)> {
+    let mut all = Vec::new();
     for s in cucumber::codegen::inventory::iter::<<RigWorld as WorldInventory>::Given> {
-        let (loc, regex, _) = s.inner();
-        out = out.given(Some(loc), regex(), traced);
+        let (loc, regex, step) = s.inner();
+        all.push((StepType::Given, loc, regex(), step));
     }
     for s in cucumber::codegen::inventory::iter::<<RigWorld as WorldInventory>::When> {
-        let (loc, regex, _) = s.inner();
-        out = out.when(Some(loc), regex(), traced);
+        let (loc, regex, step) = s.inner();
+        all.push((StepType::When, loc, regex(), step));
     }
     for s in cucumber::codegen::inventory::iter::<<RigWorld as WorldInventory>::Then> {
-        let (loc, regex, _) = s.inner();
-        out = out.then(Some(loc), regex(), traced);
+        let (loc, regex, step) = s.inner();
+        all.push((StepType::Then, loc, regex(), step));
+    }
+    all
+}
+
+fn register(
+    out: Collection<RigWorld>,
+    ty: StepType,
+    loc: cucumber::step::Location,
+    regex: regex::Regex,
+    step: Step<RigWorld>,
+) -> Collection<RigWorld> {
+    match ty {
+        StepType::Given => out.given(Some(loc), regex, step),
+        StepType::When => out.when(Some(loc), regex, step),
+        StepType::Then => out.then(Some(loc), regex, step),
+    }
+}
+
+/// The same definitions (regexes and source locations) in English and in
+/// Chinese, each run through [`traced`].
+pub fn collection() -> Collection<RigWorld> {
+    let mut out = Collection::new();
+    for (ty, loc, regex, _) in inventory() {
+        if let Some(zh) = super::zh_cn::pattern_of(regex.as_str()) {
+            out = register(out, ty, loc, zh, traced);
+        }
+        out = register(out, ty, loc, regex, traced);
     }
     out
 }
 
 fn traced(world: &mut RigWorld, ctx: Context) -> LocalBoxFuture<'_, ()> {
     async move {
-        // The same regexes as ours: a step that reached us matches exactly one.
-        let Ok(Some((step_fn, _, _, _))) = DEFINED.find(&ctx.step) else {
-            panic!(
-                "step {:?} matches no definition (the step collection changed)",
-                ctx.step.value
-            )
+        // The same regexes as ours: a step that reached us matches exactly
+        // one, English or Chinese; a Chinese one's captures are given to the
+        // step in its English words.
+        let (step_fn, ctx) = match DEFINED.find(&ctx.step) {
+            Ok(Some((step_fn, _, _, _))) => (step_fn, ctx),
+            _ => match DEFINED_ZH.find(&ctx.step) {
+                Ok(Some((step_fn, _, _, _))) => (step_fn, super::zh_cn::in_english(ctx)),
+                _ => panic!(
+                    "step {:?} matches no definition (the step collection changed)",
+                    ctx.step.value
+                ),
+            },
         };
         let text = format!("{}{}", ctx.step.keyword, ctx.step.value);
         publish(

@@ -22,13 +22,3 @@ async fn when_choose(world: &mut RigWorld, n: String) -> Result<(), StepError> {
     bench.press(&key).await?;
     Ok(())
 }
-
-#[when(regex = r#"^持卡人插卡 "([^"]+)"$"#)]
-async fn zh_insert(world: &mut RigWorld, card: String) -> Result<(), StepError> {
-    insert(world, &card).await
-}
-
-#[when(regex = r#"^持卡人挥卡 "([^"]+)"$"#)]
-async fn zh_tap(world: &mut RigWorld, card: String) -> Result<(), StepError> {
-    tap(world, &card).await
-}

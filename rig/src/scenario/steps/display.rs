@@ -32,26 +32,6 @@ async fn then_host_answered(world: &mut RigWorld, code: ResponseCode) -> Result<
     host_answered(world, &code).await
 }
 
-#[then(regex = r#"^终端显示 "([a-z_]+)"$"#)]
-async fn zh_shows(world: &mut RigWorld, prompt: String) -> Result<(), StepError> {
-    shows(world, &prompt).await
-}
-
-#[then(regex = r#"^终端显示文字 "([^"]+)"$"#)]
-async fn zh_display_text(world: &mut RigWorld, text: String) -> Result<(), StepError> {
-    shows_text(world, &text).await
-}
-
-#[then(regex = r#"^终端显示应答码 "([0-9A-Z]{2})" 的原因$"#)]
-async fn zh_shows_reason(world: &mut RigWorld, code: ResponseCode) -> Result<(), StepError> {
-    shows_reason(world, &code).await
-}
-
-#[then(regex = r"^终端显示余额 (\d+\.\d{2}) 元$")]
-async fn zh_shows_balance(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
-    shows_amount_on(world, "balance", amount).await
-}
-
 /// The decline reason the profile gives for `code`, on the display since the transaction began.
 async fn shows_reason(world: &mut RigWorld, code: &ResponseCode) -> Result<(), StepError> {
     let bench = world.bench()?;
@@ -95,9 +75,4 @@ async fn shows_amount_on(world: &mut RigWorld, prompt: &str, amount: Yuan) -> Re
 async fn shows_amount(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     let shown = world.bench()?.profile().amount(&amount.to_string());
     shows_text(world, &shown).await
-}
-
-#[then(regex = r#"^主机应答码为 "([0-9A-Z]{2})"$"#)]
-async fn zh_host_answered(world: &mut RigWorld, code: ResponseCode) -> Result<(), StepError> {
-    host_answered(world, &code).await
 }

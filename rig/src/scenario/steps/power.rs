@@ -79,8 +79,3 @@ async fn when_power_back(world: &mut RigWorld) -> Result<(), StepError> {
     world.mark = mark;
     Ok(())
 }
-
-#[given(regex = r"^终端已开机并签到$")]
-async fn zh_ready(world: &mut RigWorld) -> Result<(), StepError> {
-    terminal_ready(world).await
-}

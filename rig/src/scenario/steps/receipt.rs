@@ -95,13 +95,3 @@ async fn then_no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
 async fn then_host_messages(world: &mut RigWorld, name: String) -> Result<(), StepError> {
     host_snapshot(world, &name).await
 }
-
-#[then(regex = r"^不打印签购单$")]
-async fn zh_no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
-    no_receipt(world).await
-}
-
-#[then(regex = r#"^签购单与快照 "([\w.-]+)" 一致$"#)]
-async fn zh_receipt(world: &mut RigWorld, name: String) -> Result<(), StepError> {
-    receipt_snapshot(world, &name).await
-}

@@ -43,11 +43,6 @@ async fn when_cancel(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
-#[when(regex = r"^收银员按取消键$")]
-async fn zh_cancel(world: &mut RigWorld) -> Result<(), StepError> {
-    when_cancel(world).await
-}
-
 #[when(regex = r"^the cardholder removes the card$")]
 async fn when_remove(world: &mut RigWorld) -> Result<(), StepError> {
     world.bench_mut()?.remove_card();
@@ -88,20 +83,5 @@ async fn when_balance(world: &mut RigWorld, card: String) -> Result<(), StepErro
         .await?;
     swipe(world, &card).await?;
     let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
-    enter_pin(world, &pin).await
-}
-
-#[when(regex = r"^收银员发起一笔 (\d+\.\d{2}) 元的消费$")]
-async fn zh_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
-    start_sale(world, amount).await
-}
-
-#[when(regex = r#"^持卡人刷卡 "([^"]+)"$"#)]
-async fn zh_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError> {
-    swipe(world, &card).await
-}
-
-#[when(regex = r#"^持卡人输入密码 "(\d*)"$"#)]
-async fn zh_pin(world: &mut RigWorld, pin: String) -> Result<(), StepError> {
     enter_pin(world, &pin).await
 }

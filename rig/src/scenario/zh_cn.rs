@@ -1,0 +1,110 @@
+//! The Chinese form of every step, from `zh-CN.toml` (English pattern ->
+//! Chinese pattern, captures in the same order, and the words a Chinese
+//! capture stands for). One step function serves both languages: the
+//! Chinese patterns are registered beside the English ones, and a Chinese
+//! step's captures reach the function in English.
+
+use cucumber::step::Context;
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    steps: BTreeMap<String, String>,
+    words: BTreeMap<String, String>,
+}
+
+/// The table as compiled into the rig.
+pub const SOURCE: &str = include_str!("zh-CN.toml");
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| match toml::from_str(SOURCE) {
+    Ok(t) => t,
+    // Compiled in and checked by this module's tests: a broken table is a
+    // build of the rig that must not ship.
+    Err(e) => panic!("rig/src/scenario/zh-CN.toml: {e}"),
+});
+
+/// The Chinese pattern of the English step pattern `english`.
+pub fn pattern_of(english: &str) -> Option<Regex> {
+    TABLE.steps.get(english).and_then(|zh| Regex::new(zh).ok())
+}
+
+/// A Chinese step's context with its captures in the step's English words.
+pub fn in_english(mut ctx: Context) -> Context {
+    for (_, value) in ctx.matches.iter_mut().skip(1) {
+        if let Some(word) = TABLE.words.get(value.trim()) {
+            *value = word.clone();
+        }
+    }
+    ctx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_has_a_chinese_form_whose_captures_line_up() {
+        let steps = super::super::step_events::inventory();
+        let mut missing = Vec::new();
+        for (_, loc, regex, _) in &steps {
+            let english = regex.as_str();
+            let Some(zh) = TABLE.steps.get(english) else {
+                missing.push(format!("{}:{} {english}", loc.path, loc.line));
+                continue;
+            };
+            let zh = Regex::new(zh).unwrap_or_else(|e| panic!("{zh}: {e}"));
+            assert_eq!(
+                zh.captures_len(),
+                regex.captures_len(),
+                "{english} -> {zh}: the captures must line up"
+            );
+        }
+        assert!(
+            missing.is_empty(),
+            "steps without a Chinese form in zh-CN.toml:\n{}",
+            missing.join("\n")
+        );
+        // No stale lines: each translation is of a step that exists.
+        for english in TABLE.steps.keys() {
+            assert!(
+                steps.iter().any(|(_, _, r, _)| r.as_str() == english),
+                "zh-CN.toml translates {english}, which is no step"
+            );
+        }
+    }
+
+    #[test]
+    fn no_chinese_step_text_matches_two_patterns() {
+        // Each pattern's own example must match it alone among the Chinese ones.
+        let examples = [
+            "终端已开机并签到",
+            "收银员发起一笔 100.00 元的消费",
+            "收银员发起一笔 100.00 元的扫码消费",
+            "主机以应答码 \"05\" 回复下一笔消费",
+            "主机以应答码 \"05\" 回复接下来的 2 笔消费",
+            "主机收到 2 笔签到",
+            "主机收到 100.00 元消费的冲正, 原因码 \"98\"",
+            "主机未收到冲正",
+            "签购单与快照 \"x\" 一致",
+            "签购单与快照 \"x\" 不一致",
+            "终端显示 \"approved\"",
+            "终端显示文字 \"RMB\"",
+        ];
+        let all: Vec<Regex> = TABLE.steps.values().map(|p| Regex::new(p).expect("pattern")).collect();
+        for example in examples {
+            let n = all.iter().filter(|r| r.is_match(example)).count();
+            assert_eq!(n, 1, "{example:?} matches {n} Chinese patterns");
+        }
+    }
+
+    #[test]
+    fn a_chinese_capture_reaches_the_step_in_english() {
+        let zh = pattern_of(r"^the host does not answer the next ([a-z -]+)$").expect("translated");
+        let caps = zh.captures("主机不应答下一笔预授权完成").expect("matches");
+        assert_eq!(&caps[1], "预授权完成");
+        assert_eq!(TABLE.words.get("预授权完成").map(String::as_str), Some("completion"));
+    }
+}
