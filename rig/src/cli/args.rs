@@ -111,6 +111,21 @@ pub enum Command {
         #[arg(required = true)]
         reports: Vec<PathBuf>,
     },
+    /// List every step a feature can use, in English and Chinese, with its parameters.
+    #[command(
+        after_help = "Examples:\n  rig steps                      every step, English patterns\n  \
+        rig steps --lang zh-CN         the Chinese forms (# language: zh-CN)\n  \
+        rig steps --format json        for tools: kind, english, chinese, parameters, source\n  \
+        rig steps --format markdown    the README's step table\n\n\
+        A pattern is a regex: (\\d+\\.\\d{2}) is an amount such as 12.50, \"([^\"]+)\" a name in quotes,\n\
+        (?:a|b) either word. Prompt and message names come from the terminal profile."
+    )]
+    Steps {
+        #[arg(long, value_enum, default_value = "en")]
+        lang: crate::scenario::catalogue::Lang,
+        #[arg(long, value_enum, default_value = "text")]
+        format: StepsFormat,
+    },
     /// Check every device of a bench and say how to fix what fails.
     #[command(after_help = "Exit code 0 when every check passes, 3 when any fails.")]
     Doctor {
@@ -237,4 +252,12 @@ pub enum SnapshotAction {
     Accept,
     /// Delete every pending snapshot.
     Reject,
+}
+
+/// How `rig steps` writes the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StepsFormat {
+    Text,
+    Json,
+    Markdown,
 }

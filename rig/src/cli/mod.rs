@@ -162,6 +162,21 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             })?;
             Ok(exit::PASSED)
         }
+        Command::Steps { lang, format } => {
+            use crate::scenario::catalogue;
+            let out = match format {
+                args::StepsFormat::Text => catalogue::text(lang),
+                args::StepsFormat::Markdown => catalogue::markdown(),
+                args::StepsFormat::Json => {
+                    serde_json::to_string_pretty(&catalogue::entries()).map_err(|e| CliError::Failed {
+                        command: "steps",
+                        source: Box::new(e),
+                    })? + "\n"
+                }
+            };
+            print!("{out}");
+            Ok(exit::PASSED)
+        }
         Command::Doctor { bench } => {
             let checks = crate::doctor::examine(&bench);
             print!("{}", crate::doctor::table(&checks));

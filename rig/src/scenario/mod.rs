@@ -2,6 +2,7 @@
 //! hooks that build a fresh bench per scenario, and the report writers.
 
 pub mod blocks;
+pub mod catalogue;
 pub mod collect;
 pub mod order;
 pub mod select;
