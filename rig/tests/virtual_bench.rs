@@ -32,15 +32,27 @@ fn an_undefined_step_fails_the_scenario() {
     let feature = project.path().join("features/typo.feature");
     std::fs::write(
         &feature,
-        "Feature: typo\n  Scenario: QA mistyped a step\n    Given the terminal is powered on and signed on\n    When the cashier sells something\n",
+        "Feature: typo\n  Scenario: QA mistyped a step\n    Given the terminal is powered on and signed on\n    When the cashier start a sale of 100.00 yuans\n\
+         \x20 Scenario: QA wrote a snapshot step before the snapshot exists\n    Given the terminal is powered on and signed on\n\
+         \x20   When the cashier makes a sale of 1.00 yuan with the card \"unionpay-debit\" and its PIN\n\
+         \x20   Then the receipt matches the snapshot \"not-stored-yet\"\n",
     )
     .expect("write");
     let out = rig(&["run", "features/typo.feature", "--report-dir", "out"], project.path());
     // A mistake in the feature, not a terminal failure, and never retried.
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(2), "{shown}");
-    assert!(shown.contains("1 feature mistake"), "{shown}");
+    assert!(
+        shown.contains("2 feature mistake"),
+        "a new snapshot is set-up work, not a terminal failure: {shown}"
+    );
     assert!(!shown.contains("failed with a bench fault"), "{shown}");
+    // Where, and what was probably meant.
+    assert!(
+        shown.contains("features/typo.feature:4: no step definition matches this step; did you mean:"),
+        "{shown}"
+    );
+    assert!(shown.contains("  the cashier starts a sale of X yuan"), "{shown}");
     let junit = junit(&project.path().join("out/latest/junit.xml"));
     let case = cases(&junit)[0];
     let TestCaseStatus::NonSuccess { kind, message, ty, .. } = &case.status else {
@@ -51,7 +63,7 @@ fn an_undefined_step_fails_the_scenario() {
     assert!(
         message.as_ref().is_some_and(|m| m
             .as_str()
-            .starts_with("When the cashier sells something: no step definition matches")),
+            .starts_with("When the cashier start a sale of 100.00 yuans: features/typo.feature:4: no step definition")),
         "{case:?}"
     );
 }

@@ -123,16 +123,16 @@ impl Blocks {
                     Step::Skipped => {
                         self.counts.steps_skipped += 1;
                         block.failed = true;
-                        block
-                            .lines
-                            .push(format!("  ? {text}  (no step definition matches this step)"));
+                        block.lines.push(format!("  ? {text}"));
+                        let why = super::collect::undefined_at(feature, &step);
+                        block.lines.extend(why.lines().map(|l| format!("      {l}")));
                     }
                     Step::Failed(_, _, _, error) => {
                         self.counts.steps_failed += 1;
                         block.failed = true;
                         block.lines.push(format!("  ✘ {text}"));
                         let why = match &error {
-                            event::StepError::NotFound => "no step definition matches this step".to_string(),
+                            event::StepError::NotFound => super::collect::undefined_at(feature, &step),
                             event::StepError::AmbiguousMatch(e) => e.to_string(),
                             event::StepError::Panic(info) => super::collect::panic_text(info),
                         };

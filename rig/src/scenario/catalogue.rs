@@ -183,3 +183,121 @@ mod tests {
         assert!(sale.source.contains("steps/sale.rs:"), "{}", sale.source);
     }
 }
+
+/// A pattern as a writer would type it, every capture written `X`
+/// (`the cashier starts a sale of X yuan`), alternatives as their first word.
+fn readable(pattern: &str) -> String {
+    let text = strip(pattern);
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    let mut depth = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '(' if chars.peek() == Some(&'?') => {
+                // (?:a|b): keep the first alternative.
+                chars.next();
+                chars.next();
+                let mut first = String::new();
+                let mut nested = 1;
+                let mut taking = true;
+                for c in chars.by_ref() {
+                    match c {
+                        '(' => nested += 1,
+                        ')' => {
+                            nested -= 1;
+                            if nested == 0 {
+                                break;
+                            }
+                        }
+                        '|' if nested == 1 => taking = false,
+                        _ if taking && nested == 1 => first.push(c),
+                        _ => {}
+                    }
+                }
+                if depth == 0 {
+                    out.push_str(first.trim_end_matches('?'));
+                }
+            }
+            '(' => {
+                if depth == 0 {
+                    out.push('X');
+                }
+                depth += 1;
+            }
+            ')' => depth = depth.saturating_sub(1),
+            '?' | '+' | '*' if depth == 0 => {}
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A step's text with what a writer fills in written `X`: quoted text and numbers.
+fn shape(text: &str) -> String {
+    static FILLED: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#""[^"]*"|\d+(?:\.\d+)?"#).expect("pattern"));
+    FILLED
+        .replace_all(
+            text,
+            |c: &regex::Captures| if c[0].starts_with('"') { "\"X\"" } else { "X" },
+        )
+        .into_owned()
+}
+
+/// The defined steps nearest to `text` (a step no definition matched), in
+/// the language it is written in, as a writer would type them; at most three.
+pub fn nearest(text: &str) -> Vec<String> {
+    let chinese = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let wanted = shape(text);
+    let mut scored: Vec<(f64, String)> = entries()
+        .into_iter()
+        .filter_map(|e| if chinese { e.chinese } else { Some(e.english) })
+        .map(|p| {
+            let r = readable(&p);
+            (strsim::normalized_levenshtein(&wanted, &r), r)
+        })
+        .filter(|(score, _)| *score >= 0.6)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, r)| r).collect()
+}
+
+/// "no step definition matches this step" with the nearest ones, for reports.
+pub fn undefined(text: &str) -> String {
+    let near = nearest(text);
+    if near.is_empty() {
+        "no step definition matches this step (`rig steps` lists them all)".into()
+    } else {
+        format!(
+            "no step definition matches this step; did you mean:\n{}",
+            near.iter().map(|n| format!("  {n}")).collect::<Vec<_>>().join("\n")
+        )
+    }
+}
+
+#[cfg(test)]
+mod nearest_tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_step_gets_the_nearest_defined_ones() {
+        let near = nearest("the cashier start a sale of 100.00 yuans");
+        assert_eq!(
+            near.first().map(String::as_str),
+            Some("the cashier starts a sale of X yuan"),
+            "{near:?}"
+        );
+        let near = nearest("持卡人刷卡片 \"unionpay-debit\"");
+        assert_eq!(near.first().map(String::as_str), Some("持卡人刷卡 \"X\""), "{near:?}");
+        assert!(nearest("the moon is made of cheese").is_empty());
+        assert_eq!(
+            readable(r"^the terminal is (?:on|powered on) and signed on$"),
+            "the terminal is on and signed on"
+        );
+    }
+}

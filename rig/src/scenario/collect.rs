@@ -74,19 +74,13 @@ impl Outcomes {
                     Step::Passed(..) => self.log(format!("✔ {text}")),
                     Step::Skipped => {
                         self.log(format!("? {text}"));
-                        self.fail(
-                            FailureClass::Mistake,
-                            text,
-                            "no step definition matches this step".into(),
-                        );
+                        let why = undefined_at(feature, &step);
+                        self.fail(FailureClass::Mistake, text, why);
                     }
                     Step::Failed(_, _, _, error) => {
                         self.log(format!("✘ {text}"));
                         let (class, message) = match &error {
-                            event::StepError::NotFound => (
-                                FailureClass::Mistake,
-                                "no step definition matches this step".to_string(),
-                            ),
+                            event::StepError::NotFound => (FailureClass::Mistake, undefined_at(feature, &step)),
                             event::StepError::AmbiguousMatch(e) => (FailureClass::Mistake, e.to_string()),
                             event::StepError::Panic(info) => {
                                 let m = panic_text(info);
@@ -123,6 +117,20 @@ impl Outcomes {
             }
         }
     }
+}
+
+/// An undefined step's message: where it is and the nearest defined steps.
+pub(super) fn undefined_at(feature: &gherkin::Feature, step: &gherkin::Step) -> String {
+    let file = feature
+        .path
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    format!(
+        "{file}:{}: {}",
+        step.position.line,
+        super::catalogue::undefined(&step.value)
+    )
 }
 
 /// The text of a panic payload (steps' errors arrive as formatted strings).

@@ -57,6 +57,9 @@ impl StepError {
     pub fn class(&self) -> FailureClass {
         match self {
             StepError::Bench(e) => e.class(),
+            // A snapshot not stored yet is set-up work for the feature's
+            // writer (review and accept it), not something the terminal did.
+            StepError::Snapshot(crate::snapshot::SnapshotError::New { .. }) => FailureClass::Mistake,
             StepError::Snapshot(_) | StepError::Expectation(_) => FailureClass::TerminalFailure,
             StepError::Mistake(_) => FailureClass::Mistake,
             StepError::NotOnThisTerminal(_) => FailureClass::NotOnThisTerminal,
