@@ -638,3 +638,49 @@ fn a_responder_answers_its_prompt_and_a_menu_sign_on_is_walked_from_the_profile(
         "the responder's answer is on the timeline"
     );
 }
+
+#[test]
+fn a_bad_feature_file_is_a_mistake_with_its_place_and_the_others_still_play() {
+    let project = scratch_project();
+    let dir = project.path().join("mixed");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let files = [
+        (
+            "a_typo.feature",
+            "Feature: x\n  Scenari: oops\n    Given the terminal is powered on and signed on\n",
+        ),
+        (
+            "b_table.feature",
+            "Feature: y\n  Scenario: t\n    Given the terminal is powered on and signed on\n      | a | b |\n      | 1 |\n",
+        ),
+        ("c_language.feature", "# language: xx-YY\nFeature: z\n"),
+        (
+            "d_outline.feature",
+            "Feature: o\n  Scenario Outline: no examples\n    When the cashier starts a sale of <a> yuan\n",
+        ),
+        (
+            "e_good.feature",
+            "Feature: ok\n  Scenario: fine\n    Given the terminal is powered on and signed on\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    let out = rig(&["run", "mixed", "--report-dir", "out"], project.path());
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    for expected in [
+        "mixed/a_typo.feature:2:3: `Scenari:` is no Gherkin keyword (did you mean `Scenario:`?)",
+        "mixed/b_table.feature:",
+        "a table's rows have different numbers of cells",
+        "mixed/c_language.feature:1:1: `# language: xx-YY` is not a Gherkin language",
+        "mixed/d_outline.feature:2:3: the Scenario Outline \"no examples\" has no Examples table",
+        "PASS [",
+        "5 scenarios: 1 passed, 4 feature mistake",
+    ] {
+        assert!(shown.contains(expected), "{expected}: {shown}");
+    }
+    // The report is written, and latest points at it.
+    let junit = junit(&project.path().join("out/latest/junit.xml"));
+    assert_eq!(cases(&junit).len(), 5, "{junit:?}");
+}

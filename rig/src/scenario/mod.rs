@@ -4,6 +4,7 @@
 pub mod blocks;
 pub mod catalogue;
 pub mod collect;
+pub mod feature_check;
 pub mod order;
 pub mod select;
 
@@ -22,6 +23,7 @@ use collect::Outcomes;
 use cucumber::gherkin::{self, GherkinEnv, tagexpr::TagOperation};
 use cucumber::writer;
 use cucumber::{World as _, WriterExt as _};
+use feature_check::BadFeature;
 use futures::FutureExt as _;
 use select::{ParsedFeature, Selection};
 use std::collections::HashSet;
@@ -188,31 +190,65 @@ pub fn feature_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SetupError> {
     Ok(files)
 }
 
-/// Parses every feature up front so a syntax error stops the run with its file and line.
-fn parse_features(files: &[PathBuf]) -> Result<Vec<ParsedFeature>, SetupError> {
+/// Parses every feature up front; a file with a mistake (syntax, a
+/// misspelt keyword, an outline without examples, an unfilled placeholder)
+/// is set aside with its file, line and column, and the others still play.
+fn parse_features(files: &[PathBuf]) -> (Vec<ParsedFeature>, Vec<BadFeature>) {
     use cucumber::feature::Ext as _;
-    files
-        .iter()
-        .map(|f| {
-            let feature = gherkin::Feature::parse_path(f, GherkinEnv::default())
-                .map_err(|e| SetupError::Feature(format!("{}: {e}", f.display())))?;
-            let scenario_starts = select::scenarios(&feature)
-                .iter()
-                .map(|(_, s)| s.position.line)
-                .collect();
-            let feature = feature
-                .expand_examples()
-                .map_err(|e| SetupError::Feature(format!("{}: {e}", f.display())))?;
-            Ok(ParsedFeature {
-                feature,
-                scenario_starts,
-            })
-        })
-        .collect()
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for f in files {
+        if let Some(misspelt) = std::fs::read_to_string(f)
+            .ok()
+            .and_then(|text| feature_check::misspelt_keyword(f, &text))
+        {
+            bad.push(misspelt);
+            continue;
+        }
+        let feature = match gherkin::Feature::parse_path(f, GherkinEnv::default()) {
+            Ok(feature) => feature,
+            Err(e) => {
+                bad.push(feature_check::parse_error(f, &e));
+                continue;
+            }
+        };
+        let outlines = feature_check::outlines_without_examples(f, &feature);
+        if !outlines.is_empty() {
+            bad.extend(outlines);
+            continue;
+        }
+        let scenario_starts = select::scenarios(&feature)
+            .iter()
+            .map(|(_, s)| s.position.line)
+            .collect();
+        let feature = match feature.expand_examples() {
+            Ok(feature) => feature,
+            Err(e) => {
+                bad.push(BadFeature {
+                    path: f.clone(),
+                    line: e.pos.line,
+                    column: e.pos.col,
+                    message: format!("<{}> is filled by no column of the Examples", e.name),
+                });
+                continue;
+            }
+        };
+        let unfilled = feature_check::unfilled_placeholders(f, &feature);
+        if !unfilled.is_empty() {
+            bad.extend(unfilled);
+            continue;
+        }
+        good.push(ParsedFeature {
+            feature,
+            scenario_starts,
+        });
+    }
+    (good, bad)
 }
 
-/// The selection the options ask for, and what it selects; none is a mistake.
-fn selected(options: &RunOptions) -> Result<(Vec<ParsedFeature>, Selection), SetupError> {
+/// The selection the options ask for, what it selects, and the feature
+/// files that cannot play; a selection of nothing (and no bad file) is a mistake.
+fn selected(options: &RunOptions) -> Result<(Vec<ParsedFeature>, Selection, Vec<BadFeature>), SetupError> {
     let tags = match &options.tags {
         Some(expr) => Some(expr.parse::<TagOperation>().map_err(|e| SetupError::Tags {
             expr: expr.clone(),
@@ -234,14 +270,14 @@ fn selected(options: &RunOptions) -> Result<(Vec<ParsedFeature>, Selection), Set
         }
     }
     let files = feature_files(&options.paths)?;
-    let parsed = parse_features(&files)?;
+    let (parsed, bad) = parse_features(&files);
     let selection = Selection {
         tags,
         shard: options.shard,
         name,
         lines,
     };
-    if selection.apply(&parsed).is_empty() {
+    if selection.apply(&parsed).is_empty() && bad.is_empty() {
         let mut asked: Vec<String> = options.paths.iter().map(|p| p.display().to_string()).collect();
         if let Some(t) = &options.tags {
             asked.push(format!("--tags {t:?}"));
@@ -254,12 +290,15 @@ fn selected(options: &RunOptions) -> Result<(Vec<ParsedFeature>, Selection), Set
         }
         return Err(SetupError::NothingSelected(asked.join(" ")));
     }
-    Ok((parsed, selection))
+    Ok((parsed, selection, bad))
 }
 
 /// `rig run --list`: the scenarios a run would play, `file:line name`, without playing them.
 pub fn list(options: &RunOptions) -> Result<Vec<String>, SetupError> {
-    let (parsed, selection) = selected(options)?;
+    let (parsed, selection, bad) = selected(options)?;
+    if let Some(first) = bad.first() {
+        return Err(SetupError::Feature(first.place()));
+    }
     Ok(selection
         .apply(&parsed)
         .into_iter()
@@ -283,7 +322,10 @@ impl cucumber::Parser<Vec<gherkin::Feature>> for Parsed {
 }
 
 pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
-    let (parsed, selection) = selected(&options)?;
+    let (parsed, selection, bad) = selected(&options)?;
+    for b in &bad {
+        println!("rig: feature mistake: {}", b.place());
+    }
     if options.evidence == Evidence::Clear {
         println!(
             "rig: EVIDENCE IN CLEAR: card numbers, tracks, names, PINs, PIN blocks, payment codes and keys \
@@ -344,9 +386,12 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
             fail_fast: options.fail_fast,
             jobs,
         },
-        &report,
-        options.evidence,
-        &report::FeatureRoots::of(options.paths.iter().map(|p| select::split_line(p).0)),
+        &RunFiles {
+            report: &report,
+            evidence: options.evidence,
+            roots: &report::FeatureRoots::of(options.paths.iter().map(|p| select::split_line(p).0)),
+            bad: &bad,
+        },
     )
     .await
     .map_err(|source| SetupError::Report {
@@ -361,6 +406,16 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
     Ok(RunOutcome { report, tally })
 }
 
+/// Where a run reports, and what it reports besides the scenarios it plays.
+#[derive(Clone, Copy)]
+struct RunFiles<'a> {
+    report: &'a RunReport,
+    evidence: Evidence,
+    roots: &'a report::FeatureRoots,
+    /// Feature files that could not play: feature mistakes of the run.
+    bad: &'a [BadFeature],
+}
+
 /// Plays the scenarios, then again those that failed with a bench fault (up
 /// to `retries` times), and writes one JUnit report over every attempt.
 async fn play_with_retries(
@@ -368,10 +423,14 @@ async fn play_with_retries(
     selected: HashSet<ScenarioKey>,
     retries: u32,
     how: Play,
-    report: &RunReport,
-    evidence: Evidence,
-    roots: &report::FeatureRoots,
+    run: &RunFiles<'_>,
 ) -> std::io::Result<Tally> {
+    let RunFiles {
+        report,
+        evidence,
+        roots,
+        bad,
+    } = *run;
     let began = std::time::Instant::now();
     let mut attempts: Vec<Vec<outcome::ScenarioOutcome>> = Vec::new();
     let mut only = selected;
@@ -396,6 +455,10 @@ async fn play_with_retries(
             }
         }
         let mut outcomes = collected.take();
+        // The feature files that could not play are mistakes of the first attempt.
+        if attempt == 1 {
+            outcomes.extend(bad.iter().map(BadFeature::outcome));
+        }
         if interrupted.is_some() {
             attempts.push(outcomes);
             break;

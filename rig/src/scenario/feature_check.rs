@@ -1,0 +1,238 @@
+//! Mistakes in feature files, found before anything plays, each with its
+//! file, line and column and what was expected there: Gherkin syntax errors
+//! (from the gherkin parser), a misspelt block keyword that the parser would
+//! take for description text (`Scenari:`), a Scenario Outline without
+//! Examples, and a `<placeholder>` no Examples column fills. A bad file does
+//! not stop the run: it is reported as a feature mistake beside the others.
+
+use crate::failure::FailureClass;
+use crate::outcome::{Failure, ScenarioOutcome};
+use cucumber::gherkin;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// One mistake in one feature file.
+#[derive(Debug, Clone)]
+pub struct BadFeature {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl BadFeature {
+    fn at(path: &Path, line: usize, column: usize, message: String) -> BadFeature {
+        BadFeature {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// `path:line:column: message`, as compilers write it.
+    pub fn place(&self) -> String {
+        format!(
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+
+    /// The mistake as a scenario outcome, so the summary, exit code and
+    /// junit.xml report it like any other feature mistake.
+    pub fn outcome(&self) -> ScenarioOutcome {
+        ScenarioOutcome {
+            feature: self
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            file: Some(self.path.clone()),
+            rule: None,
+            scenario: "(the feature file)".into(),
+            line: self.line,
+            column: self.column,
+            started: SystemTime::now(),
+            duration: Duration::ZERO,
+            steps: Vec::new(),
+            failure: Some(Failure {
+                class: FailureClass::Mistake,
+                step: "reading the feature file".into(),
+                message: format!("{}: {}", FailureClass::Mistake, self.place()),
+            }),
+            dir: None,
+        }
+    }
+}
+
+/// The gherkin parser's error, with its position and what it expected.
+pub fn parse_error(path: &Path, error: &gherkin::ParseFileError) -> BadFeature {
+    match error {
+        gherkin::ParseFileError::Reading { source, .. } => {
+            BadFeature::at(path, 1, 1, format!("cannot read it: {source}"))
+        }
+        gherkin::ParseFileError::Parsing { error, source, .. } => {
+            // "Error at 5:7: {"a", "b"}" is the parser's only rendering.
+            let shown = source.to_string();
+            let (line, column, expected) = shown
+                .strip_prefix("Error at ")
+                .and_then(|rest| {
+                    let (pos, expected) = rest.split_once(": ")?;
+                    let (l, c) = pos.split_once(':')?;
+                    Some((l.parse().ok()?, c.parse().ok()?, expected.to_string()))
+                })
+                .unwrap_or((1, 1, shown.clone()));
+            let what = match error {
+                Some(gherkin::EnvError::UnsupportedLanguage(lang)) => {
+                    format!("`# language: {lang}` is not a Gherkin language (en, zh-CN, zh-TW, ...)")
+                }
+                Some(gherkin::EnvError::InconsistentCellCount(rows)) => format!(
+                    "a table's rows have different numbers of cells ({})",
+                    rows.iter().map(|r| r.len().to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                Some(gherkin::EnvError::UnknownKeyword(k)) => format!("unknown keyword {k:?}"),
+                None => format!("not valid Gherkin here; expected one of {}", expected.replace('"', "`")),
+            };
+            // The language comment is the first line, whatever the parser says.
+            let (line, column) = match error {
+                Some(gherkin::EnvError::UnsupportedLanguage(_)) => (1, 1),
+                _ => (line, column),
+            };
+            BadFeature::at(path, line, column, what)
+        }
+    }
+}
+
+const BLOCK_KEYWORDS: [&str; 17] = [
+    "Feature",
+    "Background",
+    "Rule",
+    "Scenario",
+    "Example",
+    "Scenario Outline",
+    "Scenario Template",
+    "Examples",
+    "Scenarios",
+    "功能",
+    "背景",
+    "规则",
+    "场景",
+    "剧本",
+    "场景大纲",
+    "剧本大纲",
+    "例子",
+];
+
+const STEP_KEYWORDS: [&str; 15] = [
+    "Given ", "When ", "Then ", "And ", "But ", "* ", "假如", "假设", "假定", "当", "那么", "而且", "并且", "同时",
+    "但是",
+];
+
+/// A line such as `Scenari: oops` followed by steps: the parser reads it as
+/// description text and silently drops the scenario, so it is said here.
+pub fn misspelt_keyword(path: &Path, text: &str) -> Option<BadFeature> {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let Some((word, _)) = trimmed.split_once(':') else {
+            continue;
+        };
+        if word.is_empty() || word.starts_with('#') || word.contains(['|', '"', '<']) || BLOCK_KEYWORDS.contains(&word)
+        {
+            continue;
+        }
+        let next = lines[i + 1..].iter().map(|l| l.trim_start()).find(|l| !l.is_empty());
+        if !next.is_some_and(|n| STEP_KEYWORDS.iter().any(|k| n.starts_with(k))) {
+            continue;
+        }
+        let nearest = BLOCK_KEYWORDS
+            .iter()
+            .map(|k| (strsim::levenshtein(word, k), *k))
+            .min()
+            .filter(|(d, k)| *d <= 2 && *d < k.chars().count());
+        if let Some((_, keyword)) = nearest {
+            return Some(BadFeature::at(
+                path,
+                i + 1,
+                line.len() - trimmed.len() + 1,
+                format!("`{word}:` is no Gherkin keyword (did you mean `{keyword}:`?); its steps would be dropped"),
+            ));
+        }
+    }
+    None
+}
+
+/// Outlines without Examples, before the examples are expanded.
+pub fn outlines_without_examples(path: &Path, feature: &gherkin::Feature) -> Vec<BadFeature> {
+    let scenarios = feature
+        .scenarios
+        .iter()
+        .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()));
+    scenarios
+        .filter(|s| is_outline(&s.keyword) && s.examples.is_empty())
+        .map(|s| {
+            BadFeature::at(
+                path,
+                s.position.line,
+                s.position.col,
+                format!(
+                    "the {} {:?} has no Examples table to fill its placeholders",
+                    s.keyword, s.name
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Steps still holding a `<placeholder>` after the examples were expanded.
+pub fn unfilled_placeholders(path: &Path, feature: &gherkin::Feature) -> Vec<BadFeature> {
+    static PLACEHOLDER: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"<[^<>\s]+>").expect("pattern"));
+    let scenarios = feature
+        .scenarios
+        .iter()
+        .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()));
+    let mut found = Vec::new();
+    for s in scenarios.filter(|s| is_outline(&s.keyword)) {
+        for step in &s.steps {
+            if let Some(m) = PLACEHOLDER.find(&step.value) {
+                found.push(BadFeature::at(
+                    path,
+                    step.position.line,
+                    step.position.col,
+                    format!("{} is filled by no column of the Examples", m.as_str()),
+                ));
+            }
+        }
+    }
+    found.dedup_by(|a, b| a.line == b.line);
+    found
+}
+
+fn is_outline(keyword: &str) -> bool {
+    keyword.contains("Outline") || keyword.contains("Template") || keyword.contains("大纲")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_scenario_keyword_is_found_with_its_place() {
+        let text = "Feature: x\n  Some: description\n  Scenari: oops\n    Given the terminal is powered on\n";
+        let bad = misspelt_keyword(Path::new("x.feature"), text).expect("found");
+        assert_eq!((bad.line, bad.column), (3, 3));
+        assert!(bad.message.contains("did you mean `Scenario:`"), "{}", bad.message);
+        // Description text that is no keyword, or not followed by steps, is fine.
+        assert!(
+            misspelt_keyword(
+                Path::new("x.feature"),
+                "Feature: x\n  Rules: none here\n\n  Scenario: y\n"
+            )
+            .is_none()
+        );
+    }
+}
