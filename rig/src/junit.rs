@@ -52,7 +52,7 @@ fn shown_path(o: &ScenarioOutcome, roots: &FeatureRoots) -> String {
 }
 
 fn suite_name(o: &ScenarioOutcome, roots: &FeatureRoots) -> String {
-    format!("Feature: {}: {}", o.feature, shown_path(o, roots))
+    format!("{}: {}: {}", o.feature_keyword, o.feature, shown_path(o, roots))
 }
 
 /// A terminal failure is what the test is for (`failure`); a bench fault or
@@ -68,8 +68,9 @@ fn kind_of(class: FailureClass) -> NonSuccessKind {
 fn testcase(h: &History, roots: &FeatureRoots) -> TestCase {
     let last = h.last();
     let name = format!(
-        "{}Scenario: {}: {}:{}:{}",
+        "{}{}: {}: {}:{}:{}",
         last.rule.as_ref().map(|r| format!("Rule: {r}: ")).unwrap_or_default(),
+        last.scenario_keyword,
         last.scenario,
         shown_path(last, roots),
         last.line,
@@ -114,7 +115,7 @@ fn testcase(h: &History, roots: &FeatureRoots) -> TestCase {
         None => TestCaseStatus::Success { flaky_runs: earlier },
     };
     let mut case = TestCase::new(name, status);
-    case.set_classname(format!("Feature: {}", last.feature))
+    case.set_classname(format!("{}: {}", last.feature_keyword, last.feature))
         .set_time(last.duration)
         .set_system_out(masked(&system_out(last)));
     case
@@ -170,6 +171,8 @@ mod tests {
     fn outcome(line: usize, failure: Option<(FailureClass, &str)>) -> ScenarioOutcome {
         ScenarioOutcome {
             feature: "Sale".into(),
+            feature_keyword: "Feature".into(),
+            scenario_keyword: "Scenario".into(),
             file: Some(PathBuf::from("/bench/features/sale.feature")),
             rule: None,
             scenario: format!("scenario at {line}"),

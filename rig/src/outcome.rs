@@ -19,6 +19,10 @@ pub struct Failure {
 #[derive(Debug, Clone)]
 pub struct ScenarioOutcome {
     pub feature: String,
+    /// The Gherkin keywords as the feature wrote them ("Feature", "功能";
+    /// "Scenario", "场景"), so reports name it in its own language.
+    pub feature_keyword: String,
+    pub scenario_keyword: String,
     pub file: Option<PathBuf>,
     pub rule: Option<String>,
     pub scenario: String,

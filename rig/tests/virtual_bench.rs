@@ -684,3 +684,23 @@ fn a_bad_feature_file_is_a_mistake_with_its_place_and_the_others_still_play() {
     let junit = junit(&project.path().join("out/latest/junit.xml"));
     assert_eq!(cases(&junit).len(), 5, "{junit:?}");
 }
+
+#[test]
+fn junit_names_a_chinese_feature_in_its_own_keywords() {
+    let project = scratch_project();
+    let out = rig(
+        &["run", "features/swipe_sale.zh-CN.feature:18", "--report-dir", "out"],
+        project.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let junit = junit(&project.path().join("out/latest/junit.xml"));
+    let case = cases(&junit)[0];
+    assert_eq!(
+        case.name.as_str(),
+        "场景: 余额不足 (51) 时交易被拒绝: swipe_sale.zh-CN.feature:18:3"
+    );
+    assert_eq!(
+        case.classname.as_ref().map(|c| c.as_str()),
+        Some("功能: 刷卡消费 (联机密码)")
+    );
+}

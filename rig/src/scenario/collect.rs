@@ -43,6 +43,8 @@ impl Outcomes {
                     .map(|ctx| crate::report::scenario_dir(&ctx.run_dir, feature, scenario));
                 let outcome = ScenarioOutcome {
                     feature: feature.name.clone(),
+                    feature_keyword: feature.keyword.clone(),
+                    scenario_keyword: scenario.keyword.clone(),
                     file: feature.path.clone(),
                     rule: rule.map(|r| r.name.clone()),
                     scenario: scenario.name.clone(),

@@ -50,6 +50,8 @@ impl BadFeature {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
+            feature_keyword: "Feature".into(),
+            scenario_keyword: "Scenario".into(),
             file: Some(self.path.clone()),
             rule: None,
             scenario: "(the feature file)".into(),
