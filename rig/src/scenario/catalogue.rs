@@ -15,6 +15,9 @@ pub struct StepEntry {
     pub chinese: Option<String>,
     /// What each capture takes, in order.
     pub parameters: Vec<&'static str>,
+    /// A line as a feature would write it.
+    pub example: String,
+    pub example_chinese: Option<String>,
     /// Source file and line of the step function.
     pub source: String,
     #[serde(skip)]
@@ -32,6 +35,8 @@ pub fn entries() -> Vec<StepEntry> {
                 StepType::Then => "then",
             },
             chinese: super::zh_cn::pattern_of(regex.as_str()).map(|r| r.as_str().to_string()),
+            example: example(regex.as_str(), false),
+            example_chinese: super::zh_cn::pattern_of(regex.as_str()).map(|r| example(r.as_str(), true)),
             parameters: parameters(regex.as_str()),
             english: regex.as_str().to_string(),
             source: format!("{}:{}", loc.path, loc.line),
@@ -54,10 +59,14 @@ fn order(kind: &str) -> u8 {
 
 /// A name for what each capturing group takes, from its pattern.
 fn parameters(pattern: &str) -> Vec<&'static str> {
-    let Ok(re) = regex::Regex::new(pattern) else {
-        return Vec::new();
-    };
-    // Each group's own text, in order.
+    groups(pattern)
+        .into_iter()
+        .map(|(s, e)| kind_of_group(&pattern[s..e]))
+        .collect()
+}
+
+/// The byte spans of the top-level capturing groups of `pattern`.
+fn groups(pattern: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start = None;
@@ -78,15 +87,133 @@ fn parameters(pattern: &str) -> Vec<&'static str> {
                 if depth == 0
                     && let Some(s) = start.take()
                 {
-                    out.push(kind_of_group(&pattern[s..=i]));
+                    out.push((s, i + 1));
                 }
             }
             _ => {}
         }
         i += 1;
     }
-    debug_assert!(out.len() <= re.captures_len());
     out
+}
+
+/// A line of a feature for the step of `pattern`, each capture filled with
+/// a value of its kind (in the pattern's language).
+fn example(pattern: &str, chinese: bool) -> String {
+    let simple = without_options(pattern);
+    let pattern = simple.as_str();
+    let mut out = String::new();
+    let mut at = 0;
+    for (start, end) in groups(pattern) {
+        out.push_str(&readable(&pattern[at..start]));
+        out.push_str(&sample(pattern, &pattern[start..end], chinese));
+        at = end;
+    }
+    out.push_str(&readable(&pattern[at..]));
+    out
+}
+
+/// `pattern` with each non-capturing group resolved the plain way: an
+/// optional one `(?:...)?` left out, alternatives `(?:a (\d+) b|c)` as the
+/// first one without a capture (so an example takes the simplest form).
+fn without_options(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(at) = rest.find("(?:") {
+        out.push_str(&rest[..at]);
+        let inner_start = at + 3;
+        let mut depth = 1;
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in rest[inner_start..].char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(inner_start + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let inner = &rest[inner_start..end];
+        let optional = rest[end + 1..].starts_with('?');
+        if !optional {
+            let alternatives: Vec<&str> = split_top(inner);
+            let chosen = alternatives
+                .iter()
+                .find(|a| !a.contains('('))
+                .or(alternatives.first())
+                .copied()
+                .unwrap_or_default();
+            out.push_str(chosen);
+        }
+        rest = &rest[end + 1 + usize::from(optional)..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `a|b(c|d)|e` -> `a`, `b(c|d)`, `e`.
+fn split_top(inner: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut from) = (0, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '|' if depth == 0 => {
+                parts.push(&inner[from..i]);
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&inner[from..]);
+    parts
+}
+
+/// A value for one capture group, from what it takes and what the step is about.
+fn sample(pattern: &str, group: &str, chinese: bool) -> String {
+    let about = |words: &[&str]| words.iter().any(|w| pattern.contains(w));
+    let quoted = kind_of_group(group) == "name or text (in quotes)";
+    let value = match kind_of_group(group) {
+        _ if quoted && about(&["flashed", "刷入"]) => "vterm-1.0.1-regression.fw",
+        _ if quoted && about(&["firmware", "固件"]) => "1.0.1",
+        _ if quoted && about(&["payment code", "付款码"]) => "wechat-code",
+        _ if quoted && about(&["card", "卡"]) => "unionpay-debit",
+        _ if quoted => "RMB 1.00",
+        "amount in yuan (12.50)" => "100.00",
+        "response code (two characters)" => "00",
+        // One: the singular reads right ("the host received 1 sale").
+        "count" | "digit" => "1",
+        "PIN digits" => "123456",
+        "prompt or message name of the profile" => "approved",
+        "seconds" => "5",
+        "hex" => "8424000000",
+        "snapshot name" => "swipe-sale-approved-receipt",
+        // (a|b): the first word.
+        _ if group.contains('|') => {
+            return group
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .split('|')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+        }
+        _ if chinese => "消费",
+        _ => "sale",
+    };
+    value.to_string()
 }
 
 fn kind_of_group(group: &str) -> &'static str {
@@ -115,7 +242,12 @@ pub fn text(lang: Lang) -> String {
             Lang::En => e.english.as_str(),
             Lang::ZhCn => e.chinese.as_deref().unwrap_or("(no Chinese form)"),
         };
+        let example = match lang {
+            Lang::En => e.example.as_str(),
+            Lang::ZhCn => e.example_chinese.as_deref().unwrap_or(""),
+        };
         out.push_str(&format!("{:<5} {}\n", e.kind, strip(pattern)));
+        out.push_str(&format!("      example: {example}\n"));
         if !e.parameters.is_empty() {
             out.push_str(&format!("      parameters: {}\n", e.parameters.join("; ")));
         }
@@ -131,8 +263,8 @@ pub fn markdown() -> String {
         out.push_str(&format!(
             "| {} | `{}` | `{}` | {} |\n",
             e.kind,
-            cell(&strip(&e.english)),
-            cell(&strip(e.chinese.as_deref().unwrap_or(""))),
+            cell(&e.example),
+            cell(e.example_chinese.as_deref().unwrap_or("")),
             e.parameters.join("; ")
         ));
     }
@@ -168,6 +300,45 @@ mod tests {
             readme.contains(&table),
             "README.md's step table differs from the catalogue; replace it with `rig steps --format markdown`:\n{table}"
         );
+    }
+
+    #[test]
+    fn examples_take_the_plain_form_of_each_step() {
+        assert_eq!(
+            example(
+                r#"^the host answers "([0-9A-Z]{2})" to the next (?:(\d+) )?([a-z -]+?)$"#,
+                false
+            ),
+            r#"the host answers "00" to the next sale"#
+        );
+        assert_eq!(
+            example(
+                r#"^主机以应答码 "([0-9A-Z]{2})" 回复(?:接下来的 (\d+) 笔|下一笔)(.+?)$"#,
+                true
+            ),
+            r#"主机以应答码 "00" 回复下一笔消费"#
+        );
+        assert_eq!(
+            example(r#"^the cardholder taps the (?:card|phone) "([^"]+)"$"#, false),
+            r#"the cardholder taps the card "unionpay-debit""#
+        );
+    }
+
+    #[test]
+    fn every_example_is_a_line_its_own_step_takes() {
+        for e in entries() {
+            let english = regex::Regex::new(&e.english).expect("pattern");
+            assert!(
+                english.is_match(&e.example),
+                "{:?} does not match {}",
+                e.example,
+                e.english
+            );
+            if let (Some(zh), Some(example)) = (&e.chinese, &e.example_chinese) {
+                let zh = regex::Regex::new(zh).expect("pattern");
+                assert!(zh.is_match(example), "{example:?} does not match {zh}");
+            }
+        }
     }
 
     #[test]
