@@ -8,6 +8,7 @@ pub mod bench;
 pub mod card;
 pub mod cli;
 pub mod config;
+pub mod cucumber_json;
 pub mod devices;
 pub mod doctor;
 pub mod emv;

@@ -110,30 +110,6 @@ impl FeatureRoots {
             .display()
             .to_string()
     }
-
-    /// Rewrites the feature `uri`s of a cucumber.json report to `shown` form.
-    /// cucumber writes a uri as the file's path less the working directory
-    /// (or `CARGO_MANIFEST_DIR` when set) and less a leading `/`, so an
-    /// absolute path outside it loses its root: each uri is matched to the
-    /// one of `files` (the features played) whose whole path ends with it.
-    pub fn relative_uris(&self, json: &Path, files: &[PathBuf]) -> std::io::Result<()> {
-        let files: Vec<PathBuf> = files.iter().map(|f| absolute(f)).collect();
-        let text = std::fs::read_to_string(json)?;
-        let mut report: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        if let Some(features) = report.as_array_mut() {
-            for feature in features {
-                if let Some(uri) = feature.get_mut("uri")
-                    && let Some(path) = uri.as_str()
-                    && let Some(file) = files.iter().find(|f| f.ends_with(path))
-                {
-                    *uri = serde_json::Value::String(self.shown(file));
-                }
-            }
-        }
-        let text = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
-        std::fs::write(json, text)
-    }
 }
 
 /// `path` from the working directory (no symlinks resolved: the names are

@@ -233,7 +233,11 @@ fn no_report_file_holds_cardholder_data_or_a_key() {
     let pins: Vec<&String> = cards.values().map(|c| &c.issuer.pin).collect();
     for (file, keyed) in keyed_sequences(&trace_events(&run.report)) {
         for pin in &pins {
-            if keyed.len() >= pin.len() && keyed.contains(pin.as_str()) {
+            // A PIN is keyed as a whole entry (digits, then enter). Equality,
+            // not containment: other entries hold digit runs by chance (an
+            // original RRN keyed for a refund, time-based: 025440000002
+            // holds 000000 at hh:mm:40).
+            if keyed == **pin {
                 found.push(format!("{}: a PIN ({pin}) as keyed", file.display()));
             }
         }

@@ -432,20 +432,13 @@ async fn play_with_retries(
         bad,
     } = *run;
     let began = std::time::Instant::now();
+    let played: Vec<PathBuf> = features.iter().filter_map(|f| f.path.clone()).collect();
     let mut attempts: Vec<Vec<outcome::ScenarioOutcome>> = Vec::new();
     let mut only = selected;
     let mut interrupted = None;
     for attempt in 1..=retries + 1 {
         let collected = Outcomes::default();
-        let pass = play(
-            features.clone(),
-            only.clone(),
-            how,
-            attempt,
-            report,
-            collected.clone(),
-            roots,
-        );
+        let pass = play(features.clone(), only.clone(), how, attempt, report, collected.clone());
         // Ctrl-C or a cancelled CI job: stop playing, but report what finished.
         tokio::select! {
             played = pass => played?,
@@ -455,6 +448,11 @@ async fn play_with_retries(
             }
         }
         let mut outcomes = collected.take();
+        if interrupted.is_none()
+            && let Err(e) = crate::cucumber_json::tidy(&report.dir.join(json_name(attempt)), roots, &played, &outcomes)
+        {
+            eprintln!("rig: cannot tidy {} for reporters: {e}", json_name(attempt));
+        }
         // The feature files that could not play are mistakes of the first attempt.
         if attempt == 1 {
             outcomes.extend(bad.iter().map(BadFeature::outcome));
@@ -569,15 +567,8 @@ async fn play(
     attempt: u32,
     report: &RunReport,
     outcomes: Outcomes,
-    roots: &report::FeatureRoots,
 ) -> std::io::Result<()> {
-    let json_name = if attempt == 1 {
-        report::CUCUMBER_JSON.to_string()
-    } else {
-        format!("cucumber-attempt-{attempt}.json")
-    };
-    let json_path = report.dir.join(json_name);
-    let played: Vec<PathBuf> = features.iter().filter_map(|f| f.path.clone()).collect();
+    let json_path = report.dir.join(json_name(attempt));
     let json = std::fs::File::create(&json_path)?;
     // The console hears events as they happen (each scenario printed when it
     // finishes); outcomes and cucumber.json hear them in feature order.
@@ -637,9 +628,16 @@ async fn play(
             only.contains(&ScenarioKey::of(feature, scenario))
         })
         .await;
-    // cucumber writes each feature's uri as it was found; CI history wants
-    // it relative to the features folder, as junit.xml names it.
-    roots.relative_uris(&json_path, &played)
+    Ok(())
+}
+
+/// The cucumber.json of attempt `attempt` (retries get their own).
+fn json_name(attempt: u32) -> String {
+    if attempt == 1 {
+        report::CUCUMBER_JSON.to_string()
+    } else {
+        format!("cucumber-attempt-{attempt}.json")
+    }
 }
 
 /// What a developer needs to debug a scenario, beside its trace. A file
