@@ -15,6 +15,8 @@ pub struct StepEntry {
     pub chinese: Option<String>,
     /// What each capture takes, in order.
     pub parameters: Vec<&'static str>,
+    /// What it does: the step function's doc comment.
+    pub does: String,
     /// A line as a feature would write it.
     pub example: String,
     pub example_chinese: Option<String>,
@@ -22,6 +24,39 @@ pub struct StepEntry {
     pub source: String,
     #[serde(skip)]
     at: (String, u32),
+}
+
+/// The step files, compiled in so the catalogue can read their doc comments.
+const SOURCES: [(&str, &str); 12] = [
+    ("back_office.rs", include_str!("steps/back_office.rs")),
+    ("chip.rs", include_str!("steps/chip.rs")),
+    ("display.rs", include_str!("steps/display.rs")),
+    ("ecr.rs", include_str!("steps/ecr.rs")),
+    ("host.rs", include_str!("steps/host.rs")),
+    ("mod.rs", include_str!("steps/mod.rs")),
+    ("params.rs", include_str!("steps/params.rs")),
+    ("payment_code.rs", include_str!("steps/payment_code.rs")),
+    ("power.rs", include_str!("steps/power.rs")),
+    ("preauth.rs", include_str!("steps/preauth.rs")),
+    ("receipt.rs", include_str!("steps/receipt.rs")),
+    ("sale.rs", include_str!("steps/sale.rs")),
+];
+
+/// The `///` lines just above line `line` (the step's attribute) of `path`.
+fn doc_comment(path: &str, line: u32) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some((_, source)) = SOURCES.iter().find(|(n, _)| *n == name) else {
+        return String::new();
+    };
+    let lines: Vec<&str> = source.lines().collect();
+    let mut doc: Vec<&str> = lines[..(line as usize).saturating_sub(1).min(lines.len())]
+        .iter()
+        .rev()
+        .map_while(|l| l.trim_start().strip_prefix("///"))
+        .map(str::trim)
+        .collect();
+    doc.reverse();
+    doc.join(" ")
 }
 
 /// Every step, sorted by kind, then source.
@@ -35,6 +70,7 @@ pub fn entries() -> Vec<StepEntry> {
                 StepType::Then => "then",
             },
             chinese: super::zh_cn::pattern_of(regex.as_str()).map(|r| r.as_str().to_string()),
+            does: doc_comment(loc.path, loc.line),
             example: example(regex.as_str(), false),
             example_chinese: super::zh_cn::pattern_of(regex.as_str()).map(|r| example(r.as_str(), true)),
             parameters: parameters(regex.as_str()),
@@ -248,6 +284,9 @@ pub fn text(lang: Lang) -> String {
         };
         out.push_str(&format!("{:<5} {}\n", e.kind, strip(pattern)));
         out.push_str(&format!("      example: {example}\n"));
+        if !e.does.is_empty() {
+            out.push_str(&format!("      {}\n", e.does));
+        }
         if !e.parameters.is_empty() {
             out.push_str(&format!("      parameters: {}\n", e.parameters.join("; ")));
         }
@@ -258,13 +297,16 @@ pub fn text(lang: Lang) -> String {
 
 /// The catalogue as the README's markdown table.
 pub fn markdown() -> String {
-    let mut out = String::from("| kind | English | 中文 (`# language: zh-CN`) | parameters |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "| kind | English | 中文 (`# language: zh-CN`) | what it does | parameters |\n|---|---|---|---|---|\n",
+    );
     for e in entries() {
         out.push_str(&format!(
-            "| {} | `{}` | `{}` | {} |\n",
+            "| {} | `{}` | `{}` | {} | {} |\n",
             e.kind,
             cell(&e.example),
             cell(e.example_chinese.as_deref().unwrap_or("")),
+            cell(&e.does),
             e.parameters.join("; ")
         ));
     }
@@ -352,6 +394,10 @@ mod tests {
         assert_eq!(sale.parameters, ["amount in yuan (12.50)"]);
         assert_eq!(sale.chinese.as_deref(), Some(r"^收银员发起一笔 (\d+\.\d{2}) 元的消费$"));
         assert!(sale.source.contains("steps/sale.rs:"), "{}", sale.source);
+        assert!(sale.does.starts_with("消费: opens the sale"), "{}", sale.does);
+        for e in &all {
+            assert!(!e.does.is_empty(), "{} has no doc comment ({})", e.english, e.source);
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 
+/// 撤销: voids the batch's last sale by its voucher number, with the card.
 #[when(regex = r#"^the cashier voids the last sale with the card "([^"]+)"$"#)]
 async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     // The voucher number of the last sale the host approved (it is on that receipt).
@@ -21,6 +22,7 @@ async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> 
     enter_pin(world, &pin).await
 }
 
+/// 结算: settles the day; uploads the batch when the host's totals differ.
 #[when(regex = r"^the cashier settles the batch$")]
 async fn when_settle(world: &mut RigWorld) -> Result<(), StepError> {
     let from = menu(world, "settlement").await?;
@@ -31,6 +33,7 @@ async fn when_settle(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
+/// 重打印: reprints the last receipt.
 #[when(regex = r"^the cashier reprints the last receipt$")]
 async fn when_reprint(world: &mut RigWorld) -> Result<(), StepError> {
     let from = menu(world, "reprint").await?;
@@ -41,6 +44,7 @@ async fn when_reprint(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
+/// Reprints the first sale's receipt by its voucher number.
 #[when(regex = r"^the cashier reprints the receipt of the first sale$")]
 async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
     let first = world
@@ -68,6 +72,7 @@ async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
+/// Network management from the menu: echo test, parameter or CAPK download.
 #[when(regex = r"^the cashier runs the (echo test|parameter download|CAPK download)$")]
 async fn when_management(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     let name = match what.as_str() {
@@ -83,11 +88,13 @@ async fn when_management(world: &mut RigWorld, what: String) -> Result<(), StepE
     Ok(())
 }
 
+/// Drives the printer's paper sensor to "out of paper".
 #[given(regex = r"^the printer is out of paper$")]
 async fn given_paper_out(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(world.bench()?.paper(true)?)
 }
 
+/// Releases the paper sensor: paper is in again.
 #[when(regex = r"^paper is loaded$")]
 async fn when_paper_loaded(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(world.bench()?.paper(false)?)

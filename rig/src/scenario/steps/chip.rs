@@ -2,16 +2,19 @@
 
 use super::*;
 
+/// 插卡: the card model goes into the contact reader.
 #[when(regex = r#"^the cardholder inserts the card "([^"]+)"$"#)]
 async fn when_insert(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     insert(world, &card).await
 }
 
+/// 挥卡: the card or phone is brought to the contactless field until read, then taken away.
 #[when(regex = r#"^the cardholder taps the (?:card|phone) "([^"]+)"$"#)]
 async fn when_tap(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     tap(world, &card).await
 }
 
+/// Picks the chip application at the terminal's list, by its number.
 #[when(regex = r"^the cardholder chooses application (\d)$")]
 async fn when_choose(world: &mut RigWorld, n: String) -> Result<(), StepError> {
     let bench = world.bench()?;

@@ -2,31 +2,37 @@
 
 use super::*;
 
+/// Waits for a prompt or message of the profile, by name, since the transaction began.
 #[then(regex = r#"^the terminal shows "([a-z_]+)"$"#)]
 async fn then_shows(world: &mut RigWorld, prompt: String) -> Result<(), StepError> {
     shows(world, &prompt).await
 }
 
+/// Waits for the decline reason the profile gives for that response code.
 #[then(regex = r#"^the terminal shows the reason for "([0-9A-Z]{2})"$"#)]
 async fn then_shows_reason(world: &mut RigWorld, code: ResponseCode) -> Result<(), StepError> {
     shows_reason(world, &code).await
 }
 
+/// Waits for the balance screen showing that amount, in the profile's amount format.
 #[then(regex = r"^the terminal shows the balance (\d+\.\d{2}) yuan$")]
 async fn then_shows_balance(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     shows_amount_on(world, "balance", amount).await
 }
 
+/// Waits for that amount on the display, in the profile's amount format.
 #[then(regex = r"^the terminal shows the amount (\d+\.\d{2}) yuan$")]
 async fn then_shows_amount(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     shows_amount(world, amount).await
 }
 
+/// Waits for literal text on the display (one model's wording: prefer names).
 #[then(regex = r#"^the display reads "([^"]+)"$"#)]
 async fn then_display_text(world: &mut RigWorld, text: String) -> Result<(), StepError> {
     shows_text(world, &text).await
 }
 
+/// The host's answer to the transaction's authorisation carried that response code.
 #[then(regex = r#"^the host answered "([0-9A-Z]{2})"$"#)]
 async fn then_host_answered(world: &mut RigWorld, code: ResponseCode) -> Result<(), StepError> {
     host_answered(world, &code).await

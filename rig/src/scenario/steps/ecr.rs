@@ -28,12 +28,14 @@ pub(super) async fn ecr_request(world: &mut RigWorld, line: &str, then: Option<&
     Ok(())
 }
 
+/// The cash register sends a sale request over the ECR port.
 #[when(regex = r"^the cash register requests a sale of (\d+\.\d{2}) yuan$")]
 async fn when_ecr_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     let line = ecr_protocol(world)?.sale.replace("{fen12}", &amount.field4());
     ecr_request(world, &line, Some("card")).await
 }
 
+/// The cash register asks to void the last sale.
 #[when(regex = r"^the cash register requests a void of the last sale$")]
 async fn when_ecr_void(world: &mut RigWorld) -> Result<(), StepError> {
     let voucher = last_approved(world, TxnKind::Sale, field::STAN)?;
@@ -41,12 +43,14 @@ async fn when_ecr_void(world: &mut RigWorld) -> Result<(), StepError> {
     ecr_request(world, &line, Some("card")).await
 }
 
+/// The cash register asks for settlement.
 #[when(regex = r"^the cash register requests settlement$")]
 async fn when_ecr_settle(world: &mut RigWorld) -> Result<(), StepError> {
     let line = ecr_protocol(world)?.settle;
     ecr_request(world, &line, None).await
 }
 
+/// Waits for the terminal's result line to the cash register, with that code.
 #[then(regex = r#"^the cash register receives the result "([0-9A-Z]{2})"$"#)]
 async fn then_ecr_result(world: &mut RigWorld, code: String) -> Result<(), StepError> {
     let protocol = ecr_protocol(world)?;

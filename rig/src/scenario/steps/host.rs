@@ -40,16 +40,19 @@ fn script(world: &RigWorld, n: usize, what: &str, action: FaultAction) -> Result
     Ok(())
 }
 
+/// The mock host answers the next transaction(s) of that kind with this code instead of the issuer's decision.
 #[given(regex = r#"^the host answers "([0-9A-Z]{2})" to the next (?:(\d+) )?([a-z -]+?)$"#)]
 async fn answers_code(world: &mut RigWorld, code: String, n: String, what: String) -> Result<(), StepError> {
     script(world, count(&n), &what, FaultAction::Answer(AnswerFault::Code(code)))
 }
 
+/// The mock host reads the next request of that kind and never answers.
 #[given(regex = r"^the host does not answer the next ([a-z -]+)$")]
 async fn no_answer(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     script(world, 1, &what, FaultAction::Transport(TransportFault::NoAnswer))
 }
 
+/// The mock host answers the next request of that kind that many seconds late.
 #[given(regex = r"^the host delays its answer to the next ([a-z -]+) by (\d+(?:\.\d+)?) seconds?$")]
 async fn delays(world: &mut RigWorld, what: String, seconds: String) -> Result<(), StepError> {
     let d = seconds.parse::<f64>().map_err(|e| StepError::Mistake(e.to_string()))?;
@@ -78,6 +81,7 @@ fn host_answer_timeout(world: &RigWorld) -> Result<Duration, StepError> {
         })
 }
 
+/// The mock host answers after the terminal gave up (the profile's timeouts.host_answer_ms and a margin).
 #[given(regex = r"^the host delays its answer to the next ([a-z -]+) past the terminal's timeout$")]
 async fn delays_past_timeout(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     // The terminal's clock starts before the request reaches the host, so any
@@ -88,6 +92,7 @@ async fn delays_past_timeout(world: &mut RigWorld, what: String) -> Result<(), S
     script(world, 1, &what, FaultAction::Transport(TransportFault::Delay(delay)))
 }
 
+/// The mock host answers slowly, at half the terminal's wait.
 #[given(regex = r"^the host delays its answer to the next ([a-z -]+) but within the terminal's timeout$")]
 async fn delays_within_timeout(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     // Half the terminal's wait: slow enough to show a terminal that gives up
@@ -96,6 +101,7 @@ async fn delays_within_timeout(world: &mut RigWorld, what: String) -> Result<(),
     script(world, 1, &what, FaultAction::Transport(TransportFault::Delay(delay)))
 }
 
+/// The mock host closes the connection without answering.
 #[given(regex = r"^the host drops the connection after the next ([a-z -]+) request$")]
 async fn drops_after(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     script(
@@ -106,16 +112,19 @@ async fn drops_after(world: &mut RigWorld, what: String) -> Result<(), StepError
     )
 }
 
+/// The mock host sends half its answer, then closes.
 #[given(regex = r"^the host drops the connection halfway through its answer to the next ([a-z -]+)$")]
 async fn drops_mid(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     script(world, 1, &what, FaultAction::Transport(TransportFault::DropMidResponse))
 }
 
+/// The mock host's answer carries a wrong MAC (field 64).
 #[given(regex = r"^the host corrupts the MAC of its answer to the next ([a-z -]+)$")]
 async fn corrupts_mac(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     script(world, 1, &what, FaultAction::Answer(AnswerFault::CorruptMac))
 }
 
+/// The mock host's answer echoes a wrong STAN (field 11) or terminal ID (field 41).
 #[given(regex = r"^the host echoes a wrong (STAN|terminal ID) in its answer to the next ([a-z -]+)$")]
 async fn wrong_echo(world: &mut RigWorld, field: String, what: String) -> Result<(), StepError> {
     let action = if field == "STAN" {
@@ -126,11 +135,13 @@ async fn wrong_echo(world: &mut RigWorld, field: String, what: String) -> Result
     script(world, 1, &what, action)
 }
 
+/// The mock host answers with a wrong message type.
 #[given(regex = r"^the host answers the next ([a-z -]+) with a wrong MTI$")]
 async fn wrong_mti(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     script(world, 1, &what, FaultAction::Answer(AnswerFault::WrongMti))
 }
 
+/// The issuer sends this script (field 55) with the next chip approval.
 #[given(regex = r#"^the issuer sends the script "([0-9A-F]+)" with the next chip approval$"#)]
 async fn issuer_script(world: &mut RigWorld, apdu: String) -> Result<(), StepError> {
     let apdu = hex::decode(&apdu).map_err(|e| StepError::Mistake(format!("script {apdu}: {e}")))?;
@@ -138,6 +149,7 @@ async fn issuer_script(world: &mut RigWorld, apdu: String) -> Result<(), StepErr
     Ok(())
 }
 
+/// The terminal's script result notice (0620) says the script ran, or failed.
 #[then(regex = r"^the script result says (done|failed)$")]
 async fn script_result(world: &mut RigWorld, outcome: String) -> Result<(), StepError> {
     let want = if outcome == "done" { "20" } else { "10" };
@@ -162,12 +174,14 @@ async fn script_result(world: &mut RigWorld, outcome: String) -> Result<(), Step
     Ok(())
 }
 
+/// The mock host refuses connections.
 #[given(regex = r"^the host is down$")]
 async fn host_down(world: &mut RigWorld) -> Result<(), StepError> {
     world.bench()?.host.go_down();
     Ok(())
 }
 
+/// The mock host listens again.
 #[when(regex = r"^the host comes back up$")]
 async fn host_up(world: &mut RigWorld) -> Result<(), StepError> {
     world
@@ -219,6 +233,7 @@ async fn await_received(
     Ok(())
 }
 
+/// Waits for the reversal (0400) of that sale, with that reason code.
 #[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan sale with reason "([0-9A-Z]{2})"$"#)]
 async fn reversal_of(world: &mut RigWorld, amount: Yuan, reason: String) -> Result<(), StepError> {
     let amount12 = amount.field4();
@@ -264,6 +279,7 @@ async fn reversal_of(world: &mut RigWorld, amount: Yuan, reason: String) -> Resu
     Ok(())
 }
 
+/// Once the terminal is idle: the host received no reversal.
 #[then(regex = r"^the host received no reversal$")]
 async fn no_reversal(world: &mut RigWorld) -> Result<(), StepError> {
     let n = received(world)?.iter().filter(|(t, _)| *t == TxnKind::Reversal).count();
@@ -273,6 +289,7 @@ async fn no_reversal(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
+/// Once the terminal is idle: the host received that many messages of that kind.
 #[then(regex = r"^the host received (\d+) ([a-z -]+?)$")]
 async fn received_count(world: &mut RigWorld, n: String, what: String) -> Result<(), StepError> {
     let kind = kind(&what)?;

@@ -2,16 +2,19 @@
 
 use super::*;
 
+/// 扫码: opens the payment-code sale and keys the amount; the terminal asks for the code.
 #[when(regex = r"^the cashier starts a payment-code sale of (\d+\.\d{2}) yuan$")]
 async fn when_qr_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     start_menu_amount(world, "qr_sale", amount, "show_code").await
 }
 
+/// The terminal shows its own order code for that amount (C scans B).
 #[when(regex = r"^the cashier shows a payment QR code for (\d+\.\d{2}) yuan$")]
 async fn when_qr_order(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     start_menu_amount(world, "qr_order", amount, "show_qr").await
 }
 
+/// The customer pays the terminal's open order in the wallet.
 #[when(regex = r"^the customer scans it and pays in the wallet$")]
 async fn when_customer_pays(world: &mut RigWorld) -> Result<(), StepError> {
     if !world.bench()?.host.customer_pays_order() {
@@ -20,6 +23,7 @@ async fn when_customer_pays(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
+/// The scanner reads that wallet's payment code (B scans C).
 #[when(regex = r#"^the customer presents the payment code of "([^"]+)"$"#)]
 async fn when_present_code(world: &mut RigWorld, wallet: String) -> Result<(), StepError> {
     needs(world, Interface::PaymentCode)?;
@@ -35,6 +39,7 @@ async fn when_present_code(world: &mut RigWorld, wallet: String) -> Result<(), S
     Ok(())
 }
 
+/// The host answers "still paying" to that many queries, then the payment.
 #[given(regex = r"^the customer is still paying for the first (\d+) quer(?:y|ies)$")]
 async fn given_customer_paying(world: &mut RigWorld, n: String) -> Result<(), StepError> {
     let polls = n

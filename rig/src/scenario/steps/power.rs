@@ -2,16 +2,19 @@
 
 use super::*;
 
+/// Powers the terminal on (unless it is) and waits until it has signed on and shows idle.
 #[given(regex = r"^the terminal is (?:on|powered on) and signed on$")]
 async fn given_ready(world: &mut RigWorld) -> Result<(), StepError> {
     terminal_ready(world).await
 }
 
+/// Flashes that image (checked first) and, if the terminal was on, boots it.
 #[given(regex = r#"^the terminal is flashed with "([^"]+)"$"#)]
 async fn given_flashed(world: &mut RigWorld, image: String) -> Result<(), StepError> {
     flash(world, &image).await
 }
 
+/// Flashes that image (checked first) and, if the terminal was on, boots it.
 #[when(regex = r#"^the terminal is flashed with "([^"]+)"$"#)]
 async fn when_flashed(world: &mut RigWorld, image: String) -> Result<(), StepError> {
     flash(world, &image).await
@@ -29,6 +32,7 @@ pub(super) async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepE
     Ok(())
 }
 
+/// The boot banner shows that firmware version.
 #[then(regex = r#"^the terminal runs firmware "([^"]+)"$"#)]
 async fn then_runs_firmware(world: &mut RigWorld, version: String) -> Result<(), StepError> {
     let running = world
@@ -50,6 +54,7 @@ async fn then_runs_firmware(world: &mut RigWorld, version: String) -> Result<(),
     }
 }
 
+/// Cuts the power as soon as the host has the sale request.
 #[when(regex = r"^the power fails once the host has received the sale$")]
 async fn when_power_fails(world: &mut RigWorld) -> Result<(), StepError> {
     let bench = world.bench()?;
@@ -71,6 +76,7 @@ async fn when_power_fails(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
+/// Powers the terminal on again and waits until it is signed on and idle.
 #[when(regex = r"^the power comes back$")]
 async fn when_power_back(world: &mut RigWorld) -> Result<(), StepError> {
     // The interrupted transaction stays the one later steps look at.

@@ -2,11 +2,13 @@
 
 use super::*;
 
+/// 预授权: a whole pre-authorisation from the idle screen, with the card and its PIN.
 #[when(regex = r#"^the cashier makes a pre-authorisation of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
 async fn when_preauth(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
     card_flow(world, "preauth", &[("amount", amount.keyed())], &card).await
 }
 
+/// 预授权完成: completes the last pre-authorisation for that amount.
 #[when(
     regex = r#"^the cashier completes the last pre-authorisation with (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#
 )]
@@ -21,6 +23,7 @@ async fn when_completion(world: &mut RigWorld, amount: Yuan, card: String) -> Re
     .await
 }
 
+/// 预授权撤销: cancels the last pre-authorisation.
 #[when(regex = r#"^the cashier cancels the last pre-authorisation with the card "([^"]+)" and its PIN$"#)]
 async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     let auth = last_approved(world, TxnKind::PreAuth, field::AUTH_CODE)?;
@@ -36,12 +39,14 @@ async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), S
     .await
 }
 
+/// 完成撤销: voids the last completion.
 #[when(regex = r#"^the cashier voids the last completion with the card "([^"]+)" and its PIN$"#)]
 async fn when_completion_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     let voucher = last_approved(world, TxnKind::Completion, field::STAN)?;
     card_flow(world, "completion_void", &[("voucher", voucher)], &card).await
 }
 
+/// 退货: refunds that amount of the last sale (its RRN and date keyed).
 #[when(regex = r#"^the cashier refunds (\d+\.\d{2}) yuan of the last sale with the card "([^"]+)" and its PIN$"#)]
 async fn when_refund(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
     let rrn = last_approved(world, TxnKind::Sale, field::RRN)?;

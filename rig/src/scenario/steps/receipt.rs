@@ -47,6 +47,7 @@ pub(super) async fn host_snapshot(world: &mut RigWorld, name: &str) -> Result<()
     Ok(())
 }
 
+/// Once the transaction is over: the last receipt contains that text.
 #[then(regex = r#"^the last receipt reads "([^"]+)"$"#)]
 async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(), StepError> {
     needs(world, Interface::Printer)?;
@@ -62,6 +63,7 @@ async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(
     }
 }
 
+/// The transaction's receipts differ from the stored snapshot.
 #[then(regex = r#"^the receipt differs from the snapshot "([\w.-]+)"$"#)]
 async fn then_receipt_differs(world: &mut RigWorld, name: String) -> Result<(), StepError> {
     needs(world, Interface::Printer)?;
@@ -81,16 +83,19 @@ async fn then_receipt_differs(world: &mut RigWorld, name: String) -> Result<(), 
     }
 }
 
+/// The transaction's receipts match the stored snapshot (of this terminal model).
 #[then(regex = r#"^the receipt matches the snapshot "([\w.-]+)"$"#)]
 async fn then_receipt(world: &mut RigWorld, name: String) -> Result<(), StepError> {
     receipt_snapshot(world, &name).await
 }
 
+/// Once the transaction is over: nothing was printed.
 #[then(regex = r"^no receipt is printed$")]
 async fn then_no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
     no_receipt(world).await
 }
 
+/// The host messages of the scenario match the stored snapshot.
 #[then(regex = r#"^the host messages match the snapshot "([\w.-]+)"$"#)]
 async fn then_host_messages(world: &mut RigWorld, name: String) -> Result<(), StepError> {
     host_snapshot(world, &name).await

@@ -2,16 +2,19 @@
 
 use super::*;
 
+/// 消费: opens the sale and keys the amount; the terminal asks for the card.
 #[when(regex = r"^the cashier starts a sale of (\d+\.\d{2}) yuan$")]
 async fn when_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     start_sale(world, amount).await
 }
 
+/// 刷卡: plays the card's tracks into the stripe head.
 #[when(regex = r#"^the cardholder swipes the card "([^"]+)"$"#)]
 async fn when_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     swipe(world, &card).await
 }
 
+/// Opens the sale and stops at that prompt.
 #[when(regex = r"^the cashier opens the sale and waits for the (amount|card|pin) prompt$")]
 async fn when_open_sale_until(world: &mut RigWorld, prompt: String) -> Result<(), StepError> {
     match prompt.as_str() {
@@ -35,6 +38,7 @@ async fn when_open_sale_until(world: &mut RigWorld, prompt: String) -> Result<()
     Ok(())
 }
 
+/// Presses the cancel key.
 #[when(regex = r"^the (?:cashier|cardholder) presses cancel$")]
 async fn when_cancel(world: &mut RigWorld) -> Result<(), StepError> {
     let bench = world.bench()?;
@@ -43,17 +47,20 @@ async fn when_cancel(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
+/// Takes the card out of the reader or the field.
 #[when(regex = r"^the cardholder removes the card$")]
 async fn when_remove(world: &mut RigWorld) -> Result<(), StepError> {
     world.bench_mut()?.remove_card();
     Ok(())
 }
 
+/// Keys those digits at the PIN prompt (a wrong PIN, say), then enter.
 #[when(regex = r#"^the cardholder enters the PIN "(\d*)"$"#)]
 async fn when_pin(world: &mut RigWorld, pin: String) -> Result<(), StepError> {
     enter_pin(world, &pin).await
 }
 
+/// Keys the card's own PIN at the PIN prompt, then enter.
 #[when(regex = r"^the cardholder enters the card's PIN$")]
 async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
     let name = world
@@ -64,6 +71,7 @@ async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
     enter_pin(world, &pin).await
 }
 
+/// A whole sale from the idle screen: amount, the card swiped, its PIN.
 #[when(regex = r#"^the cashier makes a sale of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
 async fn when_whole_sale(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
     // After an earlier transaction: start from the idle screen.
@@ -74,6 +82,7 @@ async fn when_whole_sale(world: &mut RigWorld, amount: Yuan, card: String) -> Re
     enter_pin(world, &pin).await
 }
 
+/// 余额查询: a balance inquiry with the card and its PIN.
 #[when(regex = r#"^the cashier asks for the balance of the card "([^"]+)"$"#)]
 async fn when_balance(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     let from = menu(world, "balance").await?;
