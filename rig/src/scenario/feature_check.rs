@@ -189,6 +189,48 @@ pub fn outlines_without_examples(path: &Path, feature: &gherkin::Feature) -> Vec
         .collect()
 }
 
+/// Examples columns no `<placeholder>` of their outline uses (a column
+/// name mistyped in the table or in a step), before expansion.
+pub fn unused_example_columns(path: &Path, feature: &gherkin::Feature) -> Vec<BadFeature> {
+    let scenarios = feature
+        .scenarios
+        .iter()
+        .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()));
+    let mut found = Vec::new();
+    for s in scenarios.filter(|s| is_outline(&s.keyword)) {
+        // Everything of the outline a placeholder can stand in.
+        let mut text = s.name.clone();
+        for step in &s.steps {
+            text.push_str(&step.value);
+            if let Some(doc) = &step.docstring {
+                text.push_str(doc);
+            }
+            for row in step.table.iter().flat_map(|t| t.rows.iter()) {
+                text.push_str(&row.join(" "));
+            }
+        }
+        for examples in &s.examples {
+            let Some(header) = examples.table.as_ref().and_then(|t| t.rows.first()) else {
+                continue;
+            };
+            for column in header {
+                if !text.contains(&format!("<{column}>")) {
+                    found.push(BadFeature::at(
+                        path,
+                        examples.position.line,
+                        examples.position.col,
+                        format!(
+                            "the Examples column {column:?} fills no <{column}> of the outline {:?}",
+                            s.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// Steps still holding a `<placeholder>` after the examples were expanded.
 pub fn unfilled_placeholders(path: &Path, feature: &gherkin::Feature) -> Vec<BadFeature> {
     static PLACEHOLDER: std::sync::LazyLock<regex::Regex> =
@@ -221,6 +263,16 @@ fn is_outline(keyword: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_examples_column_no_placeholder_uses_is_a_mistake() {
+        let text = "Feature: f\n  Scenario Outline: o <a>\n    Given x <b>\n\n    Examples:\n      | a | b | c |\n      | 1 | 2 | 3 |\n";
+        let feature = gherkin::Feature::parse(text, gherkin::GherkinEnv::default()).expect("parses");
+        let bad = unused_example_columns(Path::new("f.feature"), &feature);
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(bad[0].line, 5);
+        assert!(bad[0].message.contains("column \"c\""), "{}", bad[0].message);
+    }
 
     #[test]
     fn a_misspelt_scenario_keyword_is_found_with_its_place() {

@@ -212,7 +212,8 @@ fn parse_features(files: &[PathBuf]) -> (Vec<ParsedFeature>, Vec<BadFeature>) {
                 continue;
             }
         };
-        let outlines = feature_check::outlines_without_examples(f, &feature);
+        let mut outlines = feature_check::outlines_without_examples(f, &feature);
+        outlines.extend(feature_check::unused_example_columns(f, &feature));
         if !outlines.is_empty() {
             bad.extend(outlines);
             continue;
