@@ -24,10 +24,7 @@ pub fn tidy(
     let text = std::fs::read_to_string(json)?;
     let mut report: Value =
         serde_json::from_str(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-    let played: Vec<PathBuf> = played
-        .iter()
-        .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
-        .collect();
+    let played: Vec<PathBuf> = played.iter().map(|f| crate::report::absolute(f)).collect();
     for feature in report.as_array_mut().into_iter().flatten() {
         // The uri cucumber wrote is the file's path less a prefix and a leading `/`.
         let file = feature["uri"]
@@ -45,13 +42,9 @@ pub fn tidy(
             backgrounds_first(elements);
             for element in elements.iter_mut().filter(|e| e["type"] == "scenario") {
                 let line = element["line"].as_u64().unwrap_or_default() as usize;
-                let outcome = outcomes.iter().find(|o| {
-                    o.line == line
-                        && o.file
-                            .as_deref()
-                            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
-                            == file
-                });
+                let outcome = outcomes
+                    .iter()
+                    .find(|o| o.line == line && o.file.as_deref().map(crate::report::absolute) == file);
                 if let Some(dir) = outcome.and_then(|o| o.dir.as_deref()) {
                     embed_evidence(element, dir);
                 }

@@ -114,7 +114,7 @@ impl FeatureRoots {
 
 /// `path` from the working directory (no symlinks resolved: the names are
 /// the ones the user gave).
-fn absolute(path: &Path) -> PathBuf {
+pub(crate) fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 

@@ -59,24 +59,33 @@ fn doc_comment(path: &str, line: u32) -> String {
     doc.join(" ")
 }
 
-/// Every step, sorted by kind, then source.
-pub fn entries() -> Vec<StepEntry> {
+/// Every step, sorted by kind, then source; made once (an undefined step
+/// in a report and on the console both look for the nearest).
+pub fn entries() -> &'static [StepEntry] {
+    static ALL: std::sync::LazyLock<Vec<StepEntry>> = std::sync::LazyLock::new(catalogue);
+    &ALL
+}
+
+fn catalogue() -> Vec<StepEntry> {
     let mut all: Vec<StepEntry> = inventory()
         .into_iter()
-        .map(|(ty, loc, regex, _)| StepEntry {
-            kind: match ty {
-                StepType::Given => "given",
-                StepType::When => "when",
-                StepType::Then => "then",
-            },
-            chinese: super::zh_cn::pattern_of(regex.as_str()).map(|r| r.as_str().to_string()),
-            does: doc_comment(loc.path, loc.line),
-            example: example(regex.as_str(), false),
-            example_chinese: super::zh_cn::pattern_of(regex.as_str()).map(|r| example(r.as_str(), true)),
-            parameters: parameters(regex.as_str()),
-            english: regex.as_str().to_string(),
-            source: format!("{}:{}", loc.path, loc.line),
-            at: (loc.path.to_string(), loc.line),
+        .map(|(ty, loc, regex, _)| {
+            let chinese = super::zh_cn::pattern_of(regex.as_str());
+            StepEntry {
+                kind: match ty {
+                    StepType::Given => "given",
+                    StepType::When => "when",
+                    StepType::Then => "then",
+                },
+                example_chinese: chinese.as_ref().map(|r| example(r.as_str(), true)),
+                chinese: chinese.map(|r| r.as_str().to_string()),
+                does: doc_comment(loc.path, loc.line),
+                example: example(regex.as_str(), false),
+                parameters: parameters(regex.as_str()),
+                english: regex.as_str().to_string(),
+                source: format!("{}:{}", loc.path, loc.line),
+                at: (loc.path.to_string(), loc.line),
+            }
         })
         .collect();
     all.sort_by(|a, b| (order(a.kind), &a.at).cmp(&(order(b.kind), &b.at)));
@@ -395,16 +404,17 @@ mod tests {
         assert_eq!(sale.chinese.as_deref(), Some(r"^收银员发起一笔 (\d+\.\d{2}) 元的消费$"));
         assert!(sale.source.contains("steps/sale.rs:"), "{}", sale.source);
         assert!(sale.does.starts_with("消费: opens the sale"), "{}", sale.does);
-        for e in &all {
+        for e in all {
             assert!(!e.does.is_empty(), "{} has no doc comment ({})", e.english, e.source);
         }
     }
 }
 
 /// A pattern as a writer would type it, every capture written `X`
-/// (`the cashier starts a sale of X yuan`), alternatives as their first word.
+/// (`the cashier starts a sale of X yuan`), non-capturing groups resolved as
+/// `without_options` does.
 fn readable(pattern: &str) -> String {
-    let text = strip(pattern);
+    let text = without_options(&strip(pattern));
     let mut out = String::new();
     let mut chars = text.chars().peekable();
     let mut depth = 0usize;
@@ -412,31 +422,6 @@ fn readable(pattern: &str) -> String {
         match c {
             '\\' => {
                 chars.next();
-            }
-            '(' if chars.peek() == Some(&'?') => {
-                // (?:a|b): keep the first alternative.
-                chars.next();
-                chars.next();
-                let mut first = String::new();
-                let mut nested = 1;
-                let mut taking = true;
-                for c in chars.by_ref() {
-                    match c {
-                        '(' => nested += 1,
-                        ')' => {
-                            nested -= 1;
-                            if nested == 0 {
-                                break;
-                            }
-                        }
-                        '|' if nested == 1 => taking = false,
-                        _ if taking && nested == 1 => first.push(c),
-                        _ => {}
-                    }
-                }
-                if depth == 0 {
-                    out.push_str(first.trim_end_matches('?'));
-                }
             }
             '(' => {
                 if depth == 0 {
@@ -471,10 +456,16 @@ pub fn nearest(text: &str) -> Vec<String> {
     let chinese = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     let wanted = shape(text);
     let mut scored: Vec<(f64, String)> = entries()
-        .into_iter()
-        .filter_map(|e| if chinese { e.chinese } else { Some(e.english) })
+        .iter()
+        .filter_map(|e| {
+            if chinese {
+                e.chinese.as_deref()
+            } else {
+                Some(e.english.as_str())
+            }
+        })
         .map(|p| {
-            let r = readable(&p);
+            let r = readable(p);
             (strsim::normalized_levenshtein(&wanted, &r), r)
         })
         .filter(|(score, _)| *score >= 0.6)

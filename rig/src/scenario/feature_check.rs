@@ -2,7 +2,8 @@
 //! file, line and column and what was expected there: Gherkin syntax errors
 //! (from the gherkin parser), a misspelt block keyword that the parser would
 //! take for description text (`Scenari:`), a Scenario Outline without
-//! Examples, and a `<placeholder>` no Examples column fills. A bad file does
+//! Examples, and an Examples column no `<placeholder>` uses. (A placeholder
+//! no column fills is `expand_examples`' error, reported with its place.) A bad file does
 //! not stop the run: it is reported as a feature mistake beside the others.
 
 use crate::failure::FailureClass;
@@ -167,14 +168,18 @@ pub fn misspelt_keyword(path: &Path, text: &str) -> Option<BadFeature> {
     None
 }
 
+/// The Scenario Outlines of `feature`, in rules too.
+fn outlines(feature: &gherkin::Feature) -> impl Iterator<Item = &gherkin::Scenario> {
+    super::select::scenarios(feature)
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| is_outline(&s.keyword))
+}
+
 /// Outlines without Examples, before the examples are expanded.
 pub fn outlines_without_examples(path: &Path, feature: &gherkin::Feature) -> Vec<BadFeature> {
-    let scenarios = feature
-        .scenarios
-        .iter()
-        .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()));
-    scenarios
-        .filter(|s| is_outline(&s.keyword) && s.examples.is_empty())
+    outlines(feature)
+        .filter(|s| s.examples.is_empty())
         .map(|s| {
             BadFeature::at(
                 path,
@@ -192,12 +197,8 @@ pub fn outlines_without_examples(path: &Path, feature: &gherkin::Feature) -> Vec
 /// Examples columns no `<placeholder>` of their outline uses (a column
 /// name mistyped in the table or in a step), before expansion.
 pub fn unused_example_columns(path: &Path, feature: &gherkin::Feature) -> Vec<BadFeature> {
-    let scenarios = feature
-        .scenarios
-        .iter()
-        .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()));
     let mut found = Vec::new();
-    for s in scenarios.filter(|s| is_outline(&s.keyword)) {
+    for s in outlines(feature) {
         // Everything of the outline a placeholder can stand in.
         let mut text = s.name.clone();
         for step in &s.steps {
@@ -228,31 +229,6 @@ pub fn unused_example_columns(path: &Path, feature: &gherkin::Feature) -> Vec<Ba
             }
         }
     }
-    found
-}
-
-/// Steps still holding a `<placeholder>` after the examples were expanded.
-pub fn unfilled_placeholders(path: &Path, feature: &gherkin::Feature) -> Vec<BadFeature> {
-    static PLACEHOLDER: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"<[^<>\s]+>").expect("pattern"));
-    let scenarios = feature
-        .scenarios
-        .iter()
-        .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()));
-    let mut found = Vec::new();
-    for s in scenarios.filter(|s| is_outline(&s.keyword)) {
-        for step in &s.steps {
-            if let Some(m) = PLACEHOLDER.find(&step.value) {
-                found.push(BadFeature::at(
-                    path,
-                    step.position.line,
-                    step.position.col,
-                    format!("{} is filled by no column of the Examples", m.as_str()),
-                ));
-            }
-        }
-    }
-    found.dedup_by(|a, b| a.line == b.line);
     found
 }
 

@@ -234,11 +234,6 @@ fn parse_features(files: &[PathBuf]) -> (Vec<ParsedFeature>, Vec<BadFeature>) {
                 continue;
             }
         };
-        let unfilled = feature_check::unfilled_placeholders(f, &feature);
-        if !unfilled.is_empty() {
-            bad.extend(unfilled);
-            continue;
-        }
         good.push(ParsedFeature {
             feature,
             scenario_starts,

@@ -49,13 +49,7 @@ async fn shows_reason(world: &mut RigWorld, code: &ResponseCode) -> Result<(), S
         ))
     })?;
     let what = format!("the reason for {} ({re})", code.as_str());
-    bench
-        .await_display(world.mark, &what, ms(bench.profile().timeouts.online_ms), |t| {
-            re.is_match(t)
-        })
-        .await
-        .map_err(crate::bench::BenchError::from)?;
-    Ok(())
+    shown_since_mark(world, &what, |t| re.is_match(t)).await
 }
 
 /// Prompt `prompt` showing `amount` in the profile's amount format.
@@ -68,13 +62,7 @@ async fn shows_amount_on(world: &mut RigWorld, prompt: &str, amount: Yuan) -> Re
         .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no prompt {prompt:?}")))?;
     let shown = bench.profile().amount(&amount.to_string());
     let what = format!("prompt {prompt:?} with {shown:?}");
-    bench
-        .await_display(world.mark, &what, ms(bench.profile().timeouts.online_ms), |t| {
-            re.is_match(t) && t.contains(&shown)
-        })
-        .await
-        .map_err(crate::bench::BenchError::from)?;
-    Ok(())
+    shown_since_mark(world, &what, |t| re.is_match(t) && t.contains(&shown)).await
 }
 
 /// `amount` in the profile's amount format, on the display since the transaction began.

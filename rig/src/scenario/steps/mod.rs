@@ -164,12 +164,15 @@ async fn shows(world: &mut RigWorld, prompt: &str) -> Result<(), StepError> {
 }
 
 async fn shows_text(world: &mut RigWorld, text: &str) -> Result<(), StepError> {
+    shown_since_mark(world, &format!("display containing {text:?}"), |t| t.contains(text)).await
+}
+
+/// Waits, within the online deadline, for a display since the transaction
+/// began that `matches`.
+async fn shown_since_mark(world: &RigWorld, what: &str, matches: impl Fn(&str) -> bool) -> Result<(), StepError> {
     let bench = world.bench()?;
-    let what = format!("display containing {text:?}");
     bench
-        .await_display(world.mark, &what, ms(bench.profile().timeouts.online_ms), |t| {
-            t.contains(text)
-        })
+        .await_display(world.mark, what, ms(bench.profile().timeouts.online_ms), matches)
         .await
         .map_err(crate::bench::BenchError::from)?;
     Ok(())
