@@ -4,6 +4,7 @@
 //! What differs between the virtual bench and a lab bench lives in
 //! `virtual_side` and `lab_side`; the verbs and the timeline are shared.
 
+pub mod flow;
 pub mod lab_side;
 pub mod responders;
 pub mod strategy;
@@ -201,6 +202,7 @@ impl BenchPlan {
             wanted_firmware: parts.wanted_firmware,
             readers: Default::default(),
             _responders: answering,
+            flow: None,
             _keep: parts.keep,
         })
     }
@@ -262,6 +264,8 @@ pub struct LiveBench {
     /// The card readers the terminal named at its last power-on.
     readers: crate::devices::roles::Readers,
     _responders: responders::Responders,
+    /// The transaction flow in progress (`flow`).
+    flow: Option<flow::FlowWalk>,
     _keep: Vec<Box<dyn Send>>,
 }
 

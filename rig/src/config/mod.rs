@@ -6,6 +6,7 @@ pub mod bench;
 pub mod capabilities;
 pub mod card;
 pub mod dialect;
+pub mod flows;
 pub mod lab;
 pub mod terminal;
 

@@ -3,6 +3,7 @@
 
 use super::ConfigError;
 use super::capabilities::Capabilities;
+use super::flows::Flows;
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -37,6 +38,9 @@ struct Raw {
     sign_on: SignOn,
     #[serde(default)]
     entry: Entry,
+    /// Per transaction: its prompts after the menu keys and what is answered at each.
+    #[serde(default)]
+    flows: BTreeMap<String, Vec<super::flows::RawStep>>,
     receipt: RawReceipt,
     timeouts: Timeouts,
     #[serde(default)]
@@ -96,6 +100,9 @@ pub struct Keys {
 struct RawReceipt {
     #[serde(default)]
     redact: Vec<RawRedaction>,
+    /// Texts on a slip by name (regexes over its lines): `the last receipt shows "void"`.
+    #[serde(default)]
+    marks: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,12 +169,16 @@ pub enum AmountEntry {
 pub struct Formats {
     /// An amount: `{yuan}` is replaced by yuan with two decimals ("10.00").
     pub amount: String,
+    /// An amount on a receipt, when the slip writes it otherwise than the display.
+    #[serde(default)]
+    pub receipt_amount: Option<String>,
 }
 
 impl Default for Formats {
     fn default() -> Formats {
         Formats {
             amount: "{yuan}".into(),
+            receipt_amount: None,
         }
     }
 }
@@ -205,6 +216,10 @@ pub struct TerminalProfile {
     pub responders: BTreeMap<String, Vec<String>>,
     pub sign_on: SignOn,
     pub entry: Entry,
+    /// Per transaction, the prompts after its menu keys (`[flows]`).
+    pub flows: Flows,
+    /// Slip texts by name (`[receipt] marks`).
+    pub receipt_marks: BTreeMap<String, Regex>,
     /// The prompts a transaction ends on: a wait for one of them fails as
     /// soon as another of them shows.
     pub outcomes: Vec<String>,
@@ -328,6 +343,22 @@ impl TerminalProfile {
                 message: format!("outcomes: {unknown:?} is not a prompt of [prompts]"),
             });
         }
+        let flows = Flows::compile(raw.flows, |p| prompts.contains_key(p), |m| raw.menus.contains_key(m)).map_err(
+            |message| ConfigError::Semantic {
+                path: path.into(),
+                message,
+            },
+        )?;
+        let mut receipt_marks = BTreeMap::new();
+        for (name, pattern) in &raw.receipt.marks {
+            receipt_marks.insert(name.clone(), compile(path, &format!("receipt.marks.{name}"), pattern)?);
+        }
+        if let Some(f) = raw.formats.receipt_amount.as_deref().filter(|f| !f.contains("{yuan}")) {
+            return Err(ConfigError::Semantic {
+                path: path.into(),
+                message: format!("formats.receipt_amount {f:?} must contain {{yuan}}"),
+            });
+        }
         let mut receipt_redactions = Vec::new();
         for r in &raw.receipt.redact {
             receipt_redactions.push((compile(path, "receipt.redact", &r.pattern)?, r.replace.clone()));
@@ -357,6 +388,8 @@ impl TerminalProfile {
             responders: raw.responders,
             sign_on: raw.sign_on,
             entry: raw.entry,
+            flows,
+            receipt_marks,
             outcomes: raw.outcomes,
             receipt_redactions,
             timeouts: raw.timeouts,
@@ -401,6 +434,15 @@ impl TerminalProfile {
     /// An amount as the display writes it ("10.00" -> "RMB 10.00").
     pub fn amount(&self, yuan: &str) -> String {
         self.formats.amount.replace("{yuan}", yuan)
+    }
+
+    /// An amount as a receipt writes it (`formats.receipt_amount`, else the display's format).
+    pub fn receipt_amount(&self, yuan: &str) -> String {
+        self.formats
+            .receipt_amount
+            .as_deref()
+            .unwrap_or(&self.formats.amount)
+            .replace("{yuan}", yuan)
     }
 
     pub fn menu(&self, name: &str) -> Option<&[String]> {

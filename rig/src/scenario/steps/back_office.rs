@@ -7,19 +7,7 @@ use super::*;
 async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     // The voucher number of the last sale the host approved (it is on that receipt).
     let voucher = last_approved(world, TxnKind::Sale, field::STAN)?;
-    let from = menu(world, "void").await?;
-    let bench = world.bench()?;
-    bench
-        .await_prompt(from, "voucher", ms(bench.profile().timeouts.prompt_ms))
-        .await?;
-    type_digits(world, &voucher).await?;
-    let bench = world.bench()?;
-    bench
-        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
-        .await?;
-    swipe(world, &card).await?;
-    let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
-    enter_pin(world, &pin).await
+    card_flow(world, "void", vec![(Answer::Voucher, voucher)], &card).await
 }
 
 /// 结算: settles the day; uploads the batch when the host's totals differ.
@@ -59,15 +47,10 @@ async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
             _ => None,
         })
         .ok_or_else(|| StepError::Expectation("the host approved no sale yet".into()))?;
-    let from = menu(world, "reprint_voucher").await?;
+    begin(world, "reprint_voucher", vec![(Answer::Voucher, Datum::Digits(first))]).await?;
     let bench = world.bench()?;
     bench
-        .await_prompt(from, "voucher", ms(bench.profile().timeouts.prompt_ms))
-        .await?;
-    type_digits(world, &first).await?;
-    let bench = world.bench()?;
-    bench
-        .await_prompt(from, "reprinted", ms(bench.profile().timeouts.prompt_ms))
+        .await_prompt(world.mark, "reprinted", ms(bench.profile().timeouts.prompt_ms))
         .await?;
     Ok(())
 }

@@ -5,9 +5,10 @@
 //! whole card flow) are what several domains share.
 
 use super::world::{RigWorld, StepError};
+use crate::bench::flow::{Datum, Presentation};
 use crate::bench::strategy::TerminalState;
-use crate::card::{EmvCard, Field};
 use crate::config::capabilities::Interface;
+use crate::config::flows::Answer;
 use crate::events::{Kind, Seen};
 use crate::iso8583::codec::field;
 use crate::iso8583::response::ResponseCode;
@@ -54,7 +55,21 @@ async fn idle(world: &mut RigWorld) -> Result<(), StepError> {
 }
 
 async fn start_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
-    start_menu_amount(world, "sale", amount, "card").await
+    begin(world, "sale", vec![(Answer::Amount, Datum::Digits(amount.keyed()))]).await
+}
+
+/// Opens transaction `name` from the idle screen and walks its flow (the
+/// profile's `[flows]`) as far as `data` goes; the transaction's events
+/// begin at the mark.
+async fn begin(world: &mut RigWorld, name: &str, data: Vec<(Answer, Datum)>) -> Result<(), StepError> {
+    transaction_keys(world, name)?;
+    world.mark = world.bench_mut()?.begin(name, data).await?;
+    Ok(())
+}
+
+/// Gives the flow in progress a datum; false when it wants none (the step acts itself).
+async fn supply(world: &mut RigWorld, answer: Answer, datum: Datum) -> Result<bool, StepError> {
+    Ok(world.bench_mut()?.supply(answer, datum).await?)
 }
 
 /// The keys of transaction `name` from the idle screen; a transaction the
@@ -87,64 +102,39 @@ fn needs(world: &RigWorld, interface: Interface) -> Result<(), StepError> {
     }
 }
 
-/// Opens menu `menu`, keys the amount and waits for the prompt `then`.
-async fn start_menu_amount(world: &mut RigWorld, menu: &str, amount: Yuan, then: &str) -> Result<(), StepError> {
-    let menu = transaction_keys(world, menu)?;
-    let bench = world.bench()?;
-    let prompt_ms = ms(bench.profile().timeouts.prompt_ms);
-    let from = bench.timeline.now();
-    keys(world, &menu).await?;
-    let bench = world.bench()?;
-    let (_, at) = bench.await_prompt(from, "amount", prompt_ms).await?;
-    // The cashier keys the amount in fen: 100.00 is 1 0 0 0 0.
-    let mut typed: Vec<String> = bench.profile().amount_keys(&amount.keyed());
-    typed.push(bench.profile().keys.enter.clone());
-    keys(world, &typed).await?;
-    let bench = world.bench()?;
-    bench.await_prompt(at, then, prompt_ms).await?;
-    world.mark = from;
-    Ok(())
-}
-
 async fn swipe(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
     needs(world, Interface::Stripe)?;
-    let bench = world.bench()?;
-    let profile = bench.plan.card(card)?.clone();
-    bench.swipe(&profile).await?;
-    world.card = Some(card.to_string());
-    Ok(())
+    let profile = world.bench()?.plan.card(card)?.clone();
+    present(world, card, Presentation::Swipe(profile)).await
 }
 
 async fn insert(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
     needs(world, Interface::Contact)?;
     let profile = world.bench()?.plan.card(card)?.clone();
-    let bench = world.bench_mut()?;
-    let from = bench.timeline.now();
-    bench.insert(EmvCard::new(profile, Field::Contact)).await?;
-    bench
-        .await_prompt(from, "reading", ms(bench.profile().timeouts.prompt_ms))
-        .await?;
-    world.card = Some(card.to_string());
-    Ok(())
+    present(world, card, Presentation::Insert(profile)).await
 }
 
 /// A tap: into the field until the terminal says the card was read, then away.
 async fn tap(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
     needs(world, Interface::Contactless)?;
     let profile = world.bench()?.plan.card(card)?.clone();
-    let bench = world.bench_mut()?;
-    let from = bench.timeline.now();
-    bench.bring_to_field(EmvCard::new(profile, Field::Contactless)).await?;
-    let read = bench
-        .await_prompt(from, "card_read", ms(bench.profile().timeouts.prompt_ms))
-        .await;
-    bench.remove_card();
-    read?;
-    world.card = Some(card.to_string());
+    present(world, card, Presentation::Tap(profile)).await
+}
+
+/// The card at the flow's card prompt, or, with no flow waiting for one, at once.
+async fn present(world: &mut RigWorld, name: &str, how: Presentation) -> Result<(), StepError> {
+    if !supply(world, Answer::Card, Datum::Card(how.clone())).await? {
+        world.bench_mut()?.present_card(&how).await?;
+    }
+    world.card = Some(name.to_string());
     Ok(())
 }
 
 async fn enter_pin(world: &mut RigWorld, pin: &str) -> Result<(), StepError> {
+    if supply(world, Answer::Pin, Datum::Digits(pin.to_string())).await? {
+        return Ok(());
+    }
+    // No flow asks for it (a PIN asked again after a wrong one).
     let bench = world.bench()?;
     // Chip reading comes first: type only once the terminal asks.
     bench
@@ -221,21 +211,11 @@ async fn host_answered(world: &mut RigWorld, code: &ResponseCode) -> Result<(), 
     Ok(())
 }
 
-/// Presses the keys of menu `name` from the idle screen.
+/// Opens transaction `name` from the idle screen, with no data for its
+/// flow; returns where its events begin.
 async fn menu(world: &mut RigWorld, name: &str) -> Result<crate::events::Cursor, StepError> {
-    let keys_of = transaction_keys(world, name)?;
-    idle(world).await?;
-    let from = world.bench()?.timeline.now();
-    keys(world, &keys_of).await?;
-    world.mark = from;
-    Ok(from)
-}
-
-async fn type_digits(world: &RigWorld, digits: &str) -> Result<(), StepError> {
-    let bench = world.bench()?;
-    let mut typed: Vec<String> = digits.chars().map(|d| bench.profile().digit_key(d)).collect();
-    typed.push(bench.profile().keys.enter.clone());
-    keys(world, &typed).await
+    begin(world, name, Vec::new()).await?;
+    Ok(world.mark)
 }
 
 /// Whether a host answer's fields say approved.
@@ -263,30 +243,20 @@ fn last_approved(world: &RigWorld, txn: TxnKind, field: u8) -> Result<String, St
         .ok_or_else(|| StepError::Expectation(format!("the host approved no {txn} yet")))
 }
 
-/// Menu `name`, then for each (prompt, digits) typing, then card and PIN.
-async fn card_flow(world: &mut RigWorld, name: &str, inputs: &[(&str, String)], card: &str) -> Result<(), StepError> {
-    let from = menu(world, name).await?;
-    let mut at = from;
-    for (prompt, digits) in inputs {
-        let bench = world.bench()?;
-        let (_, next) = bench
-            .await_prompt(at, prompt, ms(bench.profile().timeouts.prompt_ms))
-            .await?;
-        at = next;
-        if *prompt == "amount" {
-            // An amount (in fen digits here) is keyed as the model keys amounts.
-            let mut typed = world.bench()?.profile().amount_keys(digits);
-            typed.push(world.bench()?.profile().keys.enter.clone());
-            keys(world, &typed).await?;
-        } else {
-            type_digits(world, digits).await?;
-        }
-    }
-    let bench = world.bench()?;
-    bench
-        .await_prompt(at, "card", ms(bench.profile().timeouts.prompt_ms))
-        .await?;
-    swipe(world, card).await?;
-    let pin = world.bench()?.plan.card(card)?.issuer.pin.clone();
-    enter_pin(world, &pin).await
+/// Transaction `name` with those keyed data, the card swiped and its PIN.
+async fn card_flow(
+    world: &mut RigWorld,
+    name: &str,
+    inputs: Vec<(Answer, String)>,
+    card: &str,
+) -> Result<(), StepError> {
+    needs(world, Interface::Stripe)?;
+    let profile = world.bench()?.plan.card(card)?.clone();
+    let pin = profile.issuer.pin.clone();
+    let mut data: Vec<(Answer, Datum)> = inputs.into_iter().map(|(a, d)| (a, Datum::Digits(d))).collect();
+    data.push((Answer::Card, Datum::Card(Presentation::Swipe(profile))));
+    data.push((Answer::Pin, Datum::Digits(pin)));
+    begin(world, name, data).await?;
+    world.card = Some(card.to_string());
+    Ok(())
 }

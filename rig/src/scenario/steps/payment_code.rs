@@ -5,13 +5,18 @@ use super::*;
 /// 扫码: opens the payment-code sale and keys the amount; the terminal asks for the code.
 #[when(regex = r"^the cashier starts a payment-code sale of (\d+\.\d{2}) yuan$")]
 async fn when_qr_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
-    start_menu_amount(world, "qr_sale", amount, "show_code").await
+    begin(world, "qr_sale", vec![(Answer::Amount, Datum::Digits(amount.keyed()))]).await
 }
 
 /// The terminal shows its own order code for that amount (C scans B).
 #[when(regex = r"^the cashier shows a payment QR code for (\d+\.\d{2}) yuan$")]
 async fn when_qr_order(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
-    start_menu_amount(world, "qr_order", amount, "show_qr").await
+    begin(world, "qr_order", vec![(Answer::Amount, Datum::Digits(amount.keyed()))]).await?;
+    let bench = world.bench()?;
+    bench
+        .await_prompt(world.mark, "show_qr", ms(bench.profile().timeouts.online_ms))
+        .await?;
+    Ok(())
 }
 
 /// The customer pays the terminal's open order in the wallet.
@@ -27,14 +32,15 @@ async fn when_customer_pays(world: &mut RigWorld) -> Result<(), StepError> {
 #[when(regex = r#"^the customer presents the payment code of "([^"]+)"$"#)]
 async fn when_present_code(world: &mut RigWorld, wallet: String) -> Result<(), StepError> {
     needs(world, Interface::PaymentCode)?;
-    let bench = world.bench()?;
-    let profile = bench.plan.card(&wallet)?;
+    let profile = world.bench()?.plan.card(&wallet)?;
     let code = profile.payment_code.clone().ok_or_else(|| {
         StepError::Expectation(format!(
             "card profile {wallet:?} has no payment_code (kind = \"payment-code\")"
         ))
     })?;
-    bench.present_code(&code).await?;
+    if !supply(world, Answer::Code, Datum::Code(code.clone())).await? {
+        world.bench()?.present_code(&code).await?;
+    }
     world.card = Some(wallet);
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::*;
 /// 预授权: a whole pre-authorisation from the idle screen, with the card and its PIN.
 #[when(regex = r#"^the cashier makes a pre-authorisation of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
 async fn when_preauth(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
-    card_flow(world, "preauth", &[("amount", amount.keyed())], &card).await
+    card_flow(world, "preauth", vec![(Answer::Amount, amount.keyed())], &card).await
 }
 
 /// 预授权完成: completes the last pre-authorisation for that amount.
@@ -17,7 +17,7 @@ async fn when_completion(world: &mut RigWorld, amount: Yuan, card: String) -> Re
     card_flow(
         world,
         "completion",
-        &[("auth_code", auth), ("amount", amount.keyed())],
+        vec![(Answer::AuthCode, auth), (Answer::Amount, amount.keyed())],
         &card,
     )
     .await
@@ -33,7 +33,7 @@ async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), S
     card_flow(
         world,
         "preauth_cancel",
-        &[("auth_code", auth), ("amount", amount)],
+        vec![(Answer::AuthCode, auth), (Answer::Amount, amount)],
         &card,
     )
     .await
@@ -43,7 +43,7 @@ async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), S
 #[when(regex = r#"^the cashier voids the last completion with the card "([^"]+)" and its PIN$"#)]
 async fn when_completion_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     let voucher = last_approved(world, TxnKind::Completion, field::STAN)?;
-    card_flow(world, "completion_void", &[("voucher", voucher)], &card).await
+    card_flow(world, "completion_void", vec![(Answer::Voucher, voucher)], &card).await
 }
 
 /// 退货: refunds that amount of the last sale (its RRN and date keyed).
@@ -54,10 +54,10 @@ async fn when_refund(world: &mut RigWorld, amount: Yuan, card: String) -> Result
     card_flow(
         world,
         "refund",
-        &[
-            ("original_rrn", rrn),
-            ("original_date", date),
-            ("amount", amount.keyed()),
+        vec![
+            (Answer::OriginalRrn, rrn),
+            (Answer::OriginalDate, date),
+            (Answer::Amount, amount.keyed()),
         ],
         &card,
     )

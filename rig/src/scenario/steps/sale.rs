@@ -14,28 +14,25 @@ async fn when_swipe(world: &mut RigWorld, card: String) -> Result<(), StepError>
     swipe(world, &card).await
 }
 
-/// Opens the sale and stops at that prompt.
+/// Opens the sale and stops at that prompt (what the terminal asks before
+/// it given: 1.00 yuan, the card "unionpay-debit" swiped).
 #[when(regex = r"^the cashier opens the sale and waits for the (amount|card|pin) prompt$")]
 async fn when_open_sale_until(world: &mut RigWorld, prompt: String) -> Result<(), StepError> {
-    match prompt.as_str() {
-        "amount" => {
-            let from = menu(world, "sale").await?;
-            let bench = world.bench()?;
-            bench
-                .await_prompt(from, "amount", ms(bench.profile().timeouts.prompt_ms))
-                .await?;
+    let card = world.bench()?.plan.card("unionpay-debit")?.clone();
+    let mut data = Vec::new();
+    // The answers of the prompts the sale's flow shows before that one.
+    for step in world.bench()?.profile().flows.of("sale") {
+        if step.prompt == prompt {
+            break;
         }
-        "card" => start_sale(world, Yuan { fen: 100 }).await?,
-        _ => {
-            start_sale(world, Yuan { fen: 100 }).await?;
-            swipe(world, "unionpay-debit").await?;
-            let bench = world.bench()?;
-            bench
-                .await_current_prompt("pin", ms(bench.profile().timeouts.prompt_ms))
-                .await?;
+        match step.answer {
+            Answer::Amount => data.push((Answer::Amount, Datum::Digits("100".into()))),
+            Answer::Card => data.push((Answer::Card, Datum::Card(Presentation::Swipe(card.clone())))),
+            _ => {}
         }
     }
-    Ok(())
+    begin(world, "sale", data).await?;
+    Ok(world.bench()?.await_flow_prompt(&prompt).await?)
 }
 
 /// Presses the cancel key.
@@ -74,23 +71,11 @@ async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
 /// A whole sale from the idle screen: amount, the card swiped, its PIN.
 #[when(regex = r#"^the cashier makes a sale of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
 async fn when_whole_sale(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
-    // After an earlier transaction: start from the idle screen.
-    idle(world).await?;
-    start_sale(world, amount).await?;
-    swipe(world, &card).await?;
-    let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
-    enter_pin(world, &pin).await
+    card_flow(world, "sale", vec![(Answer::Amount, amount.keyed())], &card).await
 }
 
 /// 余额查询: a balance inquiry with the card and its PIN.
 #[when(regex = r#"^the cashier asks for the balance of the card "([^"]+)"$"#)]
 async fn when_balance(world: &mut RigWorld, card: String) -> Result<(), StepError> {
-    let from = menu(world, "balance").await?;
-    let bench = world.bench()?;
-    bench
-        .await_prompt(from, "card", ms(bench.profile().timeouts.prompt_ms))
-        .await?;
-    swipe(world, &card).await?;
-    let pin = world.bench()?.plan.card(&card)?.issuer.pin.clone();
-    enter_pin(world, &pin).await
+    card_flow(world, "balance", Vec::new(), &card).await
 }

@@ -1,0 +1,215 @@
+//! Walking a transaction's flow (the profile's `[flows]`): steps say what
+//! is done and with what (an amount, a card, a PIN, an original's voucher
+//! number); the walk waits for each prompt the profile lists, in its order,
+//! and answers it as soon as the datum it needs is known. A datum given
+//! before its prompt waits for it (the amount of a card-first terminal); a
+//! prompt whose datum is not given yet ends the walk until a later step
+//! gives it (the card, the PIN).
+
+use super::{BenchError, LiveBench};
+use crate::card::{EmvCard, Field};
+use crate::config::ConfigError;
+use crate::config::card::CardProfile;
+use crate::config::flows::{Answer, FlowStep};
+use crate::events::Cursor;
+use std::time::Duration;
+
+/// What a step gives the flow.
+#[derive(Debug, Clone)]
+pub enum Datum {
+    /// Digits keyed then enter: a PIN, a voucher number, an RRN, a date,
+    /// or an amount in fen (keyed as the profile's `[entry]` says).
+    Digits(String),
+    /// The card, and how the cardholder presents it.
+    Card(Presentation),
+    /// A payment code for the scanner.
+    Code(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum Presentation {
+    Swipe(CardProfile),
+    Insert(CardProfile),
+    Tap(CardProfile),
+}
+
+/// The flow in progress.
+#[derive(Debug)]
+pub(super) struct FlowWalk {
+    txn: String,
+    steps: Vec<FlowStep>,
+    next: usize,
+    /// The next prompt is looked for after this.
+    at: Cursor,
+    data: Vec<(Answer, Datum)>,
+    /// The last answer was a card or a PIN: the next prompt may take as long
+    /// as reading a chip or going online.
+    slow_next: bool,
+}
+
+impl LiveBench {
+    /// Opens transaction `txn` from the idle screen with its menu keys and
+    /// walks its flow as far as `data` goes; returns the cursor before the
+    /// first key (where the transaction's events begin). Every datum given
+    /// here must be asked for by the flow: one that is not is a mistake in
+    /// the profile.
+    pub async fn begin(&mut self, txn: &str, data: Vec<(Answer, Datum)>) -> Result<Cursor, BenchError> {
+        let steps = self.profile().flows.of(txn).to_vec();
+        if let Some((answer, _)) = data.iter().find(|(a, _)| !steps.iter().any(|s| s.answer == *a)) {
+            return Err(self.profile_mistake(format!(
+                "flows.{txn} lists no prompt answered with {} (the transaction needs one)",
+                answer.name()
+            )));
+        }
+        let keys = self
+            .profile()
+            .menu(txn)
+            .map(<[String]>::to_vec)
+            .ok_or_else(|| self.profile_mistake(format!("no [menus] {txn}")))?;
+        self.bring_to(super::strategy::TerminalState::Idle).await?;
+        let from = self.timeline.now();
+        for key in &keys {
+            self.press(key).await?;
+        }
+        self.flow = Some(FlowWalk {
+            txn: txn.to_string(),
+            steps,
+            next: 0,
+            at: from,
+            data,
+            slow_next: false,
+        });
+        self.walk().await?;
+        Ok(from)
+    }
+
+    /// Gives the flow in progress a datum it asks for later; false when no
+    /// flow is in progress or none of its prompts left wants it (the step
+    /// then acts by itself: a PIN asked again after a wrong one).
+    pub async fn supply(&mut self, answer: Answer, datum: Datum) -> Result<bool, BenchError> {
+        let Some(flow) = self.flow.as_mut() else {
+            return Ok(false);
+        };
+        if !flow.steps[flow.next..].iter().any(|s| s.answer == answer) {
+            return Ok(false);
+        }
+        flow.data.push((answer, datum));
+        self.walk().await?;
+        Ok(true)
+    }
+
+    /// Waits for prompt `name` of the flow in progress to show (after the
+    /// prompts answered so far).
+    pub async fn await_flow_prompt(&self, name: &str) -> Result<(), BenchError> {
+        let at = self.flow.as_ref().map_or_else(|| self.timeline.now(), |f| f.at);
+        self.await_prompt(at, name, self.wait(false)).await?;
+        Ok(())
+    }
+
+    /// Presents a card outside any flow prompt (or at one): a swipe, an
+    /// insertion until the terminal reads it, a tap until it is read and the
+    /// card taken away.
+    pub async fn present_card(&mut self, how: &Presentation) -> Result<(), BenchError> {
+        let from = self.timeline.now();
+        let prompt = Duration::from_millis(self.profile().timeouts.prompt_ms);
+        match how {
+            Presentation::Swipe(card) => self.swipe(card).await,
+            Presentation::Insert(card) => {
+                self.insert(EmvCard::new(card.clone(), Field::Contact)).await?;
+                self.await_prompt(from, "reading", prompt).await.map(drop)
+            }
+            Presentation::Tap(card) => {
+                self.bring_to_field(EmvCard::new(card.clone(), Field::Contactless))
+                    .await?;
+                let read = self.await_prompt(from, "card_read", prompt).await;
+                self.remove_card();
+                read.map(drop)
+            }
+        }
+    }
+
+    /// Answers the flow's prompts while their data is known.
+    async fn walk(&mut self) -> Result<(), BenchError> {
+        loop {
+            let Some(flow) = self.flow.as_ref() else {
+                return Ok(());
+            };
+            let Some(step) = flow.steps.get(flow.next).cloned() else {
+                self.flow = None;
+                return Ok(());
+            };
+            let datum = flow
+                .data
+                .iter()
+                .find(|(a, _)| *a == step.answer)
+                .map(|(_, d)| d.clone());
+            let needs_datum = !matches!(step.answer, Answer::Keys | Answer::Wait);
+            if needs_datum && datum.is_none() {
+                return Ok(());
+            }
+            let (at, slow) = (flow.at, flow.slow_next);
+            let (_, seen) = self.await_prompt(at, &step.prompt, self.wait(slow)).await?;
+            let from = self.timeline.now();
+            self.note(&format!(
+                "flow {}: {} answered with {}",
+                flow_name(&self.flow),
+                step.prompt,
+                step.answer.name()
+            ));
+            match (&step.answer, datum) {
+                (Answer::Keys, _) => {
+                    for key in &step.keys {
+                        self.press(key).await?;
+                    }
+                }
+                (Answer::Wait, _) => {}
+                (Answer::Card, Some(Datum::Card(how))) => self.present_card(&how).await?,
+                (Answer::Code, Some(Datum::Code(code))) => self.present_code(&code).await?,
+                (Answer::Amount, Some(Datum::Digits(fen))) => {
+                    let mut keys = self.profile().amount_keys(&fen);
+                    keys.push(self.profile().keys.enter.clone());
+                    for key in &keys {
+                        self.press(key).await?;
+                    }
+                }
+                (_, Some(Datum::Digits(digits))) => {
+                    let mut keys: Vec<String> = digits.chars().map(|d| self.profile().digit_key(d)).collect();
+                    keys.push(self.profile().keys.enter.clone());
+                    for key in &keys {
+                        self.press(key).await?;
+                    }
+                }
+                (answer, _) => {
+                    return Err(self.profile_mistake(format!(
+                        "flows: prompt {:?} is answered with {}, which a step gave in another form",
+                        step.prompt,
+                        answer.name()
+                    )));
+                }
+            }
+            if let Some(flow) = self.flow.as_mut() {
+                flow.next += 1;
+                // The next prompt comes after this one: for a card, after it
+                // was read (a prompt shown while reading is not the next one).
+                flow.at = if step.answer == Answer::Card { from } else { seen };
+                flow.slow_next = matches!(step.answer, Answer::Card | Answer::Pin | Answer::Code);
+            }
+        }
+    }
+
+    fn wait(&self, slow: bool) -> Duration {
+        let t = &self.profile().timeouts;
+        Duration::from_millis(if slow { t.online_ms } else { t.prompt_ms })
+    }
+
+    fn profile_mistake(&self, message: String) -> BenchError {
+        BenchError::Config(ConfigError::Semantic {
+            path: self.plan.bench.resolve(&self.plan.bench.file.terminal_profile),
+            message,
+        })
+    }
+}
+
+fn flow_name(flow: &Option<FlowWalk>) -> &str {
+    flow.as_ref().map_or("", |f| f.txn.as_str())
+}
