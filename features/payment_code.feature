@@ -42,4 +42,4 @@ Feature: Sale by payment code (扫码, B scans C)
     And the customer scans it and pays in the wallet
     Then the terminal shows "approved"
     And the host received 1 dynamic code order
-    And the last receipt reads "RMB 20.00"
+    And the last receipt shows the amount 20.00 yuan

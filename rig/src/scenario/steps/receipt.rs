@@ -47,17 +47,73 @@ pub(super) async fn host_snapshot(world: &mut RigWorld, name: &str) -> Result<()
     Ok(())
 }
 
-/// Once the transaction is over: the last receipt contains that text.
+/// Once the transaction is over: the last receipt contains that literal text (one model's wording: prefer marks).
 #[then(regex = r#"^the last receipt reads "([^"]+)"$"#)]
 async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(), StepError> {
+    // The slip may still be printing: it is read once the transaction is over.
+    last_receipt_where(world, &format!("{text:?}"), |r| r.contains(&text)).await
+}
+
+/// Once the transaction is over: the last receipt carries the profile's mark of that name (`[receipt] marks`).
+#[then(regex = r#"^the last receipt shows "([a-z][a-z_]*)"$"#)]
+async fn then_last_receipt_shows(world: &mut RigWorld, mark: String) -> Result<(), StepError> {
+    let re = world
+        .bench()?
+        .profile()
+        .receipt_marks
+        .get(&mark)
+        .cloned()
+        .ok_or_else(|| {
+            StepError::Mistake(format!(
+                "the terminal profile has no [receipt] marks.{mark} (the slip's text for it)"
+            ))
+        })?;
+    last_receipt_where(world, &format!("mark {mark:?} ({re})"), |r| {
+        r.lines().any(|l| re.is_match(l))
+    })
+    .await
+}
+
+/// Once the transaction is over: the settlement slip counts that many credits or debits (marks `credits`, `debits`).
+#[then(regex = r"^the last receipt counts (\d+) (credit|debit)s?$")]
+async fn then_last_receipt_counts(world: &mut RigWorld, n: String, side: String) -> Result<(), StepError> {
+    let mark = format!("{side}s");
+    let re = world
+        .bench()?
+        .profile()
+        .receipt_marks
+        .get(&mark)
+        .cloned()
+        .ok_or_else(|| {
+            StepError::Mistake(format!(
+                "the terminal profile has no [receipt] marks.{mark} (capturing its count)"
+            ))
+        })?;
+    let counted = |r: &str| {
+        r.lines().any(|l| {
+            re.captures(l)
+                .and_then(|c| c.name("count"))
+                .is_some_and(|c| c.as_str().trim_start_matches('0') == n.trim_start_matches('0'))
+        })
+    };
+    last_receipt_where(world, &format!("{n} {side}(s) ({re})"), counted).await
+}
+
+/// Once the transaction is over: the last receipt carries that amount, in the profile's receipt format.
+#[then(regex = r"^the last receipt shows the amount (\d+\.\d{2}) yuan$")]
+async fn then_last_receipt_amount(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    let shown = world.bench()?.profile().receipt_amount(&amount.to_string());
+    last_receipt_where(world, &format!("{shown:?}"), |r| r.contains(&shown)).await
+}
+
+async fn last_receipt_where(world: &mut RigWorld, what: &str, ok: impl Fn(&str) -> bool) -> Result<(), StepError> {
     needs(world, Interface::Printer)?;
-    // The slip may still be printing: read it once the transaction is over.
     transaction_over(world).await?;
     let receipts = snapshot::receipts(&world.bench()?.timeline.since(world.mark));
     match receipts.last() {
-        Some(r) if r.contains(&text) => Ok(()),
+        Some(r) if ok(r) => Ok(()),
         Some(r) => Err(StepError::Expectation(format!(
-            "the last receipt does not read {text:?}:\n{r}"
+            "the last receipt does not show {what}:\n{r}"
         ))),
         None => Err(StepError::Expectation("nothing was printed".into())),
     }
