@@ -208,6 +208,13 @@ fn tvr(tags: &mut BTreeMap<String, Vec<u8>>) {
     tags.insert("95".into(), tvr);
 }
 
+/// The amount keyed after the card was read (a card-first terminal): the
+/// value GENERATE AC's CDOL1 and field 55 carry.
+pub fn set_amount(read: &mut ChipRead, fen: u64) {
+    read.tags
+        .insert("9F02".into(), hex::decode(format!("{fen:012}")).unwrap_or_default());
+}
+
 /// Byte 3, bit 3 of the TVR: online PIN entered.
 pub fn note_online_pin(read: &mut ChipRead) {
     if let Some(tvr) = read.tags.get_mut("95") {

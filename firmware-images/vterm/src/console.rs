@@ -8,13 +8,16 @@ use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::sync::Mutex;
 
+use crate::personality::Model;
+
 pub struct Console {
     uart: Mutex<File>,
+    model: Model,
 }
 
 impl Console {
     /// Opens the UART device in raw mode.
-    pub fn open(device: &Path) -> std::io::Result<Console> {
+    pub fn open(device: &Path, model: Model) -> std::io::Result<Console> {
         let uart = File::options().read(true).write(true).open(device)?;
         // SAFETY: termios calls on a descriptor we own; results are checked.
         unsafe {
@@ -25,7 +28,10 @@ impl Console {
                 libc::tcsetattr(fd, libc::TCSANOW, &tio);
             }
         }
-        Ok(Console { uart: Mutex::new(uart) })
+        Ok(Console {
+            uart: Mutex::new(uart),
+            model,
+        })
     }
 
     pub fn line(&self, channel: &str, text: &str) {
@@ -34,12 +40,13 @@ impl Console {
             Err(p) => p.into_inner(),
         };
         // A console nobody reads must not stop the terminal: errors are dropped.
-        let _ = write!(out, "{channel} {text}\r\n");
+        let _ = write!(out, "{}\r\n", self.model.console_line(channel, text));
         let _ = out.flush();
     }
 
     pub fn display(&self, lines: &[&str]) {
-        self.line("DSP", &lines.join(" | "));
+        // The model words the whole screen (console_line).
+        self.line("DSP", &lines.join(self.model.screen_separator()));
     }
 
     pub fn log(&self, text: &str) {

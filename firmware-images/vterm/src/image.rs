@@ -2,6 +2,7 @@
 //! payload), a `---` line, then the payload (the application's settings).
 //! The boot loader refuses an image whose checksum does not match.
 
+use crate::personality::Model;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -31,9 +32,38 @@ pub struct Image {
     pub application: Application,
 }
 
+/// A plain image (VT-2): the application's settings with its version, no
+/// container; the bench file declares the version for the rig.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Plain {
+    version: String,
+    #[serde(default)]
+    receipt_amount_bug: bool,
+}
+
 /// Checks and parses an image; the error says why the boot loader refuses it.
-pub fn load(bytes: &[u8]) -> Result<Image, String> {
+/// VT-1 boots VTERM-FW containers; VT-2 also plain images, and only images for VT-2.
+pub fn load(bytes: &[u8], model: Model) -> Result<Image, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "image is not text".to_string())?;
+    if model == Model::Vt2 && !text.starts_with("magic") {
+        let plain: Plain = toml::from_str(text).map_err(|e| format!("bad plain image: {}", e.message()))?;
+        return Ok(Image {
+            version: plain.version,
+            model: "VT-2".into(),
+            application: Application {
+                receipt_amount_bug: plain.receipt_amount_bug,
+            },
+        });
+    }
+    let image = container(text)?;
+    if model == Model::Vt2 && image.model != "VT-2" {
+        return Err(format!("image is for model {}, this terminal is a VT-2", image.model));
+    }
+    Ok(image)
+}
+
+fn container(text: &str) -> Result<Image, String> {
     let (header, payload) = text.split_once("\n---\n").ok_or("no header separator (---)")?;
     let header: Header = toml::from_str(header).map_err(|e| format!("bad header: {}", e.message()))?;
     if header.magic != MAGIC {

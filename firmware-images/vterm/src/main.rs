@@ -16,6 +16,7 @@ mod image;
 mod keypad;
 mod message;
 mod params;
+mod personality;
 mod reader;
 mod receipt;
 mod swipe;
@@ -79,8 +80,9 @@ fn main() {
 fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let params: params::Params = params::load(params)?;
     let board: params::Board = params::load(board)?;
-    let console =
-        console::Console::open(&board.console).map_err(|e| format!("console {}: {e}", board.console.display()))?;
+    let model = params.model;
+    let console = console::Console::open(&board.console, model)
+        .map_err(|e| format!("console {}: {e}", board.console.display()))?;
     let tmk: [u8; 16] = hex::decode(&board.tmk)
         .ok()
         .and_then(|k| k.try_into().ok())
@@ -89,21 +91,27 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
     let gpio = std::fs::File::open(&board.gpio).map_err(|e| format!("gpio {}: {e}", board.gpio.display()))?;
     keypad::spawn(
         gpio,
-        board.keypad,
+        model.keypad(board.keypad),
         Duration::from_millis(board.debounce_ms),
         Duration::from_millis(board.scan_ms),
         tx.clone(),
     );
     swipe::spawn(&board.swipe_socket, tx.clone())?;
-    swipe::spawn_scanner(&board.scanner_socket, tx.clone())?;
+    if model.payment_codes() {
+        swipe::spawn_scanner(&board.scanner_socket, tx.clone())?;
+    }
     let ecr =
         ecr::EcrPort::open(&board.ecr, tx.clone()).map_err(|e| format!("ECR port {}: {e}", board.ecr.display()))?;
     let contact = std::net::TcpListener::bind(&board.contact_reader)?;
     let contact_addr = contact.local_addr()?;
     reader::spawn(contact, reader::Slot::Contact, tx.clone());
-    let field = std::net::TcpListener::bind(&board.contactless_reader)?;
-    let field_addr = field.local_addr()?;
-    reader::spawn(field, reader::Slot::Contactless, tx);
+    // The READY line names only the readers this model has.
+    let mut readers = format!("contact={contact_addr}");
+    if model.contactless() {
+        let field = std::net::TcpListener::bind(&board.contactless_reader)?;
+        readers.push_str(&format!(" contactless={}", field.local_addr()?));
+        reader::spawn(field, reader::Slot::Contactless, tx);
+    }
     let link = host_link::HostLink {
         address: board.host_address,
         tpdu: hex::decode(&params.tpdu)?,
@@ -112,22 +120,22 @@ fn boot(params: &std::path::Path, board: &std::path::Path) -> Result<(), Box<dyn
     };
     let flash = flash::Flash::open(&board.flash);
     // The board's enumeration line for whoever wired it: where its ports ended up.
-    println!("READY contact={contact_addr} contactless={field_addr}");
+    println!("READY {readers}");
     console.log(&format!("boot loader {BOOT_LOADER_VERSION}"));
     let image = std::fs::read(&board.firmware)
         .map_err(|e| e.to_string())
-        .and_then(|b| image::load(&b));
+        .and_then(|b| image::load(&b, model));
     let image = match image {
         Ok(image) => image,
         Err(why) => {
             // A real boot loader stops here and says why on its console.
-            console.line("BOOT", &format!("image rejected: {why}"));
+            console.line("BOOT", &model.image_rejected(&why));
             loop {
                 std::thread::park();
             }
         }
     };
-    console.line("BOOT", &format!("VTERM {} firmware {}", image.model, image.version));
+    console.line("BOOT", &model.banner(&image.model, &image.version));
     console.log(&format!(
         "terminal {} merchant {}",
         params.terminal_id, params.merchant_id

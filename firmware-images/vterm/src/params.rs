@@ -9,6 +9,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The terminal's make (crate::personality): "VT-1" (the default) or "VT-2".
+    #[serde(default)]
+    pub model: crate::personality::Model,
+    /// The operator's password at log-on, for a model that asks for one.
+    #[serde(default)]
+    pub operator_password: Option<String>,
     pub merchant_name: String,
     pub merchant_id: String,
     pub terminal_id: String,

@@ -28,6 +28,37 @@ pub fn yuan(fen: u64) -> String {
 }
 
 impl Slip<'_> {
+    /// VT-2's layout: English, short labels, two columns where they fit.
+    pub fn lines_vt2(&self, copy: &str) -> Vec<String> {
+        let mut lines = vec![
+            "*** UNIONPAY CARD SLIP ***".to_string(),
+            copy.to_string(),
+            format!("MERCHANT: {}", english(self.merchant_name)),
+            format!("MID: {}  TID: {}", self.merchant_id, self.terminal_id),
+            format!("OPERATOR: {}", self.operator),
+            format!("CARD: {} ({})", self.masked_pan, self.entry),
+        ];
+        if let Some((aid, label)) = &self.application {
+            lines.push(format!("AID: {aid}  APP: {label}"));
+        }
+        if let Some(wallet) = self.wallet {
+            lines.push(format!("WALLET: {wallet}"));
+        }
+        lines.extend([
+            format!("ISSUER: {}  ACQ: {}", self.issuer, self.acquirer),
+            format!("EXPIRY: {}", self.expiry),
+            format!("TYPE: {}", english(self.trans_type)),
+            format!("BATCH: {:06}  TRACE: {:06}", self.batch, self.voucher),
+            format!("APPROVAL: {}", self.auth_code),
+            format!("REF: {}", self.rrn),
+            format!("TIME: {}", self.datetime),
+            format!("TOTAL: CNY {}", yuan(self.amount_fen)),
+            "SIGNATURE:".into(),
+            "________________________________".into(),
+        ]);
+        lines
+    }
+
     pub fn lines(&self, copy: &str) -> Vec<String> {
         let mut lines = self.body(copy);
         if let Some(wallet) = self.wallet {
@@ -78,6 +109,14 @@ impl Slip<'_> {
             "I ACKNOWLEDGE SATISFACTORY RECEIPT OF RELATIVE GOODS/SERVICES".into(),
         ]
     }
+}
+
+/// The English half of a bilingual text ("撤销 VOID" -> "VOID").
+fn english(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| w.is_ascii())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// First 6 and last 4 digits shown, the rest starred.

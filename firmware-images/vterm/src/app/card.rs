@@ -5,9 +5,14 @@ use super::*;
 impl Terminal {
     pub(super) fn read_card(&self, fen: u64) -> Result<CardData, Abort> {
         let amount = format!("RMB {}", receipt::yuan(fen));
+        // A card-first model asks for the card before it knows the amount.
+        let screen: &[&str] = if fen == 0 && self.params.model.card_first() {
+            &["请刷卡/插卡/挥卡 SWIPE/INSERT/TAP CARD"]
+        } else {
+            &["请刷卡/插卡/挥卡 SWIPE/INSERT/TAP CARD", &amount]
+        };
         loop {
-            self.console
-                .display(&["请刷卡/插卡/挥卡 SWIPE/INSERT/TAP CARD", &amount]);
+            self.console.display(screen);
             match self.next_input(Some(PROMPT_TIMEOUT))? {
                 Input::Key(k) if k == "CANCEL" => return Err(Abort::Cancelled),
                 Input::Swipe(Swipe { track2, track3 }) => {

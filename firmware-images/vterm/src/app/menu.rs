@@ -1,8 +1,95 @@
-//! Menus that are not a card transaction: the cash register's requests, reprints, and management (echo test, downloads, sign-on).
+//! The menu tree of each model, and menus that are not a card transaction: the cash register's requests, reprints, and management (echo test, downloads, sign-on).
 
 use super::*;
 
+/// What a key on the idle screen starts.
+pub(super) enum Choice {
+    /// A transaction: how an abort ended it is shown by `finish`.
+    Transaction(Transaction),
+    /// A function that shows its own end (settlement, sign-on).
+    Function(fn(&mut Terminal)),
+}
+
 impl Terminal {
+    /// The idle screen of this model.
+    pub(super) fn show_idle(&self) {
+        let menu = match self.params.model {
+            Model::Vt1 => {
+                "1.消费 SALE 2.扫码 QR 3.余额 BALANCE 4.撤销 VOID 5.结算 SETTLE 6.重打印 REPRINT 7.预授权 PRE-AUTH 8.退货 REFUND 9.签到 SIGN ON"
+            }
+            Model::Vt2 => "F1 SALE  F2 VOID  F3 SETTLE  F4 MORE",
+        };
+        self.console.display(&["请选择交易 SELECT TRANSACTION", menu]);
+    }
+
+    /// The menu tree: what `key` on the idle screen starts.
+    pub(super) fn idle_choice(&self, key: &str) -> Option<Choice> {
+        use Choice::{Function, Transaction};
+        match (self.params.model, key) {
+            (Model::Vt1, "1") | (Model::Vt2, "F1") => Some(Transaction(Self::sale)),
+            (Model::Vt1, "2") => Some(Transaction(Self::qr_menu)),
+            (Model::Vt1, "3") => Some(Transaction(Self::balance_inquiry)),
+            (Model::Vt1, "4") | (Model::Vt2, "F2") => Some(Transaction(Self::void)),
+            (Model::Vt1, "5") | (Model::Vt2, "F3") => Some(Function(Self::settle)),
+            (Model::Vt1, "6") => Some(Transaction(Self::reprint_menu)),
+            (Model::Vt1, "7") => Some(Transaction(Self::preauth_menu)),
+            (Model::Vt1, "8") => Some(Transaction(Self::refund)),
+            (Model::Vt1, "9") => Some(Function(Self::sign_on)),
+            (Model::Vt1, "0") => Some(Transaction(Self::management_menu)),
+            (Model::Vt2, "F4") => Some(Transaction(Self::more_menu)),
+            _ => None,
+        }
+    }
+
+    /// VT-2's second level: everything not on a function key.
+    fn more_menu(&mut self) -> Result<(), Abort> {
+        self.console
+            .display(&["MORE", "1 BALANCE 2 REFUND 3 PRE-AUTH 4 REPRINT 5 ADMIN"]);
+        loop {
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "1" => return self.balance_inquiry(),
+                "2" => return self.refund(),
+                "3" => return self.preauth_menu(),
+                "4" => return self.reprint_menu(),
+                "5" => return self.admin_menu(),
+                _ => {}
+            }
+        }
+    }
+
+    /// VT-2's administration: operator log-on (and sign-on), host test, downloads.
+    fn admin_menu(&mut self) -> Result<(), Abort> {
+        self.console
+            .display(&["ADMIN", "1 LOG ON 2 HOST TEST 3 PARAMETERS 4 CAPK"]);
+        loop {
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "1" => return self.operator_log_on(),
+                "2" => return self.management("0820", "301"),
+                "3" => return self.management("0800", "360"),
+                "4" => return self.management("0800", "370"),
+                _ => {}
+            }
+        }
+    }
+
+    /// The operator logs on with number and password, then the terminal
+    /// signs on with the host and sends a reversal left from before.
+    fn operator_log_on(&mut self) -> Result<(), Abort> {
+        let operator = self.read_digits("OPERATOR NO", 2)?;
+        let password = self.read_secret("PASSWORD", 4)?;
+        let expected = self.params.operator_password.as_deref().unwrap_or("0000");
+        if operator != self.params.operator || password != expected {
+            self.console.display(&["交易失败 FAILED", "LOG ON REFUSED"]);
+            return Ok(());
+        }
+        self.operator_on = true;
+        self.sign_on();
+        self.send_pending_reversal();
+        Ok(())
+    }
+
     /// Runs what the cash register asked for and answers it.
     pub(super) fn serve_ecr(&mut self, request: crate::ecr::Request) -> Result<(), Abort> {
         use crate::ecr::Request;
@@ -71,6 +158,11 @@ impl Terminal {
                 _ => {}
             }
         };
+        self.management(mti, code)
+    }
+
+    /// One network management exchange (60.3 `code`) and its result on the display.
+    fn management(&mut self, mti: &str, code: &str) -> Result<(), Abort> {
         self.console.display(&["通讯中 COMMUNICATING", "请稍候 PLEASE WAIT"]);
         let stan = self.flash.next_stan().map_err(|_| Abort::Card("flash"))?;
         let mut req = self.network_request(mti, stan, code);

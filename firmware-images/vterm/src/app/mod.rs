@@ -9,6 +9,7 @@ use crate::flash::{Flash, LogEntry, PendingReversal};
 use crate::host_link::{self, HostLink, LinkError};
 use crate::message::Message;
 use crate::params::Params;
+use crate::personality::Model;
 use crate::reader::{CardSession, Slot};
 use crate::receipt::{self, Slip};
 use crate::swipe::Swipe;
@@ -48,6 +49,9 @@ pub struct Terminal {
     paper: Option<PaperSensor>,
     /// Script results (DF31) waiting to go to the host in a 0620 notice.
     pending_script_result: Option<Vec<u8>>,
+    /// An operator logged on (models with an operator log-on): the terminal
+    /// may then sign on again by itself (after a MAC error).
+    operator_on: bool,
 }
 
 /// The printer's paper sensor, a GPIO input line.
@@ -128,6 +132,7 @@ impl Terminal {
             last_code: None,
             paper: None,
             pending_script_result: None,
+            operator_on: false,
         }
     }
 
@@ -142,14 +147,14 @@ impl Terminal {
     }
 
     pub fn run(mut self) {
-        self.sign_on();
-        // A reversal left from before the power went goes out first.
-        self.send_pending_reversal();
+        // A model with an operator log-on signs on when the operator logs on.
+        if !self.params.model.operator_log_on() {
+            self.sign_on();
+            // A reversal left from before the power went goes out first.
+            self.send_pending_reversal();
+        }
         loop {
-            self.console.display(&[
-                "请选择交易 SELECT TRANSACTION",
-                "1.消费 SALE 2.扫码 QR 3.余额 BALANCE 4.撤销 VOID 5.结算 SETTLE 6.重打印 REPRINT 7.预授权 PRE-AUTH 8.退货 REFUND 9.签到 SIGN ON",
-            ]);
+            self.show_idle();
             let key = match self.next_input(None) {
                 Ok(Input::Key(k)) => k,
                 Ok(Input::Swipe(_)) | Ok(Input::Scan(_)) => continue,
@@ -176,28 +181,23 @@ impl Terminal {
                 Err(_) => continue,
             };
             // Menu keys that start a transaction; how it ended is shown by `finish`.
-            let transaction: Option<Transaction> = match key.as_str() {
-                "1" => Some(Self::sale),
-                "2" => Some(Self::qr_menu),
-                "3" => Some(Self::balance_inquiry),
-                "4" => Some(Self::void),
-                "6" => Some(Self::reprint_menu),
-                "7" => Some(Self::preauth_menu),
-                "8" => Some(Self::refund),
-                "0" => Some(Self::management_menu),
-                _ => None,
-            };
-            if let Some(txn) = transaction {
-                if let Err(Abort::PowerDown) = self.finish(txn) {
-                    return;
+            match self.idle_choice(&key) {
+                Some(menu::Choice::Transaction(txn)) => {
+                    if let Err(Abort::PowerDown) = self.finish(txn) {
+                        return;
+                    }
                 }
-                continue;
+                Some(menu::Choice::Function(f)) => f(&mut self),
+                None => {}
             }
-            match key.as_str() {
-                "5" => self.settle(),
-                "9" => self.sign_on(),
-                _ => {}
-            }
+        }
+    }
+
+    /// Signs on again when the working keys are gone (a MAC error), unless
+    /// an operator must log on first.
+    fn sign_on_again_if_needed(&mut self) {
+        if self.keys.is_none() && (self.operator_on || !self.params.model.operator_log_on()) {
+            self.sign_on();
         }
     }
 
@@ -210,9 +210,7 @@ impl Terminal {
             Err(Abort::Card(why)) => self.console.display(&["交易失败 FAILED", why]),
             Ok(()) => {}
         }
-        if self.keys.is_none() {
-            self.sign_on();
-        }
+        self.sign_on_again_if_needed();
         Ok(())
     }
 
@@ -245,6 +243,9 @@ impl Terminal {
     }
 
     fn read_amount(&self) -> Result<u64, Abort> {
+        if self.params.model.decimal_amounts() {
+            return self.read_decimal_amount();
+        }
         let mut fen: u64 = 0;
         loop {
             self.console.display(&["请输入金额 ENTER AMOUNT", &receipt::yuan(fen)]);
@@ -260,11 +261,56 @@ impl Terminal {
         }
     }
 
+    /// An amount in yuan with the decimal key ("12.5" is 12.50): what a
+    /// keypad with a "." key does.
+    fn read_decimal_amount(&self) -> Result<u64, Abort> {
+        let mut typed = String::new();
+        loop {
+            let fen = fen_of(&typed);
+            self.console
+                .display(&["请输入金额 ENTER AMOUNT", &format!("RMB {}", receipt::yuan(fen))]);
+            let decimals = typed.split_once('.').map(|(_, d)| d.len());
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "CLEAR" => {
+                    typed.pop();
+                }
+                "ENTER" if fen > 0 => return Ok(fen),
+                "." if decimals.is_none() => typed.push('.'),
+                d if d.len() == 1
+                    && d.as_bytes()[0].is_ascii_digit()
+                    && decimals.is_none_or(|n| n < 2)
+                    && typed.len() < 11 =>
+                {
+                    typed.push_str(d)
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Reads exactly `n` digits (RRN, dates); ENTER ends it.
     fn read_digits(&self, prompt: &str, n: usize) -> Result<String, Abort> {
         let mut digits = String::new();
         loop {
             self.console.display(&[prompt, &digits]);
+            match self.next_key()?.as_str() {
+                "CANCEL" => return Err(Abort::Cancelled),
+                "CLEAR" => {
+                    digits.pop();
+                }
+                "ENTER" if digits.len() == n => return Ok(digits),
+                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && digits.len() < n => digits.push_str(d),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads `n` digits shown as stars (a password); ENTER ends it.
+    fn read_secret(&self, prompt: &str, n: usize) -> Result<String, Abort> {
+        let mut digits = String::new();
+        loop {
+            self.console.display(&[prompt, &"*".repeat(digits.len())]);
             match self.next_key()?.as_str() {
                 "CANCEL" => return Err(Abort::Cancelled),
                 "CLEAR" => {
@@ -295,6 +341,17 @@ impl Terminal {
             }
         }
     }
+}
+
+/// Fen of an amount typed in yuan ("12.5" -> 1250).
+fn fen_of(typed: &str) -> u64 {
+    let (yuan, decimals) = typed.split_once('.').unwrap_or((typed, ""));
+    let yuan: u64 = yuan.parse().unwrap_or(0);
+    let cents: u64 = format!("{decimals:0<2}")
+        .get(..2)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0);
+    yuan * 100 + cents
 }
 
 fn decline_reason(code: &str) -> &'static str {

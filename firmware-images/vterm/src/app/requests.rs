@@ -40,7 +40,7 @@ impl Terminal {
             .set(42, self.params.merchant_id.clone())
             .set(49, "156")
             .set(53, "1600000000000000")
-            .set(60, format!("{type_code}{:06}00050", self.flash.state.batch));
+            .set(60, self.params.model.field60(type_code, self.flash.state.batch));
         if let (false, Some(keys)) = (pin.is_empty(), &self.keys) {
             req.set(26, "12");
             req.set_bytes(52, crypto::pin_block(&keys.pin, pin, &card.pan).to_vec());

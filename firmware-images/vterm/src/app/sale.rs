@@ -9,11 +9,22 @@ impl Terminal {
 
     /// A sale; the amount comes from the cash register or the keypad.
     pub(super) fn sale_of(&mut self, amount: Option<u64>) -> Result<(), Abort> {
-        let fen = match amount {
-            Some(fen) => fen,
-            None => self.read_amount()?,
+        // A card-first model reads the card, then asks the amount.
+        let card_first = amount.is_none() && self.params.model.card_first();
+        let (fen, mut card) = if card_first {
+            let mut card = self.read_card(0)?;
+            let fen = self.read_amount()?;
+            if let Some((read, _)) = card.chip.as_mut() {
+                chip::set_amount(read, fen);
+            }
+            (fen, card)
+        } else {
+            let fen = match amount {
+                Some(fen) => fen,
+                None => self.read_amount()?,
+            };
+            (fen, self.read_card(fen)?)
         };
-        let mut card = self.read_card(fen)?;
         let mut pin = if self.needs_pin(&card, fen) {
             self.read_pin(fen)?
         } else {
@@ -70,9 +81,7 @@ impl Terminal {
         if let Some(results) = self.pending_script_result.take() {
             self.send_script_result(&card, fen, &results);
         }
-        if self.keys.is_none() {
-            self.sign_on();
-        }
+        self.sign_on_again_if_needed();
         Ok(())
     }
 

@@ -62,14 +62,25 @@ impl Terminal {
             },
         };
         let free_of_signature = card.entry == Entry::Tap && fen <= self.params.no_signature_limit_fen;
+        let model = self.params.model;
         let mut cardholder_copy = Vec::new();
-        for copy in ["商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY"] {
-            let mut lines = slip.lines(copy);
+        let copies = match model {
+            Model::Vt1 => ["商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY"],
+            Model::Vt2 => ["-- MERCHANT COPY --", "-- CUSTOMER COPY --"],
+        };
+        for (n, copy) in copies.into_iter().enumerate() {
+            let mut lines = match model {
+                Model::Vt1 => slip.lines(copy),
+                Model::Vt2 => slip.lines_vt2(copy),
+            };
             if free_of_signature {
                 // 免密免签: no signature line on small contactless sales.
                 if let Some(at) = lines.iter().position(|l| l.starts_with("持卡人签名")) {
                     lines.splice(at..at + 3, ["免密免签 NO PIN, NO SIGNATURE REQUIRED".to_string()]);
                 }
+            }
+            if n == 1 && model.tear_off_prompt() {
+                self.await_tear_off();
             }
             self.print(&lines);
             cardholder_copy = lines;
@@ -86,6 +97,20 @@ impl Terminal {
             slip: cardholder_copy,
         });
         let _ = self.flash.save();
+    }
+
+    /// Between the copies: the cashier tears off the merchant copy and
+    /// presses OK (after the prompt timeout the second copy prints anyway).
+    fn await_tear_off(&self) {
+        self.console
+            .display(&["TEAR OFF MERCHANT COPY", "PRESS OK FOR CUSTOMER COPY"]);
+        loop {
+            match self.next_input(Some(PROMPT_TIMEOUT)) {
+                Ok(Input::Key(k)) if k == "ENTER" => return,
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
     }
 
     /// One printed document, then the paper cut. Out of paper, the printer
