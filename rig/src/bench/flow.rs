@@ -11,7 +11,7 @@ use crate::card::{EmvCard, Field};
 use crate::config::ConfigError;
 use crate::config::card::CardProfile;
 use crate::config::flows::{Answer, FlowStep};
-use crate::events::Cursor;
+use crate::events::{Cursor, Kind, Seen};
 use std::time::Duration;
 
 /// What a step gives the flow.
@@ -130,6 +130,9 @@ impl LiveBench {
 
     /// Answers the flow's prompts while their data is known.
     async fn walk(&mut self) -> Result<(), BenchError> {
+        // Screens before this walk began were for the steps since (the
+        // application chosen, the chip inserted): they do not pause it.
+        let resumed_at = self.timeline.now();
         loop {
             let Some(flow) = self.flow.as_ref() else {
                 return Ok(());
@@ -148,7 +151,29 @@ impl LiveBench {
                 return Ok(());
             }
             let (at, slow) = (flow.at, flow.slow_next);
-            let (_, seen) = self.await_prompt(at, &step.prompt, self.wait(slow)).await?;
+            let previous = flow.next.checked_sub(1).map(|i| flow.steps[i].prompt.clone());
+            let interrupts_from = at.max(resumed_at);
+            let seen = match self
+                .await_step(at, interrupts_from, &step.prompt, previous.as_deref(), self.wait(slow))
+                .await?
+            {
+                Awaited::Shown(seen) => seen,
+                Awaited::Paused(why, after) => {
+                    // Not this step's failure: what the terminal did instead is
+                    // for the next steps to check ("use_chip", "card_blocked").
+                    self.note(&format!(
+                        "flow {}: paused before {}: {why}",
+                        flow_name(&self.flow),
+                        step.prompt
+                    ));
+                    // Resumed by a later datum, the prompt is looked for after
+                    // the screen that paused the walk.
+                    if let (Some(flow), Some(after)) = (self.flow.as_mut(), after) {
+                        flow.at = after;
+                    }
+                    return Ok(());
+                }
+            };
             let from = self.timeline.now();
             self.note(&format!(
                 "flow {}: {} answered with {}",
@@ -197,6 +222,56 @@ impl LiveBench {
         }
     }
 
+    /// Waits for the flow's next prompt. The walk pauses (no error) when the
+    /// transaction ends first, or another prompt of the profile shows (from
+    /// `interrupts_from` on): the
+    /// terminal went its own way (a chip card swiped, an application to
+    /// choose, a card refused), and the next steps say what is expected then.
+    /// Only a terminal that shows nothing known within the deadline fails.
+    async fn await_step(
+        &self,
+        from: Cursor,
+        interrupts_from: Cursor,
+        name: &str,
+        previous: Option<&str>,
+        deadline: Duration,
+    ) -> Result<Awaited, BenchError> {
+        let profile = self.profile();
+        let re = profile
+            .prompt(name)
+            .ok_or_else(|| self.profile_mistake(format!("no prompt {name:?} in [prompts]")))?;
+        // Screens a flow passes through on its way to the next prompt.
+        let passing = |n: &str| n == name || Some(n) == previous || PASSING.contains(&n) || n == "idle";
+        let ended = self.ended_by(Some(name));
+        let waited = self
+            .timeline
+            .wait_until(from, deadline, format!("prompt {name:?} ({re})"), |e| match &e.kind {
+                Kind::Display { text, .. } if re.is_match(text) => Seen::Found(None),
+                Kind::Display { .. } if e.seq < interrupts_from => ended(e).map_or(Seen::Pending, Seen::Ended),
+                Kind::Display { text, .. } => match ended(e) {
+                    Some(why) => Seen::Ended(why),
+                    // Found, to learn where: the walk resumes after it.
+                    None => profile
+                        .prompts
+                        .iter()
+                        .find(|(n, p)| !passing(n) && p.is_match(text))
+                        .map_or(Seen::Pending, |(n, _)| {
+                            Seen::Found(Some(format!("the terminal showed {n:?} ({text})")))
+                        }),
+                },
+                _ => Seen::Pending,
+            })
+            .await;
+        match waited {
+            Ok((None, seen)) => Ok(Awaited::Shown(seen)),
+            Ok((Some(why), after)) => Ok(Awaited::Paused(why, Some(after))),
+            Err(t) => match t.instead.clone() {
+                Some(why) => Ok(Awaited::Paused(why, None)),
+                None => Err(t.into()),
+            },
+        }
+    }
+
     fn wait(&self, slow: bool) -> Duration {
         let t = &self.profile().timeouts;
         Duration::from_millis(if slow { t.online_ms } else { t.prompt_ms })
@@ -208,6 +283,15 @@ impl LiveBench {
             message,
         })
     }
+}
+
+/// Prompts shown while the terminal works towards the next one.
+const PASSING: &[&str] = &["reading", "processing", "card_read", "signing_on"];
+
+enum Awaited {
+    Shown(Cursor),
+    /// Why, and where the walk resumes (after the screen that paused it).
+    Paused(String, Option<Cursor>),
 }
 
 fn flow_name(flow: &Option<FlowWalk>) -> &str {

@@ -35,7 +35,7 @@ impl VirtualPlan {
             vt: vt.clone(),
             program: power::locate_program(&vt.program)?,
             parameters: bench.resolve(&vt.parameters),
-            firmware: FirmwareImage::load(&bench.resolve(&vt.firmware))?,
+            firmware: FirmwareImage::load(&bench.resolve(&vt.firmware), &vt.image_versions)?,
         })
     }
 }
@@ -126,7 +126,10 @@ pub fn assemble(
         cash_register: Some(cash_register),
         robot,
         power: Box::new(power),
-        flasher: Some(Box::new(FlashFile { path: firmware_file })),
+        flasher: Some(Box::new(FlashFile {
+            path: firmware_file,
+            declared: vt.image_versions.clone(),
+        })),
         card_link: Box::new(VpcdLink::new(Readers::default(), timeline.clone())),
         magstripe: Some(MagstripeEmulator::new(work.path().join("swipe.sock"), timeline.clone())),
         scanner: Some(CodePresenter::new(work.path().join("scanner.sock"), timeline.clone())),

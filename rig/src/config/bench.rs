@@ -84,6 +84,10 @@ pub struct VirtualTerminal {
     pub firmware: PathBuf,
     /// Where steps find images by name ("the terminal is flashed with ...").
     pub firmware_dir: PathBuf,
+    /// Plain images (no VTERM-FW container) by file name, with the version
+    /// their terminal's banner shows once booted.
+    #[serde(default)]
+    pub image_versions: std::collections::BTreeMap<String, String>,
     pub debounce_ms: u64,
     pub scan_ms: u64,
     /// GPIO line the rig drives to tell the printer it is out of paper.

@@ -13,6 +13,9 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 struct Raw {
     model: String,
+    /// The model named in the VTERM-FW images this terminal boots.
+    #[serde(default)]
+    image_model: Option<String>,
     /// Prompts a transaction ends on (names in [prompts]).
     #[serde(default)]
     outcomes: Vec<String>,
@@ -201,6 +204,8 @@ pub struct Timeouts {
 #[derive(Debug, Clone)]
 pub struct TerminalProfile {
     pub model: String,
+    /// The model a VTERM-FW image must name to be this terminal's (`image_model`).
+    pub image_model: Option<String>,
     pub baud: u32,
     pub console: ConsoleFormat,
     pub keys: Keys,
@@ -376,6 +381,7 @@ impl TerminalProfile {
         Ok(TerminalProfile {
             ecr,
             model: raw.model,
+            image_model: raw.image_model,
             baud: c.baud,
             console,
             keys: raw.keys,

@@ -4,9 +4,12 @@
 
 use super::DeviceError;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// A checked vterm firmware image (firmware-images/README.md).
+/// A checked firmware image for the virtual bench: a VTERM-FW container
+/// (firmware-images/README.md), or a plain image the bench file declares a
+/// version for (`[virtual] image_versions`; its bytes are the terminal's own).
 #[derive(Debug, Clone)]
 pub struct FirmwareImage {
     pub path: PathBuf,
@@ -28,8 +31,31 @@ fn bad(path: &Path, why: impl std::fmt::Display) -> DeviceError {
 }
 
 impl FirmwareImage {
-    pub fn load(path: &Path) -> Result<FirmwareImage, DeviceError> {
+    /// Loads and checks `path`; `declared` maps plain images' file names to
+    /// their versions.
+    pub fn load(path: &Path, declared: &BTreeMap<String, String>) -> Result<FirmwareImage, DeviceError> {
         let bytes = std::fs::read(path).map_err(|e| bad(path, e))?;
+        if !bytes.starts_with(b"magic") {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return match declared.get(&name) {
+                Some(version) => Ok(FirmwareImage {
+                    path: path.into(),
+                    version: version.clone(),
+                    model: String::new(),
+                    bytes,
+                }),
+                None => Err(bad(
+                    path,
+                    format!(
+                        "not a VTERM-FW container, and the bench file declares no version for a plain image \
+                         {name:?} ([virtual] image_versions = {{ {name:?} = \"1.2.3\" }})"
+                    ),
+                )),
+            };
+        }
         let text = std::str::from_utf8(&bytes).map_err(|_| bad(path, "not a vterm image (not text)"))?;
         let (header, payload) = text
             .split_once("\n---\n")
@@ -68,11 +94,13 @@ pub fn write(image: &FirmwareImage, flash: &Path) -> Result<(), DeviceError> {
 /// into while the terminal is off, and its boot loader reads at power-on.
 pub struct FlashFile {
     pub path: PathBuf,
+    /// Versions of plain images by file name (the bench file's `image_versions`).
+    pub declared: BTreeMap<String, String>,
 }
 
 impl super::roles::Flasher for FlashFile {
     fn program(&mut self, image: &Path) -> Result<Option<String>, DeviceError> {
-        let image = FirmwareImage::load(image)?;
+        let image = FirmwareImage::load(image, &self.declared)?;
         write(&image, &self.path)?;
         Ok(Some(image.version))
     }

@@ -16,6 +16,10 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct KeypadRobot {
     lines: Arc<dyn GpioLines>,
+    /// One stroke at a time across clones: a responder pressing a key a step
+    /// still holds would only extend that press (the terminal counts one key),
+    /// so its stroke waits for the other to be released and spaced.
+    stroke: Arc<tokio::sync::Mutex<()>>,
     pins: BTreeMap<String, usize>,
     press: Duration,
     release: Duration,
@@ -27,6 +31,7 @@ impl KeypadRobot {
     pub fn new(lines: Arc<dyn GpioLines>, wiring: &RobotWiring, timeline: Timeline) -> KeypadRobot {
         KeypadRobot {
             lines,
+            stroke: Arc::new(tokio::sync::Mutex::new(())),
             pins: wiring.pins.clone(),
             press: Duration::from_millis(wiring.press_ms),
             release: Duration::from_millis(wiring.release_ms),
@@ -50,6 +55,7 @@ impl KeypadRobot {
 
     pub async fn press_for(&self, key: &str, hold: Duration) -> Result<(), DeviceError> {
         let line = self.line_of(key)?;
+        let _stroke = self.stroke.lock().await;
         self.timeline.publish(
             Source::Keypad,
             Kind::KeyPress {

@@ -141,7 +141,7 @@ fn virtual_devices(bench: &Bench, checks: &mut Vec<Check>) {
     ));
     checks.push(check(
         "firmware image",
-        FirmwareImage::load(&bench.resolve(&vt.firmware))
+        FirmwareImage::load(&bench.resolve(&vt.firmware), &vt.image_versions)
             .map(|i| format!("{} version {}", i.path.display(), i.version))
             .map_err(|e| {
                 (

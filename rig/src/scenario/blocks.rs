@@ -23,6 +23,8 @@ struct Block {
     started: SystemTime,
     lines: Vec<String>,
     failed: bool,
+    /// Skipped by a step: not on this bench or terminal.
+    skipped: bool,
 }
 
 #[derive(Default)]
@@ -30,6 +32,7 @@ struct Counts {
     scenarios: usize,
     passed: usize,
     failed: usize,
+    skipped: usize,
     steps_passed: usize,
     steps_failed: usize,
     steps_skipped: usize,
@@ -98,6 +101,7 @@ impl Blocks {
                     started: at,
                     lines: Vec::new(),
                     failed: false,
+                    skipped: false,
                 },
             );
             return;
@@ -128,14 +132,21 @@ impl Blocks {
                         block.lines.extend(why.lines().map(|l| format!("      {l}")));
                     }
                     Step::Failed(_, _, _, error) => {
-                        self.counts.steps_failed += 1;
-                        block.failed = true;
-                        block.lines.push(format!("  ✘ {text}"));
                         let why = match &error {
                             event::StepError::NotFound => super::collect::undefined_at(feature, &step),
                             event::StepError::AmbiguousMatch(e) => e.to_string(),
                             event::StepError::Panic(info) => super::collect::panic_text(info),
                         };
+                        // "Not on this bench / terminal": the scenario is skipped, not failed.
+                        if crate::failure::FailureClass::labelled(&why).is_some_and(|c| c.is_skip()) {
+                            self.counts.steps_skipped += 1;
+                            block.skipped = true;
+                            block.lines.push(format!("  - {text}"));
+                        } else {
+                            self.counts.steps_failed += 1;
+                            block.failed = true;
+                            block.lines.push(format!("  ✘ {text}"));
+                        }
                         block.lines.extend(why.lines().map(|l| format!("      {l}")));
                     }
                 }
@@ -160,6 +171,9 @@ impl Blocks {
         let verdict = if block.failed {
             self.counts.failed += 1;
             self.paint("FAIL", "1;31")
+        } else if block.skipped {
+            self.counts.skipped += 1;
+            self.paint("SKIP", "33")
         } else {
             self.counts.passed += 1;
             self.paint("PASS", "32")
@@ -189,10 +203,14 @@ impl Blocks {
     fn summary(&self) -> String {
         let c = &self.counts;
         let part = |n: usize, what: &str| (n > 0).then(|| format!("{n} {what}"));
-        let scenarios: Vec<String> = [part(c.passed, "passed"), part(c.failed, "failed")]
-            .into_iter()
-            .flatten()
-            .collect();
+        let scenarios: Vec<String> = [
+            part(c.passed, "passed"),
+            part(c.failed, "failed"),
+            part(c.skipped, "skipped"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let steps: Vec<String> = [
             part(c.steps_passed, "passed"),
             part(c.steps_failed, "failed"),

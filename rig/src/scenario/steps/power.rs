@@ -23,6 +23,19 @@ async fn when_flashed(world: &mut RigWorld, image: String) -> Result<(), StepErr
 pub(super) async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepError> {
     let bench = world.bench_mut()?;
     let dir = bench.firmware_dir()?;
+    // An image built for another model is not this terminal's to boot.
+    if let (Some(takes), Ok(header)) = (
+        bench.profile().image_model.clone(),
+        crate::devices::flasher::FirmwareImage::load(&dir.join(image), &Default::default()),
+    ) {
+        if header.model != takes {
+            return Err(StepError::NotOnThisTerminal(format!(
+                "{image} is an image for model {}; {} boots {takes} images (its profile's image_model)",
+                header.model,
+                bench.profile().model
+            )));
+        }
+    }
     let from = bench.timeline.now();
     let powered = bench.is_on();
     bench.flash(&dir.join(image)).await?;
