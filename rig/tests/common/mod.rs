@@ -62,7 +62,8 @@ pub fn scratch_project() -> Project {
         .expect("read_dir")
         .flatten()
     {
-        if entry.path().extension().is_some_and(|e| e == "fw") {
+        // VTERM-FW containers (.fw) and VT-2's plain images (.img).
+        if entry.path().extension().is_some_and(|e| e == "fw" || e == "img") {
             std::fs::copy(entry.path(), images.join(entry.file_name())).expect("copy");
         }
     }
