@@ -13,9 +13,9 @@
     而且 不打印签购单
 
   场景: 刷入有缺陷的固件后签购单与快照不一致
-    假如 终端刷入固件 "vterm-1.0.1-regression.fw"
+    假如 终端刷入 regression 版本的固件
     而且 终端已开机并签到
-    那么 终端运行的固件版本为 "1.0.1"
+    那么 终端运行 regression 版本的固件
     当 收银员完成一笔 100.00 元的消费, 持卡人用卡 "unionpay-debit" 并输入密码
     那么 终端显示 "approved"
     而且 签购单与快照 "swipe-sale-approved-receipt" 不一致

@@ -21,7 +21,7 @@ pub enum Datum {
     /// or an amount in fen (keyed as the profile's `[entry]` says).
     Digits(String),
     /// The card, and how the cardholder presents it.
-    Card(Presentation),
+    Card(Box<Presentation>),
     /// A payment code for the scanner.
     Code(String),
 }

@@ -364,6 +364,23 @@ impl LiveBench {
     }
 
     /// Where steps find firmware images by name.
+    /// The image of release `role` (`[virtual.releases]`) and its version.
+    pub fn release(&self, role: &str) -> Result<(PathBuf, String), BenchError> {
+        let vt = self
+            .plan
+            .virtual_plan
+            .as_ref()
+            .map(|p| &p.vt)
+            .ok_or_else(|| BenchError::Lacks(STEP_FLASH.into()))?;
+        let file = vt
+            .releases
+            .get(role)
+            .ok_or_else(|| BenchError::Lacks(format!("release {role:?} ([virtual.releases] of the bench file)")))?;
+        let path = self.firmware_dir()?.join(file);
+        let image = crate::devices::flasher::FirmwareImage::load(&path, &vt.image_versions)?;
+        Ok((path, image.version))
+    }
+
     pub fn firmware_dir(&self) -> Result<PathBuf, BenchError> {
         self.firmware_dir
             .clone()

@@ -88,6 +88,10 @@ pub struct VirtualTerminal {
     /// their terminal's banner shows once booted.
     #[serde(default)]
     pub image_versions: std::collections::BTreeMap<String, String>,
+    /// The terminal's releases by role ("current", "regression") -> image
+    /// file in `firmware_dir`: what features flash, whatever the model.
+    #[serde(default)]
+    pub releases: std::collections::BTreeMap<String, String>,
     pub debounce_ms: u64,
     pub scan_ms: u64,
     /// GPIO line the rig drives to tell the printer it is out of paper.

@@ -124,10 +124,10 @@ mod tests {
 
     #[test]
     fn shipped_images_check_out() {
-        let current = FirmwareImage::load(&image_dir().join("vterm-1.0.0.fw")).unwrap();
+        let current = FirmwareImage::load(&image_dir().join("vterm-1.0.0.fw"), &BTreeMap::new()).unwrap();
         assert_eq!((current.version.as_str(), current.model.as_str()), ("1.0.0", "VT-1"));
         assert_eq!(
-            FirmwareImage::load(&image_dir().join("vterm-1.0.1-regression.fw"))
+            FirmwareImage::load(&image_dir().join("vterm-1.0.1-regression.fw"), &BTreeMap::new())
                 .unwrap()
                 .version,
             "1.0.1"
@@ -144,7 +144,25 @@ mod tests {
             text.replace("receipt_amount_bug = false", "receipt_amount_bug = true"),
         )
         .unwrap();
-        let err = FirmwareImage::load(&path).unwrap_err().to_string();
+        let err = FirmwareImage::load(&path, &BTreeMap::new()).unwrap_err().to_string();
         assert!(err.contains("checksum mismatch"), "{err}");
+    }
+
+    #[test]
+    fn a_plain_image_needs_the_version_the_bench_file_declares() {
+        let path = image_dir().join("vt2-2.0.0.img");
+        let err = FirmwareImage::load(&path, &BTreeMap::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("declares no version for a plain image \"vt2-2.0.0.img\""),
+            "{err}"
+        );
+        let declared = BTreeMap::from([("vt2-2.0.0.img".to_string(), "2.0.0".to_string())]);
+        let image = FirmwareImage::load(&path, &declared).unwrap();
+        assert_eq!(image.version, "2.0.0");
+        assert_eq!(
+            image.bytes,
+            std::fs::read(&path).unwrap(),
+            "a plain image is written as it is"
+        );
     }
 }

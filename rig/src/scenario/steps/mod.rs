@@ -123,7 +123,7 @@ async fn tap(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
 
 /// The card at the flow's card prompt, or, with no flow waiting for one, at once.
 async fn present(world: &mut RigWorld, name: &str, how: Presentation) -> Result<(), StepError> {
-    if !supply(world, Answer::Card, Datum::Card(how.clone())).await? {
+    if !supply(world, Answer::Card, Datum::Card(Box::new(how.clone()))).await? {
         world.bench_mut()?.present_card(&how).await?;
     }
     world.card = Some(name.to_string());
@@ -254,7 +254,7 @@ async fn card_flow(
     let profile = world.bench()?.plan.card(card)?.clone();
     let pin = profile.issuer.pin.clone();
     let mut data: Vec<(Answer, Datum)> = inputs.into_iter().map(|(a, d)| (a, Datum::Digits(d))).collect();
-    data.push((Answer::Card, Datum::Card(Presentation::Swipe(profile))));
+    data.push((Answer::Card, Datum::Card(Box::new(Presentation::Swipe(profile)))));
     data.push((Answer::Pin, Datum::Digits(pin)));
     begin(world, name, data).await?;
     world.card = Some(card.to_string());

@@ -20,6 +20,34 @@ async fn when_flashed(world: &mut RigWorld, image: String) -> Result<(), StepErr
     flash(world, &image).await
 }
 
+/// Flashes the bench's image of that release ("current", "regression": `[virtual.releases]`).
+#[given(regex = r"^the terminal is flashed with the ([a-z][a-z0-9_-]*) release$")]
+async fn given_release(world: &mut RigWorld, role: String) -> Result<(), StepError> {
+    flash_release(world, &role).await
+}
+
+/// Flashes the bench's image of that release and, if the terminal was on, boots it.
+#[when(regex = r"^the terminal is flashed with the ([a-z][a-z0-9_-]*) release$")]
+async fn when_release(world: &mut RigWorld, role: String) -> Result<(), StepError> {
+    flash_release(world, &role).await
+}
+
+/// The boot banner shows the version of that release's image.
+#[then(regex = r"^the terminal runs the ([a-z][a-z0-9_-]*) release$")]
+async fn then_runs_release(world: &mut RigWorld, role: String) -> Result<(), StepError> {
+    let (_, version) = world.bench()?.release(&role)?;
+    runs_firmware(world, &version)
+}
+
+async fn flash_release(world: &mut RigWorld, role: &str) -> Result<(), StepError> {
+    let (path, _) = world.bench()?.release(role)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    flash(world, &name).await
+}
+
 pub(super) async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepError> {
     let bench = world.bench_mut()?;
     let dir = bench.firmware_dir()?;
@@ -48,6 +76,10 @@ pub(super) async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepE
 /// The boot banner shows that firmware version.
 #[then(regex = r#"^the terminal runs firmware "([^"]+)"$"#)]
 async fn then_runs_firmware(world: &mut RigWorld, version: String) -> Result<(), StepError> {
+    runs_firmware(world, &version)
+}
+
+fn runs_firmware(world: &RigWorld, version: &str) -> Result<(), StepError> {
     let running = world
         .bench()?
         .timeline

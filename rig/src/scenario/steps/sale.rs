@@ -27,7 +27,7 @@ async fn when_open_sale_until(world: &mut RigWorld, prompt: String) -> Result<()
         }
         match step.answer {
             Answer::Amount => data.push((Answer::Amount, Datum::Digits("100".into()))),
-            Answer::Card => data.push((Answer::Card, Datum::Card(Presentation::Swipe(card.clone())))),
+            Answer::Card => data.push((Answer::Card, Datum::Card(Box::new(Presentation::Swipe(card.clone()))))),
             _ => {}
         }
     }
