@@ -25,3 +25,4 @@ pub mod report;
 pub mod scenario;
 pub mod snapshot;
 pub mod trace;
+pub mod trace_tools;

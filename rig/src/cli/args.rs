@@ -186,6 +186,9 @@ pub enum Command {
     /// Cards in PC/SC readers: list readers, capture a real card into a profile.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Read a recorded trace: the timeline as lines, or two runs compared.
+    #[command(subcommand)]
+    Trace(TraceCommand),
     /// List, accept or reject pending snapshots (*.snap.new) left by failed snapshot steps.
     Snapshots {
         #[command(subcommand)]
@@ -241,6 +244,50 @@ pub enum CardCommand {
         /// How long to wait for a card in the reader, in seconds.
         #[arg(long, default_value_t = 10)]
         wait: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TraceCommand {
+    /// The timeline of one scenario as aligned lines: time since the bench was
+    /// assembled, source, what happened (host messages and APDUs decoded in one line).
+    #[command(after_help = "Examples:\n  \
+        rig trace show reports/latest/swipe_sale/L009-an-approved-swipe-sale-prints-both-copies-of-the-slip\n  \
+        rig trace show out/latest/host_faults/L017-no-answer/trace.jsonl --source host,console\n  \
+        rig trace show PATH --step 4              what happened during the 4th step\n  \
+        rig trace show PATH --follow              while the scenario is playing\n\n\
+        Sources: rig (steps and notes), power, console (display, printer, log), keypad, swipe,\n\
+        scanner, card-link (APDUs), ecr (cash register), host. The trace is masked as written.")]
+    Show {
+        /// A scenario folder of a report, or its trace.jsonl.
+        path: PathBuf,
+        /// Only these sources, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        source: Vec<String>,
+        /// Only the events of step N (1-based, as played: background steps count).
+        #[arg(long, value_name = "N")]
+        step: Option<usize>,
+        /// Keep printing events as they are written (stop with Ctrl-C).
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Two timelines aligned event by event; exit 1 when they differ.
+    #[command(after_help = "Examples:\n  \
+        rig trace diff good/latest/swipe_sale/L009-x bad/latest/swipe_sale/L009-x\n\n\
+        Left out as varying between runs: times, STAN, RRN, dates, authorisation codes,\n\
+        field 55 and APDU data (cryptograms, unpredictable numbers), MACs, working keys,\n\
+        and the receipt lines the bench's terminal profile redacts ([receipt] redact).\n\
+        Each divergence is shown with the events around it, the first one first.\n\
+        Exit codes: 0 the same, 1 they differ, 2 a trace could not be read.")]
+    Diff {
+        a: PathBuf,
+        b: PathBuf,
+        /// Bench file whose terminal profile says which receipt lines vary.
+        #[arg(long, default_value = "fixtures/benches/virtual.toml")]
+        bench: PathBuf,
+        /// Events shown around each divergence.
+        #[arg(long, default_value_t = 3)]
+        context: usize,
     },
 }
 

@@ -25,6 +25,9 @@ pub enum CliError {
     },
     #[error("rig host: {0}")]
     Host(#[from] crate::host::standalone::StandaloneError),
+    /// A trace that cannot be read: a mistake in the command.
+    #[error("rig trace: {0}")]
+    Trace(crate::trace_tools::TraceError),
     #[error("rig card serve: {0}")]
     Serve(String),
     /// An input file could not be read: a mistake in the command.
@@ -63,7 +66,7 @@ impl CliError {
             CliError::Leased(_) => exit::BENCH_FAULT,
             CliError::Setup(_) | CliError::Host(_) | CliError::Serve(_) | CliError::NoPcsc => exit::MISTAKE,
             CliError::Flash { source } => source.class().exit_code(),
-            CliError::Read { .. } => exit::MISTAKE,
+            CliError::Read { .. } | CliError::Trace(_) => exit::MISTAKE,
             CliError::Write { .. } | CliError::Failed { .. } | CliError::Runtime(_) => exit::TERMINAL_FAILURE,
         }
     }
@@ -201,6 +204,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             runtime()?.block_on(crate::lab_flash::run_job(&options))?;
             Ok(exit::PASSED)
         }
+        Command::Trace(command) => trace(command),
         Command::Snapshots { action, dir } => {
             let action = match action.unwrap_or(SnapshotAction::List) {
                 SnapshotAction::List => crate::snapshot::Review::List,
@@ -303,4 +307,48 @@ fn card(command: CardCommand) -> Result<u8, CliError> {
 #[cfg(not(feature = "pcsc"))]
 fn card(_: CardCommand) -> Result<u8, CliError> {
     Err(CliError::NoPcsc)
+}
+
+/// `rig trace show | diff`.
+fn trace(command: args::TraceCommand) -> Result<u8, CliError> {
+    use crate::trace_tools::{self, show};
+    let unreadable = |e: trace_tools::TraceError| CliError::Trace(e);
+    match command {
+        args::TraceCommand::Show {
+            path,
+            source,
+            step,
+            follow,
+        } => {
+            use std::io::IsTerminal;
+            let options = show::ShowOptions {
+                sources: source,
+                step,
+                colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            let mut out = std::io::stdout().lock();
+            show::show(&path, &options, follow, &mut out, || false).map_err(unreadable)?;
+            Ok(exit::PASSED)
+        }
+        args::TraceCommand::Diff { a, b, bench, context } => {
+            let (left, right) = (
+                trace_tools::load(&a).map_err(unreadable)?,
+                trace_tools::load(&b).map_err(unreadable)?,
+            );
+            // The profile's receipt redactions, when the bench file is there.
+            let profile = crate::config::bench::Bench::load(&bench).ok().and_then(|b| {
+                crate::config::terminal::TerminalProfile::load(&b.resolve(&b.file.terminal_profile)).ok()
+            });
+            match trace_tools::diff::diff(&left, &right, profile.as_ref(), context) {
+                None => {
+                    println!("the traces agree (what varies between runs left out)");
+                    Ok(exit::PASSED)
+                }
+                Some(text) => {
+                    print!("{text}");
+                    Ok(exit::TERMINAL_FAILURE)
+                }
+            }
+        }
+    }
 }

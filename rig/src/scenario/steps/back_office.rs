@@ -6,7 +6,7 @@ use super::*;
 #[when(regex = r#"^the cashier voids the last sale with the card "([^"]+)"$"#)]
 async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
     // The voucher number of the last sale the host approved (it is on that receipt).
-    let voucher = last_approved(world, TxnKind::Sale, field::STAN)?;
+    let voucher = last_approved(world, TxnKind::Sale, field::STAN).await?;
     card_flow(world, "void", vec![(Answer::Voucher, voucher)], &card).await
 }
 
@@ -35,6 +35,8 @@ async fn when_reprint(world: &mut RigWorld) -> Result<(), StepError> {
 /// Reprints the first sale's receipt by its voucher number.
 #[when(regex = r"^the cashier reprints the receipt of the first sale$")]
 async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
+    // The sales before are over: their answers are on the timeline.
+    idle(world).await?;
     let first = world
         .bench()?
         .timeline

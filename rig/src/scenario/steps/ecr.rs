@@ -38,7 +38,7 @@ async fn when_ecr_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepErr
 /// The cash register asks to void the last sale.
 #[when(regex = r"^the cash register requests a void of the last sale$")]
 async fn when_ecr_void(world: &mut RigWorld) -> Result<(), StepError> {
-    let voucher = last_approved(world, TxnKind::Sale, field::STAN)?;
+    let voucher = last_approved(world, TxnKind::Sale, field::STAN).await?;
     let line = ecr_protocol(world)?.void.replace("{voucher}", &voucher);
     ecr_request(world, &line, Some("card")).await
 }

@@ -226,7 +226,10 @@ fn approved(fields: &[(u8, String)]) -> bool {
 }
 
 /// A field of the host's last approving answer to a `txn`.
-fn last_approved(world: &RigWorld, txn: TxnKind, field: u8) -> Result<String, StepError> {
+/// Read once the transaction before is over: its answer is on the timeline
+/// by then (a step right after a sale would otherwise race the host's answer).
+async fn last_approved(world: &mut RigWorld, txn: TxnKind, field: u8) -> Result<String, StepError> {
+    idle(world).await?;
     world
         .bench()?
         .timeline

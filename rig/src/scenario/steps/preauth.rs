@@ -13,7 +13,7 @@ async fn when_preauth(world: &mut RigWorld, amount: Yuan, card: String) -> Resul
     regex = r#"^the cashier completes the last pre-authorisation with (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#
 )]
 async fn when_completion(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
-    let auth = last_approved(world, TxnKind::PreAuth, field::AUTH_CODE)?;
+    let auth = last_approved(world, TxnKind::PreAuth, field::AUTH_CODE).await?;
     card_flow(
         world,
         "completion",
@@ -26,8 +26,9 @@ async fn when_completion(world: &mut RigWorld, amount: Yuan, card: String) -> Re
 /// 预授权撤销: cancels the last pre-authorisation.
 #[when(regex = r#"^the cashier cancels the last pre-authorisation with the card "([^"]+)" and its PIN$"#)]
 async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), StepError> {
-    let auth = last_approved(world, TxnKind::PreAuth, field::AUTH_CODE)?;
-    let amount = last_approved(world, TxnKind::PreAuth, field::AMOUNT)?
+    let auth = last_approved(world, TxnKind::PreAuth, field::AUTH_CODE).await?;
+    let amount = last_approved(world, TxnKind::PreAuth, field::AMOUNT)
+        .await?
         .trim_start_matches('0')
         .to_string();
     card_flow(
@@ -42,15 +43,15 @@ async fn when_preauth_cancel(world: &mut RigWorld, card: String) -> Result<(), S
 /// 完成撤销: voids the last completion.
 #[when(regex = r#"^the cashier voids the last completion with the card "([^"]+)" and its PIN$"#)]
 async fn when_completion_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
-    let voucher = last_approved(world, TxnKind::Completion, field::STAN)?;
+    let voucher = last_approved(world, TxnKind::Completion, field::STAN).await?;
     card_flow(world, "completion_void", vec![(Answer::Voucher, voucher)], &card).await
 }
 
 /// 退货: refunds that amount of the last sale (its RRN and date keyed).
 #[when(regex = r#"^the cashier refunds (\d+\.\d{2}) yuan of the last sale with the card "([^"]+)" and its PIN$"#)]
 async fn when_refund(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
-    let rrn = last_approved(world, TxnKind::Sale, field::RRN)?;
-    let date = last_approved(world, TxnKind::Sale, field::LOCAL_DATE)?;
+    let rrn = last_approved(world, TxnKind::Sale, field::RRN).await?;
+    let date = last_approved(world, TxnKind::Sale, field::LOCAL_DATE).await?;
     card_flow(
         world,
         "refund",
