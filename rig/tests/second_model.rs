@@ -75,18 +75,28 @@ fn every_feature_passes_on_vt2_or_is_skipped_for_what_it_lacks() {
 fn a_model_without_snapshots_leaves_them_pending_and_fails() {
     let project = scratch_project();
     std::fs::remove_dir_all(project.path().join("features/snapshots/vterm-vt-2")).expect("rm VT-2 snapshots");
-    let out = rig(
-        &[
+    // Off CI, as a developer runs it: insta leaves the pending file (on CI
+    // it writes none, and the run fails the same).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rig"))
+        .args([
             "run",
             "--bench",
             "fixtures/benches/virtual-vt2.toml",
             "features/swipe_sale.feature:9",
             "--report-dir",
             "out",
-        ],
-        project.path(),
-    );
+        ])
+        .current_dir(project.path())
+        .env_remove("CI")
+        .env_remove("INSTA_UPDATE")
+        .output()
+        .expect("rig runs");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("receipt snapshot \"swipe-sale-approved-receipt\" is new"),
+        "{}",
+        text(&out)
+    );
     assert!(
         project
             .path()

@@ -289,6 +289,23 @@ pub enum TraceCommand {
         #[arg(long, default_value_t = 3)]
         context: usize,
     },
+    /// The host link as a TCP conversation and the card link's APDUs, as pcapng for Wireshark.
+    #[command(after_help = "Examples:\n  \
+        rig trace pcap reports/latest/swipe_sale/L009-x -o sale.pcapng\n  \
+        wireshark -X lua_script:tools/wireshark/pos8583.lua sale.pcapng\n\n\
+        The terminal is 192.0.2.2, the host 192.0.2.1:6000 (the dissector's port); each\n\
+        request opens a connection, its answer closes it, a failed link is a reset. APDUs are\n\
+        on a second interface (DLT USER0: a direction byte, then the APDU). Frames are masked\n\
+        as the trace is; a masked frame still decodes.")]
+    Pcap {
+        /// A scenario folder of a report, or its trace.jsonl.
+        path: PathBuf,
+        /// The pcapng file to write.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+    /// Print the Wireshark Lua dissector for the dialect (tools/wireshark/pos8583.lua is this).
+    Dissector,
 }
 
 #[derive(Subcommand, Clone, Copy)]

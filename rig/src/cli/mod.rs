@@ -330,6 +330,27 @@ fn trace(command: args::TraceCommand) -> Result<u8, CliError> {
             show::show(&path, &options, follow, &mut out, || false).map_err(unreadable)?;
             Ok(exit::PASSED)
         }
+        args::TraceCommand::Pcap { path, out } => {
+            let events = trace_tools::load(&path).map_err(unreadable)?;
+            let file = trace_tools::trace_file(&path).map_err(unreadable)?;
+            let end = std::fs::metadata(&file)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .unwrap_or_default();
+            let bytes = trace_tools::pcap::pcapng(&events, end).map_err(unreadable)?;
+            std::fs::write(&out, bytes).map_err(|source| CliError::Write {
+                command: "trace pcap",
+                what: out.display().to_string(),
+                source,
+            })?;
+            println!("wrote {}", out.display());
+            Ok(exit::PASSED)
+        }
+        args::TraceCommand::Dissector => {
+            print!("{}", trace_tools::wireshark::dissector());
+            Ok(exit::PASSED)
+        }
         args::TraceCommand::Diff { a, b, bench, context } => {
             let (left, right) = (
                 trace_tools::load(&a).map_err(unreadable)?,

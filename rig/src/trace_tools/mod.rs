@@ -6,7 +6,9 @@
 
 pub mod diff;
 pub mod line;
+pub mod pcap;
 pub mod show;
+pub mod wireshark;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,8 @@ pub enum TraceError {
     NoTrace(PathBuf),
     #[error("--step {0}: the trace has {1} steps")]
     NoStep(usize, usize),
+    #[error("pcapng: {0}")]
+    Pcap(String),
 }
 
 /// One recorded event: when, from where, what (the JSON object as written).
