@@ -15,6 +15,7 @@ pub mod emv;
 pub mod events;
 pub mod failure;
 pub mod host;
+pub mod html;
 pub mod iso8583;
 pub mod junit;
 pub mod lab_flash;

@@ -494,6 +494,15 @@ async fn play_with_retries(
         report.dir.join(report::JUNIT),
         crate::junit::report(&histories, roots, evidence),
     )?;
+    // The HTML report: the run's index and a page per scenario, from the
+    // masked files just written.
+    let (bench, model) = world::RUN
+        .get()
+        .map(|r| (r.plan.bench.file.name.clone(), r.plan.profile.model.clone()))
+        .unwrap_or_default();
+    if let Err(e) = crate::html::write(&report.dir, &histories, &bench, &model) {
+        eprintln!("rig: cannot write the HTML report in {}: {e}", report.dir.display());
+    }
     let mut tally = Tally::of(&histories);
     tally.interrupted = interrupted;
     println!(
