@@ -187,6 +187,7 @@ mod tests {
                 message: message.into(),
             }),
             dir: None,
+            tags: Vec::new(),
         }
     }
 

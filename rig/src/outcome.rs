@@ -35,6 +35,8 @@ pub struct ScenarioOutcome {
     pub failure: Option<Failure>,
     /// Where this attempt's trace and artifacts are.
     pub dir: Option<PathBuf>,
+    /// Its tags and its feature's (and rule's), without the @.
+    pub tags: Vec<String>,
 }
 
 impl ScenarioOutcome {

@@ -33,6 +33,7 @@ pre.slip { display: inline-block; border: 1px dashed #999; padding: 8px; margin:
 pub fn write(run_dir: &Path, histories: &[History], bench: &str, model: &str) -> std::io::Result<std::path::PathBuf> {
     let mut firmware = String::new();
     let mut rows = String::new();
+    let mut tags = std::collections::BTreeSet::new();
     let (mut passed, mut failed, mut skipped, mut flaky) = (0, 0, 0, 0);
     for h in histories {
         let last = h.last();
@@ -75,27 +76,37 @@ pub fn write(run_dir: &Path, histories: &[History], bench: &str, model: &str) ->
                 );
             }
         }
+        tags.extend(last.tags.iter().cloned());
+        let tag_list = last.tags.iter().map(|t| format!("@{t}")).collect::<Vec<_>>().join(" ");
         rows.push_str(&format!(
-            r#"<tr class="scenario" data-status="{status}"><td>{}</td><td>{link}</td><td class="{status}">{status}{}</td><td>{}</td><td>{:.2} s</td></tr>"#,
+            r#"<tr class="scenario" data-status="{status}" data-tags="{}"><td>{}</td><td>{link}</td><td class="{status}">{status}{}</td><td>{}</td><td>{:.2} s</td><td>{}</td></tr>"#,
+            html_escape::encode_double_quoted_attribute(&tag_list),
             esc(&last.feature),
             if is_flaky { r#" <span class="flaky">(flaky)</span>"# } else { "" },
             esc(&class),
-            last.duration.as_secs_f64()
+            last.duration.as_secs_f64(),
+            esc(&tag_list)
         ));
     }
+    let tag_options: String = tags.iter().map(|t| format!("<option>@{}</option>", esc(t))).collect();
     let index = format!(
         r#"<!doctype html><html><head><meta charset="utf-8"><title>rig run</title><style>{STYLE}</style></head><body>
 <h1>rig run</h1>
 <p>bench <b>{}</b>, terminal <b>{}</b>, firmware <b>{}</b></p>
 <p class="totals">{} scenarios: <span class="passed">{passed} passed</span>, <span class="failed">{failed} failed</span>, <span class="skipped">{skipped} skipped</span>, <span class="flaky">{flaky} flaky</span></p>
-<p>show <select id="status"><option value="">all</option><option>passed</option><option>failed</option><option>skipped</option></select></p>
-<table><tr><th>feature</th><th>scenario</th><th>status</th><th>class</th><th>time</th></tr>{rows}</table>
+<p>show <select id="status"><option value="">all</option><option>passed</option><option>failed</option><option>skipped</option></select>
+tagged <select id="tag"><option value="">any</option>{tag_options}</select></p>
+<table><tr><th>feature</th><th>scenario</th><th>status</th><th>class</th><th>time</th><th>tags</th></tr>{rows}</table>
 <script>
-document.getElementById('status').addEventListener('change', function (e) {{
+function filter() {{
+  var status = document.getElementById('status').value, tag = document.getElementById('tag').value;
   document.querySelectorAll('tr.scenario').forEach(function (r) {{
-    r.style.display = !e.target.value || r.dataset.status === e.target.value ? '' : 'none';
+    var ok = (!status || r.dataset.status === status) && (!tag || (' ' + r.dataset.tags + ' ').indexOf(' ' + tag + ' ') >= 0);
+    r.style.display = ok ? '' : 'none';
   }});
-}});
+}}
+document.getElementById('status').addEventListener('change', filter);
+document.getElementById('tag').addEventListener('change', filter);
 </script></body></html>
 "#,
         esc(bench),

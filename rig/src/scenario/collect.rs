@@ -55,6 +55,13 @@ impl Outcomes {
                     steps: Vec::new(),
                     failure: None,
                     dir,
+                    tags: feature
+                        .tags
+                        .iter()
+                        .chain(rule.map(|r| r.tags.as_slice()).unwrap_or_default())
+                        .chain(&scenario.tags)
+                        .cloned()
+                        .collect(),
                 };
                 self.current = Some(outcome);
             }

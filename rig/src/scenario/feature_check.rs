@@ -67,6 +67,7 @@ impl BadFeature {
                 message: format!("{}: {}", FailureClass::Mistake, self.place()),
             }),
             dir: None,
+            tags: Vec::new(),
         }
     }
 }
