@@ -704,3 +704,24 @@ fn junit_names_a_chinese_feature_in_its_own_keywords() {
         Some("功能: 刷卡消费 (联机密码)")
     );
 }
+
+#[test]
+fn names_from_a_feature_stay_in_their_folders() {
+    let project = scratch_project();
+    std::fs::write(
+        project.path().join("features/escape.feature"),
+        "Feature: Names that leave their folder\n\n  Scenario: An image outside the firmware folder\n    Given the terminal is flashed with \"../../fixtures/benches/virtual.toml\"\n\n  Scenario: A snapshot outside the snapshot folder\n    Given the terminal is powered on and signed on\n    When the cashier makes a sale of 1.00 yuan with the card \"unionpay-debit\" and its PIN\n    Then the host messages match the snapshot \"..\"\n",
+    )
+    .expect("feature");
+    let out = rig(
+        &["run", "features/escape.feature", "--report-dir", "out"],
+        project.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.contains("firmware image \"../../fixtures/benches/virtual.toml\" is not a plain file name"),
+        "{all}"
+    );
+    assert!(all.contains("snapshot \"..\" is not a plain file name"), "{all}");
+}

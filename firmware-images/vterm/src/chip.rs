@@ -85,6 +85,8 @@ pub fn terminal_values(fen: u64, date_yymmdd: &str, unpredictable: [u8; 4]) -> B
     // Terminal transaction qualifiers: qPBOC, online capable, online PIN supported.
     t.insert("9F66".into(), vec![0x26, 0x00, 0x00, 0x00]);
     t.insert("9F33".into(), vec![0xE0, 0xE1, 0xC8]);
+    // Interface device (IFD) serial number: the PIN pad's, 8 characters.
+    t.insert("9F1E".into(), b"VTPP0001".to_vec());
     t
 }
 
@@ -290,6 +292,13 @@ pub fn second_ac(
         return Ok(false);
     }
     let t = tlv::parse(&r);
+    // The final cryptogram, its CID and the card's new CVR are what later
+    // messages (the script result notice) carry.
+    for tag in ["9F26", "9F27", "9F10", "9F36"] {
+        if let Some(v) = t.get(tag) {
+            read.tags.insert(tag.into(), v.clone());
+        }
+    }
     Ok(t.get("9F27")
         .is_some_and(|c| c.first().is_some_and(|c| c & 0xC0 == 0x40)))
 }

@@ -241,7 +241,14 @@ impl LiveBench {
             .prompt(name)
             .ok_or_else(|| self.profile_mistake(format!("no prompt {name:?} in [prompts]")))?;
         // Screens a flow passes through on its way to the next prompt.
-        let passing = |n: &str| n == name || Some(n) == previous || PASSING.contains(&n) || n == "idle";
+        // A responder's prompt is answered without the walk (and passed through).
+        let passing = |n: &str| {
+            n == name
+                || Some(n) == previous
+                || PASSING.contains(&n)
+                || n == "idle"
+                || profile.responders.contains_key(n)
+        };
         let ended = self.ended_by(Some(name));
         let waited = self
             .timeline

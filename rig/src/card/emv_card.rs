@@ -24,8 +24,9 @@ const PPSE: &[u8] = b"2PAY.SYS.DDF01";
 const AIP: [u8; 2] = [0x7C, 0x00];
 /// CDOL1: exactly the terminal data an ARQC covers (emv.md), in that order.
 const CDOL1: &str = "9F02069F03069F1A0295055F2A029A039C019F3704";
-/// CDOL2: issuer authentication data (ARPC || ARC), ARC, TVR, unpredictable number.
-const CDOL2: &str = "910A8A0295059F3704";
+/// CDOL2: issuer authentication data (ARPC || ARC), ARC, then the terminal
+/// data the TC / AAC covers as the terminal now gives it (emv.md, EMV Book 2 8.1).
+const CDOL2: &str = "910A8A029F02069F03069F1A0295055F2A029A039C019F3704";
 /// qPBOC PDOL (emv.md): TTQ, amounts, country, TVR, currency, date, type, unpredictable number.
 const PPDOL: &str = "9F66049F02069F03069F1A0295055F2A029A039C019F3704";
 /// Contact PDOL: the terminal's country code.
@@ -339,9 +340,11 @@ impl EmvCard {
             let authenticated = self.issuer_authenticated || iad_ok;
             let approve = p1 & 0xC0 == 0x40 && authenticated && &arc == b"00";
             let (cid, cvr1) = if approve { (0x40, 0x60) } else { (0x00, 0x90) };
-            let mut data = arqc.to_vec();
-            data.extend(arc);
-            let tc = emv::mac_alg3(&sk, &data).unwrap_or([0; 8]);
+            // The same MAC under the same session key as the ARQC, over the
+            // CDOL2 data, AIP, ATC and the CVR after the online step.
+            let Some((tc, _)) = self.cryptogram(&values, cvr1) else {
+                return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+            };
             (cid, cvr1, tc)
         };
         let t77 = cons(

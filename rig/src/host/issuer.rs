@@ -157,6 +157,23 @@ impl Issuer {
             .map_err(|_| Refusal::SuspectedFraud)
     }
 
+    /// Checks the TC of a message after the online step (emv::verify_tc);
+    /// Ok when the issuer holds no key for the card.
+    pub fn verify_tc(
+        &self,
+        pan: &str,
+        psn: &str,
+        f55: &[u8],
+        amount: &str,
+        currency: &str,
+        derivation: crate::emv::SessionKeyDerivation,
+    ) -> Result<(), Refusal> {
+        let Some(imk) = self.accounts.get(pan).and_then(|a| a.imk.as_deref()) else {
+            return Ok(());
+        };
+        crate::emv::verify_tc(imk, pan, psn, f55, amount, currency, derivation).map_err(|_| Refusal::SuspectedFraud)
+    }
+
     pub fn balance_fen(&self, pan: &str) -> Option<u64> {
         self.accounts.get(pan).map(|a| a.available_fen)
     }

@@ -38,3 +38,13 @@ card_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000000000" "015
 card_arqc = ac.generate_ac(sk, card_data, padding_type=ac.PaddingType.EMV)
 print("card_arqc", card_arqc.hex().upper())
 print("card_arpc", ac.generate_arpc_1(sk, card_arqc, bytes.fromhex("3030")).hex().upper())
+
+# The card model's second GENERATE AC (EMV Book 2, 8.1; emv.md): the same MAC
+# under the same SK over the data elements as CDOL2 now gives them (here TVR
+# 0000008000: online PIN entered; a new unpredictable number 87654321), AIP,
+# ATC (not incremented), and the CVR after the online step: 03 60 00 00 for
+# a TC (approved, issuer authenticated), 03 90 00 00 for an AAC.
+tc_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000008000" "0156" "261124" "00" "87654321" "7C00" "0001" "03600000")
+print("card_tc", ac.generate_ac(sk, tc_data, padding_type=ac.PaddingType.EMV).hex().upper())
+aac_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000008000" "0156" "261124" "00" "87654321" "7C00" "0001" "03900000")
+print("card_aac", ac.generate_ac(sk, aac_data, padding_type=ac.PaddingType.EMV).hex().upper())

@@ -92,7 +92,8 @@ impl Terminal {
         };
         let Ok(stan) = self.flash.next_stan() else { return };
         let mut f55 = crate::tlv::encode("DF31", results);
-        for tag in ["9F33", "95", "9F37", "9F10", "9F26", "9F36", "82", "9F1A", "9A"] {
+        // emv.md's script result list (9F1E included), after DF31.
+        for tag in ["9F33", "95", "9F37", "9F1E", "9F10", "9F26", "9F36", "82", "9F1A", "9A"] {
             if let Some(v) = read.tags.get(tag) {
                 f55.extend(crate::tlv::encode(tag, v));
             }

@@ -1,5 +1,5 @@
 //! Sessions APDU by APDU. Cryptograms: rig/tests/vectors/emv_vectors.txt
-//! (pyemv 1.5.0): card_arqc, card_arpc for the card below at ATC 0001.
+//! (pyemv 1.5.0): card_arqc, card_arpc, card_tc, card_aac for the card below at ATC 0001.
 use super::*;
 use crate::config::card::{Application, Issuer};
 
@@ -49,6 +49,8 @@ fn x(card: &mut EmvCard, apdu: &str) -> (BTreeMap<String, Vec<u8>>, String) {
 
 /// 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37 of the vector.
 const CDOL1_DATA: &str = "0000000100000000000000000156000000000001562611240012345678";
+/// The same after the online step: TVR 0000008000 (online PIN), a new unpredictable number.
+const CDOL2_DATA: &str = "0000000100000000000000000156000000800001562611240087654321";
 
 #[test]
 fn contact_session_from_pse_to_tc() {
@@ -84,12 +86,18 @@ fn contact_session_from_pse_to_tc() {
     assert_eq!(hex::encode_upper(&ac1["9F26"]), "091B918A340745F3");
     let (_, sw) = x(&mut card, "008200000ABE85C2785A0F22B93030");
     assert_eq!(sw, "9000", "ARPC verifies");
-    // CDOL2: 91 (ARPC || ARC), 8A, 95, 9F37.
-    let (ac2, sw) = x(&mut card, "80AE400015BE85C2785A0F22B930303030000000000012345678");
+    // CDOL2: 91 (ARPC || ARC), 8A, then the terminal data as it is now.
+    let (ac2, sw) = x(&mut card, &format!("80AE400029BE85C2785A0F22B930303030{CDOL2_DATA}00"));
     assert_eq!(
         (sw.as_str(), ac2.get("9F27")),
         ("9000", Some(&vec![0x40])),
         "TC after an approved, authenticated online answer"
+    );
+    assert_eq!(ac2.get("9F36"), Some(&vec![0, 1]), "the second AC does not count");
+    assert_eq!(
+        hex::encode_upper(&ac2["9F26"]),
+        "A87CB2CF609C6FE2",
+        "card_tc of the vectors"
     );
 }
 
@@ -102,8 +110,13 @@ fn a_wrong_arpc_or_a_decline_gets_an_aac() {
     x(&mut card, &format!("80AE80001D{}00", CDOL1_DATA));
     let (_, sw) = x(&mut card, "008200000A00000000000000003030");
     assert_eq!(sw, "6300");
-    let (ac2, _) = x(&mut card, "80AE40001500000000000000003030303000000000001234567800");
+    let (ac2, _) = x(&mut card, &format!("80AE400029000000000000000030303030{CDOL2_DATA}00"));
     assert_eq!(ac2.get("9F27"), Some(&vec![0x00]), "AAC");
+    assert_eq!(
+        hex::encode_upper(&ac2["9F26"]),
+        "2DFE0CA60C36ABF0",
+        "card_aac of the vectors"
+    );
 }
 
 /// TTQ 26000000, then the same terminal data as CDOL1_DATA.

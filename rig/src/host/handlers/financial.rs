@@ -148,6 +148,23 @@ impl HostState {
             .cryptogram(&self.pan(request), psn, f55, arc, self.dialect.session_key)
     }
 
+    /// The script result notice (0620) carries the card's final cryptogram:
+    /// a TC that does not verify is answered 34 (suspected fraud).
+    pub(super) fn script_result(&self, request: &Message) -> Outcome {
+        let Some(f55) = request.bytes(55) else {
+            return Outcome::ok();
+        };
+        let psn = request.text(23).map_or("00", |p| &p[p.len().saturating_sub(2)..]);
+        let (amount, currency) = (request.text(4).unwrap_or("0"), request.text(49).unwrap_or("156"));
+        match self
+            .issuer
+            .verify_tc(&self.pan(request), psn, f55, amount, currency, self.dialect.session_key)
+        {
+            Err(_) => Outcome::code("34"),
+            Ok(()) => Outcome::ok(),
+        }
+    }
+
     pub(super) fn debit(
         &mut self,
         kind: TxnKind,

@@ -218,9 +218,8 @@ impl HostState {
     fn decide(&mut self, kind: TxnKind, request: &Message) -> Outcome {
         match kind {
             TxnKind::SignOn => self.sign_on(request),
-            TxnKind::SignOff | TxnKind::EchoTest | TxnKind::BatchUpload | TxnKind::BatchEnd | TxnKind::ScriptResult => {
-                Outcome::ok()
-            }
+            TxnKind::SignOff | TxnKind::EchoTest | TxnKind::BatchUpload | TxnKind::BatchEnd => Outcome::ok(),
+            TxnKind::ScriptResult => self.script_result(request),
             TxnKind::Download => self.download(request),
             TxnKind::BalanceInquiry => self.balance(request),
             TxnKind::Reversal => self.reversal(request),

@@ -218,6 +218,18 @@ async fn menu(world: &mut RigWorld, name: &str) -> Result<crate::events::Cursor,
     Ok(world.mark)
 }
 
+/// A file name a feature gives (a snapshot, a firmware image): it must stay
+/// in its folder, so no path separator and no `..`.
+fn plain_name<'a>(what: &str, name: &'a str) -> Result<&'a str, StepError> {
+    let bad = name.is_empty() || name.contains(['/', '\\']) || name.contains("..") || name.starts_with('.');
+    if bad {
+        return Err(StepError::Mistake(format!(
+            "{what} {name:?} is not a plain file name (no /, no .., not starting with .): names stay in their folder"
+        )));
+    }
+    Ok(name)
+}
+
 /// Whether a host answer's fields say approved.
 fn approved(fields: &[(u8, String)]) -> bool {
     fields

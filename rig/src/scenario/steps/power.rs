@@ -49,6 +49,7 @@ async fn flash_release(world: &mut RigWorld, role: &str) -> Result<(), StepError
 }
 
 pub(super) async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepError> {
+    let image = plain_name("firmware image", image)?;
     let bench = world.bench_mut()?;
     let dir = bench.firmware_dir()?;
     // An image built for another model is not this terminal's to boot.

@@ -3,6 +3,7 @@
 use super::*;
 
 pub(super) async fn receipt_snapshot(world: &mut RigWorld, name: &str) -> Result<(), StepError> {
+    let name = plain_name("snapshot", name)?;
     needs(world, Interface::Printer)?;
     transaction_over(world).await?;
     let bench = world.bench()?;
@@ -35,6 +36,7 @@ pub(super) async fn no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
 }
 
 pub(super) async fn host_snapshot(world: &mut RigWorld, name: &str) -> Result<(), StepError> {
+    let name = plain_name("snapshot", name)?;
     transaction_over(world).await?;
     let bench = world.bench()?;
     // Snapshots are committed: masked whatever the run's evidence.
@@ -122,6 +124,7 @@ async fn last_receipt_where(world: &mut RigWorld, what: &str, ok: impl Fn(&str) 
 /// The transaction's receipts differ from the stored snapshot.
 #[then(regex = r#"^the receipt differs from the snapshot "([\w.-]+)"$"#)]
 async fn then_receipt_differs(world: &mut RigWorld, name: String) -> Result<(), StepError> {
+    plain_name("snapshot", &name)?;
     needs(world, Interface::Printer)?;
     transaction_over(world).await?;
     let bench = world.bench()?;
