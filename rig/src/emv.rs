@@ -144,14 +144,7 @@ pub fn verify_arqc(
     derivation: SessionKeyDerivation,
 ) -> Result<Vec<u8>, CryptogramError> {
     let tags = parse_tlv(f55);
-    let atc: [u8; 2] = tags
-        .get("9F36")
-        .and_then(|a| a.as_slice().try_into().ok())
-        .ok_or(CryptogramError::Missing("9F36"))?;
-    let arqc: [u8; 8] = tags
-        .get("9F26")
-        .and_then(|a| a.as_slice().try_into().ok())
-        .ok_or(CryptogramError::Missing("9F26"))?;
+    let (atc, arqc) = atc_and_cryptogram(&tags)?;
     let data = arqc_data(&tags).ok_or(CryptogramError::Missing("the ARQC data objects"))?;
     let udk = card_key(imk, pan, psn)?;
     let sk = session_key(&udk, atc, derivation)?;
@@ -160,6 +153,19 @@ pub fn verify_arqc(
     }
     let arpc = arpc(&sk, arqc, arc)?;
     Ok(build_tlv(&[("91", &[&arpc[..], &arc[..]].concat())]))
+}
+
+/// The ATC (9F36) and the cryptogram (9F26) of field 55.
+fn atc_and_cryptogram(tags: &BTreeMap<String, Vec<u8>>) -> Result<([u8; 2], [u8; 8]), CryptogramError> {
+    let atc = tags
+        .get("9F36")
+        .and_then(|a| a.as_slice().try_into().ok())
+        .ok_or(CryptogramError::Missing("9F36"))?;
+    let ac = tags
+        .get("9F26")
+        .and_then(|a| a.as_slice().try_into().ok())
+        .ok_or(CryptogramError::Missing("9F26"))?;
+    Ok((atc, ac))
 }
 
 /// Checks the TC (or AAC) of a message after the second GENERATE AC (the
@@ -185,14 +191,7 @@ pub fn verify_tc(
     tags.entry("9F03".into()).or_insert(vec![0; 6]);
     tags.entry("5F2A".into()).or_insert(digits(currency, 4)?);
     tags.entry("9C".into()).or_insert(vec![0]);
-    let atc: [u8; 2] = tags
-        .get("9F36")
-        .and_then(|a| a.as_slice().try_into().ok())
-        .ok_or(CryptogramError::Missing("9F36"))?;
-    let tc: [u8; 8] = tags
-        .get("9F26")
-        .and_then(|a| a.as_slice().try_into().ok())
-        .ok_or(CryptogramError::Missing("9F26"))?;
+    let (atc, tc) = atc_and_cryptogram(&tags)?;
     let data = arqc_data(&tags).ok_or(CryptogramError::Missing("the TC data objects"))?;
     let sk = session_key(&card_key(imk, pan, psn)?, atc, derivation)?;
     if mac_alg3(&sk, &data)? != tc {

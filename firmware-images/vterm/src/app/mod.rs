@@ -291,26 +291,23 @@ impl Terminal {
 
     /// Reads exactly `n` digits (RRN, dates); ENTER ends it.
     fn read_digits(&self, prompt: &str, n: usize) -> Result<String, Abort> {
-        let mut digits = String::new();
-        loop {
-            self.console.display(&[prompt, &digits]);
-            match self.next_key()?.as_str() {
-                "CANCEL" => return Err(Abort::Cancelled),
-                "CLEAR" => {
-                    digits.pop();
-                }
-                "ENTER" if digits.len() == n => return Ok(digits),
-                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && digits.len() < n => digits.push_str(d),
-                _ => {}
-            }
-        }
+        self.read_fixed(prompt, n, false)
     }
 
     /// Reads `n` digits shown as stars (a password); ENTER ends it.
     fn read_secret(&self, prompt: &str, n: usize) -> Result<String, Abort> {
+        self.read_fixed(prompt, n, true)
+    }
+
+    fn read_fixed(&self, prompt: &str, n: usize, starred: bool) -> Result<String, Abort> {
         let mut digits = String::new();
         loop {
-            self.console.display(&[prompt, &"*".repeat(digits.len())]);
+            let shown = if starred {
+                "*".repeat(digits.len())
+            } else {
+                digits.clone()
+            };
+            self.console.display(&[prompt, &shown]);
             match self.next_key()?.as_str() {
                 "CANCEL" => return Err(Abort::Cancelled),
                 "CLEAR" => {

@@ -59,17 +59,7 @@ async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(
 /// Once the transaction is over: the last receipt carries the profile's mark of that name (`[receipt] marks`).
 #[then(regex = r#"^the last receipt shows "([a-z][a-z_]*)"$"#)]
 async fn then_last_receipt_shows(world: &mut RigWorld, mark: String) -> Result<(), StepError> {
-    let re = world
-        .bench()?
-        .profile()
-        .receipt_marks
-        .get(&mark)
-        .cloned()
-        .ok_or_else(|| {
-            StepError::Mistake(format!(
-                "the terminal profile has no [receipt] marks.{mark} (the slip's text for it)"
-            ))
-        })?;
+    let re = receipt_mark(world, &mark, "the slip's text for it")?;
     last_receipt_where(world, &format!("mark {mark:?} ({re})"), |r| {
         r.lines().any(|l| re.is_match(l))
     })
@@ -80,17 +70,7 @@ async fn then_last_receipt_shows(world: &mut RigWorld, mark: String) -> Result<(
 #[then(regex = r"^the last receipt counts (\d+) (credit|debit)s?$")]
 async fn then_last_receipt_counts(world: &mut RigWorld, n: String, side: String) -> Result<(), StepError> {
     let mark = format!("{side}s");
-    let re = world
-        .bench()?
-        .profile()
-        .receipt_marks
-        .get(&mark)
-        .cloned()
-        .ok_or_else(|| {
-            StepError::Mistake(format!(
-                "the terminal profile has no [receipt] marks.{mark} (capturing its count)"
-            ))
-        })?;
+    let re = receipt_mark(world, &mark, "capturing its count")?;
     let counted = |r: &str| {
         r.lines().any(|l| {
             re.captures(l)
@@ -106,6 +86,17 @@ async fn then_last_receipt_counts(world: &mut RigWorld, n: String, side: String)
 async fn then_last_receipt_amount(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     let shown = world.bench()?.profile().receipt_amount(&amount.to_string());
     last_receipt_where(world, &format!("{shown:?}"), |r| r.contains(&shown)).await
+}
+
+/// The profile's `[receipt.marks]` pattern of that name.
+fn receipt_mark(world: &RigWorld, mark: &str, what: &str) -> Result<regex::Regex, StepError> {
+    world
+        .bench()?
+        .profile()
+        .receipt_marks
+        .get(mark)
+        .cloned()
+        .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no [receipt] marks.{mark} ({what})")))
 }
 
 async fn last_receipt_where(world: &mut RigWorld, what: &str, ok: impl Fn(&str) -> bool) -> Result<(), StepError> {
