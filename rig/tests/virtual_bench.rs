@@ -725,3 +725,58 @@ fn names_from_a_feature_stay_in_their_folders() {
     );
     assert!(all.contains("snapshot \"..\" is not a plain file name"), "{all}");
 }
+
+#[test]
+fn a_run_killed_mid_scenario_leaves_a_valid_junit_of_what_finished() {
+    let project = scratch_project();
+    let mut run = Command::new(env!("CARGO_BIN_EXE_rig"))
+        .args([
+            "run",
+            "features/swipe_sale.feature",
+            "--jobs",
+            "1",
+            "--report-dir",
+            "out",
+        ])
+        .current_dir(project.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rig runs");
+    let stdout = run.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut finished = 0;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("PASS [") || line.starts_with("FAIL [") {
+                finished += 1;
+                if finished == 2 {
+                    let _ = tx.send(());
+                }
+            }
+        }
+    });
+    // Two scenarios finished (one at a time: the first is in every report
+    // by now), the third is playing: pull the plug.
+    rx.recv_timeout(std::time::Duration::from_secs(120))
+        .expect("two scenarios finished");
+    run.kill().expect("SIGKILL");
+    run.wait().expect("wait");
+    let _ = reader.join();
+    // `latest` moves only when a run ends: the killed run is its own folder.
+    let run_dir = std::fs::read_dir(project.path().join("out"))
+        .expect("out")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("the run's folder");
+    let report = junit(&run_dir.join("junit.xml"));
+    let played = cases(&report).len();
+    assert!((1..=3).contains(&played), "what finished, no more: {played} cases");
+    assert!(
+        cases(&report)
+            .iter()
+            .all(|c| matches!(c.status, TestCaseStatus::Success { .. })),
+        "every finished scenario passed"
+    );
+}

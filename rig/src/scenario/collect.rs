@@ -9,15 +9,28 @@ use cucumber::{Event, Writer, gherkin, parser};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+/// Told the outcomes so far each time a scenario finishes.
+type Progress = Arc<dyn Fn(&[ScenarioOutcome]) + Send + Sync>;
+
 /// Collects outcomes; clones share one list, so the run keeps a handle while
 /// cucumber owns the writer.
 #[derive(Clone, Default)]
 pub struct Outcomes {
     done: Arc<Mutex<Vec<ScenarioOutcome>>>,
     current: Option<ScenarioOutcome>,
+    progress: Option<Progress>,
 }
 
 impl Outcomes {
+    /// Outcomes that tell `progress` what finished after each scenario (the
+    /// run rewrites junit.xml then, so a killed run leaves a valid report).
+    pub fn with_progress(progress: impl Fn(&[ScenarioOutcome]) + Send + Sync + 'static) -> Outcomes {
+        Outcomes {
+            progress: Some(Arc::new(progress)),
+            ..Outcomes::default()
+        }
+    }
+
     pub fn take(&self) -> Vec<ScenarioOutcome> {
         self.done
             .lock()
@@ -106,6 +119,9 @@ impl Outcomes {
                     outcome.duration = at.duration_since(outcome.started).unwrap_or_default();
                     if let Ok(mut done) = self.done.lock() {
                         done.push(outcome);
+                        if let Some(progress) = &self.progress {
+                            progress(&done);
+                        }
                     }
                 }
             }

@@ -433,7 +433,21 @@ async fn play_with_retries(
     let mut only = selected;
     let mut interrupted = None;
     for attempt in 1..=retries + 1 {
-        let collected = Outcomes::default();
+        // junit.xml of what finished so far, rewritten after each scenario
+        // (written whole, then renamed): a run killed with SIGKILL mid-scenario
+        // still leaves a valid report.
+        let collected = {
+            let (earlier, dir, roots) = (attempts.clone(), report.dir.clone(), roots.clone());
+            Outcomes::with_progress(move |done| {
+                let mut all = earlier.clone();
+                all.push(done.to_vec());
+                let xml = crate::junit::report(&outcome::histories(&all), &roots, evidence);
+                let (tmp, path) = (dir.join("junit.xml.part"), dir.join(report::JUNIT));
+                if let Err(e) = std::fs::write(&tmp, xml).and_then(|()| std::fs::rename(&tmp, &path)) {
+                    eprintln!("rig: cannot update {}: {e}", path.display());
+                }
+            })
+        };
         let pass = play(features.clone(), only.clone(), how, attempt, report, collected.clone());
         // Ctrl-C or a cancelled CI job: stop playing, but report what finished.
         tokio::select! {
