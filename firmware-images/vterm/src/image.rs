@@ -24,6 +24,11 @@ pub struct Application {
     /// A deliberate regression: the receipt shows ten times the amount.
     #[serde(default)]
     pub receipt_amount_bug: bool,
+    /// A deliberate bug: the reversal record is written only after the
+    /// request has left and the exchange is over, so a power cut while the
+    /// terminal waits for the answer loses it (`rig chaos` finds it).
+    #[serde(default)]
+    pub reversal_after_send: bool,
 }
 
 pub struct Image {
@@ -53,6 +58,7 @@ pub fn load(bytes: &[u8], model: Model) -> Result<Image, String> {
             model: "VT-2".into(),
             application: Application {
                 receipt_amount_bug: plain.receipt_amount_bug,
+                ..Application::default()
             },
         });
     }

@@ -81,11 +81,18 @@ impl Terminal {
     ) -> Result<(Message, u32, Message), String> {
         let mac_key = *mac_key;
         let body = self.link.pack(&mut req, Some(&mac_key)).map_err(|e| e.to_string())?;
-        if reversible {
+        // The reversal-bug image writes the record only once the exchange is
+        // over: a power cut while the request is out then loses it.
+        let late_reversal = self.firmware.reversal_after_send;
+        if reversible && !late_reversal {
             self.arm_reversal(&req, stan, fen)?;
         }
         let expected_mti = format!("{:04}", req.mti.parse::<u16>().unwrap_or(0) + 10);
-        let (raw, resp) = match self.link.exchange(&body) {
+        let exchanged = self.link.exchange(&body);
+        if reversible && late_reversal {
+            self.arm_reversal(&req, stan, fen)?;
+        }
+        let (raw, resp) = match exchanged {
             Ok(answer) => answer,
             Err(LinkError::Unreachable(_)) => {
                 // Nothing left the terminal: there is nothing to reverse.
@@ -122,7 +129,13 @@ impl Terminal {
             self.keys = None;
             return Err("MAC校验错 MAC ERROR".into());
         }
-        self.settle_if(reversible, None);
+        // An approval keeps its reversal armed until the caller has the
+        // transaction in the batch (`commit`): a power cut before that (during
+        // the card's second GENERATE AC, or while the slip prints) must not
+        // leave the host with a sale the terminal does not know.
+        if !approved {
+            self.settle_if(reversible, None);
+        }
         if matches!(resp.text(39), Some("A0") | Some("77")) {
             // The host wants new keys (A0) or a new batch (77): sign on again.
             self.keys = None;

@@ -63,29 +63,29 @@ impl Terminal {
         };
         let free_of_signature = card.entry == Entry::Tap && fen <= self.params.no_signature_limit_fen;
         let model = self.params.model;
-        let mut cardholder_copy = Vec::new();
         let copies = match model {
             Model::Vt1 => ["商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY"],
             Model::Vt2 => ["-- MERCHANT COPY --", "-- CUSTOMER COPY --"],
         };
-        for (n, copy) in copies.into_iter().enumerate() {
-            let mut lines = match model {
-                Model::Vt1 => slip.lines(copy),
-                Model::Vt2 => slip.lines_vt2(copy),
-            };
-            if free_of_signature {
-                // 免密免签: no signature line on small contactless sales.
-                if let Some(at) = lines.iter().position(|l| l.starts_with("持卡人签名")) {
-                    lines.splice(at..at + 3, ["免密免签 NO PIN, NO SIGNATURE REQUIRED".to_string()]);
+        let documents: Vec<Vec<String>> = copies
+            .into_iter()
+            .map(|copy| {
+                let mut lines = match model {
+                    Model::Vt1 => slip.lines(copy),
+                    Model::Vt2 => slip.lines_vt2(copy),
+                };
+                if free_of_signature {
+                    // 免密免签: no signature line on small contactless sales.
+                    if let Some(at) = lines.iter().position(|l| l.starts_with("持卡人签名")) {
+                        lines.splice(at..at + 3, ["免密免签 NO PIN, NO SIGNATURE REQUIRED".to_string()]);
+                    }
                 }
-            }
-            if n == 1 && model.tear_off_prompt() {
-                self.await_tear_off();
-            }
-            self.print(&lines);
-            cardholder_copy = lines;
-        }
-        self.flash.state.log.push(LogEntry {
+                lines
+            })
+            .collect();
+        // In the batch before a line prints: a power cut or paper out while
+        // printing leaves a transaction the batch knows and a reprint can show.
+        self.commit(LogEntry {
             kind: kind.to_string(),
             stan,
             amount_fen: fen,
@@ -94,8 +94,21 @@ impl Terminal {
             auth_code: resp.text(38).unwrap_or("").trim().to_string(),
             voided: false,
             entry_mode: card.entry_mode().0.to_string(),
-            slip: cardholder_copy,
+            slip: documents.last().cloned().unwrap_or_default(),
         });
+        for (n, lines) in documents.iter().enumerate() {
+            if n == 1 && model.tear_off_prompt() {
+                self.await_tear_off();
+            }
+            self.print(lines);
+        }
+    }
+
+    /// Puts an approved transaction in the batch and clears its reversal, in
+    /// one flash write: from here on the terminal owns it.
+    pub(super) fn commit(&mut self, entry: LogEntry) {
+        self.flash.state.log.push(entry);
+        self.flash.state.reversal = None;
         let _ = self.flash.save();
     }
 
