@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod card;
+pub mod chaos;
 pub mod cli;
 pub mod config;
 pub mod cucumber_json;

@@ -591,6 +591,7 @@ async fn scripted_faults_break_the_answers_on_purpose() {
     let script = |action: FaultAction| Fault {
         kind: Some(TxnKind::Sale),
         remaining: Some(1),
+        skip: 0,
         action,
     };
 

@@ -4,6 +4,7 @@
 //! What differs between the virtual bench and a lab bench lives in
 //! `virtual_side` and `lab_side`; the verbs and the timeline are shared.
 
+pub mod fault_handles;
 pub mod flow;
 pub mod lab_side;
 pub mod responders;
@@ -203,6 +204,8 @@ impl BenchPlan {
             readers: Default::default(),
             _responders: answering,
             flow: None,
+            plug: Arc::default(),
+            torn: Arc::default(),
             _keep: parts.keep,
         })
     }
@@ -266,6 +269,10 @@ pub struct LiveBench {
     _responders: responders::Responders,
     /// The transaction flow in progress (`flow`).
     flow: Option<flow::FlowWalk>,
+    /// The plug of the terminal as it is now, and the tear-out switch of the
+    /// card in a reader: what a fault campaign acts through (`fault_handles`).
+    plug: Arc<std::sync::Mutex<Option<crate::devices::roles::Plug>>>,
+    torn: Arc<std::sync::atomic::AtomicBool>,
     _keep: Vec<Box<dyn Send>>,
 }
 
@@ -294,6 +301,7 @@ impl LiveBench {
         let from = self.timeline.now();
         let boot = Duration::from_millis(self.profile().timeouts.boot_ms);
         let readers = self.power.on(boot).await?;
+        *self.plug.lock().unwrap_or_else(|p| p.into_inner()) = self.power.plug();
         self.card_link.terminal_on(&readers);
         self.readers = readers;
         let version = match boot_banner(&self.timeline, from, boot).await? {
@@ -393,6 +401,7 @@ impl LiveBench {
     }
 
     pub async fn power_off(&mut self) {
+        *self.plug.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.card_link.terminal_off();
         self.robot.release_all();
         // The scenario is over either way; the trace must still show
@@ -468,12 +477,33 @@ impl LiveBench {
 
     /// Puts a card in the contact slot.
     pub async fn insert(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
-        Ok(self.card_link.insert(Box::new(card)).await?)
+        let card = self.tearable(card);
+        Ok(self.card_link.insert(card).await?)
     }
 
     /// Holds a card (or phone) to the contactless field.
     pub async fn bring_to_field(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
-        Ok(self.card_link.bring_to_field(Box::new(card)).await?)
+        let card = self.tearable(card);
+        Ok(self.card_link.bring_to_field(card).await?)
+    }
+
+    /// A new card in a reader, which a fault campaign may tear out.
+    fn tearable(&self, card: impl SmartCard) -> Box<dyn SmartCard> {
+        self.torn.store(false, std::sync::atomic::Ordering::SeqCst);
+        Box::new(fault_handles::Tearable {
+            card: Box::new(card),
+            torn: self.torn.clone(),
+        })
+    }
+
+    /// What a fault campaign acts through, from any thread.
+    pub fn fault_handles(&self) -> fault_handles::FaultHandles {
+        fault_handles::FaultHandles {
+            plug: self.plug.clone(),
+            torn: self.torn.clone(),
+            paper: self.paper.clone(),
+            host: self.host.clone(),
+        }
     }
 
     /// Takes the card out of the slot, or away from the field.

@@ -30,7 +30,16 @@ impl LiveBench {
             TerminalState::Ready if !self.is_on() => {
                 let from = self.timeline.now();
                 self.power_on().await?;
-                self.signed_on_since(from).await?;
+                // From the boot banner on: lines a terminal that lost its power
+                // had still in the serial line's buffer (its idle screen) can
+                // arrive after `from`, and are not this boot's.
+                let booted = self
+                    .timeline
+                    .since(from)
+                    .iter()
+                    .rposition(|e| matches!(e.kind, crate::events::Kind::Boot { .. }))
+                    .map_or(from, |i| from + i + 1);
+                self.signed_on_since(booted).await?;
             }
             TerminalState::Ready | TerminalState::Idle => {
                 let wait = Duration::from_millis(self.profile().timeouts.online_ms);

@@ -41,6 +41,7 @@ impl VirtualPlan {
 }
 
 /// The virtual terminal's paper sensor: a GPIO line vterm reads.
+#[derive(Clone)]
 pub struct PaperSensor {
     gpio: Arc<VirtualGpio>,
     line: usize,

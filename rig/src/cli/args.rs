@@ -99,6 +99,62 @@ pub enum Command {
         /// which has one terminal).
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
+        /// One play of a fault campaign: inject FAULT@POINT (as `rig chaos` prints it
+        /// to reproduce a counterexample, e.g. power@host-request:sale:1), then
+        /// recover the terminal, settle and check the money invariants; the verdict
+        /// is chaos.json in the scenario's folder. `none` injects nothing.
+        #[arg(long, value_name = "FAULT@POINT")]
+        inject: Option<crate::chaos::injection::Injection>,
+        /// Flash this firmware image before each scenario (e.g. an image under test).
+        #[arg(long, value_name = "IMAGE")]
+        firmware: Option<PathBuf>,
+    },
+    /// Inject faults at every point of scenarios and check the money invariants.
+    #[command(after_help = "Examples:\n  \
+        rig chaos features/chip_sale.feature:8\n  \
+        rig chaos features/swipe_sale.feature:6 --faults power,host\n  \
+        rig chaos features/chip_sale.feature:8 --firmware firmware-images/vterm-1.0.2-reversal-bug.fw\n\n\
+        The scenario is played once without a fault; its timeline gives the injection points\n\
+        (each host request and answer, each APDU, each key, each receipt). Then it is played once\n\
+        per point and fault with exactly that fault injected: power (cut at once), host (drops the\n\
+        connection, never answers, answers after the terminal's timeout: at host requests), card\n\
+        (torn out: at APDUs), paper (out: as a receipt starts). After each play the terminal is\n\
+        recovered (faults lifted, power off and on, signed on), receipts it lacks are reprinted,\n\
+        the batch is settled, and five invariants are checked against the mock host's ledger:\n\
+          approved-booked      every approval the host gave is in the terminal's batch or reversed\n\
+          reversal-first       an unanswered request is reversed before the next financial one\n\
+          settlement-balances  settlement balances, or the batch upload makes it balance\n\
+          stan-unique          no STAN is used twice in a batch (no request sent twice)\n\
+          receipt-or-reprint   every approved transaction has a receipt, or its reprint prints one\n\n\
+        Writes <report-dir>/chaos-<time>/: chaos-table.txt, junit.xml (a test case per play) and a\n\
+        folder per play with its trace. Exit 0 when every invariant held, 1 with the first\n\
+        counterexample and the command that replays it (rig run FILE:LINE --inject ...), 2 for a\n\
+        mistake (or a scenario that fails without a fault), 3 when a play left no verdict.")]
+    Chaos {
+        /// Scenarios, FILE:LINE (a whole feature file: every scenario in it).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Which faults to inject (comma-separated).
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [
+            crate::chaos::injection::FaultKind::Power,
+            crate::chaos::injection::FaultKind::Host,
+            crate::chaos::injection::FaultKind::Card,
+            crate::chaos::injection::FaultKind::Paper,
+        ])]
+        faults: Vec<crate::chaos::injection::FaultKind>,
+        /// Flash this image before each play (the image under test).
+        #[arg(long, value_name = "IMAGE")]
+        firmware: Option<PathBuf>,
+        #[arg(long, default_value = "fixtures/benches/virtual.toml")]
+        bench: PathBuf,
+        /// Plays at once (default on the virtual bench: as `rig run`; 1 on a lab bench).
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        /// Folder of bench lease files (a lab bench is always leased, per play).
+        #[arg(long)]
+        lease_dir: Option<PathBuf>,
     },
     /// Merge the junit.xml reports of several shards into one.
     #[command(

@@ -58,6 +58,8 @@ pub enum CliError {
     NoPcsc,
     #[error("rig: cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("rig chaos: {0}")]
+    Chaos(#[source] crate::chaos::campaign::CampaignError),
 }
 
 impl CliError {
@@ -68,6 +70,8 @@ impl CliError {
             CliError::Flash { source } => source.class().exit_code(),
             CliError::Read { .. } | CliError::Trace(_) => exit::MISTAKE,
             CliError::Write { .. } | CliError::Failed { .. } | CliError::Runtime(_) => exit::TERMINAL_FAILURE,
+            CliError::Chaos(crate::chaos::campaign::CampaignError::NoBaseline(_)) => exit::BENCH_FAULT,
+            CliError::Chaos(_) => exit::MISTAKE,
         }
     }
 }
@@ -98,6 +102,8 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             fail_fast,
             list,
             jobs,
+            inject,
+            firmware,
         } => {
             let options = RunOptions {
                 paths,
@@ -116,6 +122,8 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
                 name,
                 fail_fast,
                 jobs,
+                inject,
+                firmware,
             };
             if list {
                 for line in scenario::list(&options).map_err(CliError::Setup)? {
@@ -125,6 +133,23 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             }
             play(options)
         }
+        Command::Chaos {
+            paths,
+            faults,
+            firmware,
+            bench,
+            jobs,
+            report_dir,
+            lease_dir,
+        } => chaos(crate::chaos::campaign::CampaignOptions {
+            jobs: jobs.unwrap_or_else(|| chaos_jobs(&bench)),
+            paths,
+            faults,
+            firmware,
+            bench,
+            report_dir,
+            lease_dir,
+        }),
         Command::Card(CardCommand::Serve {
             card,
             cards,
@@ -239,6 +264,54 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
 }
 
 /// `rig run`: plays the features; the exit code is the worst failure class.
+/// Plays at once in a campaign: as `rig run` on a virtual bench, one on a lab bench.
+fn chaos_jobs(bench: &std::path::Path) -> usize {
+    match crate::bench::BenchPlan::load(bench) {
+        Ok(plan) if plan.virtual_plan.is_some() => scenario::virtual_jobs(),
+        _ => 1,
+    }
+}
+
+fn chaos(options: crate::chaos::campaign::CampaignOptions) -> Result<u8, CliError> {
+    let firmware = options.firmware.clone();
+    let outcome = runtime()?
+        .block_on(crate::chaos::campaign::run(options))
+        .map_err(CliError::Chaos)?;
+    let plays = outcome.plays.len();
+    let injections = outcome.plays.iter().filter(|p| p.injection.point.is_some()).count();
+    let broke: Vec<_> = outcome.violations().collect();
+    let lost: Vec<_> = outcome.without_verdict().collect();
+    println!("report: {}", outcome.dir.display());
+    if let Some(first) = broke.first() {
+        let v = first.verdict.as_ref();
+        let why = v
+            .and_then(|v| v.recovery_error.clone().map(|e| format!("recovery: {e}")))
+            .or_else(|| v.and_then(|v| v.checks.iter().find(|c| !c.held)).map(|c| format!("{}: {}", c.name, c.detail)))
+            .unwrap_or_default();
+        println!(
+            "rig chaos: {injections} injections, {} broke an invariant. First counterexample:\n  {} {}, {} at {}\n  {}\n  trace: {}\n  replay: {}",
+            broke.len(),
+            first.place,
+            first.scenario,
+            first.injection.fault,
+            first.label,
+            crate::mask::text(&why),
+            first.dir.display(),
+            crate::chaos::campaign::reproduce(first, firmware.as_deref())
+        );
+        return Ok(exit::TERMINAL_FAILURE);
+    }
+    if !lost.is_empty() {
+        println!(
+            "rig chaos: {injections} injections, {} left no verdict (see their rig.log), the rest held every invariant",
+            lost.len()
+        );
+        return Ok(exit::BENCH_FAULT);
+    }
+    println!("rig chaos: {injections} injections ({plays} plays with the baselines), every invariant held");
+    Ok(exit::PASSED)
+}
+
 fn play(options: RunOptions) -> Result<u8, CliError> {
     // insta is used at run time, outside `cargo test`: tell it where the
     // project is and let our step errors, not its console output, show diffs.

@@ -187,4 +187,15 @@ impl Power for VirtualPower {
     fn pid(&self) -> Option<u32> {
         self.child.as_ref().and_then(tokio::process::Child::id)
     }
+
+    /// SIGKILL to the terminal's process: no goodbye, as a pulled plug.
+    fn plug(&self) -> Option<super::roles::Plug> {
+        let pid = i32::try_from(self.pid()?).ok()?;
+        Some(std::sync::Arc::new(move || {
+            // SAFETY: kill(2) with a pid we spawned and a constant signal; no memory is shared.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }))
+    }
 }

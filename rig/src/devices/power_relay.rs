@@ -109,6 +109,16 @@ impl super::roles::Power for PowerRelay {
     fn is_on(&self) -> bool {
         PowerRelay::is_on(self)
     }
+
+    /// Opens the relay from any thread; `off` afterwards records it.
+    fn plug(&self) -> Option<super::roles::Plug> {
+        let (lines, line) = (self.lines.clone(), self.line);
+        Some(std::sync::Arc::new(move || {
+            if let Err(e) = lines.set(line, false) {
+                eprintln!("rig: cannot open the power relay on GPIO {line}: {e}");
+            }
+        }))
+    }
 }
 
 #[cfg(test)]

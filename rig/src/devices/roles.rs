@@ -53,7 +53,15 @@ pub trait Power: Send {
     fn pid(&self) -> Option<u32> {
         None
     }
+    /// Pulls the plug from any thread, at once and without waiting (a fault
+    /// campaign cuts the power at an exact event); `off` afterwards tidies up.
+    fn plug(&self) -> Option<Plug> {
+        None
+    }
 }
+
+/// What cuts a terminal's supply when called.
+pub type Plug = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// Puts a firmware image into the terminal.
 pub trait Flasher: Send {

@@ -94,6 +94,9 @@ pub struct Fault {
     pub kind: Option<TxnKind>,
     /// How many more requests it hits; None = until cleared.
     pub remaining: Option<usize>,
+    /// How many requests of its kind it lets pass first (a fault campaign's
+    /// "the second sale").
+    pub skip: usize,
     pub action: FaultAction,
 }
 
@@ -116,6 +119,10 @@ impl FaultPlan {
         let mut actions = Faults::default();
         for fault in &mut self.faults {
             if fault.kind.is_some_and(|k| k != kind) || fault.remaining == Some(0) {
+                continue;
+            }
+            if fault.skip > 0 {
+                fault.skip -= 1;
                 continue;
             }
             match &fault.action {
@@ -141,11 +148,13 @@ mod tests {
         plan.add(Fault {
             kind: Some(TxnKind::Sale),
             remaining: Some(2),
+            skip: 0,
             action: FaultAction::Answer(AnswerFault::Code("05".into())),
         });
         plan.add(Fault {
             kind: None,
             remaining: None,
+            skip: 0,
             action: FaultAction::Transport(TransportFault::Delay(Duration::from_millis(5))),
         });
         let delay = vec![TransportFault::Delay(Duration::from_millis(5))];

@@ -78,6 +78,11 @@ impl Ledger {
         self.records.len() - 1
     }
 
+    /// Every record, in the order the host made them.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
     pub fn get(&self, i: usize) -> &Record {
         &self.records[i]
     }

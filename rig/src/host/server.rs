@@ -145,6 +145,11 @@ impl MockHost {
         self.state().customer_pays_order()
     }
 
+    /// What the host has authorised so far: its ledger's records, in order.
+    pub fn ledger(&self) -> Vec<super::ledger::Record> {
+        self.state().ledger.records().to_vec()
+    }
+
     pub fn balance_fen(&self, pan: &str) -> Option<u64> {
         self.state().issuer.balance_fen(pan)
     }

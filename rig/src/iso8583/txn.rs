@@ -112,6 +112,13 @@ impl serde::Serialize for TxnKind {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for TxnKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<TxnKind, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        TxnKind::from_name(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown transaction {name:?}")))
+    }
+}
+
 impl std::fmt::Display for TxnKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.pad(self.name())

@@ -49,6 +49,11 @@ pub struct RunOptions {
     pub fail_fast: bool,
     /// How many scenarios play at once; `None`: the bench's default.
     pub jobs: Option<usize>,
+    /// A fault campaign's play: inject this, then recover, settle and check
+    /// the invariants after each scenario (`chaos.json` in its folder).
+    pub inject: Option<crate::chaos::injection::Injection>,
+    /// Flash this image before each scenario.
+    pub firmware: Option<PathBuf>,
 }
 
 /// Scenarios at once on the virtual bench unless `--jobs` says otherwise:
@@ -367,6 +372,8 @@ pub async fn run(options: RunOptions) -> Result<RunOutcome, SetupError> {
         plan,
         run_dir: report.dir.clone(),
         evidence: options.evidence,
+        inject: options.inject.clone(),
+        firmware: options.firmware.clone(),
     });
     let first = selection.keys(&parsed);
     let mut features: Vec<gherkin::Feature> = parsed.into_iter().map(|p| p.feature).collect();
@@ -621,10 +628,22 @@ async fn play(
                 if let Err(e) = trace::attach(&timeline, &dir, ctx.masker()) {
                     panic!("cannot write the trace in {}: {e}", dir.display());
                 }
-                match ctx.plan.assemble(timeline, &dir).await {
-                    Ok(bench) => world.bench = Some(bench),
+                let mut bench = match ctx.plan.assemble(timeline, &dir).await {
+                    Ok(bench) => bench,
                     Err(e) => panic!("{}: {e}", e.class()),
+                };
+                if let Some(image) = &ctx.firmware
+                    && let Err(e) = bench.flash(image).await
+                {
+                    panic!("{}: --firmware {}: {e}", e.class(), image.display());
                 }
+                if let Some(injection) = &ctx.inject {
+                    match crate::chaos::arm::arm(&bench, injection) {
+                        Ok(fired) => world.chaos = Some(fired),
+                        Err(e) => panic!("{}: --inject {injection}: {e}", crate::failure::FailureClass::Mistake),
+                    }
+                }
+                world.bench = Some(bench);
                 world.feature = feature.path.clone();
             }
             .boxed_local()
@@ -633,11 +652,29 @@ async fn play(
             async move {
                 let Some(world) = world else { return };
                 let Some(bench) = world.bench.as_mut() else { return };
+                let verdict = match (RUN.get().and_then(|c| c.inject.as_ref()), world.chaos.as_ref()) {
+                    (Some(injection), Some(fired)) => {
+                        let scenario_ref = crate::chaos::recover::ScenarioRef {
+                            feature: feature.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+                            line: scenario.position.line,
+                            name: scenario.name.clone(),
+                        };
+                        Some(crate::chaos::recover::play_out(bench, scenario_ref, injection, fired).await)
+                    }
+                    _ => None,
+                };
                 bench.power_off().await;
                 bench.disconnect().await;
                 if let Some(ctx) = RUN.get() {
                     let dir = report::scenario_dir(&ctx.run_dir, feature, scenario);
                     save_artifacts(&dir, bench, ctx);
+                    if let Some(verdict) = verdict {
+                        let path = dir.join(crate::chaos::recover::VERDICT_FILE);
+                        let json = serde_json::to_string_pretty(&verdict).unwrap_or_default();
+                        if let Err(e) = std::fs::write(&path, crate::mask::text(&json)) {
+                            eprintln!("rig: cannot write {}: {e}", path.display());
+                        }
+                    }
                 }
                 world.bench = None;
             }

@@ -99,7 +99,22 @@ fn traced(world: &mut RigWorld, ctx: Context) -> LocalBoxFuture<'_, ()> {
             },
         );
         let started = Instant::now();
-        let outcome = AssertUnwindSafe(step_fn(world, ctx)).catch_unwind().await;
+        // A campaign's power cut ends the scenario at once: nothing a step
+        // awaits can come from a terminal without power (the recovery follows).
+        let cut = world.chaos.clone().filter(|f| f.ends_steps);
+        let step = AssertUnwindSafe(step_fn(world, ctx)).catch_unwind();
+        let outcome = match cut {
+            None => step.await,
+            Some(cut) => {
+                tokio::select! {
+                    outcome = step => outcome,
+                    () = cut.struck() => Err(Box::new(
+                        "chaos: the power was cut here (rig run --inject); the scenario's other steps are not played"
+                            .to_string(),
+                    ) as Box<dyn std::any::Any + Send>),
+                }
+            }
+        };
         let error = outcome.as_ref().err().map(|panic| {
             panic
                 .downcast_ref::<String>()

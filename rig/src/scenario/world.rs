@@ -15,6 +15,10 @@ pub struct RunContext {
     pub evidence: Evidence,
     /// Where the dialect puts sensitive data in host messages.
     pub host_fields: HostFields,
+    /// A fault campaign's play: the fault to inject (`rig run --inject`).
+    pub inject: Option<crate::chaos::injection::Injection>,
+    /// An image flashed before each scenario (`rig run --firmware`).
+    pub firmware: Option<PathBuf>,
 }
 
 impl RunContext {
@@ -34,6 +38,8 @@ pub struct RigWorld {
     pub feature: Option<PathBuf>,
     /// The last card presented, by profile name.
     pub card: Option<String>,
+    /// The fault armed for this play of a campaign, and whether it struck.
+    pub chaos: Option<Arc<crate::chaos::arm::Fired>>,
 }
 
 /// Why a step failed, said for the person reading the report. Its text

@@ -85,28 +85,6 @@ fn host(e: &Recorded) -> String {
     line
 }
 
-/// ISO 7816-4 / EMV command name by instruction byte.
-pub fn command_name(cla: u8, ins: u8) -> &'static str {
-    match (cla, ins) {
-        (_, 0xA4) => "SELECT",
-        (0x80, 0xA8) => "GET PROCESSING OPTIONS",
-        (_, 0xB2) => "READ RECORD",
-        (0x80, 0xAE) => "GENERATE AC",
-        (_, 0x20) => "VERIFY",
-        (0x80, 0xCA) => "GET DATA",
-        (_, 0x82) => "EXTERNAL AUTHENTICATE",
-        (_, 0x84) => "GET CHALLENGE",
-        (_, 0x88) => "INTERNAL AUTHENTICATE",
-        (_, 0xC0) => "GET RESPONSE",
-        (_, 0xDA) | (_, 0xDC) => "PUT DATA / UPDATE RECORD",
-        (_, 0x1E) => "APPLICATION BLOCK",
-        (_, 0x18) => "APPLICATION UNBLOCK",
-        (_, 0x16) => "CARD BLOCK",
-        (_, 0x24) => "PIN CHANGE",
-        _ => "APDU",
-    }
-}
-
 fn apdu(command: &str, response: &str) -> String {
     let bytes = hex::decode(command).unwrap_or_default();
     let (cla, ins) = (bytes.first().copied().unwrap_or(0), bytes.get(1).copied().unwrap_or(0));
@@ -114,7 +92,7 @@ fn apdu(command: &str, response: &str) -> String {
     let data = response.len().saturating_sub(4) / 2;
     format!(
         "card: {} ({}) -> SW {sw}{}",
-        command_name(cla, ins),
+        crate::card::apdu::command_name(cla, ins),
         command.get(..8).unwrap_or(command),
         if data > 0 {
             format!(", {data} bytes")

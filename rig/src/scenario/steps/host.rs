@@ -35,6 +35,7 @@ fn script(world: &RigWorld, n: usize, what: &str, action: FaultAction) -> Result
     world.bench()?.host.script(Fault {
         kind: Some(kind),
         remaining: Some(n),
+        skip: 0,
         action,
     });
     Ok(())
