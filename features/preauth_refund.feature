@@ -38,3 +38,16 @@ Feature: Pre-authorisation family and refund
     When the cashier settles the batch
     Then the last receipt shows "balanced"
     And the last receipt counts 1 credit
+
+  # Found by `rig chaos` (power cut once the host had the refund): the host
+  # credited a refund the terminal never booked. An unanswered refund advice
+  # is now reversed before the terminal's next transaction.
+  Scenario: An unanswered refund is reversed before the settlement
+    When the cashier makes a sale of 7.00 yuan with the card "unionpay-debit-low-balance" and its PIN
+    Given the host does not answer the next refund
+    When the cashier refunds 5.00 yuan of the last sale with the card "unionpay-debit-low-balance" and its PIN
+    Then the terminal shows "timed_out"
+    When the cashier settles the batch
+    Then the host received a reversal of the 5.00 yuan refund with reason "98"
+    And the last receipt shows "balanced"
+    And the last receipt counts 0 credits

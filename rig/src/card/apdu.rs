@@ -114,6 +114,11 @@ pub fn command_name(cla: u8, ins: u8) -> &'static str {
 
 /// The command name of a hex APDU as the trace writes it.
 pub fn command_name_of(command_hex: &str) -> &'static str {
-    let byte = |i: usize| command_hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()).unwrap_or(0);
+    let byte = |i: usize| {
+        command_hex
+            .get(i..i + 2)
+            .and_then(|b| u8::from_str_radix(b, 16).ok())
+            .unwrap_or(0)
+    };
     command_name(byte(0), byte(2))
 }

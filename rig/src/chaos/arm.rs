@@ -64,9 +64,14 @@ pub fn arm(bench: &LiveBench, injection: &Injection) -> Result<Arc<Fired>, Strin
             Fault::HostDrop => Some(TransportFault::DropAfterRequest),
             Fault::HostSilent => Some(TransportFault::NoAnswer),
             Fault::HostLate => {
-                let timeout = bench.profile().timeouts.host_answer_ms.map(Duration::from_millis).ok_or(
-                    "a late answer is made from the terminal profile's timeouts.host_answer_ms, which it lacks",
-                )?;
+                let timeout = bench
+                    .profile()
+                    .timeouts
+                    .host_answer_ms
+                    .map(Duration::from_millis)
+                    .ok_or(
+                        "a late answer is made from the terminal profile's timeouts.host_answer_ms, which it lacks",
+                    )?;
                 // Past the terminal's timeout, with the margin the host steps use.
                 Some(TransportFault::Delay(
                     timeout + (timeout / 4).max(Duration::from_millis(250)),

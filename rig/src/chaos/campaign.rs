@@ -26,9 +26,7 @@ pub struct CampaignOptions {
 pub enum CampaignError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error(
-        "the scenarios do not pass without a fault (exit {code}); fix that first: {report}\n{log}"
-    )]
+    #[error("the scenarios do not pass without a fault (exit {code}); fix that first: {report}\n{log}")]
     Baseline { code: i32, report: String, log: String },
     #[error("the play without a fault left no verdict ({VERDICT_FILE}) in {0}")]
     NoBaseline(PathBuf),
@@ -52,7 +50,9 @@ pub struct CampaignOutcome {
 
 impl CampaignOutcome {
     pub fn violations(&self) -> impl Iterator<Item = &Play> {
-        self.plays.iter().filter(|p| p.verdict.as_ref().is_some_and(|v| !v.held()))
+        self.plays
+            .iter()
+            .filter(|p| p.verdict.as_ref().is_some_and(|v| !v.held()))
     }
     pub fn without_verdict(&self) -> impl Iterator<Item = &Play> {
         self.plays.iter().filter(|p| p.verdict.is_none())
@@ -68,7 +68,12 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CampaignError + '_ {
 
 /// The `rig run` arguments every play shares.
 fn common_args(o: &CampaignOptions) -> Vec<String> {
-    let mut args = vec!["--bench".into(), o.bench.display().to_string(), "--retries".into(), "0".into()];
+    let mut args = vec![
+        "--bench".into(),
+        o.bench.display().to_string(),
+        "--retries".into(),
+        "0".into(),
+    ];
     if let Some(f) = &o.firmware {
         args.extend(["--firmware".into(), f.display().to_string()]);
     }
@@ -135,11 +140,23 @@ pub async fn run(o: CampaignOptions) -> Result<CampaignOutcome, CampaignError> {
         .join(format!("chaos-{}", chrono::Local::now().format("%Y%m%d-%H%M%S")));
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let common = common_args(&o);
-    println!("rig chaos: playing {} without a fault to learn its injection points", o.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "));
+    println!(
+        "rig chaos: playing {} without a fault to learn its injection points",
+        o.paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let learn_dir = dir.join("learn");
     let mut args: Vec<String> = o.paths.iter().map(|p| p.display().to_string()).collect();
     args.extend(common.clone());
-    args.extend(["--inject".into(), "none".into(), "--report-dir".into(), learn_dir.display().to_string()]);
+    args.extend([
+        "--inject".into(),
+        "none".into(),
+        "--report-dir".into(),
+        learn_dir.display().to_string(),
+    ]);
     let code = play_run(&args, &learn_dir, false).await?;
     if code != 0 {
         return Err(CampaignError::Baseline {
@@ -173,7 +190,13 @@ pub async fn run(o: CampaignOptions) -> Result<CampaignOutcome, CampaignError> {
                         fault,
                         point: Some(point.point.clone()),
                     };
-                    planned.push((s.name.clone(), place.clone(), point.label.clone(), point.clone(), injection));
+                    planned.push((
+                        s.name.clone(),
+                        place.clone(),
+                        point.label.clone(),
+                        point.clone(),
+                        injection,
+                    ));
                 }
             }
         }
@@ -209,14 +232,18 @@ pub async fn run(o: CampaignOptions) -> Result<CampaignOutcome, CampaignError> {
                 Some((d, v)) => (d, Some(v)),
                 None => (play_dir, None),
             };
-            (n, ran.err(), Play {
-                scenario,
-                place,
-                label,
-                injection,
-                dir,
-                verdict,
-            })
+            (
+                n,
+                ran.err(),
+                Play {
+                    scenario,
+                    place,
+                    label,
+                    injection,
+                    dir,
+                    verdict,
+                },
+            )
         });
     }
     let mut done: Vec<(usize, Play)> = Vec::new();
@@ -230,7 +257,11 @@ pub async fn run(o: CampaignOptions) -> Result<CampaignOutcome, CampaignError> {
             Some(v) if v.held() => "held".to_string(),
             Some(v) => format!("BROKE {}", broken(v).join(", ")),
         };
-        println!("  [{:>3}/{total}] {:<44} {status}", done.len() + 1, format!("{} at {}", play.injection.fault, play.label));
+        println!(
+            "  [{:>3}/{total}] {:<44} {status}",
+            done.len() + 1,
+            format!("{} at {}", play.injection.fault, play.label)
+        );
         done.push((n, play));
     }
     done.sort_by_key(|(n, _)| *n);
@@ -282,7 +313,11 @@ pub fn table(o: &CampaignOutcome) -> String {
             p.injection.fault.to_string()
         ));
         for name in NAMES {
-            let cell = match p.verdict.as_ref().and_then(|v| v.checks.iter().find(|c| c.name == name)) {
+            let cell = match p
+                .verdict
+                .as_ref()
+                .and_then(|v| v.checks.iter().find(|c| c.name == name))
+            {
                 Some(c) if c.held => "held",
                 Some(_) => "BROKEN",
                 None => "-",
@@ -317,14 +352,20 @@ fn junit(o: &CampaignOutcome, firmware: Option<&Path>) -> String {
                     .recovery_error
                     .clone()
                     .map(|e| format!("recovery: {e}"))
-                    .or_else(|| v.checks.iter().find(|c| !c.held).map(|c| format!("{}: {}", c.name, c.detail)))
+                    .or_else(|| {
+                        v.checks
+                            .iter()
+                            .find(|c| !c.held)
+                            .map(|c| format!("{}: {}", c.name, c.detail))
+                    })
                     .unwrap_or_default();
                 s.set_type("invariant broken").set_message(crate::mask::text(&first));
                 s
             }
             None => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-                s.set_type("bench fault").set_message("the play left no verdict; see its rig.log");
+                s.set_type("bench fault")
+                    .set_message("the play left no verdict; see its rig.log");
                 s
             }
         };
@@ -332,13 +373,22 @@ fn junit(o: &CampaignOutcome, firmware: Option<&Path>) -> String {
         let mut out = String::new();
         if let Some(v) = &p.verdict {
             for c in &v.checks {
-                out.push_str(&format!("{} {}: {}\n", if c.held { "held  " } else { "BROKEN" }, c.name, c.detail));
+                out.push_str(&format!(
+                    "{} {}: {}\n",
+                    if c.held { "held  " } else { "BROKEN" },
+                    c.name,
+                    c.detail
+                ));
             }
             for n in &v.notes {
                 out.push_str(&format!("note: {n}\n"));
             }
         }
-        out.push_str(&format!("trace: {}\nreproduce: {}\n", p.dir.display(), reproduce(p, firmware)));
+        out.push_str(&format!(
+            "trace: {}\nreproduce: {}\n",
+            p.dir.display(),
+            reproduce(p, firmware)
+        ));
         case.set_classname(format!("{} {}", p.place, p.scenario))
             .set_system_out(crate::mask::text(&out));
         case.add_property(Property::new("injection", p.injection.to_string()));

@@ -165,7 +165,9 @@ impl std::str::FromStr for Injection {
                 .filter(|n| *n >= 1)
                 .ok_or_else(|| format!("{t:?} in {s:?} is not a count from 1"))
         };
-        let txn = |t: &str| TxnKind::from_name(&t.replace('_', " ")).ok_or_else(|| format!("{t:?} in {s:?} is not a transaction kind"));
+        let txn = |t: &str| {
+            TxnKind::from_name(&t.replace('_', " ")).ok_or_else(|| format!("{t:?} in {s:?} is not a transaction kind"))
+        };
         let point = match parts.as_slice() {
             ["host-request", t, n] => Point::HostRequest {
                 txn: txn(t)?,
@@ -186,7 +188,12 @@ impl std::str::FromStr for Injection {
         };
         let applies = [FaultKind::Power, FaultKind::Host, FaultKind::Card, FaultKind::Paper]
             .iter()
-            .any(|k| injection.point.as_ref().is_some_and(|p| k.faults_at(p).contains(&fault)));
+            .any(|k| {
+                injection
+                    .point
+                    .as_ref()
+                    .is_some_and(|p| k.faults_at(p).contains(&fault))
+            });
         if !applies {
             return Err(format!("{s:?}: a {fault} fault does not apply at that point"));
         }
@@ -288,4 +295,118 @@ pub fn learn(events: &[Arc<Event>]) -> Vec<LearnedPoint> {
         out.extend(counter.points_of(e));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Source, Timeline};
+
+    #[test]
+    fn specs_read_back_as_written() {
+        for spec in [
+            "none",
+            "power@host-request:sale:1",
+            "host-late@host-request:pre-auth_cancel:2",
+            "power@host-answer:payment_code_sale:1",
+            "card-tear@apdu:7",
+            "power@key:3",
+            "paper-out@receipt:1",
+        ] {
+            let injection: Injection = spec.parse().unwrap();
+            assert_eq!(injection.to_string(), spec);
+        }
+    }
+
+    #[test]
+    fn a_fault_where_it_cannot_strike_is_refused_with_the_usage() {
+        for bad in [
+            "card-tear@key:1",
+            "host-drop@apdu:2",
+            "power@key:0",
+            "power@host-request:nonsense:1",
+            "melt@key:1",
+        ] {
+            let err = bad.parse::<Injection>().unwrap_err();
+            assert!(err.contains(bad) || err.contains("expected"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn points_count_requests_per_kind_answers_at_the_terminals_next_event_and_receipts_by_their_first_line() {
+        let t = Timeline::new();
+        let host = |mti: &str, txn: TxnKind, sent: bool| {
+            let (fields, raw, masked) = (Vec::new(), String::new(), Vec::new());
+            if sent {
+                Kind::HostSent {
+                    mti: mti.into(),
+                    txn,
+                    fields,
+                    raw,
+                    masked,
+                }
+            } else {
+                Kind::HostReceived {
+                    mti: mti.into(),
+                    txn,
+                    fields,
+                    raw,
+                    masked,
+                }
+            }
+        };
+        t.publish(Source::Host, host("0800", TxnKind::SignOn, false));
+        t.publish(Source::Host, host("0810", TxnKind::SignOn, true));
+        t.publish(
+            Source::Keypad,
+            Kind::KeyPress {
+                key: "1".into(),
+                line: None,
+            },
+        );
+        t.publish(
+            Source::Console,
+            Kind::Display {
+                line: String::new(),
+                text: "idle".into(),
+            },
+        );
+        t.publish(Source::Host, host("0200", TxnKind::Sale, false));
+        t.publish(Source::Host, host("0210", TxnKind::Sale, true));
+        t.publish(
+            Source::Console,
+            Kind::Print {
+                line: String::new(),
+                text: "a".into(),
+            },
+        );
+        t.publish(
+            Source::Console,
+            Kind::Print {
+                line: String::new(),
+                text: "b".into(),
+            },
+        );
+        t.publish(Source::Console, Kind::Cut { line: String::new() });
+        t.publish(
+            Source::Console,
+            Kind::Print {
+                line: String::new(),
+                text: "c".into(),
+            },
+        );
+        let points: Vec<String> = learn(&t.since(0)).iter().map(|p| p.point.to_string()).collect();
+        assert_eq!(
+            points,
+            [
+                "host-request:sign-on:1",
+                "key:1",
+                "host-answer:sign-on:1",
+                "host-request:sale:1",
+                "host-answer:sale:1",
+                "receipt:1",
+                "receipt:2",
+            ]
+        );
+    }
 }

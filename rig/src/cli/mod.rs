@@ -286,7 +286,10 @@ fn chaos(options: crate::chaos::campaign::CampaignOptions) -> Result<u8, CliErro
         let v = first.verdict.as_ref();
         let why = v
             .and_then(|v| v.recovery_error.clone().map(|e| format!("recovery: {e}")))
-            .or_else(|| v.and_then(|v| v.checks.iter().find(|c| !c.held)).map(|c| format!("{}: {}", c.name, c.detail)))
+            .or_else(|| {
+                v.and_then(|v| v.checks.iter().find(|c| !c.held))
+                    .map(|c| format!("{}: {}", c.name, c.detail))
+            })
             .unwrap_or_default();
         println!(
             "rig chaos: {injections} injections, {} broke an invariant. First counterexample:\n  {} {}, {} at {}\n  {}\n  trace: {}\n  replay: {}",

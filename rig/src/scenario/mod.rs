@@ -655,7 +655,11 @@ async fn play(
                 let verdict = match (RUN.get().and_then(|c| c.inject.as_ref()), world.chaos.as_ref()) {
                     (Some(injection), Some(fired)) => {
                         let scenario_ref = crate::chaos::recover::ScenarioRef {
-                            feature: feature.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+                            feature: feature
+                                .path
+                                .as_deref()
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_default(),
                             line: scenario.position.line,
                             name: scenario.name.clone(),
                         };

@@ -237,19 +237,31 @@ async fn await_received(
 /// Waits for the reversal (0400) of that sale, with that reason code.
 #[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan sale with reason "([0-9A-Z]{2})"$"#)]
 async fn reversal_of(world: &mut RigWorld, amount: Yuan, reason: String) -> Result<(), StepError> {
+    reversal_of_kind(world, TxnKind::Sale, amount, reason).await
+}
+
+/// 退货冲正: an unanswered refund advice is reversed like a sale.
+#[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan refund with reason "([0-9A-Z]{2})"$"#)]
+async fn reversal_of_refund(world: &mut RigWorld, amount: Yuan, reason: String) -> Result<(), StepError> {
+    reversal_of_kind(world, TxnKind::Refund, amount, reason).await
+}
+
+async fn reversal_of_kind(world: &mut RigWorld, kind: TxnKind, amount: Yuan, reason: String) -> Result<(), StepError> {
     let amount12 = amount.field4();
     let sales: Vec<String> = received(world)?
         .into_iter()
-        .filter(|(txn, f)| *txn == TxnKind::Sale && field(f, field::AMOUNT) == Some(&amount12))
+        .filter(|(txn, f)| *txn == kind && field(f, field::AMOUNT) == Some(&amount12))
         .filter_map(|(_, f)| field(&f, field::STAN).map(str::to_string))
         .collect();
     if sales.is_empty() {
         return Err(StepError::Expectation(format!(
-            "the host never received a {amount} yuan sale"
+            "the host never received a {amount} yuan {}",
+            kind.name()
         )));
     }
     let what = format!(
-        "reversal of the {amount} yuan sale (STAN {}) with reason {reason}",
+        "reversal of the {amount} yuan {} (STAN {}) with reason {reason}",
+        kind.name(),
         sales.join(" or ")
     );
     let result = await_received(world, &what, |txn, f| {
