@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod emv;
 pub mod events;
 pub mod failure;
+pub mod fuzzing;
 pub mod host;
 pub mod html;
 pub mod iso8583;

@@ -23,6 +23,7 @@ mod swipe;
 mod tlv;
 #[cfg(test)]
 mod vectors;
+mod vpcd;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! the card and reads its ATR; the application then exchanges APDUs.
 
 use crate::Input;
-use std::io::{Read, Write};
+use crate::vpcd::{recv, send};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -21,35 +21,10 @@ pub struct CardSession {
     stream: TcpStream,
 }
 
-fn send(stream: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
-    let len = u16::try_from(payload.len()).map_err(|_| std::io::Error::other("payload too long"))?;
-    stream.write_all(&len.to_be_bytes())?;
-    stream.write_all(payload)
-}
-
-fn recv(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    let mut len = [0u8; 2];
-    stream.read_exact(&mut len)?;
-    let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
-    stream.read_exact(&mut buf)?;
-    Ok(buf)
-}
-
 impl CardSession {
     /// One command APDU; Err when the card has gone (removed, torn).
     pub fn transmit(&mut self, apdu: &[u8]) -> std::io::Result<(Vec<u8>, [u8; 2])> {
-        send(&mut self.stream, apdu)?;
-        let mut r = recv(&mut self.stream)?;
-        if r.len() < 2 {
-            return Err(std::io::Error::other("response without a status word"));
-        }
-        let sw = [r[r.len() - 2], r[r.len() - 1]];
-        r.truncate(r.len() - 2);
-        // 61xx: more data waits, fetch it with GET RESPONSE.
-        if sw[0] == 0x61 {
-            return self.transmit(&[0x00, 0xC0, 0x00, 0x00, sw[1]]);
-        }
-        Ok((r, sw))
+        crate::vpcd::exchange(&mut self.stream, apdu)
     }
 
     /// Whether the card is still there (the emulator has not disconnected).

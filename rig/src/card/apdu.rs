@@ -64,32 +64,6 @@ pub fn response(data: &[u8], sw: [u8; 2]) -> Vec<u8> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_four_cases() {
-        assert_eq!(
-            Command::parse(&[0, 0xB2, 1, 0x0C]).map(|c| (c.data.len(), c.le)),
-            Some((0, None))
-        );
-        assert_eq!(Command::parse(&[0, 0xB2, 1, 0x0C, 0]).map(|c| c.le), Some(Some(0)));
-        let select = hex::decode("00A404000E315041592E5359532E444446303100").unwrap();
-        let c = Command::parse(&select).unwrap();
-        assert_eq!((c.ins, c.data, c.le), (0xA4, &b"1PAY.SYS.DDF01"[..], Some(0)));
-        assert_eq!(
-            Command::parse(&[0, 0x82, 0, 0, 2, 1, 2]).map(|c| c.data.to_vec()),
-            Some(vec![1, 2])
-        );
-        assert!(
-            Command::parse(&[0, 0xA4, 4, 0, 5, 1]).is_none(),
-            "Lc larger than the data"
-        );
-        assert!(Command::parse(&[0, 0xA4]).is_none());
-    }
-}
-
 /// ISO 7816-4 / EMV command name by instruction byte.
 pub fn command_name(cla: u8, ins: u8) -> &'static str {
     match (cla, ins) {
@@ -121,4 +95,30 @@ pub fn command_name_of(command_hex: &str) -> &'static str {
             .unwrap_or(0)
     };
     command_name(byte(0), byte(2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_four_cases() {
+        assert_eq!(
+            Command::parse(&[0, 0xB2, 1, 0x0C]).map(|c| (c.data.len(), c.le)),
+            Some((0, None))
+        );
+        assert_eq!(Command::parse(&[0, 0xB2, 1, 0x0C, 0]).map(|c| c.le), Some(Some(0)));
+        let select = hex::decode("00A404000E315041592E5359532E444446303100").unwrap();
+        let c = Command::parse(&select).unwrap();
+        assert_eq!((c.ins, c.data, c.le), (0xA4, &b"1PAY.SYS.DDF01"[..], Some(0)));
+        assert_eq!(
+            Command::parse(&[0, 0x82, 0, 0, 2, 1, 2]).map(|c| c.data.to_vec()),
+            Some(vec![1, 2])
+        );
+        assert!(
+            Command::parse(&[0, 0xA4, 4, 0, 5, 1]).is_none(),
+            "Lc larger than the data"
+        );
+        assert!(Command::parse(&[0, 0xA4]).is_none());
+    }
 }

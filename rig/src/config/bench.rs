@@ -126,7 +126,12 @@ pub struct Bench {
 
 impl Bench {
     pub fn load(path: &Path) -> Result<Bench, ConfigError> {
-        let file: BenchFile = super::load(path)?;
+        Bench::parse(path, &super::read(path)?)
+    }
+
+    /// A bench file's text, as if read from `path` (its paths resolve from there).
+    pub fn parse(path: &Path, text: &str) -> Result<Bench, ConfigError> {
+        let file: BenchFile = super::parse(path, text)?;
         let bench = Bench {
             path: path.to_path_buf(),
             file,

@@ -230,6 +230,18 @@ pub fn parse_yuan(text: &str) -> Option<u64> {
     Some(y.parse::<u64>().ok()? * 100 + f.parse::<u64>().ok()?)
 }
 
+impl CardProfile {
+    /// A card file's text, as if read from `path`: parsed and checked.
+    pub fn parse(path: &Path, text: &str) -> Result<CardProfile, ConfigError> {
+        let card: CardProfile = super::parse(path, text)?;
+        card.validate().map_err(|message| ConfigError::Semantic {
+            path: path.into(),
+            message,
+        })?;
+        Ok(card)
+    }
+}
+
 /// Every card profile in a folder, by file stem ("unionpay-debit").
 pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, CardProfile>, ConfigError> {
     let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Read {
@@ -240,10 +252,7 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, CardProfile>, ConfigError
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let card: CardProfile = super::load(&path)?;
-            if let Err(message) = card.validate() {
-                return Err(ConfigError::Semantic { path, message });
-            }
+            let card = CardProfile::parse(&path, &super::read(&path)?)?;
             let name = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())

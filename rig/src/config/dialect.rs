@@ -139,7 +139,12 @@ impl Dialect {
 
     /// Loads and validates a dialect file.
     pub fn load(path: &std::path::Path) -> Result<Dialect, super::ConfigError> {
-        let dialect: Dialect = super::load(path)?;
+        Dialect::parse(path, &super::read(path)?)
+    }
+
+    /// A dialect file's text, as if read from `path`.
+    pub fn parse(path: &std::path::Path, text: &str) -> Result<Dialect, super::ConfigError> {
+        let dialect: Dialect = super::parse(path, text)?;
         dialect.validate().map_err(|message| super::ConfigError::Semantic {
             path: path.into(),
             message,

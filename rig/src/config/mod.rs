@@ -38,11 +38,15 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// Parses a TOML file into `T`, mapping errors to file:line:column.
 pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    parse(path, &read(path)?)
+}
+
+/// A config file's text.
+pub fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.into(),
         source,
-    })?;
-    parse(path, &text)
+    })
 }
 
 pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {

@@ -256,7 +256,12 @@ fn compile(path: &Path, what: &str, pattern: &str) -> Result<Regex, ConfigError>
 
 impl TerminalProfile {
     pub fn load(path: &Path) -> Result<TerminalProfile, ConfigError> {
-        let raw: Raw = super::load(path)?;
+        TerminalProfile::parse(path, &super::read(path)?)
+    }
+
+    /// A profile's text, as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<TerminalProfile, ConfigError> {
+        let raw: Raw = super::parse(path, text)?;
         let c = &raw.console;
         let console = ConsoleFormat {
             banner: compile(path, "console.banner", &c.banner)?,

@@ -120,36 +120,45 @@ pub async fn listen(
     Ok((bound, InsertedCard { task }))
 }
 
+/// The card's answer to one frame of the reader (vpcd.md): power off (00),
+/// power on or reset (01, 02), the ATR (04), other one-byte controls
+/// (none), or an APDU (its response).
+pub fn answer(card: &mut impl SmartCard, request: &[u8]) -> Option<Vec<u8>> {
+    match request {
+        [0x00] => {
+            card.power_off();
+            None
+        }
+        [0x01] | [0x02] => {
+            card.power_on();
+            None
+        }
+        [0x04] => Some(card.atr()),
+        [] | [_] => None,
+        command => Some(card.transmit(command)),
+    }
+}
+
 /// The card side of the protocol on a connected stream, until it closes.
 async fn serve(mut stream: TcpStream, mut card: impl SmartCard, timeline: Timeline) {
     while let Ok(request) = read_frame(&mut stream).await {
-        let reply = match request.as_slice() {
-            [0x00] => {
-                card.power_off();
-                None
+        let is_apdu = request.len() > 1;
+        if is_apdu {
+            let delay = card.answer_delay();
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
             }
-            [0x01] | [0x02] => {
-                card.power_on();
-                None
-            }
-            [0x04] => Some(card.atr()),
-            [_] => None,
-            command => {
-                let delay = card.answer_delay();
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                let response = card.transmit(command);
-                timeline.publish(
-                    Source::CardLink,
-                    Kind::Apdu {
-                        command: hex::encode_upper(command),
-                        response: hex::encode_upper(&response),
-                    },
-                );
-                Some(response)
-            }
-        };
+        }
+        let reply = answer(&mut card, &request);
+        if let (true, Some(response)) = (is_apdu, &reply) {
+            timeline.publish(
+                Source::CardLink,
+                Kind::Apdu {
+                    command: hex::encode_upper(&request),
+                    response: hex::encode_upper(response),
+                },
+            );
+        }
         if let Some(reply) = reply {
             if write_frame(&mut stream, &reply).await.is_err() {
                 return;

@@ -8,6 +8,7 @@ use crate::devices::flasher::FirmwareImage;
 use crate::devices::gpio::VirtualGpio;
 use std::path::Path;
 
+mod access;
 mod lab;
 mod virtual_power_on;
 
@@ -97,7 +98,10 @@ pub fn examine(path: &Path) -> Vec<Check> {
                 checks.extend(virtual_power_on::checks(path));
             }
         }
-        Ok(BenchKind::Lab) => lab::devices(&bench, &mut checks),
+        Ok(BenchKind::Lab) => {
+            access::checks(&bench, &mut checks);
+            lab::devices(&bench, &mut checks);
+        }
         Err(e) => checks.push(check("bench kind", Err((e, "see fixtures/benches/pi-lab.toml".into())))),
     }
     checks.push(check(

@@ -78,6 +78,12 @@ impl Ledger {
         self.records.len() - 1
     }
 
+    /// Forgets every record (a host that runs for ever, such as a fuzzer's).
+    pub fn forget_all(&mut self) {
+        self.records.clear();
+        self.seen.clear();
+    }
+
     /// Every record, in the order the host made them.
     pub fn records(&self) -> &[Record] {
         &self.records
