@@ -727,7 +727,7 @@ fn names_from_a_feature_stay_in_their_folders() {
 }
 
 #[test]
-fn a_run_killed_mid_scenario_leaves_a_valid_junit_of_what_finished() {
+fn a_run_killed_mid_scenario_leaves_a_valid_junit_and_index_of_what_finished() {
     let project = scratch_project();
     let mut run = Command::new(env!("CARGO_BIN_EXE_rig"))
         .args([
@@ -779,4 +779,15 @@ fn a_run_killed_mid_scenario_leaves_a_valid_junit_of_what_finished() {
             .all(|c| matches!(c.status, TestCaseStatus::Success { .. })),
         "every finished scenario passed"
     );
+    // The HTML index is whole, with a row and a page link per finished
+    // scenario. It is written right after junit.xml, so a kill between the
+    // two leaves it one scenario behind, never ahead and never torn.
+    let index = std::fs::read_to_string(run_dir.join("index.html")).expect("index.html");
+    assert!(index.trim_end().ends_with("</html>"), "a whole index");
+    let rows = index.matches(r#"<tr class="scenario""#).count();
+    assert!(
+        rows == played || rows + 1 == played,
+        "{rows} rows for {played} finished"
+    );
+    assert_eq!(index.matches("/index.html\">").count(), rows, "a page link per row");
 }

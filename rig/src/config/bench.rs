@@ -131,6 +131,10 @@ impl Bench {
 
     /// A bench file's text, as if read from `path` (its paths resolve from there).
     pub fn parse(path: &Path, text: &str) -> Result<Bench, ConfigError> {
+        Self::checked(path, text).map_err(|e| e.located(text))
+    }
+
+    fn checked(path: &Path, text: &str) -> Result<Bench, ConfigError> {
         let file: BenchFile = super::parse(path, text)?;
         let bench = Bench {
             path: path.to_path_buf(),

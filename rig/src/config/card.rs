@@ -233,6 +233,10 @@ pub fn parse_yuan(text: &str) -> Option<u64> {
 impl CardProfile {
     /// A card file's text, as if read from `path`: parsed and checked.
     pub fn parse(path: &Path, text: &str) -> Result<CardProfile, ConfigError> {
+        Self::checked(path, text).map_err(|e| e.located(text))
+    }
+
+    fn checked(path: &Path, text: &str) -> Result<CardProfile, ConfigError> {
         let card: CardProfile = super::parse(path, text)?;
         card.validate().map_err(|message| ConfigError::Semantic {
             path: path.into(),

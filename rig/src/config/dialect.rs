@@ -144,6 +144,10 @@ impl Dialect {
 
     /// A dialect file's text, as if read from `path`.
     pub fn parse(path: &std::path::Path, text: &str) -> Result<Dialect, super::ConfigError> {
+        Self::checked(path, text).map_err(|e| e.located(text))
+    }
+
+    fn checked(path: &std::path::Path, text: &str) -> Result<Dialect, super::ConfigError> {
         let dialect: Dialect = super::parse(path, text)?;
         dialect.validate().map_err(|message| super::ConfigError::Semantic {
             path: path.into(),

@@ -61,6 +61,68 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigEr
     })
 }
 
+impl ConfigError {
+    /// A check's error placed on its line: the key its message starts with
+    /// (`console.display: ...`, `[firmware] and ...`, `expiry "1": ...`) found
+    /// in the file's text. Left as it is when the key cannot be found.
+    pub fn located(self, text: &str) -> ConfigError {
+        let ConfigError::Semantic { path, message } = self else {
+            return self;
+        };
+        match locate(text, &message) {
+            Some((line, column)) => ConfigError::Invalid {
+                path,
+                line,
+                column,
+                message,
+            },
+            None => ConfigError::Semantic { path, message },
+        }
+    }
+}
+
+/// The line and column of the key a message names first: `[table]`,
+/// `table.key` (the key inside `[table]`, or written dotted), or a top-level `key`.
+pub fn locate(text: &str, message: &str) -> Option<(usize, usize)> {
+    let first = message.split([':', ' ', '=']).next()?.trim();
+    let lines: Vec<&str> = text.lines().collect();
+    let header = |table: &str| {
+        lines.iter().position(|l| {
+            let t = l.trim();
+            t == format!("[{table}]") || t == format!("[[{table}]]")
+        })
+    };
+    let key_at = |from: usize, key: &str| {
+        lines[from..]
+            .iter()
+            .take_while(|l| from == 0 || !l.trim_start().starts_with('['))
+            .position(|l| {
+                let t = l.trim_start();
+                let quoted = format!("\"{key}\"");
+                (t.starts_with(key) || t.starts_with(&quoted))
+                    && t[if t.starts_with(key) { key.len() } else { quoted.len() }..]
+                        .trim_start()
+                        .starts_with(['=', '.'])
+            })
+            .map(|i| from + i)
+    };
+    let at = if let Some(table) = first.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        header(table)
+    } else if let Some((table, key)) = first.split_once('.') {
+        let key = key.split('.').next().unwrap_or(key);
+        header(table)
+            .and_then(|h| key_at(h + 1, key))
+            .or_else(|| header(table))
+            .or_else(|| key_at(0, first))
+    } else if !first.is_empty() && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        key_at(0, first)
+    } else {
+        None
+    }?;
+    let column = lines[at].len() - lines[at].trim_start().len() + 1;
+    Some((at + 1, column))
+}
+
 /// Resolves a path written in a config file relative to that file's folder.
 pub fn relative_to(file: &Path, written: &Path) -> PathBuf {
     if written.is_absolute() {
@@ -80,6 +142,27 @@ mod tests {
     struct Sample {
         name: String,
         speed: u32,
+    }
+
+    #[test]
+    fn a_checks_error_is_put_on_the_line_of_the_key_it_names() {
+        let text = "name = \"x\"\n\n[console]\nbanner = \"a\"\ndisplay = \"(\"\n\n[firmware]\nimage = \"a.hex\"\n";
+        let at = |m: &str| locate(text, m);
+        assert_eq!(at("console.display: bad pattern"), Some((5, 1)));
+        assert_eq!(at("[firmware] and [probe] go together"), Some((7, 1)));
+        assert_eq!(at("name \"x\" is taken"), Some((1, 1)));
+        assert_eq!(
+            at("console.print must capture"),
+            Some((3, 1)),
+            "a key not written: its table"
+        );
+        assert_eq!(at("nothing like a key here"), None);
+        let err = ConfigError::Semantic {
+            path: "t.toml".into(),
+            message: "console.display: bad pattern".into(),
+        }
+        .located(text);
+        assert_eq!(err.to_string(), "t.toml:5:1: console.display: bad pattern");
     }
 
     #[test]

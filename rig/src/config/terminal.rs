@@ -261,6 +261,10 @@ impl TerminalProfile {
 
     /// A profile's text, as if read from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<TerminalProfile, ConfigError> {
+        Self::checked(path, text).map_err(|e| e.located(text))
+    }
+
+    fn checked(path: &Path, text: &str) -> Result<TerminalProfile, ConfigError> {
         let raw: Raw = super::parse(path, text)?;
         let c = &raw.console;
         let console = ConsoleFormat {

@@ -31,6 +31,19 @@ pre.slip { display: inline-block; border: 1px dashed #999; padding: 8px; margin:
 
 /// Writes the run's index and every scenario's page; returns the index path.
 pub fn write(run_dir: &Path, histories: &[History], bench: &str, model: &str) -> std::io::Result<std::path::PathBuf> {
+    write_pages(run_dir, histories, bench, model, None)
+}
+
+/// Writes the run's index (whole, then renamed: a killed run leaves a valid
+/// one) and the pages of every scenario, or only of the one in folder `only`
+/// (the scenario that just finished, while the run goes on).
+pub fn write_pages(
+    run_dir: &Path,
+    histories: &[History],
+    bench: &str,
+    model: &str,
+    only: Option<&Path>,
+) -> std::io::Result<std::path::PathBuf> {
     let mut firmware = String::new();
     let mut rows = String::new();
     let mut tags = std::collections::BTreeSet::new();
@@ -59,15 +72,17 @@ pub fn write(run_dir: &Path, histories: &[History], bench: &str, model: &str) ->
                     .map(|e| e.str("version").to_string())
                     .unwrap_or_default();
             }
-            scenario_page(
-                dir,
-                &last.place(),
-                status,
-                last.failure
-                    .as_ref()
-                    .map(|f| format!("{}: {}\n{}", f.class, f.step, f.message)),
-                &events,
-            )?;
+            if only.is_none_or(|o| o == dir.as_path()) {
+                scenario_page(
+                    dir,
+                    &last.place(),
+                    status,
+                    last.failure
+                        .as_ref()
+                        .map(|f| format!("{}: {}\n{}", f.class, f.step, f.message)),
+                    &events,
+                )?;
+            }
             if let Ok(rel) = dir.strip_prefix(run_dir) {
                 link = format!(
                     r#"<a href="{}/index.html">{}</a>"#,
@@ -114,8 +129,9 @@ document.getElementById('tag').addEventListener('change', filter);
         esc(&firmware),
         histories.len()
     );
-    let path = run_dir.join("index.html");
-    std::fs::write(&path, index)?;
+    let (path, part) = (run_dir.join("index.html"), run_dir.join("index.html.part"));
+    std::fs::write(&part, index)?;
+    std::fs::rename(&part, &path)?;
     Ok(path)
 }
 

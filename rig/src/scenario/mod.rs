@@ -448,10 +448,20 @@ async fn play_with_retries(
             Outcomes::with_progress(move |done| {
                 let mut all = earlier.clone();
                 all.push(done.to_vec());
-                let xml = crate::junit::report(&outcome::histories(&all), &roots, evidence);
+                let histories = outcome::histories(&all);
+                let xml = crate::junit::report(&histories, &roots, evidence);
                 let (tmp, path) = (dir.join("junit.xml.part"), dir.join(report::JUNIT));
                 if let Err(e) = std::fs::write(&tmp, xml).and_then(|()| std::fs::rename(&tmp, &path)) {
                     eprintln!("rig: cannot update {}: {e}", path.display());
+                }
+                // The HTML index too, with the page of the scenario that just finished.
+                let (bench, model) = world::RUN
+                    .get()
+                    .map(|r| (r.plan.bench.file.name.clone(), r.plan.profile.model.clone()))
+                    .unwrap_or_default();
+                let newest = done.last().and_then(|o| o.dir.clone());
+                if let Err(e) = crate::html::write_pages(&dir, &histories, &bench, &model, newest.as_deref()) {
+                    eprintln!("rig: cannot update the HTML index in {}: {e}", dir.display());
                 }
             })
         };
