@@ -142,15 +142,18 @@ pub fn check_all(ev: &Evidence<'_>) -> Vec<Check> {
 enum Settlement {
     NotOffered,
     Missing,
-    Seen {
-        balanced: bool,
-        host: Totals,
-        terminal: Option<Totals>,
-        /// The batch upload's (STAN, amount) records, when there was one.
-        uploaded: Option<Vec<(String, u64)>>,
-        /// What the host approved in that batch and still stands.
-        standing: Vec<Record>,
-    },
+    Seen(Settled),
+}
+
+/// A settlement the host answered.
+struct Settled {
+    balanced: bool,
+    host: Totals,
+    terminal: Option<Totals>,
+    /// The batch upload's (STAN, amount) records, when there was one.
+    uploaded: Option<Vec<(String, u64)>>,
+    /// What the host approved in that batch and still stands.
+    standing: Vec<Record>,
 }
 
 impl Settlement {
@@ -193,13 +196,13 @@ impl Settlement {
                 Some((record.get(0..6)?.to_string(), record.get(6..18)?.parse().ok()?))
             })
             .collect();
-        Settlement::Seen {
+        Settlement::Seen(Settled {
             balanced: f48.get(30..31) == Some("1"),
             host: Totals::parse(f48).unwrap_or_default(),
             terminal: request.field(48).and_then(Totals::parse),
             uploaded: uploaded.then_some(uploads),
             standing,
-        }
+        })
     }
 
     /// Approved at the host but not in the uploaded batch; uploaded but not standing at the host.
@@ -220,29 +223,27 @@ impl Settlement {
     }
 }
 
-fn not_settled(name: &str, s: &Settlement) -> Option<Check> {
+/// The settlement the check reads, or the check's verdict when there is none.
+fn settled<'a>(name: &str, s: &'a Settlement) -> Result<&'a Settled, Check> {
     match s {
-        Settlement::NotOffered => Some(check(name, true, "not checked: the terminal offers no settlement")),
-        Settlement::Missing => Some(check(name, false, "the recovery's settlement never reached the host")),
-        Settlement::Seen { .. } => None,
+        Settlement::NotOffered => Err(check(name, true, "not checked: the terminal offers no settlement")),
+        Settlement::Missing => Err(check(name, false, "the recovery's settlement never reached the host")),
+        Settlement::Seen(settled) => Ok(settled),
     }
 }
 
 /// Every authorisation the host approved is in the terminal's batch or was reversed.
 fn approved_booked(s: &Settlement) -> Check {
     const NAME: &str = "approved-booked";
-    if let Some(c) = not_settled(NAME, s) {
-        return c;
-    }
-    let Settlement::Seen {
+    let Settled {
         balanced,
         host,
         terminal,
         uploaded,
         standing,
-    } = s
-    else {
-        unreachable!("not_settled covers the rest")
+    } = match settled(NAME, s) {
+        Ok(settled) => settled,
+        Err(verdict) => return verdict,
     };
     if *balanced {
         return check(
@@ -304,18 +305,15 @@ fn totals_text(t: &Totals) -> String {
 /// Settlement balances, or the batch upload makes it balance.
 fn settlement_balances(s: &Settlement) -> Check {
     const NAME: &str = "settlement-balances";
-    if let Some(c) = not_settled(NAME, s) {
-        return c;
-    }
-    let Settlement::Seen {
+    let Settled {
         balanced,
         host,
         terminal,
         uploaded,
         standing,
-    } = s
-    else {
-        unreachable!("not_settled covers the rest")
+    } = match settled(NAME, s) {
+        Ok(settled) => settled,
+        Err(verdict) => return verdict,
     };
     if *balanced {
         return check(NAME, true, "balanced at the first settlement request");
