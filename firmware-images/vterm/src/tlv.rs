@@ -19,6 +19,11 @@ fn length(data: &[u8], i: usize) -> Option<(usize, usize)> {
         return Some((usize::from(first), 1));
     }
     let n = usize::from(first & 0x7F);
+    // EMV lengths take at most 3 bytes after 0x8n; more would overflow
+    // (a hostile card's 0xFF... length, found by fuzzing vterm_tlv).
+    if n > 4 {
+        return None;
+    }
     let mut len = 0usize;
     for k in 0..n {
         len = (len << 8) | usize::from(*data.get(i + 1 + k)?);
@@ -50,7 +55,7 @@ fn walk(data: &[u8], out: &mut BTreeMap<String, Vec<u8>>, entries: &mut Vec<(Vec
         let Some(tl) = tag_len(data, i) else { return };
         let Some((len, ll)) = length(data, i + tl) else { return };
         let start = i + tl + ll;
-        let Some(value) = data.get(start..start + len) else {
+        let Some(value) = start.checked_add(len).and_then(|end| data.get(start..end)) else {
             return;
         };
         let tag = hex::encode_upper(&data[i..i + tl]);
@@ -137,6 +142,15 @@ mod tests {
     //! Against rig/tests/vectors/tlv_vectors.txt, encoded by pyemv 1.5.0 (PyPI).
     use super::*;
     use crate::vectors::{bytes, tlv};
+
+    #[test]
+    fn a_length_too_long_for_memory_ends_the_walk_instead_of_overflowing() {
+        // 5A, then a length of eight 0xFF bytes: no such value can follow.
+        let hostile = [0x5A, 0x88, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01];
+        assert!(parse(&hostile).is_empty());
+        // 5A with a 4-byte length near usize::MAX on 32-bit targets.
+        assert!(parse(&[0x5A, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]).is_empty());
+    }
 
     #[test]
     fn primitives_encode_as_pyemv_encodes_them() {
