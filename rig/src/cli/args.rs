@@ -111,9 +111,9 @@ pub enum Command {
     },
     /// Inject faults at every point of scenarios and check the money invariants.
     #[command(after_help = "Examples:\n  \
-        rig chaos features/chip_sale.feature:8\n  \
-        rig chaos features/swipe_sale.feature:6 --faults power,host\n  \
-        rig chaos features/chip_sale.feature:8 --firmware firmware-images/vterm-1.0.2-reversal-bug.fw\n\n\
+        rig chaos features/chip_sale.feature:10\n  \
+        rig chaos features/swipe_sale.feature:9 --faults power,host\n  \
+        rig chaos features/chip_sale.feature:10 --firmware firmware-images/vterm-1.0.2-reversal-bug.fw\n\n\
         The scenario is played once without a fault; its timeline gives the injection points\n\
         (each host request and answer, each APDU, each key, each receipt). Then it is played once\n\
         per point and fault with exactly that fault injected: power (cut at once), host (drops the\n\
@@ -145,11 +145,13 @@ pub enum Command {
         /// Flash this image before each play (the image under test).
         #[arg(long, value_name = "IMAGE")]
         firmware: Option<PathBuf>,
+        /// Bench file, as for `rig run`.
         #[arg(long, default_value = "fixtures/benches/virtual.toml")]
         bench: PathBuf,
         /// Plays at once (default on the virtual bench: as `rig run`; 1 on a lab bench).
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
+        /// Where the campaign's folder (chaos-<time>/) goes.
         #[arg(long, default_value = "reports")]
         report_dir: PathBuf,
         /// Folder of bench lease files (a lab bench is always leased, per play).
