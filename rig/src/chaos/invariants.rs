@@ -82,17 +82,8 @@ fn journal(events: &[Arc<Event>]) -> Vec<Message<'_>> {
 /// Requests a terminal must reverse when their answer did not reach it
 /// (the refund advice too: the host may have credited it).
 pub fn reversible(txn: TxnKind) -> bool {
-    matches!(
-        txn,
-        TxnKind::Sale
-            | TxnKind::Refund
-            | TxnKind::Void
-            | TxnKind::PreAuth
-            | TxnKind::PreAuthCancel
-            | TxnKind::Completion
-            | TxnKind::CompletionVoid
-            | TxnKind::QrPay
-    )
+    // Every financial kind but the completion advice (sent offline, never reversed).
+    txn.is_financial() && txn != TxnKind::CompletionAdvice
 }
 
 /// Kinds that settlement counts (debits and credits).
@@ -249,13 +240,7 @@ fn approved_booked(s: &Settlement) -> Check {
         return check(
             NAME,
             true,
-            format!(
-                "the terminal's totals are the host's: {} debits RMB {}, {} credits RMB {}",
-                host.debit_count,
-                yuan(host.debit_fen),
-                host.credit_count,
-                yuan(host.credit_fen)
-            ),
+            format!("the terminal's totals are the host's: {}", totals_text(host)),
         );
     }
     match uploaded {
@@ -444,19 +429,8 @@ pub fn without_receipt<'a>(ledger: &'a [Record], receipts: &[String]) -> Vec<&'a
     ledger
         .iter()
         .filter(|r| matches!(r.state, State::Approved | State::Voided | State::Closed))
-        .filter(|r| {
-            matches!(
-                r.kind,
-                TxnKind::Sale
-                    | TxnKind::Void
-                    | TxnKind::Refund
-                    | TxnKind::PreAuth
-                    | TxnKind::PreAuthCancel
-                    | TxnKind::Completion
-                    | TxnKind::CompletionVoid
-                    | TxnKind::QrPay
-            )
-        })
+        // The kinds that print a slip are those reversed when unanswered.
+        .filter(|r| reversible(r.kind))
         .filter(|r| !r.rrn.is_empty() && !receipts.iter().any(|slip| slip.contains(&r.rrn)))
         .collect()
 }

@@ -455,10 +455,7 @@ async fn play_with_retries(
                     eprintln!("rig: cannot update {}: {e}", path.display());
                 }
                 // The HTML index too, with the page of the scenario that just finished.
-                let (bench, model) = world::RUN
-                    .get()
-                    .map(|r| (r.plan.bench.file.name.clone(), r.plan.profile.model.clone()))
-                    .unwrap_or_default();
+                let (bench, model) = bench_and_model();
                 let newest = done.last().and_then(|o| o.dir.clone());
                 if let Err(e) = crate::html::write_pages(&dir, &histories, &bench, &model, newest.as_deref()) {
                     eprintln!("rig: cannot update the HTML index in {}: {e}", dir.display());
@@ -527,10 +524,7 @@ async fn play_with_retries(
     )?;
     // The HTML report: the run's index and a page per scenario, from the
     // masked files just written.
-    let (bench, model) = world::RUN
-        .get()
-        .map(|r| (r.plan.bench.file.name.clone(), r.plan.profile.model.clone()))
-        .unwrap_or_default();
+    let (bench, model) = bench_and_model();
     if let Err(e) = crate::html::write(&report.dir, &histories, &bench, &model) {
         eprintln!("rig: cannot write the HTML report in {}: {e}", report.dir.display());
     }
@@ -557,6 +551,14 @@ async fn play_with_retries(
         }
     }
     Ok(tally)
+}
+
+/// The run's bench and terminal model, as the HTML report names them.
+fn bench_and_model() -> (String, String) {
+    world::RUN
+        .get()
+        .map(|r| (r.plan.bench.file.name.clone(), r.plan.profile.model.clone()))
+        .unwrap_or_default()
 }
 
 /// Moves a failed attempt's folder aside so the retry does not overwrite
