@@ -110,6 +110,19 @@ pub enum Kind {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         masked: Vec<u8>,
     },
+    /// An answer the host decided on but did not put on the wire (a
+    /// transport fault: silence, a dropped connection; `sent` bytes of it
+    /// crossed before the drop). Never the same as `HostSent`.
+    HostWithheld {
+        mti: String,
+        txn: TxnKind,
+        fields: Vec<(u8, String)>,
+        raw: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        masked: Vec<u8>,
+        why: String,
+        sent: usize,
+    },
     HostError {
         error: String,
         /// The frame that could not be read, hex (length prefix included).

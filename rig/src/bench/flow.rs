@@ -45,6 +45,28 @@ pub(super) struct FlowWalk {
     /// The last answer was a card or a PIN: the next prompt may take as long
     /// as reading a chip or going online.
     slow_next: bool,
+    /// Why the walk last stopped before `steps[next]`, when the terminal
+    /// went its own way; cleared when the walk moves on.
+    paused: Option<Pause>,
+}
+
+/// The terminal showed something else where the walk awaited a prompt.
+#[derive(Debug, Clone)]
+struct Pause {
+    before: String,
+    why: String,
+    /// The transaction ended (an outcome or the idle screen showed), as
+    /// opposed to the terminal waiting at another prompt.
+    concluded: bool,
+}
+
+/// A datum a step gave, and whether its prompt must have been answered for
+/// the step to pass (`strict`), or may be skipped when the transaction
+/// ends without it (the PIN a whole sale keys if asked).
+#[derive(Debug, Clone, Copy)]
+pub struct Goal {
+    pub answer: Answer,
+    pub strict: bool,
 }
 
 impl LiveBench {
@@ -78,6 +100,7 @@ impl LiveBench {
             at: from,
             data,
             slow_next: false,
+            paused: None,
         });
         self.walk().await?;
         Ok(from)
@@ -96,6 +119,32 @@ impl LiveBench {
         flow.data.push((answer, datum));
         self.walk().await?;
         Ok(true)
+    }
+
+    /// Why the flow in progress stopped short of `goal`, if it did: the
+    /// terminal went its own way before a prompt a step's datum was for.
+    /// A datum still awaited because a later step gives what comes before
+    /// it (the card of a card-first terminal) is not short.
+    pub fn short_of(&self, goal: &[Goal]) -> Option<String> {
+        let flow = self.flow.as_ref()?;
+        let pause = flow.paused.as_ref()?;
+        let missed = goal.iter().find(|g| {
+            flow.steps[flow.next..]
+                .iter()
+                .any(|s| s.answer == g.answer && (g.strict || !pause.concluded))
+        })?;
+        Some(format!(
+            "stopped the {} before its {} prompt, so the {} was never {}: {}",
+            flow.txn,
+            pause.before,
+            missed.answer.name(),
+            if missed.answer == Answer::Card {
+                "presented"
+            } else {
+                "keyed"
+            },
+            pause.why
+        ))
     }
 
     /// Waits for prompt `name` of the flow in progress to show (after the
@@ -122,7 +171,8 @@ impl LiveBench {
                 self.bring_to_field(EmvCard::new(card.clone(), Field::Contactless))
                     .await?;
                 let read = self.await_prompt(from, "card_read", prompt).await;
-                self.remove_card();
+                // The card just brought to the field is taken away again.
+                let _ = self.remove_card();
                 read.map(drop)
             }
         }
@@ -158,22 +208,34 @@ impl LiveBench {
                 .await?
             {
                 Awaited::Shown(seen) => seen,
-                Awaited::Paused(why, after) => {
-                    // Not this step's failure: what the terminal did instead is
-                    // for the next steps to check ("use_chip", "card_blocked").
+                Awaited::Paused { why, after, concluded } => {
+                    // Not this step's failure by itself: what the terminal did
+                    // instead is for the next steps to check ("use_chip",
+                    // "card_blocked"); a step whose datum was for a prompt
+                    // not reached fails through `short_of`.
                     self.note(&format!(
                         "flow {}: paused before {}: {why}",
                         flow_name(&self.flow),
                         step.prompt
                     ));
-                    // Resumed by a later datum, the prompt is looked for after
-                    // the screen that paused the walk.
-                    if let (Some(flow), Some(after)) = (self.flow.as_mut(), after) {
-                        flow.at = after;
+                    if let Some(flow) = self.flow.as_mut() {
+                        // Resumed by a later datum, the prompt is looked for
+                        // after the screen that paused the walk.
+                        if let Some(after) = after {
+                            flow.at = after;
+                        }
+                        flow.paused = Some(Pause {
+                            before: step.prompt.clone(),
+                            why,
+                            concluded,
+                        });
                     }
                     return Ok(());
                 }
             };
+            if let Some(flow) = self.flow.as_mut() {
+                flow.paused = None;
+            }
             let from = self.timeline.now();
             self.note(&format!(
                 "flow {}: {} answered with {}",
@@ -252,28 +314,42 @@ impl LiveBench {
         let ended = self.ended_by(Some(name));
         let waited = self
             .timeline
-            .wait_until(from, deadline, format!("prompt {name:?} ({re})"), |e| match &e.kind {
-                Kind::Display { text, .. } if re.is_match(text) => Seen::Found(None),
-                Kind::Display { .. } if e.seq < interrupts_from => ended(e).map_or(Seen::Pending, Seen::Ended),
-                Kind::Display { text, .. } => match ended(e) {
-                    Some(why) => Seen::Ended(why),
-                    // Found, to learn where: the walk resumes after it.
-                    None => profile
-                        .prompts
-                        .iter()
-                        .find(|(n, p)| !passing(n) && p.is_match(text))
-                        .map_or(Seen::Pending, |(n, _)| {
-                            Seen::Found(Some(format!("the terminal showed {n:?} ({text})")))
-                        }),
+            .wait_until(
+                self.wait_start(from),
+                deadline,
+                format!("prompt {name:?} ({re})"),
+                |e| match &e.kind {
+                    Kind::Display { text, .. } if re.is_match(text) => Seen::Found(None),
+                    Kind::Display { .. } if e.seq < interrupts_from => ended(e).map_or(Seen::Pending, Seen::Ended),
+                    Kind::Display { text, .. } => match ended(e) {
+                        Some(why) => Seen::Ended(why),
+                        // Found, to learn where: the walk resumes after it.
+                        None => profile
+                            .prompts
+                            .iter()
+                            .find(|(n, p)| !passing(n) && p.is_match(text))
+                            .map_or(Seen::Pending, |(n, _)| {
+                                Seen::Found(Some((n.clone(), format!("the terminal showed {n:?} ({text})"))))
+                            }),
+                    },
+                    _ => ended(e).map_or(Seen::Pending, Seen::Ended),
                 },
-                _ => Seen::Pending,
-            })
+            )
             .await;
         match waited {
             Ok((None, seen)) => Ok(Awaited::Shown(seen)),
-            Ok((Some(why), after)) => Ok(Awaited::Paused(why, Some(after))),
+            Ok((Some((shown, why)), after)) => Ok(Awaited::Paused {
+                concluded: profile.outcomes.contains(&shown),
+                why,
+                after: Some(after),
+            }),
+            // Ended: the terminal back at idle (or another outcome shown).
             Err(t) => match t.instead.clone() {
-                Some(why) => Ok(Awaited::Paused(why, None)),
+                Some(why) => Ok(Awaited::Paused {
+                    why,
+                    after: None,
+                    concluded: true,
+                }),
                 None => Err(t.into()),
             },
         }
@@ -293,12 +369,17 @@ impl LiveBench {
 }
 
 /// Prompts shown while the terminal works towards the next one.
-const PASSING: &[&str] = &["reading", "processing", "card_read", "signing_on"];
+pub(crate) const PASSING: &[&str] = &["reading", "processing", "card_read", "signing_on"];
 
 enum Awaited {
     Shown(Cursor),
-    /// Why, and where the walk resumes (after the screen that paused it).
-    Paused(String, Option<Cursor>),
+    /// Why, where the walk resumes (after the screen that paused it), and
+    /// whether the transaction ended there.
+    Paused {
+        why: String,
+        after: Option<Cursor>,
+        concluded: bool,
+    },
 }
 
 fn flow_name(flow: &Option<FlowWalk>) -> &str {

@@ -96,6 +96,10 @@ pub enum BenchError {
     /// A step needs a device this bench does not have.
     #[error("this bench has no {0}")]
     Lacks(String),
+    /// The feature asks for what the bench cannot be asked (a release it
+    /// does not name, a firmware file that is not an image).
+    #[error("{0}")]
+    Mistake(String),
 }
 
 impl BenchError {
@@ -106,9 +110,10 @@ impl BenchError {
             BenchError::Device(DeviceError::Terminal(_)) => FailureClass::TerminalFailure,
             BenchError::Device(DeviceError::Lacks(_)) => FailureClass::NotOnThisBench,
             BenchError::Device(_) | BenchError::Io(_) | BenchError::Host(_) => FailureClass::BenchFault,
-            BenchError::Config(_) | BenchError::UnknownCard { .. } | BenchError::WrongFirmware { .. } => {
-                FailureClass::Mistake
-            }
+            BenchError::Config(_)
+            | BenchError::UnknownCard { .. }
+            | BenchError::WrongFirmware { .. }
+            | BenchError::Mistake(_) => FailureClass::Mistake,
             BenchError::Lacks(_) => FailureClass::NotOnThisBench,
             // Nothing came because the console was unplugged: the bench's fault.
             BenchError::Timeout(t) if t.port_down.is_some() => FailureClass::BenchFault,
@@ -380,13 +385,33 @@ impl LiveBench {
             .as_ref()
             .map(|p| &p.vt)
             .ok_or_else(|| BenchError::Lacks(STEP_FLASH.into()))?;
-        let file = vt
-            .releases
-            .get(role)
-            .ok_or_else(|| BenchError::Lacks(format!("release {role:?} ([virtual.releases] of the bench file)")))?;
+        let file = vt.releases.get(role).ok_or_else(|| {
+            let known: Vec<&str> = vt.releases.keys().map(String::as_str).collect();
+            BenchError::Mistake(format!(
+                "the bench names no release {role:?} (its [virtual.releases]: {})",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })?;
         let path = self.firmware_dir()?.join(file);
-        let image = crate::devices::flasher::FirmwareImage::load(&path, &vt.image_versions)?;
+        let image = self.firmware_image(&path)?;
         Ok((path, image.version))
+    }
+
+    /// The firmware image at `path`, checked before anything is flashed: a
+    /// missing file or one that is no image is the feature's (or the bench
+    /// file's) mistake, not a fault of the bench.
+    pub fn firmware_image(&self, path: &Path) -> Result<crate::devices::flasher::FirmwareImage, BenchError> {
+        let declared = self
+            .plan
+            .virtual_plan
+            .as_ref()
+            .map(|p| p.vt.image_versions.clone())
+            .unwrap_or_default();
+        crate::devices::flasher::FirmwareImage::load(path, &declared).map_err(|e| BenchError::Mistake(e.to_string()))
     }
 
     pub fn firmware_dir(&self) -> Result<PathBuf, BenchError> {
@@ -507,8 +532,9 @@ impl LiveBench {
     }
 
     /// Takes the card out of the slot, or away from the field.
-    pub fn remove_card(&mut self) {
-        self.card_link.remove();
+    /// Takes the card away; false when none was in a reader.
+    pub fn remove_card(&mut self) -> bool {
+        self.card_link.remove()
     }
 
     /// Waits for the display to show the profile's prompt `name`.
@@ -527,14 +553,34 @@ impl LiveBench {
         let ended = self.ended_by(Some(name));
         Ok(self
             .timeline
-            .wait_until(from, deadline, format!("prompt {name:?} ({re})"), |e| match &e.kind {
-                Kind::Display { text, .. } if re.is_match(text) => Seen::Found(text.clone()),
-                _ => ended(e).map_or(Seen::Pending, Seen::Ended),
-            })
+            .wait_until(
+                self.wait_start(from),
+                deadline,
+                format!("prompt {name:?} ({re})"),
+                |e| match &e.kind {
+                    Kind::Display { text, .. } if re.is_match(text) => Seen::Found(text.clone()),
+                    _ => ended(e).map_or(Seen::Pending, Seen::Ended),
+                },
+            )
             .await?)
     }
 
-    /// What ends a wait during a transaction before its deadline: the
+    /// Where a wait for the terminal's output starts: at `from`, or, while
+    /// the terminal is off, at the power cut before it, so that the wait
+    /// sees the cut and ends at once (nothing will show on a dead screen).
+    pub fn wait_start(&self, from: Cursor) -> Cursor {
+        if self.is_on() {
+            return from;
+        }
+        let cut = self.timeline.since(0).iter().rev().find_map(|e| match e.kind {
+            Kind::PowerOff { .. } => Some(e.seq),
+            _ => None,
+        });
+        cut.map_or(from, |seq| seq.min(from))
+    }
+
+    /// What ends a wait during a transaction before its deadline: the power
+    /// cut, the
     /// terminal back at idle (unless idle is `awaited`), or, when `awaited`
     /// is one of the profile's outcomes, another outcome shown.
     pub fn ended_by(&self, awaited: Option<&str>) -> impl Fn(&crate::events::Event) -> Option<String> + '_ {
@@ -545,8 +591,11 @@ impl LiveBench {
         let idle = profile.prompt("idle").filter(|_| awaited != Some("idle"));
         let awaited_outcome = awaited_outcome.map(str::to_string);
         move |e| {
-            let Kind::Display { text, .. } = &e.kind else {
-                return None;
+            let text = match &e.kind {
+                Kind::Display { text, .. } => text,
+                // Seen while waiting (not a cut the terminal has since come back from).
+                Kind::PowerOff { .. } if !self.is_on() => return Some("the terminal's power was cut".into()),
+                _ => return None,
             };
             if awaited_outcome.is_some() {
                 let other = profile
@@ -575,7 +624,7 @@ impl LiveBench {
     ) -> Result<(String, Cursor), Timeout> {
         let ended = self.ended_by(None);
         self.timeline
-            .wait_until(from, deadline, what, |e| match &e.kind {
+            .wait_until(self.wait_start(from), deadline, what, |e| match &e.kind {
                 Kind::Display { text, .. } if matches(text) => Seen::Found(text.clone()),
                 _ => ended(e).map_or(Seen::Pending, Seen::Ended),
             })
@@ -584,19 +633,38 @@ impl LiveBench {
 
     /// Returns once the display shows the profile's prompt `name`: at once if it
     /// already does, else when it next changes to it.
-    pub async fn await_current_prompt(&self, name: &str, deadline: Duration) -> Result<(), BenchError> {
+    /// Fails at once when the terminal is at idle, or shows one of the
+    /// prompts `past` (that come after `name`: it went by).
+    pub async fn await_current_prompt(&self, name: &str, past: &[&str], deadline: Duration) -> Result<(), BenchError> {
         let events = self.timeline.since(0);
         let last = events.iter().rev().find_map(|e| match &e.kind {
             Kind::Display { text, .. } => Some((e.seq, text.clone())),
             _ => None,
         });
-        let showing = last
-            .as_ref()
-            .is_some_and(|(_, text)| self.profile().prompt(name).is_some_and(|re| re.is_match(text)));
-        if !showing {
-            let from = last.map_or(0, |(seq, _)| seq + 1);
-            self.await_prompt(from, name, deadline).await?;
+        let profile = self.profile();
+        let showing = |n: &str, text: &str| profile.prompt(n).is_some_and(|re| re.is_match(text));
+        if let Some((_, text)) = &last {
+            if showing(name, text) {
+                return Ok(());
+            }
+            // A terminal at idle will not show this prompt by itself: say so
+            // now. (Another prompt may be on its way out: the rig's last
+            // action has not shown yet.)
+            if showing("idle", text) && name != "idle" {
+                return Err(BenchError::Terminal(format!(
+                    "is at idle ({text}), not at {name:?}: the step cannot apply now"
+                )));
+            }
+            for later in past {
+                if showing(later, text) {
+                    return Err(BenchError::Terminal(format!(
+                        "is already past {name:?}: it shows {later:?} ({text})"
+                    )));
+                }
+            }
         }
+        let from = last.map_or(0, |(seq, _)| seq + 1);
+        self.await_prompt(from, name, deadline).await?;
         Ok(())
     }
 

@@ -43,7 +43,7 @@ impl LiveBench {
             }
             TerminalState::Ready | TerminalState::Idle => {
                 let wait = Duration::from_millis(self.profile().timeouts.online_ms);
-                self.await_current_prompt("idle", wait).await?;
+                self.await_current_prompt("idle", &[], wait).await?;
             }
         }
         Ok(self.timeline.now())

@@ -103,7 +103,8 @@ async fn recover(bench: &mut LiveBench, power_was_cut: bool) -> Result<(), Bench
         Err(BenchError::Lacks(_)) | Ok(()) => {}
         Err(e) => return Err(e),
     }
-    bench.remove_card();
+    // A card may or may not still be in: either way none is after this.
+    let _ = bench.remove_card();
     if !power_was_cut {
         // Whatever it was doing (printing once paper is back, a reversal
         // after a timeout) it may finish; a terminal that hangs is switched off.

@@ -242,10 +242,13 @@ impl CardLink for VpcdLink {
         })
     }
 
-    fn remove(&mut self) {
+    fn remove(&mut self) -> bool {
+        let mut removed = false;
         for card in [self.in_slot.take(), self.in_field.take()].into_iter().flatten() {
             card.remove(&self.timeline);
+            removed = true;
         }
+        removed
     }
 
     fn terminal_off(&mut self) {

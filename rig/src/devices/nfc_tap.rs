@@ -116,9 +116,9 @@ impl CardLink for LabCardLink {
         })
     }
 
-    fn remove(&mut self) {
-        self.tap = None;
-        self.vpcd.remove();
+    fn remove(&mut self) -> bool {
+        let tapped = self.tap.take().is_some();
+        self.vpcd.remove() || tapped
     }
 
     fn terminal_off(&mut self) {

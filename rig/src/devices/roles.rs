@@ -84,8 +84,9 @@ pub trait CardLink: Send {
     fn terminal_on(&mut self, readers: &Readers);
     fn insert(&mut self, card: Box<dyn SmartCard>) -> BoxFuture<'_, Result<(), DeviceError>>;
     fn bring_to_field(&mut self, card: Box<dyn SmartCard>) -> BoxFuture<'_, Result<(), DeviceError>>;
-    /// Takes the card out of the slot, or away from the field.
-    fn remove(&mut self);
+    /// Takes the card out of the slot, or away from the field; false when
+    /// no card was in either.
+    fn remove(&mut self) -> bool;
     /// The terminal went off: nothing is in a reader any more.
     fn terminal_off(&mut self);
 }

@@ -8,6 +8,7 @@ use super::issuer::Issuer;
 use crate::config::dialect::Dialect;
 use crate::events::{Kind, Source, Timeline};
 use crate::iso8583::codec::{CodecError, Envelope, Message};
+use crate::iso8583::txn::TxnKind;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -95,23 +96,36 @@ impl MockHost {
     }
 
     /// Stops listening and drops every connection: terminals get "connection refused".
+    /// The accept task's handle is kept: its listener is closed only once
+    /// the runtime has dropped the task, which `come_up` waits for.
     pub fn go_down(&self) {
-        if let Some(l) = self.listen.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            if let Some(task) = l.task.take() {
-                task.abort();
-            }
-        }
-    }
-
-    /// Listens again on the same address.
-    pub async fn come_up(self: &Arc<Self>) -> Result<(), HostError> {
-        let addr = self
+        if let Some(task) = self
             .listen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
-            .map(|l| l.addr);
-        let Some(addr) = addr else { return Ok(()) };
+            .and_then(|l| l.task.as_ref())
+        {
+            task.abort();
+        }
+    }
+
+    /// Listens again on the same address. The old listener must be closed
+    /// first: `abort` only asks the runtime to drop the accept task, and a
+    /// busy runtime (many scenarios at once) may not have done so yet, when
+    /// binding the address again would fail with "address already in use".
+    pub async fn come_up(self: &Arc<Self>) -> Result<(), HostError> {
+        let (addr, old) = {
+            let mut listen = self.listen.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(l) = listen.as_mut() else { return Ok(()) };
+            (l.addr, l.task.take())
+        };
+        if let Some(old) = old {
+            old.abort();
+            // Resolves once the task (and with it the listener) is dropped;
+            // its result is "cancelled", which is what was asked for.
+            let _ = old.await;
+        }
         let listener = TcpListener::bind(addr).await.map_err(|source| HostError::Listen {
             addr: addr.to_string(),
             source,
@@ -207,30 +221,80 @@ impl MockHost {
         }
     }
 
-    /// Sends an answer as the transport faults say. Returns false when the connection is done.
-    async fn deliver(&self, stream: &mut TcpStream, reply: Option<Vec<u8>>, transport: Vec<TransportFault>) -> bool {
+    /// Sends an answer as the transport faults say, and journals it as it
+    /// crossed the wire: `HostSent` once its last byte is written (so a
+    /// delayed answer is stamped when it left), `HostWithheld` when a fault
+    /// kept it (or part of it) off the wire. Returns false when the
+    /// connection is done.
+    async fn deliver(&self, stream: &mut TcpStream, reply: Option<Answer>, transport: Vec<TransportFault>) -> bool {
         for action in &transport {
             if let TransportFault::Delay(d) = action {
                 tokio::time::sleep(*d).await;
             }
         }
-        if transport.contains(&TransportFault::DropAfterRequest) {
-            self.error("fault: connection dropped after the request".into());
-            return false;
-        }
         let Some(reply) = reply else {
-            self.error("fault: request left unanswered".into());
-            return true;
+            self.error("the host decided no answer to the request".into());
+            return !transport.contains(&TransportFault::DropAfterRequest);
         };
-        if transport.contains(&TransportFault::DropMidResponse) {
-            let _ = stream.write_all(&reply[..reply.len() / 2]).await;
-            self.error("fault: connection dropped halfway through the answer".into());
+        if transport.contains(&TransportFault::NoAnswer) {
+            self.withheld(reply, "the host left the request unanswered", 0);
+            return true;
+        }
+        if transport.contains(&TransportFault::DropAfterRequest) {
+            self.withheld(reply, "the host dropped the connection after the request", 0);
             return false;
         }
-        stream.write_all(&reply).await.is_ok()
+        if transport.contains(&TransportFault::DropMidResponse) {
+            let half = reply.frame.len() / 2;
+            let sent = match stream.write_all(&reply.frame[..half]).await {
+                Ok(()) => half,
+                Err(_) => 0,
+            };
+            self.withheld(
+                reply,
+                "the host dropped the connection halfway through its answer",
+                sent,
+            );
+            return false;
+        }
+        match stream.write_all(&reply.frame).await {
+            Ok(()) => {
+                self.timeline.publish(
+                    Source::Host,
+                    Kind::HostSent {
+                        mti: reply.mti,
+                        txn: reply.txn,
+                        fields: reply.fields,
+                        raw: hex::encode_upper(&reply.frame),
+                        masked: Vec::new(),
+                    },
+                );
+                true
+            }
+            Err(e) => {
+                let why = format!("the terminal's connection failed while the host wrote its answer ({e})");
+                self.withheld(reply, &why, 0);
+                false
+            }
+        }
     }
 
-    fn handle_frame(&self, frame: &[u8]) -> Result<(Option<Vec<u8>>, Vec<TransportFault>), CodecError> {
+    fn withheld(&self, reply: Answer, why: &str, sent: usize) {
+        self.timeline.publish(
+            Source::Host,
+            Kind::HostWithheld {
+                mti: reply.mti,
+                txn: reply.txn,
+                fields: reply.fields,
+                raw: hex::encode_upper(&reply.frame),
+                masked: Vec::new(),
+                why: why.to_string(),
+                sent,
+            },
+        );
+    }
+
+    fn handle_frame(&self, frame: &[u8]) -> Result<(Option<Answer>, Vec<TransportFault>), CodecError> {
         let (envelope, body) = Envelope::split(frame)?;
         let mut state = self.state();
         let processed = state.process(body)?;
@@ -250,24 +314,23 @@ impl MockHost {
             reply_envelope.header = header;
         }
         drop(state);
-        // Silence is a transport fault: the answer is made, never sent nor journaled.
-        let silent = processed.transport.contains(&TransportFault::NoAnswer);
-        let reply = processed.answer.filter(|_| !silent).map(|(answer, bytes)| {
-            let reply = reply_envelope.frame(&bytes);
-            self.timeline.publish(
-                Source::Host,
-                Kind::HostSent {
-                    mti: answer.mti.clone(),
-                    txn: processed.kind,
-                    fields: answer.field_list(),
-                    raw: hex::encode_upper(&reply),
-                    masked: Vec::new(),
-                },
-            );
-            reply
+        // The answer is journaled by `deliver`, when (and if) it crosses the wire.
+        let reply = processed.answer.map(|(answer, bytes)| Answer {
+            mti: answer.mti.clone(),
+            txn: processed.kind,
+            fields: answer.field_list(),
+            frame: reply_envelope.frame(&bytes),
         });
         Ok((reply, processed.transport))
     }
+}
+
+/// An answer the host decided on, framed, not yet on the wire.
+struct Answer {
+    mti: String,
+    txn: TxnKind,
+    fields: Vec<(u8, String)>,
+    frame: Vec<u8>,
 }
 
 /// The frame as it crossed the wire: its 2-byte length, then TPDU, header and message.

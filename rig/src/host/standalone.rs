@@ -60,6 +60,7 @@ pub fn log_line(masker: &mut Masker, event: &Event) -> Option<String> {
     Some(match &event.kind {
         Kind::HostReceived { mti, txn, fields, .. } => format!("{secs:>10.3}  <- {mti} {txn:<18} {}", summary(fields)),
         Kind::HostSent { mti, txn, fields, .. } => format!("{secs:>10.3}  -> {mti} {txn:<18} {}", summary(fields)),
+        Kind::HostWithheld { mti, txn, why, .. } => format!("{secs:>10.3}  -x {mti} {txn:<18} not sent: {why}"),
         Kind::HostError { error, .. } => format!("{secs:>10.3}  !! {error}"),
         _ => return None,
     })

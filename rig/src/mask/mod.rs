@@ -194,6 +194,26 @@ impl Masker {
                     masked,
                 }
             }
+            Kind::HostWithheld {
+                mti,
+                txn,
+                fields,
+                raw,
+                why,
+                sent,
+                ..
+            } => {
+                let (fields, raw, masked) = self.host_message(txn, fields, &raw);
+                Kind::HostWithheld {
+                    mti,
+                    txn,
+                    fields,
+                    raw,
+                    masked,
+                    why,
+                    sent,
+                }
+            }
             Kind::HostError { error, raw } => Kind::HostError {
                 error: text(&error),
                 raw: raw.map(|r| withheld(r.len() / 2)),

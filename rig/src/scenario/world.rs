@@ -35,6 +35,9 @@ pub struct RigWorld {
     pub bench: Option<LiveBench>,
     /// Where the current transaction started on the timeline.
     pub mark: Cursor,
+    /// The transaction the scenario last started (a `[menus]` name, or
+    /// "sale" for a cash register's sale), if any.
+    pub started: Option<String>,
     pub feature: Option<PathBuf>,
     /// The last card presented, by profile name.
     pub card: Option<String>,

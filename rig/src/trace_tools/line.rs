@@ -43,6 +43,7 @@ pub fn describe(e: &Recorded) -> Option<String> {
         "apdu" => apdu(e.str("command"), e.str("response")),
         "host-received" => format!("terminal -> host {}", host(e)),
         "host-sent" => format!("host -> terminal {}", host(e)),
+        "host-withheld" => format!("host withheld (never sent: {}) {}", s("why"), host(e)),
         "host-error" => format!("host: {}", s("error")),
         "port-lost" => format!("port {} lost: {}", s("port"), s("error")),
         "port-back" => format!(

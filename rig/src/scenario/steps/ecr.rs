@@ -14,7 +14,12 @@ pub(super) fn ecr_protocol(world: &RigWorld) -> Result<crate::config::terminal::
 
 /// Sends a request line from the cash register once the terminal is idle;
 /// with `then`, waits for that prompt.
-pub(super) async fn ecr_request(world: &mut RigWorld, line: &str, then: Option<&str>) -> Result<(), StepError> {
+pub(super) async fn ecr_request(
+    world: &mut RigWorld,
+    txn: &str,
+    line: &str,
+    then: Option<&str>,
+) -> Result<(), StepError> {
     idle(world).await?;
     let bench = world.bench()?;
     let from = bench.timeline.now();
@@ -25,6 +30,7 @@ pub(super) async fn ecr_request(world: &mut RigWorld, line: &str, then: Option<&
             .await?;
     }
     world.mark = from;
+    world.started = Some(txn.to_string());
     Ok(())
 }
 
@@ -32,7 +38,7 @@ pub(super) async fn ecr_request(world: &mut RigWorld, line: &str, then: Option<&
 #[when(regex = r"^the cash register requests a sale of (\d+\.\d{2}) yuan$")]
 async fn when_ecr_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
     let line = ecr_protocol(world)?.sale.replace("{fen12}", &amount.field4());
-    ecr_request(world, &line, Some("card")).await
+    ecr_request(world, "sale", &line, Some("card")).await
 }
 
 /// The cash register asks to void the last sale.
@@ -40,14 +46,14 @@ async fn when_ecr_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepErr
 async fn when_ecr_void(world: &mut RigWorld) -> Result<(), StepError> {
     let voucher = last_approved(world, TxnKind::Sale, field::STAN).await?;
     let line = ecr_protocol(world)?.void.replace("{voucher}", &voucher);
-    ecr_request(world, &line, Some("card")).await
+    ecr_request(world, "void", &line, Some("card")).await
 }
 
 /// The cash register asks for settlement.
 #[when(regex = r"^the cash register requests settlement$")]
 async fn when_ecr_settle(world: &mut RigWorld) -> Result<(), StepError> {
     let line = ecr_protocol(world)?.settle;
-    ecr_request(world, &line, None).await
+    ecr_request(world, "settlement", &line, None).await
 }
 
 /// Waits for the terminal's result line to the cash register, with that code.

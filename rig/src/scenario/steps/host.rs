@@ -2,7 +2,7 @@
 
 use super::params::Yuan;
 use crate::bench::BenchError;
-use crate::events::Kind;
+use crate::events::{Kind, Seen};
 use crate::host::faults::{AnswerFault, Fault, FaultAction, TransportFault};
 use crate::host::txn::TxnKind;
 use crate::iso8583::codec::field;
@@ -156,15 +156,37 @@ async fn script_result(world: &mut RigWorld, outcome: String) -> Result<(), Step
     let want = if outcome == "done" { "20" } else { "10" };
     let bench = world.bench()?;
     let deadline = Duration::from_millis(bench.profile().timeouts.online_ms);
+    let chip_data = |fields: &[(u8, String)]| {
+        let f55 = field(fields, field::CHIP_DATA)
+            .and_then(|h| hex::decode(h).ok())
+            .unwrap_or_default();
+        crate::emv::parse_tlv(&f55)
+    };
+    // The notice goes out after the transaction (even after the idle
+    // screen), so only an answer without a script, or the power cut, says
+    // at once that none will come.
+    let ended = bench.ended_by(None);
     let (df31, _) = bench
         .timeline
-        .wait_for(0, deadline, "a script result notice", |e| match &e.kind {
-            Kind::HostReceived { txn, fields, .. } if *txn == TxnKind::ScriptResult => {
-                let f55 = field(fields, 55).and_then(|h| hex::decode(h).ok()).unwrap_or_default();
-                crate::emv::parse_tlv(&f55).get("DF31").map(hex::encode_upper)
-            }
-            _ => None,
-        })
+        .wait_until(
+            bench.wait_start(world.mark),
+            deadline,
+            "a script result notice",
+            |e| match &e.kind {
+                Kind::HostReceived { txn, fields, .. } if *txn == TxnKind::ScriptResult => {
+                    chip_data(fields).get("DF31").map_or(Seen::Pending, |v| Seen::Found(hex::encode_upper(v)))
+                }
+                Kind::HostSent { txn, fields, mti, .. }
+                    if super::of_the_transaction(*txn) && !chip_data(fields).contains_key("86") =>
+                {
+                    Seen::Ended(format!(
+                        "the host's answer ({mti}) carried no issuer script (tag 86 in 71/72), so no script result comes"
+                    ))
+                }
+                Kind::PowerOff { .. } => ended(e).map_or(Seen::Pending, Seen::Ended),
+                _ => Seen::Pending,
+            },
+        )
         .await
         .map_err(crate::bench::BenchError::from)?;
     if !df31.starts_with(want) {
@@ -215,25 +237,6 @@ fn field(fields: &[(u8, String)], no: u8) -> Option<&str> {
     fields.iter().find(|(n, _)| *n == no).map(|(_, v)| v.as_str())
 }
 
-/// Waits until the host has received a request for which `pick` holds.
-async fn await_received(
-    world: &RigWorld,
-    what: &str,
-    pick: impl Fn(TxnKind, &[(u8, String)]) -> bool,
-) -> Result<(), StepError> {
-    let bench = world.bench()?;
-    let deadline = Duration::from_millis(bench.profile().timeouts.online_ms);
-    bench
-        .timeline
-        .wait_for(0, deadline, what, |e| match &e.kind {
-            Kind::HostReceived { txn, fields, .. } if pick(*txn, fields) => Some(()),
-            _ => None,
-        })
-        .await
-        .map_err(crate::bench::BenchError::from)?;
-    Ok(())
-}
-
 /// Waits for the reversal (0400) of that sale, with that reason code.
 #[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan sale with reason "([0-9A-Z]{2})"$"#)]
 async fn reversal_of(world: &mut RigWorld, amount: Yuan, reason: String) -> Result<(), StepError> {
@@ -264,13 +267,35 @@ async fn reversal_of_kind(world: &mut RigWorld, kind: TxnKind, amount: Yuan, rea
         kind.name(),
         sales.join(" or ")
     );
-    let result = await_received(world, &what, |txn, f| {
-        txn == TxnKind::Reversal
-            && field(f, field::AMOUNT) == Some(&amount12)
-            && field(f, field::STAN).is_some_and(|s| sales.iter().any(|x| x == s))
-            && field(f, field::RESPONSE_CODE) == Some(&reason)
-    })
-    .await;
+    let bench = world.bench()?;
+    let deadline = Duration::from_millis(bench.profile().timeouts.online_ms);
+    let approved = bench.profile().prompt("approved").cloned();
+    let mark = world.mark;
+    let result = bench
+        .timeline
+        .wait_until(0, deadline, what.clone(), |e| match &e.kind {
+            Kind::HostReceived { txn, fields: f, .. }
+                if *txn == TxnKind::Reversal
+                    && field(f, field::AMOUNT) == Some(&amount12)
+                    && field(f, field::STAN).is_some_and(|s| sales.iter().any(|x| x == s)) =>
+            {
+                // A terminal reverses a transaction once, with one reason
+                // (a repeat keeps it): another reason is the answer.
+                match field(f, field::RESPONSE_CODE) {
+                    Some(r) if r == reason => Seen::Found(()),
+                    other => Seen::Ended(format!("its reversal came with reason {}", other.unwrap_or("-"))),
+                }
+            }
+            // The terminal took the transaction as approved: nothing of it is owed.
+            Kind::Display { text, .. } if e.seq >= mark && approved.as_ref().is_some_and(|re| re.is_match(text)) => {
+                Seen::Ended(format!(
+                    "the terminal showed \"approved\" ({text}): an approved transaction is not reversed"
+                ))
+            }
+            Kind::PowerOff { .. } if !bench.is_on() => Seen::Ended("the terminal is off: it sends nothing".into()),
+            _ => Seen::Pending,
+        })
+        .await;
     if result.is_err() {
         let reversals: Vec<String> = received(world)?
             .into_iter()

@@ -5,9 +5,10 @@
 //! whole card flow) are what several domains share.
 
 use super::world::{RigWorld, StepError};
-use crate::bench::flow::{Datum, Presentation};
+use crate::bench::flow::{Datum, Goal, Presentation};
 use crate::bench::strategy::TerminalState;
 use crate::config::capabilities::Interface;
+use crate::config::card::{CardProfile, Interface as CardInterface};
 use crate::config::flows::Answer;
 use crate::events::{Kind, Seen};
 use crate::iso8583::codec::field;
@@ -61,15 +62,50 @@ async fn start_sale(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError>
 /// Opens transaction `name` from the idle screen and walks its flow (the
 /// profile's `[flows]`) as far as `data` goes; the transaction's events
 /// begin at the mark.
+/// The step fails when the terminal went its own way before a prompt one
+/// of its data was for.
 async fn begin(world: &mut RigWorld, name: &str, data: Vec<(Answer, Datum)>) -> Result<(), StepError> {
-    transaction_keys(world, name)?;
-    world.mark = world.bench_mut()?.begin(name, data).await?;
-    Ok(())
+    begin_lenient(world, name, data, &[]).await
 }
 
-/// Gives the flow in progress a datum; false when it wants none (the step acts itself).
+/// [`begin`], where the prompts answered with `lenient` data may be skipped
+/// by a transaction that ends without them (the PIN a whole sale keys if asked).
+async fn begin_lenient(
+    world: &mut RigWorld,
+    name: &str,
+    data: Vec<(Answer, Datum)>,
+    lenient: &[Answer],
+) -> Result<(), StepError> {
+    transaction_keys(world, name)?;
+    let goal: Vec<Goal> = data
+        .iter()
+        .map(|(answer, _)| Goal {
+            answer: *answer,
+            strict: !lenient.contains(answer),
+        })
+        .collect();
+    world.mark = world.bench_mut()?.begin(name, data).await?;
+    world.started = Some(name.to_string());
+    reached(world, &goal)
+}
+
+/// Fails when the flow in progress stopped short of `goal`, naming the
+/// screen it stopped at and the prompt it never reached.
+fn reached(world: &RigWorld, goal: &[Goal]) -> Result<(), StepError> {
+    match world.bench()?.short_of(goal) {
+        Some(why) => Err(StepError::Bench(crate::bench::BenchError::Terminal(why))),
+        None => Ok(()),
+    }
+}
+
+/// Gives the flow in progress a datum; false when it wants none (the step
+/// acts itself). Fails when the flow stopped before the datum's prompt.
 async fn supply(world: &mut RigWorld, answer: Answer, datum: Datum) -> Result<bool, StepError> {
-    Ok(world.bench_mut()?.supply(answer, datum).await?)
+    if !world.bench_mut()?.supply(answer, datum).await? {
+        return Ok(false);
+    }
+    reached(world, &[Goal { answer, strict: true }])?;
+    Ok(true)
 }
 
 /// The keys of transaction `name` from the idle screen; a transaction the
@@ -102,22 +138,50 @@ fn needs(world: &RigWorld, interface: Interface) -> Result<(), StepError> {
     }
 }
 
+/// The card file `name`, which must name `how` among its `interfaces`: a
+/// card is presented only as it can be (a stripe-only card is not
+/// inserted, a phone is not swiped); anything else is a feature mistake.
+fn card_on(world: &RigWorld, name: &str, how: CardInterface) -> Result<CardProfile, StepError> {
+    let profile = world.bench()?.plan.card(name)?.clone();
+    if profile.interfaces.contains(&how) {
+        return Ok(profile);
+    }
+    let (verb, wanted) = match how {
+        CardInterface::Magstripe => ("swiped", "magstripe"),
+        CardInterface::Contact => ("inserted", "contact"),
+        CardInterface::Contactless => ("tapped", "contactless"),
+    };
+    let has: Vec<&str> = profile
+        .interfaces
+        .iter()
+        .map(|i| match i {
+            CardInterface::Magstripe => "magstripe",
+            CardInterface::Contact => "contact",
+            CardInterface::Contactless => "contactless",
+        })
+        .collect();
+    Err(StepError::Mistake(format!(
+        "the card {name:?} cannot be {verb}: its file names no {wanted} interface (interfaces = [{}])",
+        has.join(", ")
+    )))
+}
+
 async fn swipe(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
     needs(world, Interface::Stripe)?;
-    let profile = world.bench()?.plan.card(card)?.clone();
+    let profile = card_on(world, card, CardInterface::Magstripe)?;
     present(world, card, Presentation::Swipe(profile)).await
 }
 
 async fn insert(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
     needs(world, Interface::Contact)?;
-    let profile = world.bench()?.plan.card(card)?.clone();
+    let profile = card_on(world, card, CardInterface::Contact)?;
     present(world, card, Presentation::Insert(profile)).await
 }
 
 /// A tap: into the field until the terminal says the card was read, then away.
 async fn tap(world: &mut RigWorld, card: &str) -> Result<(), StepError> {
     needs(world, Interface::Contactless)?;
-    let profile = world.bench()?.plan.card(card)?.clone();
+    let profile = card_on(world, card, CardInterface::Contactless)?;
     present(world, card, Presentation::Tap(profile)).await
 }
 
@@ -138,7 +202,7 @@ async fn enter_pin(world: &mut RigWorld, pin: &str) -> Result<(), StepError> {
     let bench = world.bench()?;
     // Chip reading comes first: type only once the terminal asks.
     bench
-        .await_current_prompt("pin", ms(bench.profile().timeouts.online_ms))
+        .await_current_prompt("pin", &[], ms(bench.profile().timeouts.online_ms))
         .await?;
     let mut typed: Vec<String> = pin.chars().map(|d| bench.profile().digit_key(d)).collect();
     typed.push(bench.profile().keys.enter.clone());
@@ -180,6 +244,15 @@ async fn transaction_over(world: &RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
+/// Whether a host message belongs to the transaction a step started (not
+/// a reversal sent first, a sign-on or a notice after it).
+fn of_the_transaction(txn: TxnKind) -> bool {
+    txn.is_financial() || txn == TxnKind::BalanceInquiry
+}
+
+/// The answer to the transaction the scenario last started, whatever its
+/// message class (0210, 0110, 0230, ...), as it crossed the wire: an
+/// answer the host withheld (a dropped connection) is no answer.
 async fn host_answered(world: &mut RigWorld, code: &ResponseCode) -> Result<(), StepError> {
     let bench = world.bench()?;
     // The terminal back at idle without an answer: none will come now.
@@ -187,17 +260,20 @@ async fn host_answered(world: &mut RigWorld, code: &ResponseCode) -> Result<(), 
     let ((mti, answered), _) = bench
         .timeline
         .wait_until(
-            world.mark,
+            bench.wait_start(world.mark),
             ms(bench.profile().timeouts.online_ms),
-            "host answer to an authorisation",
+            "host answer to the transaction",
             |e| match &e.kind {
-                Kind::HostSent { mti, fields, .. } if mti == "0210" => Seen::Found((
+                Kind::HostSent { mti, fields, txn, .. } if of_the_transaction(*txn) => Seen::Found((
                     mti.clone(),
                     fields
                         .iter()
                         .find(|(no, _)| *no == field::RESPONSE_CODE)
                         .map_or_else(|| ResponseCode::of(""), |(_, v)| ResponseCode::of(v)),
                 )),
+                Kind::HostWithheld { mti, txn, why, .. } if of_the_transaction(*txn) => {
+                    Seen::Ended(format!("the host's {mti} answer never reached the terminal ({why})"))
+                }
                 _ => ended(e).map_or(Seen::Pending, Seen::Ended),
             },
         )
@@ -266,12 +342,12 @@ async fn card_flow(
     card: &str,
 ) -> Result<(), StepError> {
     needs(world, Interface::Stripe)?;
-    let profile = world.bench()?.plan.card(card)?.clone();
+    let profile = card_on(world, card, CardInterface::Magstripe)?;
     let pin = profile.issuer.pin.clone();
     let mut data: Vec<(Answer, Datum)> = inputs.into_iter().map(|(a, d)| (a, Datum::Digits(d))).collect();
     data.push((Answer::Card, Datum::Card(Box::new(Presentation::Swipe(profile)))));
     data.push((Answer::Pin, Datum::Digits(pin)));
-    begin(world, name, data).await?;
+    begin_lenient(world, name, data, &[Answer::Pin]).await?;
     world.card = Some(card.to_string());
     Ok(())
 }

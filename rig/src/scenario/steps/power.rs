@@ -52,12 +52,10 @@ pub(super) async fn flash(world: &mut RigWorld, image: &str) -> Result<(), StepE
     let image = plain_name("firmware image", image)?;
     let bench = world.bench_mut()?;
     let dir = bench.firmware_dir()?;
+    let header = bench.firmware_image(&dir.join(image))?;
     // An image built for another model is not this terminal's to boot.
-    if let (Some(takes), Ok(header)) = (
-        bench.profile().image_model.clone(),
-        crate::devices::flasher::FirmwareImage::load(&dir.join(image), &Default::default()),
-    ) {
-        if header.model != takes {
+    if let Some(takes) = bench.profile().image_model.clone() {
+        if !header.model.is_empty() && header.model != takes {
             return Err(StepError::NotOnThisTerminal(format!(
                 "{image} is an image for model {}; {} boots {takes} images (its profile's image_model)",
                 header.model,
@@ -103,22 +101,47 @@ fn runs_firmware(world: &RigWorld, version: &str) -> Result<(), StepError> {
 /// Cuts the power as soon as the host has the sale request.
 #[when(regex = r"^the power fails once the host has received the sale$")]
 async fn when_power_fails(world: &mut RigWorld) -> Result<(), StepError> {
+    if world.started.as_deref() != Some("sale") {
+        return Err(StepError::Mistake(format!(
+            "no sale is under way for the power to fail in (the transaction started last: {})",
+            world.started.as_deref().unwrap_or("none")
+        )));
+    }
+    wait_for_the_sale_at_the_host(world).await?;
+    // Pulled plug: no goodbye, whatever the terminal was doing.
+    world.bench_mut()?.power_off().await;
+    Ok(())
+}
+
+async fn wait_for_the_sale_at_the_host(world: &RigWorld) -> Result<(), StepError> {
     let bench = world.bench()?;
+    // Placed after the sale's answer, the step would cut a terminal that
+    // already has it: not the fault it names.
+    let answered = bench.timeline.since(world.mark).iter().find_map(|e| match &e.kind {
+        Kind::HostSent { txn, mti, .. } if *txn == TxnKind::Sale => {
+            Some(format!("{mti} at {:.3} s", e.t_us as f64 / 1e6))
+        }
+        _ => None,
+    });
+    if let Some(answer) = answered {
+        return Err(StepError::Mistake(format!(
+            "the host had already answered the sale ({answer}): the power can no longer fail before the answer"
+        )));
+    }
+    let ended = bench.ended_by(None);
     bench
         .timeline
-        .wait_for(
-            world.mark,
+        .wait_until(
+            bench.wait_start(world.mark),
             ms(bench.profile().timeouts.online_ms),
             "the sale at the host",
             |e| match &e.kind {
-                Kind::HostReceived { txn, .. } if *txn == TxnKind::Sale => Some(()),
-                _ => None,
+                Kind::HostReceived { txn, .. } if *txn == TxnKind::Sale => Seen::Found(()),
+                _ => ended(e).map_or(Seen::Pending, Seen::Ended),
             },
         )
         .await
         .map_err(crate::bench::BenchError::from)?;
-    // Pulled plug: no goodbye, whatever the terminal was doing.
-    world.bench_mut()?.power_off().await;
     Ok(())
 }
 

@@ -47,7 +47,11 @@ async fn when_cancel(world: &mut RigWorld) -> Result<(), StepError> {
 /// Takes the card out of the reader or the field.
 #[when(regex = r"^the cardholder removes the card$")]
 async fn when_remove(world: &mut RigWorld) -> Result<(), StepError> {
-    world.bench_mut()?.remove_card();
+    if !world.bench_mut()?.remove_card() {
+        return Err(StepError::Mistake(
+            "no card is in the reader or the field to remove (a tap takes the card away by itself)".into(),
+        ));
+    }
     Ok(())
 }
 
