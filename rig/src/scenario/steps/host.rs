@@ -171,7 +171,7 @@ async fn script_result(world: &mut RigWorld, outcome: String) -> Result<(), Step
         .wait_until(
             bench.wait_start(world.mark),
             deadline,
-            "a script result notice",
+            "script result notice",
             |e| match &e.kind {
                 Kind::HostReceived { txn, fields, .. } if *txn == TxnKind::ScriptResult => {
                     chip_data(fields).get("DF31").map_or(Seen::Pending, |v| Seen::Found(hex::encode_upper(v)))
@@ -296,7 +296,11 @@ async fn reversal_of_kind(world: &mut RigWorld, kind: TxnKind, amount: Yuan, rea
             _ => Seen::Pending,
         })
         .await;
-    if result.is_err() {
+    if let Err(t) = result {
+        let why = t
+            .instead
+            .clone()
+            .unwrap_or_else(|| format!("none within {:?}", t.waited));
         let reversals: Vec<String> = received(world)?
             .into_iter()
             .filter(|(t, _)| *t == TxnKind::Reversal)
@@ -310,7 +314,7 @@ async fn reversal_of_kind(world: &mut RigWorld, kind: TxnKind, amount: Yuan, rea
             })
             .collect();
         return Err(StepError::Expectation(format!(
-            "no {what}; reversals received: [{}]",
+            "no {what}: {why}; reversals received: [{}]",
             reversals.join("; ")
         )));
     }

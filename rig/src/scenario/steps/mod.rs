@@ -209,8 +209,22 @@ async fn enter_pin(world: &mut RigWorld, pin: &str) -> Result<(), StepError> {
     keys(world, &typed).await
 }
 
+/// Fails when no transaction was started: an outcome, an answer or a slip
+/// of none cannot come, and waiting for one would only run out.
+fn some_transaction(world: &RigWorld, what: &str) -> Result<(), StepError> {
+    match world.started {
+        Some(_) => Ok(()),
+        None => Err(StepError::Expectation(format!(
+            "no transaction was started in this scenario, so there is no {what}"
+        ))),
+    }
+}
+
 async fn shows(world: &mut RigWorld, prompt: &str) -> Result<(), StepError> {
     let bench = world.bench()?;
+    if bench.profile().outcomes.iter().any(|o| o == prompt) {
+        some_transaction(world, &format!("outcome {prompt:?} to show"))?;
+    }
     bench
         .await_prompt(world.mark, prompt, ms(bench.profile().timeouts.online_ms))
         .await?;
@@ -235,6 +249,10 @@ async fn shown_since_mark(world: &RigWorld, what: &str, matches: impl Fn(&str) -
 /// Waits for the terminal to come back to idle after the transaction:
 /// after that, everything it printed for the transaction is on the timeline.
 async fn transaction_over(world: &RigWorld) -> Result<(), StepError> {
+    if world.started.is_none() {
+        // Nothing was started: the terminal is at rest already.
+        return Ok(());
+    }
     // The transaction began just before its first key at `mark`, on the idle
     // screen; it is over when the terminal is back there.
     let bench = world.bench()?;
@@ -254,6 +272,7 @@ fn of_the_transaction(txn: TxnKind) -> bool {
 /// message class (0210, 0110, 0230, ...), as it crossed the wire: an
 /// answer the host withheld (a dropped connection) is no answer.
 async fn host_answered(world: &mut RigWorld, code: &ResponseCode) -> Result<(), StepError> {
+    some_transaction(world, "answer to read")?;
     let bench = world.bench()?;
     // The terminal back at idle without an answer: none will come now.
     let ended = bench.ended_by(None);

@@ -39,7 +39,13 @@ async fn when_present_code(world: &mut RigWorld, wallet: String) -> Result<(), S
         ))
     })?;
     if !supply(world, Answer::Code, Datum::Code(code.clone())).await? {
-        world.bench()?.present_code(&code).await?;
+        // No flow asks for it: the terminal must be at its code prompt, or
+        // the code is shown to a scanner no one reads.
+        let bench = world.bench()?;
+        bench
+            .await_current_prompt("show_code", &[], ms(bench.profile().timeouts.prompt_ms))
+            .await?;
+        bench.present_code(&code).await?;
     }
     world.card = Some(wallet);
     Ok(())
