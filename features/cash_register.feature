@@ -44,3 +44,21 @@ Feature: Driving the terminal from the cash register (ECR)
     Then the cash register receives the result "00"
     And the host received 1 void
     And the last receipt shows "void"
+
+  Scenario: A settlement the host refused is reported to the cash register with its code
+    Given the host answers "96" to the next settlement
+    When the cash register requests settlement
+    Then the cash register receives the result "96"
+    And the terminal shows "settlement_failed"
+
+  Scenario: A settlement refused for a pending reversal is reported as not done
+    Given the host does not answer the next sale
+    When the cash register requests a sale of 30.00 yuan
+    And the cardholder swipes the card "unionpay-debit"
+    And the cardholder enters the card's PIN
+    Then the cash register receives the result "ND"
+    Given the host does not answer the next 3 reversals
+    When the cash register requests settlement
+    Then the cash register receives the result "ND"
+    And the terminal shows "settlement_failed"
+    And the host received 0 settlements

@@ -90,3 +90,30 @@ Feature: What the terminal does when the acquirer host misbehaves
     Then the terminal shows "declined"
     And the host received 2 sign-ons
     And the host received no reversal
+
+  Scenario: An unanswered reversal is sent again, and no new sale goes out while it is pending
+    Given the host does not answer the next sale
+    When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "timed_out"
+    Given the host does not answer the next 3 reversals
+    When the cashier starts a sale of 1.00 yuan
+    And the cardholder swipes the card "unionpay-debit"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "reversal_failed"
+    And the host received 3 reversals
+    And the host received 1 sale
+    When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
+    Then the host received a reversal of the 100.00 yuan sale with reason "98"
+    And the terminal shows "approved"
+    And the host received 4 reversals
+    And the host received 2 sales
+
+  Scenario: The terminal does not settle with a reversal pending
+    Given the host does not answer the next sale
+    When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "timed_out"
+    Given the host does not answer the next 3 reversals
+    When the cashier settles the batch
+    Then the terminal shows "settlement_failed"
+    And the host received 3 reversals
+    And the host received 0 settlements

@@ -338,8 +338,18 @@ impl Timeline {
     }
 
     pub fn publish(&self, source: Source, kind: Kind) {
+        let published: Result<(), std::convert::Infallible> = self.publish_if(source, || Ok(kind));
+        let Ok(()) = published;
+    }
+
+    /// Runs `act` under the timeline's lock and publishes the event it
+    /// returns, stamped when it ran; publishes nothing when it fails. For
+    /// a device that puts bytes on a wire: whatever the other side does
+    /// about them (its display, its answer) is published after this event,
+    /// because no one can publish while `act` runs. `act` must not block.
+    pub fn publish_if<E>(&self, source: Source, act: impl FnOnce() -> Result<Kind, E>) -> Result<(), E> {
         let mut events = self.events();
-        // Under the events lock, so the sequence is also the index in the history.
+        let kind = act()?;
         let seq = self.inner.published.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let event = Arc::new(Event {
             seq,
@@ -350,12 +360,12 @@ impl Timeline {
         if self.inner.keep {
             events.push(event.clone());
         }
-        // Sinks run under the events lock so that they see events in order.
         for sink in self.inner.sinks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             sink(&event);
         }
         drop(events);
         self.inner.changed.notify_waiters();
+        Ok(())
     }
 
     /// The cursor after the newest event.

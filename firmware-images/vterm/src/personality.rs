@@ -39,6 +39,8 @@ const VT2_WORDS: &[(&str, &str)] = &[
     ("操作超时 TIMEOUT", "TIME OUT"),
     ("连接失败 HOST UNREACHABLE", "HOST DOWN"),
     ("冲正中 REVERSING", "AUTO REVERSAL"),
+    ("冲正失败 REVERSAL FAILED", "REVERSAL NOT ACCEPTED"),
+    ("冲正未完成 REVERSAL PENDING", "REVERSAL OUTSTANDING"),
     ("处理中 PROCESSING", "AUTHORIZING"),
     ("读卡中 READING CARD", "CARD READING"),
     ("请插卡 PLEASE INSERT CARD", "INSERT CHIP CARD"),

@@ -257,26 +257,44 @@ impl MockHost {
             );
             return false;
         }
-        match stream.write_all(&reply.frame).await {
-            Ok(()) => {
-                self.timeline.publish(
-                    Source::Host,
-                    Kind::HostSent {
-                        mti: reply.mti,
-                        txn: reply.txn,
-                        fields: reply.fields,
-                        raw: hex::encode_upper(&reply.frame),
-                        masked: Vec::new(),
-                    },
-                );
-                true
-            }
-            Err(e) => {
-                let why = format!("the terminal's connection failed while the host wrote its answer ({e})");
-                self.withheld(reply, &why, 0);
-                false
-            }
-        }
+        // The answer is journaled in the same moment its bytes go to the
+        // kernel (a non-blocking write under the timeline's lock), so
+        // nothing the terminal does about it can be stamped before it.
+        let sent = Kind::HostSent {
+            mti: reply.mti.clone(),
+            txn: reply.txn,
+            fields: reply.fields.clone(),
+            raw: hex::encode_upper(&reply.frame),
+            masked: Vec::new(),
+        };
+        let mut written = 0;
+        let at_once = self
+            .timeline
+            .publish_if(Source::Host, || match stream.try_write(&reply.frame) {
+                Ok(n) if n == reply.frame.len() => Ok(sent.clone()),
+                Ok(n) => {
+                    written = n;
+                    Err(None)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Err(None),
+                Err(e) => Err(Some(e)),
+            });
+        let failed = match at_once {
+            Ok(()) => return true,
+            // The kernel took part of it (or none yet): the rest is written
+            // as the socket allows, and journaled once all of it went.
+            Err(None) => match stream.write_all(&reply.frame[written..]).await {
+                Ok(()) => {
+                    self.timeline.publish(Source::Host, sent);
+                    return true;
+                }
+                Err(e) => e,
+            },
+            Err(Some(e)) => e,
+        };
+        let why = format!("the terminal's connection failed while the host wrote its answer ({failed})");
+        self.withheld(reply, &why, written);
+        false
     }
 
     fn withheld(&self, reply: Answer, why: &str, sent: usize) {

@@ -30,7 +30,10 @@ impl Terminal {
             (Model::Vt1, "2") => Some(Transaction(Self::qr_menu)),
             (Model::Vt1, "3") => Some(Transaction(Self::balance_inquiry)),
             (Model::Vt1, "4") | (Model::Vt2, "F2") => Some(Transaction(Self::void)),
-            (Model::Vt1, "5") | (Model::Vt2, "F3") => Some(Function(Self::settle)),
+            (Model::Vt1, "5") | (Model::Vt2, "F3") => Some(Function(|t| {
+                // The settlement shows its own end, success or failure.
+                t.settle();
+            })),
             (Model::Vt1, "6") => Some(Transaction(Self::reprint_menu)),
             (Model::Vt1, "7") => Some(Transaction(Self::preauth_menu)),
             (Model::Vt1, "8") => Some(Transaction(Self::refund)),
@@ -86,6 +89,7 @@ impl Terminal {
         }
         self.operator_on = true;
         self.sign_on();
+        // Tried now; if it stays pending, the next online work tries again.
         self.send_pending_reversal();
         Ok(())
     }
@@ -98,8 +102,10 @@ impl Terminal {
             Request::Sale(fen) => self.sale_of(Some(fen)),
             Request::Void(voucher) => self.void_of(Some(voucher)),
             Request::Settle => {
-                self.settle();
-                self.last_code = Some("00".into());
+                // A settlement that failed is answered as not done, never approved.
+                if self.settle() {
+                    self.last_code = Some("00".into());
+                }
                 Ok(())
             }
         };

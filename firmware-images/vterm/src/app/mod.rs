@@ -150,7 +150,8 @@ impl Terminal {
         // A model with an operator log-on signs on when the operator logs on.
         if !self.params.model.operator_log_on() {
             self.sign_on();
-            // A reversal left from before the power went goes out first.
+            // A reversal left from before the power went goes out first
+            // (still pending, the next online work tries again).
             self.send_pending_reversal();
         }
         loop {

@@ -53,7 +53,9 @@ impl Terminal {
         card: &CardData,
         pin: &str,
     ) -> Result<(Message, u32, Message), String> {
-        self.send_pending_reversal();
+        if !self.send_pending_reversal() {
+            return Err("冲正失败 REVERSAL FAILED".into());
+        }
         self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
         let Some(keys) = &self.keys else {
             return Err("未签到 NOT SIGNED ON".into());

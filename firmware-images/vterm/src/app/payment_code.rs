@@ -21,7 +21,10 @@ impl Terminal {
     /// asks the host until the customer has paid it in the wallet.
     pub(super) fn qr_order(&mut self) -> Result<(), Abort> {
         let fen = self.read_amount()?;
-        self.send_pending_reversal();
+        if self.reversal_blocks() {
+            // The host has not taken the earlier reversal: nothing new goes out.
+            return Ok(());
+        }
         self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
         let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
             self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);
@@ -111,7 +114,10 @@ impl Terminal {
                 _ => {}
             }
         };
-        self.send_pending_reversal();
+        if self.reversal_blocks() {
+            // The host has not taken the earlier reversal: nothing new goes out.
+            return Ok(());
+        }
         self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
         let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
             self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);

@@ -92,7 +92,10 @@ impl Terminal {
         } else {
             String::new()
         };
-        self.send_pending_reversal();
+        if self.reversal_blocks() {
+            // The host has not taken the earlier reversal: nothing new goes out.
+            return Ok(());
+        }
         self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
         let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
             self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);

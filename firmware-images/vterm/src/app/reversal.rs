@@ -3,36 +3,46 @@
 use super::*;
 
 impl Terminal {
-    /// Sends a pending reversal, if any; the flash keeps it until the host took it.
-    pub(super) fn send_pending_reversal(&mut self) {
-        let Some(mut pending) = self.flash.state.reversal.clone() else {
-            return;
-        };
-        let Some(keys) = &self.keys else { return };
-        self.console.display(&["冲正中 REVERSING", "请稍候 PLEASE WAIT"]);
-        let mut req = self.reversal_request(&pending);
-        let answered = self
-            .link
-            .pack(&mut req, Some(&keys.mac))
-            .ok()
-            .and_then(|body| self.link.exchange(&body).ok())
-            .is_some_and(|(raw, resp)| {
-                resp.mti == "0410" && resp.text(11) == req.text(11) && host_link::mac_valid(&keys.mac, &raw)
-            });
-        if answered {
-            self.console.log(&format!("reversal of {:06} accepted", pending.stan));
-            self.flash.state.reversal = None;
-        } else {
-            pending.tries += 1;
-            if pending.tries >= self.params.reversal_retries {
-                self.console
-                    .display(&["冲正失败 REVERSAL FAILED", &format!("{:06}", pending.stan)]);
+    /// Sends a pending reversal, if any, up to `reversal_retries` times in a
+    /// row while the host leaves it unanswered; the flash keeps it until the
+    /// host took it. True when no reversal is pending afterwards: online
+    /// work (a transaction, a settlement) goes ahead only then.
+    pub(super) fn send_pending_reversal(&mut self) -> bool {
+        for _ in 0..self.params.reversal_retries.max(1) {
+            let Some(pending) = self.flash.state.reversal.clone() else {
+                return true;
+            };
+            let Some(keys) = &self.keys else { return false };
+            self.console.display(&["冲正中 REVERSING", "请稍候 PLEASE WAIT"]);
+            let req = self.reversal_request(&pending);
+            let mut req = req;
+            let answered = self
+                .link
+                .pack(&mut req, Some(&keys.mac))
+                .ok()
+                .and_then(|body| self.link.exchange(&body).ok())
+                .is_some_and(|(raw, resp)| {
+                    resp.mti == "0410" && resp.text(11) == req.text(11) && host_link::mac_valid(&keys.mac, &raw)
+                });
+            if answered {
+                self.console.log(&format!("reversal of {:06} accepted", pending.stan));
                 self.flash.state.reversal = None;
-            } else {
-                self.flash.state.reversal = Some(pending);
+            } else if let Some(r) = self.flash.state.reversal.as_mut() {
+                r.tries += 1;
             }
+            let _ = self.flash.save();
         }
-        let _ = self.flash.save();
+        self.flash.state.reversal.is_none()
+    }
+
+    /// Before a transaction goes online: true (and the failure shown) when
+    /// the pending reversal stays unanswered, so the transaction must not go.
+    pub(super) fn reversal_blocks(&mut self) -> bool {
+        if self.send_pending_reversal() {
+            return false;
+        }
+        self.console.display(&["交易失败 FAILED", "冲正失败 REVERSAL FAILED"]);
+        true
     }
 
     /// Records the reversal of `req` in flash before it is sent.

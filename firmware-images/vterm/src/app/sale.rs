@@ -108,7 +108,10 @@ impl Terminal {
     pub(super) fn balance_inquiry(&mut self) -> Result<(), Abort> {
         let card = self.read_card(0)?;
         let pin = self.read_pin(0)?;
-        self.send_pending_reversal();
+        if self.reversal_blocks() {
+            // The host has not taken the earlier reversal: nothing new goes out.
+            return Ok(());
+        }
         self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
         let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
             self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);
@@ -164,7 +167,10 @@ impl Terminal {
             return Ok(());
         }
         let pin = self.read_pin(original.amount_fen)?;
-        self.send_pending_reversal();
+        if self.reversal_blocks() {
+            // The host has not taken the earlier reversal: nothing new goes out.
+            return Ok(());
+        }
         self.console.display(&["处理中 PROCESSING", "请稍候 PLEASE WAIT"]);
         let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
             self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);

@@ -4,13 +4,19 @@ use super::*;
 
 impl Terminal {
     /// Settlement (结算): totals to the host; when they differ, batch upload and
-    /// batch end; a settlement report; the next batch.
-    pub(super) fn settle(&mut self) {
-        self.send_pending_reversal();
+    /// batch end; a settlement report; the next batch. False when it did
+    /// not settle (the cash register is told so). Never with a reversal
+    /// pending: the host's totals would count a transaction the batch lacks.
+    pub(super) fn settle(&mut self) -> bool {
+        if !self.send_pending_reversal() {
+            self.console
+                .display(&["结算失败 SETTLEMENT FAILED", "冲正未完成 REVERSAL PENDING"]);
+            return false;
+        }
         self.console.display(&["结算中 SETTLING", "请稍候 PLEASE WAIT"]);
         let Some(mac_key) = self.keys.as_ref().map(|k| k.mac) else {
             self.console.display(&["交易失败 FAILED", "未签到 NOT SIGNED ON"]);
-            return;
+            return false;
         };
         // Debits: sales and completions still standing; credits: refunds.
         let log = &self.flash.state.log;
@@ -40,11 +46,11 @@ impl Terminal {
             Ok(resp) => {
                 self.console
                     .display(&["结算失败 SETTLEMENT FAILED", resp.text(39).unwrap_or("--")]);
-                return;
+                return false;
             }
             Err(why) => {
                 self.console.display(&["结算失败 SETTLEMENT FAILED", &why]);
-                return;
+                return false;
             }
         };
         let balanced = resp.text(48).and_then(|f| f.get(30..31)) == Some("1");
@@ -58,7 +64,7 @@ impl Terminal {
                 let record = format!("{:06}{:012}", entry.stan, entry.amount_fen);
                 if let Err(why) = network(self, "0320", code, Some(record)) {
                     self.console.display(&["批上送失败 BATCH UPLOAD FAILED", &why]);
-                    return;
+                    return false;
                 }
             }
             let _ = network(self, "0320", "207", Some(format!("{:04}", sales.len())));
@@ -93,5 +99,6 @@ impl Terminal {
         let _ = self.flash.save();
         self.console
             .display(&["结算完成 SETTLED", &format!("批次 BATCH {batch:06}")]);
+        true
     }
 }

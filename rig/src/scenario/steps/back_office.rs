@@ -11,14 +11,12 @@ async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> 
 }
 
 /// 结算: settles the day; uploads the batch when the host's totals differ.
+/// Returns once the terminal is back at idle, settled or not: whether it
+/// settled is for the steps after it ("settled", "settlement_failed").
 #[when(regex = r"^the cashier settles the batch$")]
 async fn when_settle(world: &mut RigWorld) -> Result<(), StepError> {
-    let from = menu(world, "settlement").await?;
-    let bench = world.bench()?;
-    bench
-        .await_prompt(from, "settled", ms(bench.profile().timeouts.online_ms))
-        .await?;
-    Ok(())
+    menu(world, "settlement").await?;
+    transaction_over(world).await
 }
 
 /// 重打印: reprints the last receipt.

@@ -47,10 +47,15 @@ async fn answers_code(world: &mut RigWorld, code: String, n: String, what: Strin
     script(world, count(&n), &what, FaultAction::Answer(AnswerFault::Code(code)))
 }
 
-/// The mock host reads the next request of that kind and never answers.
-#[given(regex = r"^the host does not answer the next ([a-z -]+)$")]
-async fn no_answer(world: &mut RigWorld, what: String) -> Result<(), StepError> {
-    script(world, 1, &what, FaultAction::Transport(TransportFault::NoAnswer))
+/// The mock host reads the next request(s) of that kind and never answers.
+#[given(regex = r"^the host does not answer the next (?:(\d+) )?([a-z -]+?)$")]
+async fn no_answer(world: &mut RigWorld, n: String, what: String) -> Result<(), StepError> {
+    script(
+        world,
+        count(&n),
+        &what,
+        FaultAction::Transport(TransportFault::NoAnswer),
+    )
 }
 
 /// The mock host answers the next request of that kind that many seconds late.
