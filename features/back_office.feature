@@ -60,8 +60,10 @@ Feature: Balance, void, reprint and settlement
     When the cashier runs the parameter download
     Then the terminal shows "downloaded"
     When the cashier runs the CAPK download
-    Then the terminal shows "download_failed"
-    And the host received 2 downloads
+    Then the terminal shows "downloaded"
+    When the cashier runs the IC parameter download
+    Then the terminal shows "downloaded"
+    And the host received 3 downloads
 
   Scenario: Out of paper, the receipt waits for paper and is then printed
     Given the printer is out of paper

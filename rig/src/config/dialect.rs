@@ -31,9 +31,16 @@ pub struct Dialect {
     pub timeouts: HostTimeouts,
     #[serde(default)]
     pub qr: QrCodes,
-    /// Download payloads (field 62 of the 0810), hex, by 60.3 code ("360", "370", ...).
+    /// Download payloads (field 62 of the 0810), hex, by 60.3 code ("360", "380", ...).
     #[serde(default)]
     pub downloads: BTreeMap<String, String>,
+    /// The folder of CA public keys the CAPK download (60.3 = 370) carries,
+    /// relative to this file (fixtures/keys/ca/).
+    #[serde(default)]
+    pub ca_keys: Option<String>,
+    /// The keys of `ca_keys`, loaded with the dialect.
+    #[serde(skip)]
+    pub capks: Vec<super::capk::CaPublicKey>,
 }
 
 fn default_cipher() -> CipherFamily {
@@ -148,11 +155,15 @@ impl Dialect {
     }
 
     fn checked(path: &std::path::Path, text: &str) -> Result<Dialect, super::ConfigError> {
-        let dialect: Dialect = super::parse(path, text)?;
+        let mut dialect: Dialect = super::parse(path, text)?;
         dialect.validate().map_err(|message| super::ConfigError::Semantic {
             path: path.into(),
             message,
         })?;
+        if let Some(dir) = &dialect.ca_keys {
+            let dir = path.parent().unwrap_or(std::path::Path::new(".")).join(dir);
+            dialect.capks = super::capk::load_dir(&dir)?;
+        }
         Ok(dialect)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod capabilities;
+pub mod capk;
 pub mod card;
 pub mod dialect;
 pub mod flows;

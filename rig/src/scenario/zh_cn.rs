@@ -102,9 +102,11 @@ mod tests {
 
     #[test]
     fn a_chinese_capture_reaches_the_step_in_english() {
-        let zh = pattern_of(r"^the host does not answer the next ([a-z -]+)$").expect("translated");
+        let zh = pattern_of(r"^the host does not answer the next (?:(\d+) )?([a-z -]+?)$").expect("translated");
         let caps = zh.captures("主机不应答下一笔预授权完成").expect("matches");
-        assert_eq!(&caps[1], "预授权完成");
+        assert_eq!(&caps[2], "预授权完成");
+        let caps = zh.captures("主机不应答接下来的 3 笔冲正").expect("matches");
+        assert_eq!((&caps[1], &caps[2]), ("3", "冲正"));
         assert_eq!(TABLE.words.get("预授权完成").map(String::as_str), Some("completion"));
     }
 }

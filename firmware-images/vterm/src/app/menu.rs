@@ -64,7 +64,7 @@ impl Terminal {
     /// VT-2's administration: operator log-on (and sign-on), host test, downloads.
     fn admin_menu(&mut self) -> Result<(), Abort> {
         self.console
-            .display(&["ADMIN", "1 LOG ON 2 HOST TEST 3 PARAMETERS 4 CAPK"]);
+            .display(&["ADMIN", "1 LOG ON 2 HOST TEST 3 PARAMETERS 4 CAPK 5 IC PARAMS"]);
         loop {
             match self.next_key()?.as_str() {
                 "CANCEL" => return Err(Abort::Cancelled),
@@ -72,6 +72,7 @@ impl Terminal {
                 "2" => return self.management("0820", "301"),
                 "3" => return self.management("0800", "360"),
                 "4" => return self.management("0800", "370"),
+                "5" => return self.management("0800", "380"),
                 _ => {}
             }
         }
@@ -153,7 +154,7 @@ impl Terminal {
     pub(super) fn management_menu(&mut self) -> Result<(), Abort> {
         self.console.display(&[
             "管理 MANAGEMENT",
-            "1.回响测试 ECHO 2.参数下载 PARAMETERS 3.公钥下载 CAPK",
+            "1.回响测试 ECHO 2.参数下载 PARAMETERS 3.公钥下载 CAPK 4.IC参数 IC PARAMS",
         ]);
         let (mti, code) = loop {
             match self.next_key()?.as_str() {
@@ -161,6 +162,7 @@ impl Terminal {
                 "1" => break ("0820", "301"),
                 "2" => break ("0800", "360"),
                 "3" => break ("0800", "370"),
+                "4" => break ("0800", "380"),
                 _ => {}
             }
         };

@@ -55,12 +55,13 @@ async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
     Ok(())
 }
 
-/// Network management from the menu: echo test, parameter or CAPK download.
-#[when(regex = r"^the cashier runs the (echo test|parameter download|CAPK download)$")]
+/// Network management from the menu: echo test, parameter, CAPK or IC parameter download.
+#[when(regex = r"^the cashier runs the (echo test|parameter download|CAPK download|IC parameter download)$")]
 async fn when_management(world: &mut RigWorld, what: String) -> Result<(), StepError> {
     let name = match what.as_str() {
         "echo test" => "echo_test",
         "parameter download" => "parameter_download",
+        "IC parameter download" => "ic_parameter_download",
         _ => "capk_download",
     };
     let from = menu(world, name).await?;
