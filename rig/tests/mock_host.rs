@@ -43,6 +43,8 @@ fn dialect(cipher: CipherFamily) -> Dialect {
         },
         qr: QrCodes::default(),
         downloads,
+        ca_keys: None,
+        capks: Vec::new(),
     }
 }
 
@@ -72,12 +74,16 @@ struct Bench {
 }
 
 async fn host(cipher: CipherFamily) -> Bench {
+    host_with(dialect(cipher)).await
+}
+
+async fn host_with(dialect: Dialect) -> Bench {
     let cards = [
         card(PAN, "1000.00", CardStatus::Active, "4912"),
         card("6228480012345671", "1000.00", CardStatus::Blocked, "4912"),
         card("6258071387921239", "1000.00", CardStatus::Active, "2001"),
     ];
-    let host = MockHost::new(dialect(cipher), TMK, Issuer::new(cards.iter()), Timeline::new()).expect("host");
+    let host = MockHost::new(dialect, TMK, Issuer::new(cards.iter()), Timeline::new()).expect("host");
     let handle = host.start("127.0.0.1:0").await.expect("listens");
     Bench { host, handle }
 }
@@ -300,6 +306,56 @@ async fn network_management_echo_sign_off_downloads_and_script_results() {
         .with(41, TID)
         .with(60, "00000001002");
     assert_eq!(code(&t.send(signoff).await), "00");
+}
+
+#[tokio::test]
+async fn the_capk_download_carries_the_test_ca_key_and_the_download_end_nothing() {
+    let mut with_keys = dialect(CipherFamily::Des);
+    let ca_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keys/ca");
+    with_keys.capks = rig::config::capk::load_dir(&ca_dir).expect("the test CA");
+    let bench = host_with(with_keys).await;
+    let mut t = Terminal::connect(&bench).await;
+    let capk = Message::new("0800")
+        .with(11, "000002")
+        .with(41, TID)
+        .with(60, "00000001370");
+    let answer = t.send(capk).await;
+    assert_eq!(code(&answer), "00");
+    let payload = answer.bytes(62).expect("field 62").to_vec();
+    // Read back with the published file's values, not the host's encoder.
+    let published = std::fs::read_to_string(ca_dir.join("A000000333-E1.toml")).expect("published key");
+    let value = |key: &str| {
+        published
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
+            .map(|v| v.trim_end_matches('"').to_string())
+            .expect(key)
+    };
+    let modulus = hex::decode(value("modulus")).expect("hex");
+    let mut expected = Vec::new();
+    for (tag, v) in [
+        ("9F06", hex::decode(value("rid")).unwrap()),
+        ("9F22", hex::decode(value("index")).unwrap()),
+        ("DF05", value("expiry").into_bytes()),
+        ("DF06", vec![1]),
+        ("DF07", vec![1]),
+    ] {
+        expected.extend(hex::decode(tag).unwrap());
+        expected.push(v.len() as u8);
+        expected.extend(v);
+    }
+    // DF02: 176 bytes, so the BER length takes two bytes (81 B0).
+    expected.extend([0xDF, 0x02, 0x81, modulus.len() as u8]);
+    expected.extend(&modulus);
+    expected.extend([0xDF, 0x04, 0x01, 0x03, 0xDF, 0x03, 0x14]);
+    expected.extend(hex::decode(value("checksum")).unwrap());
+    assert_eq!(hex::encode_upper(&payload), hex::encode_upper(&expected));
+    let end = Message::new("0800")
+        .with(11, "000003")
+        .with(41, TID)
+        .with(60, "00000001371");
+    let answer = t.send(end).await;
+    assert_eq!((code(&answer), answer.bytes(62)), ("00", None));
 }
 
 #[tokio::test]
