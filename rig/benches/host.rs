@@ -184,6 +184,8 @@ fn main() {
             timeouts: HostTimeouts::default(),
             qr: QrCodes::default(),
             downloads: Default::default(),
+            ca_keys: None,
+            capks: Vec::new(),
         };
         let host = MockHost::new(dialect, TMK, Issuer::new([&card]), Timeline::streaming()).expect("host");
         let handle = host.start("127.0.0.1:0").await.expect("listens");
