@@ -93,3 +93,27 @@ Feature: Chip and contactless sales
     Then the terminal shows "approved"
     And the host received 1 script result
     And the script result says done
+
+  Scenario: A whole balance inquiry, sale and void with the card inserted
+    When the cashier asks for the balance of the inserted card "unionpay-debit-chip"
+    Then the host answered "00"
+    When the cashier makes a sale of 40.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the terminal shows "approved"
+    When the cashier voids the last sale with the inserted card "unionpay-debit-chip"
+    Then the terminal shows "approved"
+    And the host received 1 void
+    And the last receipt shows "void"
+
+  Scenario: A tapped sale refunded with the card inserted
+    When the cashier makes a sale of 30.00 yuan with the tapped card "unionpay-credit" and its PIN
+    Then the terminal shows "approved"
+    When the cashier refunds 10.00 yuan of the last sale with the inserted card "unionpay-credit" and its PIN
+    Then the terminal shows "approved"
+    And the host answered "00"
+
+  Scenario: A tapped pre-authorisation completed with the card inserted
+    When the cashier makes a pre-authorisation of 20.00 yuan with the tapped card "unionpay-credit" and its PIN
+    Then the host answered "00"
+    When the cashier completes the last pre-authorisation with 15.00 yuan with the inserted card "unionpay-credit" and its PIN
+    Then the terminal shows "approved"
+    And the host answered "00"

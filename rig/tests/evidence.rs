@@ -170,9 +170,12 @@ fn secrets() -> Vec<(String, String)> {
             add(format!("{name}: issuer master key, right half"), imk[16..].to_string());
         }
     }
+    // The key files (the CA folder holds public keys and the test PKI's
+    // signing key, which the rig never loads).
     for file in std::fs::read_dir(workspace().join("fixtures/keys"))
         .expect("keys")
         .flatten()
+        .filter(|f| f.path().is_file())
     {
         let text = std::fs::read_to_string(file.path()).expect("key file");
         let table: toml::Table = text.parse().expect("key file TOML");

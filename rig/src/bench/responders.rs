@@ -38,7 +38,7 @@ impl Responders {
                     .wait_for(
                         from,
                         Duration::from_secs(24 * 3600),
-                        "a prompt with a responder",
+                        "prompt with a responder",
                         |e| match &e.kind {
                             Kind::Display { text, .. } => rules
                                 .iter()

@@ -181,6 +181,11 @@ pub enum Command {
     Steps {
         #[arg(long, value_enum, default_value = "en")]
         lang: crate::scenario::catalogue::Lang,
+        /// The bench whose terminal profile's names (prompts, outcomes,
+        /// messages, reasons, receipt marks, transactions) the text format
+        /// lists after the steps.
+        #[arg(long, default_value = "fixtures/benches/virtual.toml")]
+        bench: PathBuf,
         #[arg(long, value_enum, default_value = "text")]
         format: StepsFormat,
     },

@@ -190,10 +190,25 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             })?;
             Ok(exit::PASSED)
         }
-        Command::Steps { lang, format } => {
+        Command::Steps { lang, format, bench } => {
             use crate::scenario::catalogue;
             let out = match format {
-                args::StepsFormat::Text => catalogue::text(lang),
+                args::StepsFormat::Text => {
+                    // The profile's names, when the bench is there to read.
+                    let names = crate::config::bench::Bench::load(&bench)
+                        .and_then(|b| {
+                            crate::config::terminal::TerminalProfile::load(&b.resolve(&b.file.terminal_profile))
+                        })
+                        .map(|profile| crate::scenario::vocabulary::text(&profile))
+                        .unwrap_or_else(|e| {
+                            format!(
+                                "
+(no profile names: {e})
+"
+                            )
+                        });
+                    catalogue::text(lang) + &names
+                }
                 args::StepsFormat::Markdown => catalogue::markdown(),
                 args::StepsFormat::Json => {
                     serde_json::to_string_pretty(&catalogue::entries()).map_err(|e| CliError::Failed {

@@ -69,15 +69,37 @@ pub fn luhn_valid(digits: &str) -> bool {
 /// unknown (display lines, failure messages); structured data is masked by
 /// its structure.
 pub fn text(s: &str) -> String {
-    PAN_IN_TEXT
-        .replace_all(s, |c: &regex::Captures<'_>| {
-            if luhn_valid(&c[0]) {
-                pan(&c[0])
-            } else {
-                c[0].to_string()
-            }
-        })
-        .into_owned()
+    // Spans a step marked as written in the feature stay as written: the
+    // reader compares them with the feature, which has them already.
+    let mut out = String::with_capacity(s.len());
+    for (i, part) in s.split([WRITTEN_OPEN, WRITTEN_CLOSE]).enumerate() {
+        if i % 2 == 1 {
+            out.push_str(part);
+        } else {
+            out.push_str(&PAN_IN_TEXT.replace_all(part, |c: &regex::Captures<'_>| {
+                if luhn_valid(&c[0]) {
+                    pan(&c[0])
+                } else {
+                    c[0].to_string()
+                }
+            }));
+        }
+    }
+    out
+}
+
+const WRITTEN_OPEN: char = '\u{E000}';
+const WRITTEN_CLOSE: char = '\u{E001}';
+
+/// `s` marked as text the feature wrote (an expected text), which
+/// [`text`] leaves as it is: a failure then quotes the feature, not a
+/// masked copy of it.
+pub fn as_written(s: &str) -> String {
+    let plain: String = s
+        .chars()
+        .filter(|c| *c != WRITTEN_OPEN && *c != WRITTEN_CLOSE)
+        .collect();
+    format!("{WRITTEN_OPEN}{plain}{WRITTEN_CLOSE}")
 }
 
 /// Masks events for one sink. It follows the terminal's display, so it
@@ -302,6 +324,16 @@ pub fn shown_field(how: FieldMask, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_the_feature_wrote_is_quoted_as_written() {
+        let pan = "6222021234567890128";
+        let message = format!("the last receipt does not show {}: card {pan}", as_written(pan));
+        assert_eq!(
+            text(&message),
+            format!("the last receipt does not show {pan}: card 622202*********0128")
+        );
+    }
     use crate::events::Source;
 
     #[test]

@@ -7,6 +7,7 @@ pub mod collect;
 pub mod feature_check;
 pub mod order;
 pub mod select;
+pub mod vocabulary;
 
 pub mod step_events;
 pub mod steps;
@@ -217,8 +218,16 @@ fn parse_features(files: &[PathBuf]) -> (Vec<ParsedFeature>, Vec<BadFeature>) {
                 continue;
             }
         };
-        let mut outlines = feature_check::outlines_without_examples(f, &feature);
-        outlines.extend(feature_check::unused_example_columns(f, &feature));
+        // A column no placeholder uses may describe its row (Cucumber allows
+        // it): a warning, not a mistake. A mistyped column name leaves its
+        // placeholder unfilled, which `expand_examples` reports below.
+        for unused in feature_check::unused_example_columns(f, &feature) {
+            eprintln!(
+                "warning: {} (a description column plays; if a placeholder was meant, check its name)",
+                unused.place()
+            );
+        }
+        let outlines = feature_check::outlines_without_examples(f, &feature);
         if !outlines.is_empty() {
             bad.extend(outlines);
             continue;

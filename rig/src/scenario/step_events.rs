@@ -23,7 +23,7 @@ static DEFINED: LazyLock<Collection<RigWorld>> = LazyLock::new(<RigWorld as cucu
 static DEFINED_ZH: LazyLock<Collection<RigWorld>> = LazyLock::new(|| {
     let mut out = Collection::new();
     for (ty, loc, regex, step) in inventory() {
-        if let Some(zh) = super::zh_cn::pattern_of(regex.as_str()) {
+        if let Some(zh) = super::zh_cn::matcher_of(regex.as_str()) {
             out = register(out, ty, loc, zh, step);
         }
     }
@@ -67,7 +67,7 @@ fn register(
 pub fn collection() -> Collection<RigWorld> {
     let mut out = Collection::new();
     for (ty, loc, regex, _) in inventory() {
-        if let Some(zh) = super::zh_cn::pattern_of(regex.as_str()) {
+        if let Some(zh) = super::zh_cn::matcher_of(regex.as_str()) {
             out = register(out, ty, loc, zh, traced);
         }
         out = register(out, ty, loc, regex, traced);

@@ -26,9 +26,40 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| match toml::from_str(SOURCE) {
     Err(e) => panic!("rig/src/scenario/zh-CN.toml: {e}"),
 });
 
-/// The Chinese pattern of the English step pattern `english`.
+/// The Chinese pattern of the English step pattern `english`, as the
+/// table writes it (what the catalogue shows).
 pub fn pattern_of(english: &str) -> Option<Regex> {
     TABLE.steps.get(english).and_then(|zh| Regex::new(zh).ok())
+}
+
+/// [`pattern_of`] widened so that a step typed with full-width
+/// punctuation matches too: what steps are registered under.
+pub fn matcher_of(english: &str) -> Option<Regex> {
+    TABLE
+        .steps
+        .get(english)
+        .and_then(|zh| Regex::new(&full_width_too(zh)).ok())
+}
+
+/// The table writes ASCII punctuation; a Chinese input method types the
+/// full-width forms (，：； and “ ” quotes). Both are accepted.
+fn full_width_too(pattern: &str) -> String {
+    pattern
+        .replace(r#"[^"]"#, "\u{0}")
+        .replace('"', r#"["“”]"#)
+        .replace("\u{0}", r#"[^"“”]"#)
+        .replace(", ", "[,，] ?")
+        .replace(": ", "[:：] ?")
+        .replace("; ", "[;；] ?")
+}
+
+/// The Chinese word a step may write for the English `word` ("sale" -> 消费).
+pub fn chinese_of(word: &str) -> Option<&'static str> {
+    TABLE
+        .words
+        .iter()
+        .find(|(_, english)| english.as_str() == word)
+        .map(|(chinese, _)| chinese.as_str())
 }
 
 /// A Chinese step's context with its captures in the step's English words.
@@ -93,10 +124,31 @@ mod tests {
             "终端显示 \"approved\"",
             "终端显示文字 \"RMB\"",
         ];
-        let all: Vec<Regex> = TABLE.steps.values().map(|p| Regex::new(p).expect("pattern")).collect();
+        let all: Vec<Regex> = TABLE
+            .steps
+            .values()
+            .map(|p| Regex::new(&full_width_too(p)).expect("pattern"))
+            .collect();
         for example in examples {
             let n = all.iter().filter(|r| r.is_match(example)).count();
             assert_eq!(n, 1, "{example:?} matches {n} Chinese patterns");
+        }
+    }
+
+    #[test]
+    fn full_width_punctuation_matches_like_ascii() {
+        let zh = matcher_of(
+            r#"^the cashier makes a sale of (\d+\.\d{2}) yuan with the (?:(inserted|tapped|swiped) )?card "([^"]+)" and its PIN$"#,
+        )
+        .expect("translated");
+        for typed in [
+            "收银员完成一笔 10.00 元的消费, 持卡人用卡 \"unionpay-debit\" 并输入密码",
+            "收银员完成一笔 10.00 元的消费，持卡人用卡 “unionpay-debit” 并输入密码",
+        ] {
+            let caps = zh
+                .captures(typed)
+                .unwrap_or_else(|| panic!("{typed} does not match {zh}"));
+            assert_eq!(&caps[3], "unionpay-debit");
         }
     }
 

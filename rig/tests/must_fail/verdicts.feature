@@ -205,3 +205,37 @@ Feature: Verdicts that never lie (the must-fail corpus)
     When the host comes back up
     And the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
     Then the terminal shows "approved"
+
+  # K. Whole transactions with the card inserted or tapped.
+
+  # must fail (feature mistake): cannot be inserted: its file names no contact interface
+  Scenario: A whole sale cannot insert a stripe-only card
+    When the cashier makes a sale of 10.00 yuan with the inserted card "unionpay-debit" and its PIN
+
+  # must fail (feature mistake): cannot be tapped: its file names no contactless interface
+  Scenario: A whole balance inquiry cannot tap a contact-only card
+    When the cashier asks for the balance of the tapped card "unionpay-two-apps"
+
+  # must pass
+  Scenario: A whole sale with the card inserted goes online
+    When the cashier makes a sale of 10.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the terminal shows "approved"
+    And the host answered "00"
+
+  # J. A reversal the host leaves unanswered holds back the next online work.
+
+  # must fail (terminal failure): no prompt "approved"
+  Scenario: No sale goes out while a reversal is pending
+    Given the host does not answer the next sale
+    When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
+    Given the host does not answer the next 3 reversals
+    When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "approved"
+
+  # must fail (terminal failure): no prompt "settled"
+  Scenario: No settlement while a reversal is pending
+    Given the host does not answer the next sale
+    When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
+    Given the host does not answer the next 3 reversals
+    When the cashier settles the batch
+    Then the terminal shows "settled"

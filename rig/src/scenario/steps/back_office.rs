@@ -3,11 +3,11 @@
 use super::*;
 
 /// 撤销: voids the batch's last sale by its voucher number, with the card.
-#[when(regex = r#"^the cashier voids the last sale with the card "([^"]+)"$"#)]
-async fn when_void(world: &mut RigWorld, card: String) -> Result<(), StepError> {
+#[when(regex = r#"^the cashier voids the last sale with the (?:(inserted|tapped|swiped) )?card "([^"]+)"$"#)]
+async fn when_void(world: &mut RigWorld, how: String, card: String) -> Result<(), StepError> {
     // The voucher number of the last sale the host approved (it is on that receipt).
     let voucher = last_approved(world, TxnKind::Sale, field::STAN).await?;
-    card_flow(world, "void", vec![(Answer::Voucher, voucher)], &card).await
+    card_flow(world, "void", vec![(Answer::Voucher, voucher)], &card, &how).await
 }
 
 /// 结算: settles the day; uploads the batch when the host's totals differ.

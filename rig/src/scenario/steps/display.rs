@@ -48,7 +48,7 @@ async fn shows_reason(world: &mut RigWorld, code: &ResponseCode) -> Result<(), S
             code.as_str()
         ))
     })?;
-    let what = format!("the reason for {} ({re})", code.as_str());
+    let what = format!("reason for {} ({re})", code.as_str());
     shown_since_mark(world, &what, |t| re.is_match(t)).await
 }
 

@@ -66,7 +66,7 @@ async fn then_ecr_result(world: &mut RigWorld, code: String) -> Result<(), StepE
         .wait_for(
             world.mark,
             ms(bench.profile().timeouts.online_ms),
-            "a result line on the cash register",
+            "result line on the cash register",
             |e| match &e.kind {
                 Kind::EcrReceived { line } => protocol.result.captures(line).map(|c| c["code"].to_string()),
                 _ => None,

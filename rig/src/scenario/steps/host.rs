@@ -18,7 +18,14 @@ fn kind(word: &str) -> Result<TxnKind, StepError> {
         format!("{}y", word.trim_end_matches("ies")),
     ];
     singulars.iter().find_map(|w| TxnKind::from_name(w)).ok_or_else(|| {
-        let names: Vec<&str> = crate::host::txn::ALL.iter().map(|k| k.name()).collect();
+        let names: Vec<String> = crate::host::txn::ALL
+            .iter()
+            .filter(|k| **k != TxnKind::Unknown)
+            .map(|k| match crate::scenario::zh_cn::chinese_of(k.name()) {
+                Some(zh) => format!("{} ({zh})", k.name()),
+                None => k.name().to_string(),
+            })
+            .collect();
         StepError::Mistake(format!(
             "{word:?} is not a transaction the host knows; one of: {}",
             names.join(", ")

@@ -232,7 +232,8 @@ async fn shows(world: &mut RigWorld, prompt: &str) -> Result<(), StepError> {
 }
 
 async fn shows_text(world: &mut RigWorld, text: &str) -> Result<(), StepError> {
-    shown_since_mark(world, &format!("display containing {text:?}"), |t| t.contains(text)).await
+    let what = format!("display containing {}", crate::mask::as_written(&format!("{text:?}")));
+    shown_since_mark(world, &what, |t| t.contains(text)).await
 }
 
 /// Waits, within the online deadline, for a display since the transaction
@@ -353,18 +354,43 @@ async fn last_approved(world: &mut RigWorld, txn: TxnKind, field: u8) -> Result<
         .ok_or_else(|| StepError::Expectation(format!("the host approved no {txn} yet")))
 }
 
-/// Transaction `name` with those keyed data, the card swiped and its PIN.
+/// How a whole-transaction step presents its card: `inserted`, `tapped`,
+/// or (`swiped` or nothing) swiped.
+fn presented(how: &str) -> CardInterface {
+    match how {
+        "inserted" => CardInterface::Contact,
+        "tapped" => CardInterface::Contactless,
+        _ => CardInterface::Magstripe,
+    }
+}
+
+/// Transaction `name` with those keyed data, the card presented `how`
+/// ("inserted", "tapped", else swiped) and its PIN if the terminal asks.
 async fn card_flow(
     world: &mut RigWorld,
     name: &str,
     inputs: Vec<(Answer, String)>,
     card: &str,
+    how: &str,
 ) -> Result<(), StepError> {
-    needs(world, Interface::Stripe)?;
-    let profile = card_on(world, card, CardInterface::Magstripe)?;
+    let how = presented(how);
+    needs(
+        world,
+        match how {
+            CardInterface::Magstripe => Interface::Stripe,
+            CardInterface::Contact => Interface::Contact,
+            CardInterface::Contactless => Interface::Contactless,
+        },
+    )?;
+    let profile = card_on(world, card, how)?;
     let pin = profile.issuer.pin.clone();
     let mut data: Vec<(Answer, Datum)> = inputs.into_iter().map(|(a, d)| (a, Datum::Digits(d))).collect();
-    data.push((Answer::Card, Datum::Card(Box::new(Presentation::Swipe(profile)))));
+    let presentation = match how {
+        CardInterface::Magstripe => Presentation::Swipe(profile),
+        CardInterface::Contact => Presentation::Insert(profile),
+        CardInterface::Contactless => Presentation::Tap(profile),
+    };
+    data.push((Answer::Card, Datum::Card(Box::new(presentation))));
     data.push((Answer::Pin, Datum::Digits(pin)));
     begin_lenient(world, name, data, &[Answer::Pin]).await?;
     world.card = Some(card.to_string());

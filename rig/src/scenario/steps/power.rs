@@ -134,7 +134,7 @@ async fn wait_for_the_sale_at_the_host(world: &RigWorld) -> Result<(), StepError
         .wait_until(
             bench.wait_start(world.mark),
             ms(bench.profile().timeouts.online_ms),
-            "the sale at the host",
+            "sale at the host",
             |e| match &e.kind {
                 Kind::HostReceived { txn, .. } if *txn == TxnKind::Sale => Seen::Found(()),
                 _ => ended(e).map_or(Seen::Pending, Seen::Ended),

@@ -53,7 +53,10 @@ pub(super) async fn host_snapshot(world: &mut RigWorld, name: &str) -> Result<()
 #[then(regex = r#"^the last receipt reads "([^"]+)"$"#)]
 async fn then_last_receipt_reads(world: &mut RigWorld, text: String) -> Result<(), StepError> {
     // The slip may still be printing: it is read once the transaction is over.
-    last_receipt_where(world, &format!("{text:?}"), |r| r.contains(&text)).await
+    last_receipt_where(world, &crate::mask::as_written(&format!("{text:?}")), |r| {
+        r.contains(&text)
+    })
+    .await
 }
 
 /// Once the transaction is over: the last receipt carries the profile's mark of that name (`[receipt] marks`).

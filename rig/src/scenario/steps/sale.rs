@@ -72,14 +72,16 @@ async fn when_card_pin(world: &mut RigWorld) -> Result<(), StepError> {
     enter_pin(world, &pin).await
 }
 
-/// A whole sale from the idle screen: amount, the card swiped, its PIN.
-#[when(regex = r#"^the cashier makes a sale of (\d+\.\d{2}) yuan with the card "([^"]+)" and its PIN$"#)]
-async fn when_whole_sale(world: &mut RigWorld, amount: Yuan, card: String) -> Result<(), StepError> {
-    card_flow(world, "sale", vec![(Answer::Amount, amount.keyed())], &card).await
+/// A whole sale from the idle screen: amount, the card (swiped, or inserted / tapped as written), its PIN if asked.
+#[when(
+    regex = r#"^the cashier makes a sale of (\d+\.\d{2}) yuan with the (?:(inserted|tapped|swiped) )?card "([^"]+)" and its PIN$"#
+)]
+async fn when_whole_sale(world: &mut RigWorld, amount: Yuan, how: String, card: String) -> Result<(), StepError> {
+    card_flow(world, "sale", vec![(Answer::Amount, amount.keyed())], &card, &how).await
 }
 
 /// 余额查询: a balance inquiry with the card and its PIN.
-#[when(regex = r#"^the cashier asks for the balance of the card "([^"]+)"$"#)]
-async fn when_balance(world: &mut RigWorld, card: String) -> Result<(), StepError> {
-    card_flow(world, "balance", Vec::new(), &card).await
+#[when(regex = r#"^the cashier asks for the balance of the (?:(inserted|tapped|swiped) )?card "([^"]+)"$"#)]
+async fn when_balance(world: &mut RigWorld, how: String, card: String) -> Result<(), StepError> {
+    card_flow(world, "balance", Vec::new(), &card, &how).await
 }
