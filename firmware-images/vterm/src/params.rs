@@ -24,7 +24,8 @@ pub struct Params {
     /// Message header as hex, e.g. "603100000000".
     pub header: String,
     pub host_timeout_ms: u64,
-    /// Attempts at a pending reversal before the terminal gives up on it.
+    /// Sends of a pending reversal in a row before online work; while it
+    /// stays unanswered, the work does not go (the reversal stays pending).
     pub reversal_retries: u32,
     pub acquirer_name: String,
     /// Contactless sales up to this amount (fen) need no PIN (免密).
