@@ -79,7 +79,14 @@ fn a_loopback_capture_holds_the_host_journal_message_for_message() {
     }
     assert!(line.contains("Capturing on"), "dumpcap did not start capturing: {line}");
     let run = rig(
-        &["run", "features/host_faults.feature", "--evidence", "clear", "--report-dir", "out"],
+        &[
+            "run",
+            "features/host_faults.feature",
+            "--evidence",
+            "clear",
+            "--report-dir",
+            "out",
+        ],
         project.path(),
     );
     // SIGINT: dumpcap writes what it has and ends.

@@ -80,10 +80,10 @@ fn traced(world: &mut RigWorld, ctx: Context) -> LocalBoxFuture<'_, ()> {
         // The same regexes as ours: a step that reached us matches exactly
         // one, English or Chinese; a Chinese one's captures are given to the
         // step in its English words.
-        let (step_fn, ctx) = match DEFINED.find(&ctx.step) {
-            Ok(Some((step_fn, _, _, _))) => (step_fn, ctx),
+        let (step_fn, ctx, chinese) = match DEFINED.find(&ctx.step) {
+            Ok(Some((step_fn, _, _, _))) => (step_fn, ctx, false),
             _ => match DEFINED_ZH.find(&ctx.step) {
-                Ok(Some((step_fn, _, _, _))) => (step_fn, super::zh_cn::in_english(ctx)),
+                Ok(Some((step_fn, _, _, _))) => (step_fn, super::zh_cn::in_english(ctx), true),
                 _ => panic!(
                     "step {:?} matches no definition (the step collection changed)",
                     ctx.step.value
@@ -116,11 +116,17 @@ fn traced(world: &mut RigWorld, ctx: Context) -> LocalBoxFuture<'_, ()> {
             }
         };
         let error = outcome.as_ref().err().map(|panic| {
-            panic
+            let message = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "the step panicked".into())
+                .unwrap_or_else(|| "the step panicked".into());
+            // A Chinese step's verdict reads in Chinese first.
+            if chinese {
+                super::zh_cn::verdict(&message)
+            } else {
+                message
+            }
         });
         publish(
             world,
@@ -128,11 +134,15 @@ fn traced(world: &mut RigWorld, ctx: Context) -> LocalBoxFuture<'_, ()> {
                 text,
                 status: if error.is_some() { "failed" } else { "passed" }.into(),
                 duration_ms: started.elapsed().as_millis() as u64,
-                error,
+                error: error.clone(),
             },
         );
         if let Err(panic) = outcome {
-            std::panic::resume_unwind(panic);
+            match (chinese, error) {
+                // The report and console take the step's panic message.
+                (true, Some(message)) => std::panic::resume_unwind(Box::new(message)),
+                _ => std::panic::resume_unwind(panic),
+            }
         }
     }
     .boxed_local()

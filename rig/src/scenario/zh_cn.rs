@@ -14,6 +14,48 @@ use std::sync::LazyLock;
 struct Table {
     steps: BTreeMap<String, String>,
     words: BTreeMap<String, String>,
+    classes: BTreeMap<String, String>,
+    verdicts: Vec<Verdict>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Verdict {
+    pattern: String,
+    zh: String,
+}
+
+/// The verdict patterns, compiled once.
+static VERDICTS: LazyLock<Vec<(Regex, String)>> = LazyLock::new(|| {
+    TABLE
+        .verdicts
+        .iter()
+        .filter_map(|v| Regex::new(&v.pattern).ok().map(|re| (re, v.zh.clone())))
+        .collect()
+});
+
+/// A failure message of a Chinese step, in Chinese first: `CLASS: 类别:
+/// 中文 | English`. The English class label stays first (reports read the
+/// class from it), the English text last (for log readers).
+pub fn verdict(message: &str) -> String {
+    let Some((label, text)) = message.split_once(": ") else {
+        return message.to_string();
+    };
+    let Some(class) = TABLE.classes.get(label) else {
+        return message.to_string();
+    };
+    let first_line = text.lines().next().unwrap_or_default();
+    let chinese = VERDICTS
+        .iter()
+        .find_map(|(re, zh)| {
+            re.captures(first_line).map(|c| {
+                let mut out = String::new();
+                c.expand(zh, &mut out);
+                out
+            })
+        })
+        .unwrap_or_default();
+    format!("{label}: {class}: {chinese} | {text}")
 }
 
 /// The table as compiled into the rig.
@@ -133,6 +175,28 @@ mod tests {
             let n = all.iter().filter(|r| r.is_match(example)).count();
             assert_eq!(n, 1, "{example:?} matches {n} Chinese patterns");
         }
+    }
+
+    #[test]
+    fn a_verdict_reads_in_chinese_first_and_keeps_its_english() {
+        let v = verdict(
+            "terminal failure: the host answered 0210 with response code 51 (insufficient funds), expected 00 (approved)",
+        );
+        assert!(
+            v.starts_with("terminal failure: 终端失败: 主机以 0210 应答, 应答码 51, 预期应答码 00 | the host answered"),
+            "{v}"
+        );
+        assert_eq!(
+            crate::failure::FailureClass::labelled(&v),
+            Some(crate::failure::FailureClass::TerminalFailure)
+        );
+        let v = verdict("feature mistake: something new");
+        assert!(
+            v.starts_with("feature mistake: 用例错误: 步骤失败 | something new"),
+            "{v}"
+        );
+        // Every verdict pattern compiles.
+        assert_eq!(VERDICTS.len(), TABLE.verdicts.len());
     }
 
     #[test]
