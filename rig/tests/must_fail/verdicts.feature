@@ -239,3 +239,57 @@ Feature: Verdicts that never lie (the must-fail corpus)
     Given the host does not answer the next 3 reversals
     When the cashier settles the batch
     Then the terminal shows "settled"
+
+  # K. Negative checks, slip fields by meaning, reversals of any kind.
+
+  # must pass
+  Scenario: A small QuickPass tap asks for no PIN and prints two copies with the approval's numbers
+    When the cashier starts a sale of 50.00 yuan
+    And the cardholder taps the card "unionpay-credit"
+    Then the terminal shows "approved"
+    And no PIN was asked
+    And the terminal did not show "use_chip"
+    And the terminal printed 2 copies
+    And the last receipt shows the voucher number of the approval
+    And the last receipt shows the reference number of the approval
+    And the last receipt shows the authorisation code of the approval
+    And the last receipt does not show "void"
+
+  # must fail (terminal failure): the terminal showed "pin"
+  Scenario: A sale that asked for the PIN
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then no PIN was asked
+
+  # must fail (terminal failure): the terminal showed "approved"
+  Scenario: A sale that was approved did show approved
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal did not show "approved"
+
+  # must fail (terminal failure): the terminal printed 2 copies, expected 1
+  Scenario: A sale prints two copies, not one
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal printed 1 copy
+
+  # must fail (terminal failure): the last receipt shows mark "void"
+  Scenario: A void's slip says void
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    And the cashier voids the last sale with the card "unionpay-debit"
+    Then the last receipt does not show "void"
+
+  # must fail (terminal failure): the host approved nothing since the transaction began, so there is no voucher number
+  Scenario: A declined sale has no voucher number of an approval
+    Given the host answers "51" to the next sale
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the last receipt shows the voucher number of the approval
+
+  # must fail (feature mistake): a sign-on is not reversed
+  Scenario: A sign-on has no reversal
+    Then the host received a reversal of the 1.00 yuan sign-on with reason "98"
+
+  # must pass
+  Scenario: An unanswered pre-authorisation is reversed
+    Given the host does not answer the next pre-auth
+    When the cashier makes a pre-authorisation of 8.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "timed_out"
+    When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
+    Then the host received a reversal of the 8.00 yuan pre-auth with reason "98"

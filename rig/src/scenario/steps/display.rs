@@ -70,3 +70,45 @@ async fn shows_amount(world: &mut RigWorld, amount: Yuan) -> Result<(), StepErro
     let shown = world.bench()?.profile().amount(&amount.to_string());
     shows_text(world, &shown).await
 }
+
+/// Once the transaction is over: the terminal asked for no PIN (a 免密 tap, a phone that verified its owner).
+#[then(regex = r"^no PIN was asked$")]
+async fn then_no_pin(world: &mut RigWorld) -> Result<(), StepError> {
+    not_shown(world, "pin").await
+}
+
+/// Once the transaction is over: the terminal did not show that prompt or message (a profile name).
+#[then(regex = r#"^the terminal did not show "([a-z_]+)"$"#)]
+async fn then_not_shown(world: &mut RigWorld, name: String) -> Result<(), StepError> {
+    not_shown(world, &name).await
+}
+
+async fn not_shown(world: &mut RigWorld, name: &str) -> Result<(), StepError> {
+    some_transaction(world, &format!("screen to check for {name:?}"))?;
+    let re = {
+        let profile = world.bench()?.profile();
+        profile
+            .prompt(name)
+            .or_else(|| profile.messages.get(name))
+            .cloned()
+            .ok_or_else(|| StepError::Mistake(format!("the terminal profile has no prompt or message {name:?}")))?
+    };
+    // Only a transaction that is over can be said not to have shown it.
+    transaction_over(world).await?;
+    let shown = world
+        .bench()?
+        .timeline
+        .since(world.mark)
+        .iter()
+        .find_map(|e| match &e.kind {
+            Kind::Display { text, .. } if re.is_match(text) => Some((e.t_us, text.clone())),
+            _ => None,
+        });
+    match shown {
+        Some((t_us, text)) => Err(StepError::Expectation(format!(
+            "the terminal showed {name:?} ({text}) at {:.3} s",
+            t_us as f64 / 1e6
+        ))),
+        None => Ok(()),
+    }
+}

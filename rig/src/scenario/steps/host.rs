@@ -249,16 +249,17 @@ fn field(fields: &[(u8, String)], no: u8) -> Option<&str> {
     fields.iter().find(|(n, _)| *n == no).map(|(_, v)| v.as_str())
 }
 
-/// Waits for the reversal (0400) of that sale, with that reason code.
-#[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan sale with reason "([0-9A-Z]{2})"$"#)]
-async fn reversal_of(world: &mut RigWorld, amount: Yuan, reason: String) -> Result<(), StepError> {
-    reversal_of_kind(world, TxnKind::Sale, amount, reason).await
-}
-
-/// 退货冲正: an unanswered refund advice is reversed like a sale.
-#[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan refund with reason "([0-9A-Z]{2})"$"#)]
-async fn reversal_of_refund(world: &mut RigWorld, amount: Yuan, reason: String) -> Result<(), StepError> {
-    reversal_of_kind(world, TxnKind::Refund, amount, reason).await
+/// Waits for the reversal (0400) of that transaction (sale, refund, void, pre-auth, completion, ...) of that amount, with that reason code.
+#[then(regex = r#"^the host received a reversal of the (\d+\.\d{2}) yuan ([a-z -]+?) with reason "([0-9A-Z]{2})"$"#)]
+async fn reversal_of(world: &mut RigWorld, amount: Yuan, what: String, reason: String) -> Result<(), StepError> {
+    let kind = kind(&what)?;
+    if !kind.is_financial() {
+        return Err(StepError::Mistake(format!(
+            "a {} is not reversed: only transactions that move money are",
+            kind.name()
+        )));
+    }
+    reversal_of_kind(world, kind, amount, reason).await
 }
 
 async fn reversal_of_kind(world: &mut RigWorld, kind: TxnKind, amount: Yuan, reason: String) -> Result<(), StepError> {

@@ -153,3 +153,72 @@ async fn then_no_receipt(world: &mut RigWorld) -> Result<(), StepError> {
 async fn then_host_messages(world: &mut RigWorld, name: String) -> Result<(), StepError> {
     host_snapshot(world, &name).await
 }
+
+/// Once the transaction is over: the last receipt does not carry the profile's mark of that name.
+#[then(regex = r#"^the last receipt does not show "([a-z][a-z_]*)"$"#)]
+async fn then_last_receipt_lacks(world: &mut RigWorld, mark: String) -> Result<(), StepError> {
+    let re = receipt_mark(world, &mark, "the slip's text for it")?;
+    needs(world, Interface::Printer)?;
+    transaction_over(world).await?;
+    let receipts = snapshot::receipts(&world.bench()?.timeline.since(world.mark));
+    match receipts.last() {
+        Some(r) if r.lines().any(|l| re.is_match(l)) => Err(StepError::Expectation(format!(
+            "the last receipt shows mark {mark:?} ({re}):\n{r}"
+        ))),
+        Some(_) => Ok(()),
+        None => Err(StepError::Expectation("nothing was printed".into())),
+    }
+}
+
+/// Once the transaction is over: it printed that many copies (slips ended by a cut).
+#[then(regex = r"^the terminal printed (\d+) cop(?:y|ies)$")]
+async fn then_copies(world: &mut RigWorld, n: String) -> Result<(), StepError> {
+    needs(world, Interface::Printer)?;
+    transaction_over(world).await?;
+    let want: usize = n
+        .parse()
+        .map_err(|_| StepError::Mistake(format!("{n} is not a number of copies")))?;
+    let got = snapshot::receipts(&world.bench()?.timeline.since(world.mark)).len();
+    if got != want {
+        return Err(StepError::Expectation(format!(
+            "the terminal printed {got} copies, expected {want}"
+        )));
+    }
+    Ok(())
+}
+
+/// Once the transaction is over: the last receipt carries the voucher number (凭证号, the STAN), reference number (参考号, the RRN) or authorisation code (授权码) of the host's approval.
+#[then(regex = r"^the last receipt shows the (voucher number|reference number|authorisation code) of the approval$")]
+async fn then_receipt_field(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+    let no = match what.as_str() {
+        "voucher number" => field::STAN,
+        "reference number" => field::RRN,
+        _ => field::AUTH_CODE,
+    };
+    needs(world, Interface::Printer)?;
+    transaction_over(world).await?;
+    let bench = world.bench()?;
+    let events = bench.timeline.since(world.mark);
+    let value = events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            Kind::HostSent { txn, fields, .. } if of_the_transaction(*txn) && approved(fields) => {
+                fields.iter().find(|(n, _)| *n == no).map(|(_, v)| v.trim().to_string())
+            }
+            _ => None,
+        })
+        .ok_or_else(|| {
+            StepError::Expectation(format!(
+                "the host approved nothing since the transaction began, so there is no {what}"
+            ))
+        })?;
+    let receipts = snapshot::receipts(&events);
+    match receipts.last() {
+        Some(r) if r.contains(&value) => Ok(()),
+        Some(r) => Err(StepError::Expectation(format!(
+            "the last receipt does not show the {what} {value} of the approval:\n{r}"
+        ))),
+        None => Err(StepError::Expectation("nothing was printed".into())),
+    }
+}
