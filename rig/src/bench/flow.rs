@@ -164,11 +164,14 @@ impl LiveBench {
         match how {
             Presentation::Swipe(card) => self.swipe(card).await,
             Presentation::Insert(card) => {
-                self.insert(EmvCard::new(card.clone(), Field::Contact)).await?;
+                let memory = self.memory_of(card);
+                self.insert(EmvCard::with_memory(card.clone(), Field::Contact, memory))
+                    .await?;
                 self.await_prompt(from, "reading", prompt).await.map(drop)
             }
             Presentation::Tap(card) => {
-                self.bring_to_field(EmvCard::new(card.clone(), Field::Contactless))
+                let memory = self.memory_of(card);
+                self.bring_to_field(EmvCard::with_memory(card.clone(), Field::Contactless, memory))
                     .await?;
                 let read = self.await_prompt(from, "card_read", prompt).await;
                 // The card just brought to the field is taken away again.
@@ -176,6 +179,14 @@ impl LiveBench {
                 read.map(drop)
             }
         }
+    }
+
+    /// The memory of `card` in this scenario: made at its first presentation.
+    fn memory_of(&mut self, card: &CardProfile) -> crate::card::memory::SharedMemory {
+        self.card_memory
+            .entry(card.pan.clone())
+            .or_insert_with(|| crate::card::memory::SharedMemory::personalised(card.atc, card.issuer.pin_tries))
+            .clone()
     }
 
     /// Answers the flow's prompts while their data is known.

@@ -211,6 +211,7 @@ impl BenchPlan {
             flow: None,
             plug: Arc::default(),
             torn: Arc::default(),
+            card_memory: Default::default(),
             _keep: parts.keep,
         })
     }
@@ -278,6 +279,9 @@ pub struct LiveBench {
     /// card in a reader: what a fault campaign acts through (`fault_handles`).
     plug: Arc<std::sync::Mutex<Option<crate::devices::roles::Plug>>>,
     torn: Arc<std::sync::atomic::AtomicBool>,
+    /// What each card of the scenario kept (ATC, PIN try counter), by PAN:
+    /// the same card presented again goes on from there.
+    card_memory: std::collections::HashMap<String, crate::card::memory::SharedMemory>,
     _keep: Vec<Box<dyn Send>>,
 }
 

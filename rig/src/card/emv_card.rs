@@ -36,8 +36,8 @@ pub struct EmvCard {
     profile: CardProfile,
     field: Field,
     imk: Option<Vec<u8>>,
-    atc: u16,
-    pin_tries: u8,
+    /// ATC and PIN try counter: kept with the card across presentations.
+    memory: super::memory::SharedMemory,
     selected: Option<usize>,
     gpo_done: bool,
     /// ARQC of the first GENERATE AC and its session key, for the ARPC check.
@@ -63,11 +63,17 @@ fn encode(tlvs: &[Tlv]) -> Vec<u8> {
 }
 
 impl EmvCard {
+    /// A card fresh from personalisation (its file's ATC and PIN tries).
     pub fn new(profile: CardProfile, field: Field) -> EmvCard {
+        let memory = super::memory::SharedMemory::personalised(profile.atc, profile.issuer.pin_tries);
+        EmvCard::with_memory(profile, field, memory)
+    }
+
+    /// The card with what it kept from earlier presentations.
+    pub fn with_memory(profile: CardProfile, field: Field, memory: super::memory::SharedMemory) -> EmvCard {
         let imk = profile.issuer.imk.as_deref().and_then(|k| hex::decode(k).ok());
         EmvCard {
-            atc: profile.atc.saturating_sub(1),
-            pin_tries: profile.issuer.pin_tries,
+            memory,
             imk,
             profile,
             field,
@@ -80,7 +86,13 @@ impl EmvCard {
     }
 
     pub fn atc(&self) -> u16 {
-        self.atc
+        self.memory.get().atc
+    }
+
+    /// A new cryptogram takes the next ATC (kept in the card's memory).
+    fn next_atc(&self) {
+        let mut memory = self.memory.get();
+        memory.atc = memory.atc.wrapping_add(1);
     }
 
     fn apps_by_priority(&self) -> Vec<usize> {
@@ -223,11 +235,11 @@ impl EmvCard {
         let imk = self.imk.as_deref()?;
         let mut tags = terminal.clone();
         tags.insert("82".into(), AIP.to_vec());
-        tags.insert("9F36".into(), self.atc.to_be_bytes().to_vec());
+        tags.insert("9F36".into(), self.atc().to_be_bytes().to_vec());
         tags.insert("9F10".into(), self.iad(cvr1));
         let data = emv::arqc_data(&tags)?;
         let udk = emv::card_key(imk, &self.profile.pan, &self.profile.psn).ok()?;
-        let sk = emv::session_key(&udk, self.atc.to_be_bytes(), emv::SessionKeyDerivation::Pboc).ok()?;
+        let sk = emv::session_key(&udk, self.atc().to_be_bytes(), emv::SessionKeyDerivation::Pboc).ok()?;
         Some((emv::mac_alg3(&sk, &data).ok()?, sk))
     }
 
@@ -258,7 +270,7 @@ impl EmvCard {
             return sw::WRONG_LENGTH.to_vec();
         };
         let terminal: BTreeMap<String, Vec<u8>> = values.into_iter().collect();
-        self.atc = self.atc.wrapping_add(1);
+        self.next_atc();
         let decline = self.profile.behaviour.decline_with_aac;
         let (cid, cvr1) = if decline { (0x00, 0x80) } else { (0x80, 0xA0) };
         let Some((ac, sk)) = self.cryptogram(&terminal, cvr1) else {
@@ -275,7 +287,7 @@ impl EmvCard {
                 prim("9F10", &self.iad(cvr1)),
                 prim("9F26", &ac),
                 prim("9F27", &[cid]),
-                prim("9F36", &self.atc.to_be_bytes()),
+                prim("9F36", &self.atc().to_be_bytes()),
                 prim("9F6C", &self.ctq()),
             ],
         );
@@ -292,9 +304,9 @@ impl EmvCard {
 
     fn get_data(&self, p1: u8, p2: u8) -> Vec<u8> {
         match (p1, p2) {
-            (0x9F, 0x17) => response(&encode(&[prim("9F17", &[self.pin_tries])]), sw::OK),
-            (0x9F, 0x36) => response(&encode(&[prim("9F36", &self.atc.to_be_bytes())]), sw::OK),
-            (0x9F, 0x13) => response(&encode(&[prim("9F13", &self.atc.to_be_bytes())]), sw::OK),
+            (0x9F, 0x17) => response(&encode(&[prim("9F17", &[self.memory.get().pin_tries])]), sw::OK),
+            (0x9F, 0x36) => response(&encode(&[prim("9F36", &self.atc().to_be_bytes())]), sw::OK),
+            (0x9F, 0x13) => response(&encode(&[prim("9F13", &self.atc().to_be_bytes())]), sw::OK),
             _ => sw::REFERENCED_DATA_NOT_FOUND.to_vec(),
         }
     }
@@ -308,7 +320,7 @@ impl EmvCard {
             let Some(values) = dol::parse(&h(CDOL1)).and_then(|d| dol::split(&d, data)) else {
                 return sw::WRONG_LENGTH.to_vec();
             };
-            self.atc = self.atc.wrapping_add(1);
+            self.next_atc();
             let terminal: BTreeMap<String, Vec<u8>> = values.into_iter().collect();
             let wants_arqc = p1 & 0xC0 == 0x80;
             let (cid, cvr1) = if self.profile.behaviour.decline_with_aac || !wants_arqc {
@@ -351,7 +363,7 @@ impl EmvCard {
             "77",
             vec![
                 prim("9F27", &[cid]),
-                prim("9F36", &self.atc.to_be_bytes()),
+                prim("9F36", &self.atc().to_be_bytes()),
                 prim("9F26", &sk_ac),
                 prim("9F10", &self.iad(cvr1)),
             ],
@@ -394,7 +406,7 @@ impl EmvCard {
             // application block / unblock, PIN change / unblock, PUT DATA, UPDATE RECORD.
             (0x84, 0x16 | 0x18 | 0x1E | 0x24 | 0xDA | 0xDC, _, _) => {
                 if c.ins == 0x24 {
-                    self.pin_tries = self.profile.issuer.pin_tries;
+                    self.memory.get().pin_tries = self.profile.issuer.pin_tries;
                 }
                 sw::OK.to_vec()
             }

@@ -6,6 +6,7 @@ pub mod apdu;
 pub mod capture;
 pub mod dol;
 pub mod emv_card;
+pub mod memory;
 pub mod serve;
 pub mod tlv;
 

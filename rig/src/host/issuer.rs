@@ -26,7 +26,7 @@ pub enum Refusal {
     PinTriesExceeded,
     OverLimit,
     InsufficientFunds,
-    /// The application cryptogram is wrong.
+    /// The application cryptogram is wrong, or replayed (an ATC not above the card's last).
     SuspectedFraud,
 }
 
@@ -57,6 +57,9 @@ struct Account {
     expiry: String,
     single_limit_fen: Option<u64>,
     imk: Option<Vec<u8>>,
+    /// The ATC (9F36) of the card's last cryptogram the issuer accepted: a
+    /// card's counter only goes up, so one not above it is a replay.
+    last_atc: Option<u16>,
 }
 
 pub struct Issuer {
@@ -77,6 +80,7 @@ impl Issuer {
                     expiry: c.expiry.clone(),
                     single_limit_fen: c.single_limit_fen(),
                     imk: c.issuer.imk.as_deref().and_then(|k| hex::decode(k).ok()),
+                    last_atc: None,
                 };
                 (c.pan.clone(), account)
             })
@@ -157,6 +161,28 @@ impl Issuer {
             .map_err(|_| Refusal::SuspectedFraud)
     }
 
+    /// Takes the ATC (9F36) of a cryptogram that verified: one not above the
+    /// card's last is a replayed or cloned card's, refused as a failed
+    /// cryptogram check (34, suspected fraud: the dialect's answer to a
+    /// cryptogram that does not verify).
+    pub fn fresh_atc(&mut self, pan: &str, f55: &[u8]) -> Result<(), Refusal> {
+        let Some(account) = self.accounts.get_mut(pan) else {
+            return Ok(());
+        };
+        let Some(atc) = crate::emv::parse_tlv(f55)
+            .get("9F36")
+            .and_then(|a| <[u8; 2]>::try_from(a.as_slice()).ok())
+            .map(u16::from_be_bytes)
+        else {
+            return Ok(());
+        };
+        if account.last_atc.is_some_and(|last| atc <= last) {
+            return Err(Refusal::SuspectedFraud);
+        }
+        account.last_atc = Some(atc);
+        Ok(())
+    }
+
     /// Checks the TC of a message after the online step (emv::verify_tc);
     /// Ok when the issuer holds no key for the card.
     pub fn verify_tc(
@@ -202,6 +228,24 @@ mod tests {
             },
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn an_atc_not_above_the_cards_last_is_a_replay() {
+        let mut issuer = Issuer::new([&card(CardStatus::Active, "4912", None)]);
+        let pan = "6222021234567890128";
+        let f55 = |atc: u16| crate::emv::build_tlv(&[("9F36", &atc.to_be_bytes())]);
+        assert!(issuer.fresh_atc(pan, &f55(2)).is_ok());
+        assert!(
+            matches!(issuer.fresh_atc(pan, &f55(2)), Err(Refusal::SuspectedFraud)),
+            "repeated"
+        );
+        assert!(
+            matches!(issuer.fresh_atc(pan, &f55(1)), Err(Refusal::SuspectedFraud)),
+            "lower"
+        );
+        assert!(issuer.fresh_atc(pan, &f55(3)).is_ok());
+        assert_eq!(Refusal::SuspectedFraud.response_code(), "34");
     }
 
     fn auth(amount_fen: u64, pin: Option<&'static str>) -> Authorisation<'static> {

@@ -293,3 +293,12 @@ Feature: Verdicts that never lie (the must-fail corpus)
     Then the terminal shows "timed_out"
     When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
     Then the host received a reversal of the 8.00 yuan pre-auth with reason "98"
+
+  # The card keeps its ATC across presentations; the host refuses a replayed one.
+
+  # must pass
+  Scenario: The same chip card inserted twice is approved twice (ATC n, then n+1)
+    When the cashier makes a sale of 10.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the host answered "00"
+    When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the host answered "00"

@@ -96,9 +96,18 @@ impl HostState {
         {
             return Outcome::code("94");
         }
-        // A chip request's cryptogram is checked before any money moves.
-        if let Err(refusal) = self.cryptogram(request, *b"00") {
-            return refusal.into();
+        // A chip request's cryptogram is checked before any money moves,
+        // and its ATC must be above the card's last (no replay).
+        match self.cryptogram(request, *b"00") {
+            Err(refusal) => return refusal.into(),
+            Ok(Some(_)) => {
+                let pan = self.pan(request);
+                let f55 = request.bytes(55).unwrap_or_default();
+                if let Err(refusal) = self.issuer.fresh_atc(&pan, f55) {
+                    return refusal.into();
+                }
+            }
+            Ok(None) => {}
         }
         let result = match kind {
             TxnKind::Sale | TxnKind::PreAuth => self.debit(kind, request, amount, None),
