@@ -117,3 +117,13 @@ Feature: Chip and contactless sales
     When the cashier completes the last pre-authorisation with 15.00 yuan with the inserted card "unionpay-credit" and its PIN
     Then the terminal shows "approved"
     And the host answered "00"
+
+  Scenario: Issuer scripts: template 71 runs before the second GENERATE AC, template 72 after
+    Given the issuer sends the script "84DA9F580400000005" to run before the second GENERATE AC with the next chip approval
+    And the issuer sends the script "8424000000" with the next chip approval
+    When the cashier starts a sale of 31.00 yuan
+    And the cardholder inserts the card "unionpay-debit-chip"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "approved"
+    And the host received 1 script result
+    And the script result says done

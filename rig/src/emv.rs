@@ -316,3 +316,21 @@ mod tests {
         );
     }
 }
+
+/// Where an issuer script runs (EMV Book 3, 10.10 issuer script processing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptTemplate {
+    /// Template 71: before the final GENERATE AC.
+    BeforeFinalAc,
+    /// Template 72: after it.
+    AfterFinalAc,
+}
+
+impl ScriptTemplate {
+    pub fn tag(self) -> &'static str {
+        match self {
+            ScriptTemplate::BeforeFinalAc => "71",
+            ScriptTemplate::AfterFinalAc => "72",
+        }
+    }
+}

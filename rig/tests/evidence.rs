@@ -275,13 +275,21 @@ fn every_raw_host_frame_decodes_with_pyiso8583_to_the_fields_beside_it() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("python3 with pyiso8583 (the README test command installs it)");
-    {
-        let mut stdin = child.stdin.take().expect("stdin");
-        for (_, e) in &messages {
-            writeln!(stdin, "{}", e["raw"].as_str().expect("raw frame hex")).expect("write");
+    // Written from a thread of its own while the answers are read: with
+    // both pipes on one thread, a run whose answers fill the stdout pipe
+    // (64 KiB) before all frames are written would wait on itself forever.
+    let frames: Vec<String> = messages
+        .iter()
+        .map(|(_, e)| e["raw"].as_str().expect("raw frame hex").to_string())
+        .collect();
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        for frame in frames {
+            writeln!(stdin, "{frame}").expect("write");
         }
-    }
+    });
     let out = child.wait_with_output().expect("pyiso8583 ran");
+    writer.join().expect("the frames were written");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let decoded: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -196,15 +196,33 @@ pub fn read(
     finish(tags, label, ChipError::Removed)
 }
 
+/// A bit of the terminal verification results (95): its byte (0-based) and mask.
+#[derive(Debug, Clone, Copy)]
+pub struct TvrBit(usize, u8);
+
+/// TVR bits by name (EMV Book 3, Annex C5), those the kernel sets so far.
+pub mod tvr_bit {
+    use super::TvrBit;
+    /// Byte 2, bit 7.
+    pub const EXPIRED_APPLICATION: TvrBit = TvrBit(1, 0x40);
+    /// Byte 3, bit 3.
+    pub const ONLINE_PIN_ENTERED: TvrBit = TvrBit(2, 0x04);
+}
+
+fn set_tvr(tvr: &mut [u8], bit: TvrBit) {
+    if let Some(byte) = tvr.get_mut(bit.0) {
+        *byte |= bit.1;
+    }
+}
+
 /// Terminal verification results (95) the kernel can tell from the card data.
 fn tvr(tags: &mut BTreeMap<String, Vec<u8>>) {
     let mut tvr = tags.get("95").cloned().unwrap_or_else(|| vec![0; 5]);
     tvr.resize(5, 0);
     let today = tags.get("9A").cloned().unwrap_or_default();
     if let Some(expiry) = tags.get("5F24") {
-        // Byte 2, bit 7: expired application.
         if expiry.as_slice() < today.as_slice() {
-            tvr[1] |= 0x40;
+            set_tvr(&mut tvr, tvr_bit::EXPIRED_APPLICATION);
         }
     }
     tags.insert("95".into(), tvr);
@@ -217,11 +235,11 @@ pub fn set_amount(read: &mut ChipRead, fen: u64) {
         .insert("9F02".into(), hex::decode(format!("{fen:012}")).unwrap_or_default());
 }
 
-/// Byte 3, bit 3 of the TVR: online PIN entered.
+/// The TVR says an online PIN was entered.
 pub fn note_online_pin(read: &mut ChipRead) {
     if let Some(tvr) = read.tags.get_mut("95") {
         if tvr.len() == 5 {
-            tvr[2] |= 0x04;
+            set_tvr(tvr, tvr_bit::ONLINE_PIN_ENTERED);
         }
     }
 }

@@ -102,7 +102,13 @@ pub fn dol(data: &[u8]) -> Vec<(String, usize)> {
 }
 
 /// One issuer script: template (71 or 72), script id (9F18), command APDUs (86).
+/// An issuer script: its template tag, its identifier (9F18) and its commands (86).
 pub type Script = (u8, Vec<u8>, Vec<Vec<u8>>);
+
+/// Issuer script templates (EMV Book 3, 10.10): 71 runs before the final
+/// GENERATE AC, 72 after it.
+pub const SCRIPT_BEFORE_FINAL_AC: u8 = 0x71;
+pub const SCRIPT_AFTER_FINAL_AC: u8 = 0x72;
 
 /// Issuer scripts of an answer's field 55.
 pub fn scripts(data: &[u8]) -> Vec<Script> {
@@ -115,7 +121,7 @@ pub fn scripts(data: &[u8]) -> Vec<Script> {
         let Some(value) = data.get(start..start + len) else {
             break;
         };
-        if tl == 1 && (data[i] == 0x71 || data[i] == 0x72) {
+        if tl == 1 && (data[i] == SCRIPT_BEFORE_FINAL_AC || data[i] == SCRIPT_AFTER_FINAL_AC) {
             let mut id = Vec::new();
             let mut commands = Vec::new();
             let mut k = 0;

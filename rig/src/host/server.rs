@@ -150,9 +150,9 @@ impl MockHost {
         self.state().next_qr_pending_polls = polls;
     }
 
-    /// The next approved chip answer carries this issuer script command.
-    pub fn issuer_script(&self, apdu: Vec<u8>) {
-        self.state().issuer_scripts.push(apdu);
+    /// The next approved chip answer carries this issuer script command, in that template.
+    pub fn issuer_script(&self, template: crate::emv::ScriptTemplate, apdu: Vec<u8>) {
+        self.state().issuer_scripts.push((template, apdu));
     }
 
     pub fn customer_pays_order(&self) -> bool {

@@ -141,13 +141,18 @@ impl Terminal {
         let raw55 = resp.bytes(55).unwrap_or_default().to_vec();
         let f55 = crate::tlv::parse(&raw55);
         let iad = f55.get("91").cloned();
+        // EMV Book 3, 10.10: template 71 scripts run before the final
+        // GENERATE AC, template 72 ones after it; DF31 reports both, in order.
+        let (before, after): (Vec<_>, Vec<_>) = crate::tlv::scripts(&raw55)
+            .into_iter()
+            .partition(|(template, _, _)| *template == crate::tlv::SCRIPT_BEFORE_FINAL_AC);
+        let mut results = chip::run_scripts(session, &before);
         let accepted = match chip::second_ac(session, read, arc, iad.as_deref(), approved) {
             Ok(tc) => tc || !approved,
             Err(_) => false,
         };
-        let scripts = crate::tlv::scripts(&raw55);
-        if !scripts.is_empty() {
-            let results = chip::run_scripts(session, &scripts);
+        results.extend(chip::run_scripts(session, &after));
+        if !results.is_empty() {
             self.pending_script_result = Some(results);
         }
         accepted

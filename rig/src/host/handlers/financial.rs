@@ -134,15 +134,14 @@ impl HostState {
         // The ARPC carries the final answer code back to the card.
         let arc: [u8; 2] = outcome.code.as_bytes().try_into().unwrap_or(*b"05");
         if let Ok(Some(mut f55)) = self.cryptogram(request, arc) {
-            if outcome.code == "00" && !self.issuer_scripts.is_empty() {
-                // Template 72: scripts the card runs after the second GENERATE AC.
-                let mut inner = vec![crate::card::tlv::prim("9F18", &[0, 0, 0, 1])];
-                inner.extend(
-                    std::mem::take(&mut self.issuer_scripts)
-                        .iter()
-                        .map(|apdu| crate::card::tlv::prim("86", apdu)),
-                );
-                f55.extend(crate::card::tlv::cons("72", inner).to_vec());
+            if outcome.code == "00" {
+                // One template per script: 71 runs before the second GENERATE
+                // AC, 72 after it (EMV Book 3, 10.10); 9F18 numbers them.
+                for (n, (template, apdu)) in std::mem::take(&mut self.issuer_scripts).into_iter().enumerate() {
+                    let id = u32::try_from(n + 1).unwrap_or(u32::MAX).to_be_bytes();
+                    let inner = vec![crate::card::tlv::prim("9F18", &id), crate::card::tlv::prim("86", &apdu)];
+                    f55.extend(crate::card::tlv::cons(template.tag(), inner).to_vec());
+                }
             }
             outcome = outcome.with(55, Value::Bytes(f55));
         }

@@ -32,8 +32,9 @@ pub struct HostState {
     qr_pending: BTreeMap<usize, u32>,
     /// How many queries the next payment-code sale stays pending for.
     pub next_qr_pending_polls: u32,
-    /// Issuer script commands (APDUs) for the next approved chip answer (tag 72).
-    pub issuer_scripts: Vec<Vec<u8>>,
+    /// Issuer scripts for the next approved chip answer: the template
+    /// (ScriptTemplate) and its command (an APDU), one script each.
+    pub issuer_scripts: Vec<(crate::emv::ScriptTemplate, Vec<u8>)>,
 }
 
 /// The outcome of one request.

@@ -154,11 +154,18 @@ async fn wrong_mti(world: &mut RigWorld, what: String) -> Result<(), StepError> 
     script(world, 1, &what, FaultAction::Answer(AnswerFault::WrongMti))
 }
 
-/// The issuer sends this script (field 55) with the next chip approval.
-#[given(regex = r#"^the issuer sends the script "([0-9A-F]+)" with the next chip approval$"#)]
-async fn issuer_script(world: &mut RigWorld, apdu: String) -> Result<(), StepError> {
+/// The issuer sends this script command (field 55) with the next chip approval, to run after the second GENERATE AC (template 72) or, said so, before it (template 71).
+#[given(
+    regex = r#"^the issuer sends the script "([0-9A-F]+)"(?:( to run before the second GENERATE AC))? with the next chip approval$"#
+)]
+async fn issuer_script(world: &mut RigWorld, apdu: String, before: String) -> Result<(), StepError> {
     let apdu = hex::decode(&apdu).map_err(|e| StepError::Mistake(format!("script {apdu}: {e}")))?;
-    world.bench()?.host.issuer_script(apdu);
+    let template = if before.is_empty() {
+        crate::emv::ScriptTemplate::AfterFinalAc
+    } else {
+        crate::emv::ScriptTemplate::BeforeFinalAc
+    };
+    world.bench()?.host.issuer_script(template, apdu);
     Ok(())
 }
 
