@@ -18,6 +18,7 @@ pub mod failure;
 pub mod fuzzing;
 pub mod host;
 pub mod html;
+pub mod instructions;
 pub mod iso8583;
 pub mod junit;
 pub mod lab_flash;

@@ -157,9 +157,7 @@ local a_ins = ProtoField.uint8("pos8583_apdu.ins", "INS", base.HEX)
 local a_sw = ProtoField.uint16("pos8583_apdu.sw", "Status word", base.HEX)
 local a_data = ProtoField.bytes("pos8583_apdu.bytes", "APDU")
 apdu.fields = { a_dir, a_ins, a_sw, a_data }
-local NAMES = { [0xA4] = "SELECT", [0xA8] = "GET PROCESSING OPTIONS", [0xB2] = "READ RECORD",
-  [0xAE] = "GENERATE AC", [0x20] = "VERIFY", [0xCA] = "GET DATA", [0x82] = "EXTERNAL AUTHENTICATE",
-  [0x84] = "GET CHALLENGE", [0xC0] = "GET RESPONSE", [0x1E] = "APPLICATION BLOCK" }
+local NAMES = { [0xA4] = "SELECT", [0xB2] = "READ RECORD", [0xA8] = "GET PROCESSING OPTIONS", [0xAE] = "GENERATE AC", [0xCA] = "GET DATA", [0xC0] = "GET RESPONSE", [0x88] = "INTERNAL AUTHENTICATE", [0x82] = "EXTERNAL AUTHENTICATE", [0x84] = "GET CHALLENGE", [0x20] = "VERIFY", [0x24] = "PIN CHANGE / UNBLOCK", [0x1E] = "APPLICATION BLOCK", [0x18] = "APPLICATION UNBLOCK", [0x16] = "CARD BLOCK", [0xDA] = "PUT DATA", [0xDC] = "UPDATE RECORD" }
 function apdu.dissector(tvb, pinfo, tree)
   pinfo.cols.protocol = "APDU"
   local t = tree:add(apdu, tvb())

@@ -64,26 +64,9 @@ pub fn response(data: &[u8], sw: [u8; 2]) -> Vec<u8> {
     out
 }
 
-/// ISO 7816-4 / EMV command name by instruction byte.
-pub fn command_name(cla: u8, ins: u8) -> &'static str {
-    match (cla, ins) {
-        (_, 0xA4) => "SELECT",
-        (0x80, 0xA8) => "GET PROCESSING OPTIONS",
-        (_, 0xB2) => "READ RECORD",
-        (0x80, 0xAE) => "GENERATE AC",
-        (_, 0x20) => "VERIFY",
-        (0x80, 0xCA) => "GET DATA",
-        (_, 0x82) => "EXTERNAL AUTHENTICATE",
-        (_, 0x84) => "GET CHALLENGE",
-        (_, 0x88) => "INTERNAL AUTHENTICATE",
-        (_, 0xC0) => "GET RESPONSE",
-        (_, 0xDA) | (_, 0xDC) => "PUT DATA / UPDATE RECORD",
-        (_, 0x1E) => "APPLICATION BLOCK",
-        (_, 0x18) => "APPLICATION UNBLOCK",
-        (_, 0x16) => "CARD BLOCK",
-        (_, 0x24) => "PIN CHANGE",
-        _ => "APDU",
-    }
+/// ISO 7816-4 / EMV command name by instruction byte (`instructions::TABLE`).
+pub fn command_name(_cla: u8, ins: u8) -> &'static str {
+    crate::instructions::name(ins)
 }
 
 /// The command name of a hex APDU as the trace writes it.

@@ -4,6 +4,7 @@
 use crate::devices::DeviceError;
 use crate::devices::pcsc_reader::{PcscCard, PcscReader};
 use crate::emv::parse_tlv;
+use crate::instructions::{CLA_EMV, CLA_ISO, GET_PROCESSING_OPTIONS, GET_RESPONSE, READ_RECORD, SELECT};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -28,7 +29,7 @@ fn x(card: &PcscCard, apdu: &[u8]) -> Result<(Vec<u8>, [u8; 2]), CaptureError> {
     let (data, sw) = r.split_at(r.len() - 2);
     let sw = [sw[0], sw[1]];
     if sw[0] == 0x61 {
-        return x(card, &[0x00, 0xC0, 0x00, 0x00, sw[1]]);
+        return x(card, &[CLA_ISO, GET_RESPONSE, 0x00, 0x00, sw[1]]);
     }
     if sw[0] == 0x6C {
         let mut again = apdu.to_vec();
@@ -41,7 +42,7 @@ fn x(card: &PcscCard, apdu: &[u8]) -> Result<(Vec<u8>, [u8; 2]), CaptureError> {
 }
 
 fn select(name: &[u8]) -> Vec<u8> {
-    let mut a = vec![0x00, 0xA4, 0x04, 0x00, name.len() as u8];
+    let mut a = vec![CLA_ISO, SELECT, 0x04, 0x00, name.len() as u8];
     a.extend_from_slice(name);
     a.push(0x00);
     a
@@ -63,7 +64,7 @@ fn applications(card: &PcscCard, notes: &mut Vec<String>) -> Result<Vec<(Vec<u8>
         apps.extend(directory(&fci));
         if let Some(sfi) = parse_tlv(&fci).get("88").and_then(|s| s.first().copied()) {
             for rec in 1..=8u8 {
-                let (data, sw) = x(card, &[0x00, 0xB2, rec, (sfi << 3) | 4, 0x00])?;
+                let (data, sw) = x(card, &[CLA_ISO, READ_RECORD, rec, (sfi << 3) | 4, 0x00])?;
                 if sw != [0x90, 0x00] {
                     break;
                 }
@@ -132,7 +133,15 @@ fn records(card: &PcscCard, aid: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Cap
         .iter()
         .map(|(_, l)| l)
         .sum();
-    let mut gpo = vec![0x80, 0xA8, 0x00, 0x00, (len + 2) as u8, 0x83, len as u8];
+    let mut gpo = vec![
+        CLA_EMV,
+        GET_PROCESSING_OPTIONS,
+        0x00,
+        0x00,
+        (len + 2) as u8,
+        0x83,
+        len as u8,
+    ];
     gpo.extend(vec![0u8; len]);
     gpo.push(0x00);
     let (resp, sw) = x(card, &gpo)?;
@@ -146,7 +155,7 @@ fn records(card: &PcscCard, aid: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Cap
     let afl = tags.get("94").cloned().unwrap_or_default();
     for entry in afl.chunks_exact(4) {
         for rec in entry[1]..=entry[2] {
-            let (data, sw) = x(card, &[0x00, 0xB2, rec, (entry[0] & 0xF8) | 4, 0x00])?;
+            let (data, sw) = x(card, &[CLA_ISO, READ_RECORD, rec, (entry[0] & 0xF8) | 4, 0x00])?;
             if sw == [0x90, 0x00] {
                 tags.extend(parse_tlv(&data));
             }

@@ -8,6 +8,10 @@ use super::tlv::{cons, prim};
 use crate::config::card::{CardKind, CardProfile};
 use crate::devices::card_link::SmartCard;
 use crate::emv;
+use crate::instructions::{
+    CLA_EMV, CLA_EMV_SECURE, CLA_ISO, EXTERNAL_AUTHENTICATE, GENERATE_AC, GET_DATA, GET_PROCESSING_OPTIONS,
+    PIN_CHANGE_UNBLOCK, READ_RECORD, SELECT,
+};
 use iso7816_tlv::ber::Tlv;
 use std::collections::BTreeMap;
 
@@ -392,20 +396,20 @@ impl EmvCard {
         let Some(c) = Command::parse(raw) else {
             return sw::WRONG_LENGTH.to_vec();
         };
-        if !matches!(c.cla, 0x00 | 0x80 | 0x84) {
+        if !matches!(c.cla, CLA_ISO | CLA_EMV | CLA_EMV_SECURE) {
             return sw::CLA_NOT_SUPPORTED.to_vec();
         }
         match (c.cla, c.ins, c.p1, c.p2) {
-            (0x00, 0xA4, 0x04, _) => self.select(c.data),
-            (0x00, 0xB2, rec, p2) if p2 & 0x07 == 0x04 => self.read_record(rec, p2),
-            (0x80, 0xA8, 0x00, 0x00) => self.gpo(c.data),
-            (0x80, 0xCA, p1, p2) => self.get_data(p1, p2),
-            (0x80, 0xAE, p1, _) => self.generate_ac(p1, c.data),
-            (0x00, 0x82, _, _) => self.external_authenticate(c.data),
+            (CLA_ISO, SELECT, 0x04, _) => self.select(c.data),
+            (CLA_ISO, READ_RECORD, rec, p2) if p2 & 0x07 == 0x04 => self.read_record(rec, p2),
+            (CLA_EMV, GET_PROCESSING_OPTIONS, 0x00, 0x00) => self.gpo(c.data),
+            (CLA_EMV, GET_DATA, p1, p2) => self.get_data(p1, p2),
+            (CLA_EMV, GENERATE_AC, p1, _) => self.generate_ac(p1, c.data),
+            (CLA_ISO, EXTERNAL_AUTHENTICATE, _, _) => self.external_authenticate(c.data),
             // Issuer script commands (secure messaging, CLA 84): card block,
             // application block / unblock, PIN change / unblock, PUT DATA, UPDATE RECORD.
-            (0x84, 0x16 | 0x18 | 0x1E | 0x24 | 0xDA | 0xDC, _, _) => {
-                if c.ins == 0x24 {
+            (CLA_EMV_SECURE, ins, _, _) if crate::instructions::of(ins).is_some_and(|i| i.script) => {
+                if c.ins == PIN_CHANGE_UNBLOCK {
                     self.memory.get().pin_tries = self.profile.issuer.pin_tries;
                 }
                 sw::OK.to_vec()

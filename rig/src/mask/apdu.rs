@@ -3,24 +3,18 @@
 
 use super::tlv;
 
+use crate::instructions;
+
 /// Instructions whose answer data is BER-TLV (EMV Book 1 and 3).
 fn answers_with_tlv(ins: u8) -> bool {
-    matches!(
-        ins,
-        0xA4 // SELECT: FCI
-        | 0xB2 // READ RECORD: record template 70
-        | 0xA8 // GET PROCESSING OPTIONS: 77 (or 80)
-        | 0xAE // GENERATE AC: 77 (or 80)
-        | 0xCA // GET DATA
-        | 0xC0 // GET RESPONSE
-        | 0x88 // INTERNAL AUTHENTICATE
-    )
+    instructions::of(ins).is_some_and(|i| i.answers_tlv)
 }
 
 /// Instructions whose command data is a PIN or a PIN block: VERIFY, and
-/// issuer scripts' PIN CHANGE / UNBLOCK.
+/// issuer scripts' PIN CHANGE / UNBLOCK (proprietary class only: 0x24 is
+/// CHANGE REFERENCE DATA in the interindustry class).
 fn carries_pin(cla: u8, ins: u8) -> bool {
-    ins == 0x20 || (cla & 0xF0 == 0x80 && ins == 0x24)
+    instructions::of(ins).is_some_and(|i| i.carries_pin && (!i.script || cla & 0xF0 == 0x80))
 }
 
 /// The command with a PIN in its data hidden (zeros, same length).

@@ -1,5 +1,6 @@
 //! The Wireshark dissector for the dialect (tools/wireshark/pos8583.lua),
-//! generated from the codec's field table so the two cannot drift apart (a
+//! generated from the codec's field table and the card's instruction table
+//! (`instructions`) so they cannot drift apart (a
 //! test keeps the shipped file equal to `rig trace dissector`).
 
 use crate::iso8583::codec::{Encoding, Length, spec};
@@ -25,7 +26,25 @@ pub fn dissector() -> String {
             s.name
         ));
     }
-    TEMPLATE.replace("@FIELDS@", &table)
+    // The instruction names from the one table the card models and masking read.
+    let instructions: Vec<String> = crate::instructions::TABLE
+        .iter()
+        .map(|i| format!("[0x{:02X}] = \"{}\"", i.ins, i.name))
+        .collect();
+    TEMPLATE
+        .replace("@FIELDS@", &table)
+        .replace("@INSTRUCTIONS@", &instructions.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_dissector_names_every_instruction_of_the_table() {
+        let lua = super::dissector();
+        for i in crate::instructions::TABLE {
+            assert!(lua.contains(&format!("[0x{:02X}] = \"{}\"", i.ins, i.name)), "{i:?}");
+        }
+    }
 }
 
 const TEMPLATE: &str = r#"-- Wireshark dissector for rig's UnionPay POS ISO 8583 dialect (pos-8583.md):
@@ -155,9 +174,7 @@ local a_ins = ProtoField.uint8("pos8583_apdu.ins", "INS", base.HEX)
 local a_sw = ProtoField.uint16("pos8583_apdu.sw", "Status word", base.HEX)
 local a_data = ProtoField.bytes("pos8583_apdu.bytes", "APDU")
 apdu.fields = { a_dir, a_ins, a_sw, a_data }
-local NAMES = { [0xA4] = "SELECT", [0xA8] = "GET PROCESSING OPTIONS", [0xB2] = "READ RECORD",
-  [0xAE] = "GENERATE AC", [0x20] = "VERIFY", [0xCA] = "GET DATA", [0x82] = "EXTERNAL AUTHENTICATE",
-  [0x84] = "GET CHALLENGE", [0xC0] = "GET RESPONSE", [0x1E] = "APPLICATION BLOCK" }
+local NAMES = { @INSTRUCTIONS@ }
 function apdu.dissector(tvb, pinfo, tree)
   pinfo.cols.protocol = "APDU"
   local t = tree:add(apdu, tvb())
