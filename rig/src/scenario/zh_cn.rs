@@ -54,7 +54,11 @@ pub fn verdict(message: &str) -> String {
                 out
             })
         })
-        .unwrap_or_default();
+        .unwrap_or_else(|| {
+            // A skip did not fail: it did not apply here.
+            let skipped = crate::failure::FailureClass::labelled(message).is_some_and(|c| c.is_skip());
+            if skipped { "跳过" } else { "步骤失败" }.to_string()
+        });
     format!("{label}: {class}: {chinese} | {text}")
 }
 
