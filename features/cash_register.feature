@@ -57,7 +57,7 @@ Feature: Driving the terminal from the cash register (ECR)
     And the cardholder swipes the card "unionpay-debit"
     And the cardholder enters the card's PIN
     Then the cash register receives the result "ND"
-    Given the host does not answer the next 3 reversals
+    Given the host drops the connection after the next 3 reversal requests
     When the cash register requests settlement
     Then the cash register receives the result "ND"
     And the terminal shows "settlement_failed"

@@ -91,11 +91,11 @@ Feature: What the terminal does when the acquirer host misbehaves
     And the host received 2 sign-ons
     And the host received no reversal
 
-  Scenario: An unanswered reversal is sent again, and no new sale goes out while it is pending
+  Scenario: A reversal the host does not take is sent again, and no new sale goes out while it is pending
     Given the host does not answer the next sale
     When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
     Then the terminal shows "timed_out"
-    Given the host does not answer the next 3 reversals
+    Given the host drops the connection after the next 3 reversal requests
     When the cashier starts a sale of 1.00 yuan
     And the cardholder swipes the card "unionpay-debit"
     And the cardholder enters the card's PIN
@@ -112,7 +112,7 @@ Feature: What the terminal does when the acquirer host misbehaves
     Given the host does not answer the next sale
     When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
     Then the terminal shows "timed_out"
-    Given the host does not answer the next 3 reversals
+    Given the host drops the connection after the next 3 reversal requests
     When the cashier settles the batch
     Then the terminal shows "settlement_failed"
     And the host received 3 reversals

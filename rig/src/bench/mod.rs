@@ -10,6 +10,7 @@ pub mod lab_side;
 pub mod responders;
 pub mod strategy;
 pub mod virtual_side;
+mod waits;
 
 use crate::config::ConfigError;
 use crate::config::bench::Bench;
@@ -23,7 +24,7 @@ use crate::devices::ecr::CashRegister;
 use crate::devices::keypad::KeypadRobot;
 use crate::devices::magstripe::{CodePresenter, MagstripeEmulator};
 use crate::devices::roles::{Boot, CardLink, Flasher, Power, boot_banner};
-use crate::events::{Cursor, Kind, Seen, Source, Timeline, Timeout};
+use crate::events::{Kind, Source, Timeline, Timeout};
 use crate::failure::FailureClass;
 use crate::host::issuer::Issuer;
 use crate::host::{HostHandle, MockHost};
@@ -539,148 +540,6 @@ impl LiveBench {
     /// Takes the card away; false when none was in a reader.
     pub fn remove_card(&mut self) -> bool {
         self.card_link.remove()
-    }
-
-    /// Waits for the display to show the profile's prompt `name`.
-    pub async fn await_prompt(
-        &self,
-        from: Cursor,
-        name: &str,
-        deadline: Duration,
-    ) -> Result<(String, Cursor), BenchError> {
-        let re = self.profile().prompt(name).ok_or_else(|| {
-            BenchError::Config(ConfigError::Semantic {
-                path: self.plan.bench.resolve(&self.plan.bench.file.terminal_profile),
-                message: format!("no prompt {name:?} in [prompts]"),
-            })
-        })?;
-        let ended = self.ended_by(Some(name));
-        Ok(self
-            .timeline
-            .wait_until(
-                self.wait_start(from),
-                deadline,
-                format!("prompt {name:?} ({re})"),
-                |e| match &e.kind {
-                    Kind::Display { text, .. } if re.is_match(text) => Seen::Found(text.clone()),
-                    _ => ended(e).map_or(Seen::Pending, Seen::Ended),
-                },
-            )
-            .await?)
-    }
-
-    /// Where a wait for the terminal's output starts: at `from`, or, while
-    /// the terminal is off, at the power cut before it, so that the wait
-    /// sees the cut and ends at once (nothing will show on a dead screen).
-    pub fn wait_start(&self, from: Cursor) -> Cursor {
-        if self.is_on() {
-            return from;
-        }
-        let cut = self.timeline.since(0).iter().rev().find_map(|e| match e.kind {
-            Kind::PowerOff { .. } => Some(e.seq),
-            _ => None,
-        });
-        cut.map_or(from, |seq| seq.min(from))
-    }
-
-    /// What ends a wait during a transaction before its deadline: the power
-    /// cut, the
-    /// terminal back at idle (unless idle is `awaited`), or, when `awaited`
-    /// is one of the profile's outcomes, another outcome shown.
-    pub fn ended_by(&self, awaited: Option<&str>) -> impl Fn(&crate::events::Event) -> Option<String> + '_ {
-        let profile = self.profile();
-        let awaited_outcome: Option<&str> = awaited
-            .and_then(|a| profile.outcomes.iter().find(|o| *o == a))
-            .map(String::as_str);
-        let idle = profile.prompt("idle").filter(|_| awaited != Some("idle"));
-        let awaited_outcome = awaited_outcome.map(str::to_string);
-        move |e| {
-            let text = match &e.kind {
-                Kind::Display { text, .. } => text,
-                // Seen while waiting (not a cut the terminal has since come back from).
-                Kind::PowerOff { .. } if !self.is_on() => return Some("the terminal's power was cut".into()),
-                _ => return None,
-            };
-            if awaited_outcome.is_some() {
-                let other = profile
-                    .outcomes
-                    .iter()
-                    .filter(|o| Some(o.as_str()) != awaited_outcome.as_deref());
-                for name in other {
-                    if profile.prompt(name).is_some_and(|re| re.is_match(text)) {
-                        return Some(format!("the terminal showed {name:?} ({text})"));
-                    }
-                }
-            }
-            idle.filter(|re| re.is_match(text))
-                .map(|_| format!("the terminal was back at idle ({text})"))
-        }
-    }
-
-    /// Waits for a display text `matches` accepts; fails at once when the
-    /// transaction is over without it.
-    pub async fn await_display(
-        &self,
-        from: Cursor,
-        what: &str,
-        deadline: Duration,
-        matches: impl Fn(&str) -> bool,
-    ) -> Result<(String, Cursor), Timeout> {
-        let ended = self.ended_by(None);
-        self.timeline
-            .wait_until(self.wait_start(from), deadline, what, |e| match &e.kind {
-                Kind::Display { text, .. } if matches(text) => Seen::Found(text.clone()),
-                _ => ended(e).map_or(Seen::Pending, Seen::Ended),
-            })
-            .await
-    }
-
-    /// Returns once the display shows the profile's prompt `name`: at once if it
-    /// already does, else when it next changes to it.
-    /// Fails at once when the terminal is at idle, or shows one of the
-    /// prompts `past` (that come after `name`: it went by).
-    pub async fn await_current_prompt(&self, name: &str, past: &[&str], deadline: Duration) -> Result<(), BenchError> {
-        let events = self.timeline.since(0);
-        let last = events.iter().rev().find_map(|e| match &e.kind {
-            Kind::Display { text, .. } => Some((e.seq, text.clone())),
-            _ => None,
-        });
-        let profile = self.profile();
-        let showing = |n: &str, text: &str| profile.prompt(n).is_some_and(|re| re.is_match(text));
-        if let Some((_, text)) = &last {
-            if showing(name, text) {
-                return Ok(());
-            }
-            // A terminal at idle will not show this prompt by itself: say so
-            // now. (Another prompt may be on its way out: the rig's last
-            // action has not shown yet.)
-            if showing("idle", text) && name != "idle" {
-                return Err(BenchError::Terminal(format!(
-                    "is at idle ({text}), not at {name:?}: the step cannot apply now"
-                )));
-            }
-            for later in past {
-                if showing(later, text) {
-                    return Err(BenchError::Terminal(format!(
-                        "is already past {name:?}: it shows {later:?} ({text})"
-                    )));
-                }
-            }
-        }
-        let from = last.map_or(0, |(seq, _)| seq + 1);
-        self.await_prompt(from, name, deadline).await?;
-        Ok(())
-    }
-
-    pub fn last_display(&self) -> Option<String> {
-        self.timeline.since(0).iter().rev().find_map(|e| match &e.kind {
-            Kind::Display { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-    }
-
-    pub fn note(&self, text: &str) {
-        self.timeline.publish(Source::Rig, Kind::Step { text: text.into() });
     }
 }
 

@@ -175,6 +175,16 @@ impl Flows {
     pub fn of(&self, txn: &str) -> &[FlowStep] {
         self.0.get(txn).map_or(&[], Vec::as_slice)
     }
+
+    /// Whether `prompt` is one a flow answers with a datum a step gives
+    /// (an amount, a card, a PIN, a voucher number...): a prompt that waits
+    /// for the feature's input.
+    pub fn takes_input(&self, prompt: &str) -> bool {
+        self.0
+            .values()
+            .flatten()
+            .any(|s| s.prompt == prompt && !matches!(s.answer, Answer::Keys | Answer::Wait))
+    }
 }
 
 #[cfg(test)]

@@ -302,3 +302,19 @@ Feature: Verdicts that never lie (the must-fail corpus)
     Then the host answered "00"
     When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the host answered "00"
+
+  # E. An outcome check while the terminal waits at a prompt only the feature can answer.
+
+  # must fail (terminal failure): the terminal asks for "pin_retry"
+  Scenario: After a wrong PIN (55) the terminal asks again, so no approval comes by itself
+    Given the host answers "55" to the next sale
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "approved"
+
+  # must pass
+  Scenario: After a wrong PIN the right one is approved
+    Given the host answers "55" to the next sale
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "pin_retry"
+    When the cardholder enters the card's PIN
+    Then the terminal shows "approved"

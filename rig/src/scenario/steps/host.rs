@@ -114,12 +114,12 @@ async fn delays_within_timeout(world: &mut RigWorld, what: String) -> Result<(),
     script(world, 1, &what, FaultAction::Transport(TransportFault::Delay(delay)))
 }
 
-/// The mock host closes the connection without answering.
-#[given(regex = r"^the host drops the connection after the next ([a-z -]+) request$")]
-async fn drops_after(world: &mut RigWorld, what: String) -> Result<(), StepError> {
+/// The mock host closes the connection without answering, for the next request(s) of that kind.
+#[given(regex = r"^the host drops the connection after the next (?:(\d+) )?([a-z -]+?) requests?$")]
+async fn drops_after(world: &mut RigWorld, n: String, what: String) -> Result<(), StepError> {
     script(
         world,
-        1,
+        count(&n),
         &what,
         FaultAction::Transport(TransportFault::DropAfterRequest),
     )

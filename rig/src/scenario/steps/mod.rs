@@ -222,12 +222,13 @@ fn some_transaction(world: &RigWorld, what: &str) -> Result<(), StepError> {
 
 async fn shows(world: &mut RigWorld, prompt: &str) -> Result<(), StepError> {
     let bench = world.bench()?;
+    let deadline = ms(bench.profile().timeouts.online_ms);
     if bench.profile().outcomes.iter().any(|o| o == prompt) {
         some_transaction(world, &format!("outcome {prompt:?} to show"))?;
+        bench.await_outcome(world.mark, prompt, deadline).await?;
+    } else {
+        bench.await_prompt(world.mark, prompt, deadline).await?;
     }
-    bench
-        .await_prompt(world.mark, prompt, ms(bench.profile().timeouts.online_ms))
-        .await?;
     Ok(())
 }
 
