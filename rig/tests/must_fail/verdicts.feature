@@ -318,3 +318,110 @@ Feature: Verdicts that never lie (the must-fail corpus)
     Then the terminal shows "pin_retry"
     When the cardholder enters the card's PIN
     Then the terminal shows "approved"
+
+  # Every other verdict step, failing where it must and passing where it must.
+
+  # must pass
+  Scenario: An approved sale matches its snapshots and reads as it should
+    When the cashier starts a sale of 100.00 yuan
+    And the cardholder swipes the card "unionpay-debit"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "approved"
+    And the terminal shows the amount 100.00 yuan
+    And the display reads "RMB 100.00"
+    And the receipt matches the snapshot "swipe-sale-approved-receipt"
+    And the host messages match the snapshot "swipe-sale-approved-host"
+    And the last receipt shows the amount 100.00 yuan
+    And the last receipt reads "100.00"
+    And the host received 1 sale
+    And the host received no reversal
+
+  # must fail (terminal failure): receipt snapshot "swipe-sale-approved-receipt" differs
+  Scenario: Another amount does not match the stored slip
+    When the cashier starts a sale of 99.00 yuan
+    And the cardholder swipes the card "unionpay-debit"
+    And the cardholder enters the card's PIN
+    Then the receipt matches the snapshot "swipe-sale-approved-receipt"
+
+  # must fail (terminal failure): host messages
+  Scenario: Another amount does not match the stored host messages
+    When the cashier starts a sale of 99.00 yuan
+    And the cardholder swipes the card "unionpay-debit"
+    And the cardholder enters the card's PIN
+    Then the host messages match the snapshot "swipe-sale-approved-host"
+
+  # must fail (terminal failure): the receipt still matches the snapshot
+  Scenario: The same slip does not differ from its snapshot
+    When the cashier starts a sale of 100.00 yuan
+    And the cardholder swipes the card "unionpay-debit"
+    And the cardholder enters the card's PIN
+    Then the receipt differs from the snapshot "swipe-sale-approved-receipt"
+
+  # must fail (terminal failure): prompt "balance"
+  Scenario: Another balance than the card's
+    When the cashier asks for the balance of the card "unionpay-debit-low-balance"
+    Then the terminal shows the balance 11.00 yuan
+
+  # must fail (terminal failure): display containing "RMB 12.00"
+  Scenario: A display text that never shows
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the display reads "RMB 12.00"
+
+  # must fail (terminal failure): RMB 12.00
+  Scenario: An amount that never shows
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows the amount 12.00 yuan
+
+  # must fail (terminal failure): reason for 51
+  Scenario: The reason of another code
+    Given the host answers "05" to the next sale
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows the reason for "51"
+
+  # must fail (terminal failure): the last receipt does not show "RMB 12.00"
+  Scenario: A slip amount that is not on it
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the last receipt shows the amount 12.00 yuan
+
+  # must fail (terminal failure): the last receipt does not show "unionpay"
+  Scenario: A slip text that is not on it
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the last receipt reads "unionpay"
+
+  # must fail (terminal failure): the terminal printed 2 receipt(s)
+  Scenario: An approved sale prints
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then no receipt is printed
+
+  # must fail (terminal failure): the host received 1 sale, expected 2
+  Scenario: One sale is not two
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    Then the host received 2 sales
+
+  # must fail (terminal failure): the host received 1 reversal(s)
+  Scenario: A timed-out sale is reversed
+    Given the host does not answer the next sale
+    When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
+    And the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
+    Then the host received no reversal
+
+  # must fail (terminal failure): the cash register received result 00, expected 51
+  Scenario: The cash register gets the approval, not a decline
+    When the cash register requests a sale of 6.00 yuan
+    And the cardholder swipes the card "unionpay-debit"
+    And the cardholder enters the card's PIN
+    Then the cash register receives the result "51"
+
+  # must fail (terminal failure): the boot banner shows firmware 1.0.0, expected 9.9.9
+  Scenario: The firmware that runs is not another
+    Then the terminal runs firmware "9.9.9"
+
+  # must fail (terminal failure): expected 1.0.1
+  Scenario: The current release is not the regression one
+    Then the terminal runs the regression release
+
+  # must fail (terminal failure): the last receipt does not show 2 debit(s)
+  Scenario: A settlement slip counts what was sold
+    When the cashier makes a sale of 2.00 yuan with the card "unionpay-debit" and its PIN
+    And the cashier settles the batch
+    Then the last receipt counts 2 debits
