@@ -305,7 +305,7 @@ Feature: Verdicts that never lie (the must-fail corpus)
 
   # E. An outcome check while the terminal waits at a prompt only the feature can answer.
 
-  # must fail (terminal failure): the terminal asks for "pin_retry"
+  # must fail (terminal failure): the terminal asks for "pin"
   Scenario: After a wrong PIN (55) the terminal asks again, so no approval comes by itself
     Given the host answers "55" to the next sale
     When the cashier makes a sale of 10.00 yuan with the card "unionpay-debit" and its PIN
