@@ -17,12 +17,7 @@ impl LiveBench {
         name: &str,
         deadline: Duration,
     ) -> Result<(String, Cursor), BenchError> {
-        let re = self.profile().prompt(name).ok_or_else(|| {
-            BenchError::Config(ConfigError::Semantic {
-                path: self.plan.bench.resolve(&self.plan.bench.file.terminal_profile),
-                message: format!("no prompt {name:?} in [prompts]"),
-            })
-        })?;
+        let re = self.profile().prompt(name).ok_or_else(|| self.no_prompt(name))?;
         let ended = self.ended_by(Some(name));
         Ok(self
             .timeline
