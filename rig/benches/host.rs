@@ -156,14 +156,14 @@ fn main() {
     rt.block_on(async {
         let card = CardProfile {
             description: "bench".into(),
-            pan: PAN.into(),
-            expiry: "4912".into(),
+            pan: PAN.parse().unwrap(),
+            expiry: "4912".parse().unwrap(),
             service_code: "101".into(),
             discretionary: String::new(),
             track3: None,
             issuer: CardIssuer {
                 pin: "123456".into(),
-                balance: "1000.00".into(),
+                balance: "1000.00".parse().unwrap(),
                 pin_tries: 3,
                 status: CardStatus::Active,
                 single_limit: None,

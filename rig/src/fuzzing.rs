@@ -84,20 +84,20 @@ fn card_profile(kind: CardKind) -> CardProfile {
     CardProfile {
         description: "fuzz".into(),
         kind,
-        pan: "6222021234567890128".into(),
-        psn: "01".into(),
-        expiry: "2912".into(),
+        pan: "6222021234567890128".parse().expect("a valid constant"),
+        psn: "01".parse().expect("a valid constant"),
+        expiry: "2912".parse().expect("a valid constant"),
         service_code: "220".into(),
         applications: vec![Application {
-            aid: "A000000333010101".into(),
+            aid: "A000000333010101".parse().expect("a valid constant"),
             label: "Debit".into(),
             priority: 1,
         }],
         atc: 1,
         issuer: Issuer {
             pin: "123456".into(),
-            balance: "1.00".into(),
-            imk: Some("0123456789ABCDEFFEDCBA9876543210".into()),
+            balance: "1.00".parse().expect("a valid constant"),
+            imk: Some("0123456789ABCDEFFEDCBA9876543210".parse().expect("a valid constant")),
             ..Default::default()
         },
         ..Default::default()

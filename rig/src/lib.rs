@@ -28,5 +28,6 @@ pub mod outcome;
 pub mod report;
 pub mod scenario;
 pub mod snapshot;
+pub mod tags;
 pub mod trace;
 pub mod trace_tools;

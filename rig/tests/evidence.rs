@@ -143,7 +143,7 @@ fn secrets() -> Vec<(String, String)> {
         }
     };
     for (name, card) in &cards {
-        add(format!("{name}: PAN"), card.pan.clone());
+        add(format!("{name}: PAN"), card.pan.to_string());
         let track2 = card.track2();
         add(format!("{name}: track 2"), track2.clone());
         add(format!("{name}: track 2 (chip, D separator)"), track2.replace('=', "D"));
@@ -165,6 +165,7 @@ fn secrets() -> Vec<(String, String)> {
         let field = format!("0{:X}{pin}{}", pin.len(), "F".repeat(14 - pin.len()));
         add(format!("{name}: clear PIN field"), field);
         if let Some(imk) = &card.issuer.imk {
+            let imk = hex::encode_upper(imk.bytes());
             add(format!("{name}: issuer master key"), imk.clone());
             add(format!("{name}: issuer master key, left half"), imk[..16].to_string());
             add(format!("{name}: issuer master key, right half"), imk[16..].to_string());

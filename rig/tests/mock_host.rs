@@ -51,18 +51,18 @@ fn dialect(cipher: CipherFamily) -> Dialect {
 fn card(pan: &str, balance: &str, status: CardStatus, expiry: &str) -> CardProfile {
     CardProfile {
         description: "test".into(),
-        pan: pan.into(),
-        expiry: expiry.into(),
+        pan: pan.parse().unwrap(),
+        expiry: expiry.parse().unwrap(),
         service_code: "101".into(),
         discretionary: String::new(),
         track3: None,
         issuer: CardIssuer {
             pin: "123456".into(),
-            balance: balance.into(),
+            balance: balance.parse().unwrap(),
             pin_tries: 3,
             status,
-            single_limit: Some("2000.00".into()),
-            imk: Some("0123456789ABCDEFFEDCBA9876543210".into()),
+            single_limit: Some("2000.00".parse().unwrap()),
+            imk: Some("0123456789ABCDEFFEDCBA9876543210".parse().unwrap()),
         },
         ..Default::default()
     }

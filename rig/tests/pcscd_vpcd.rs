@@ -145,7 +145,7 @@ async fn capture_writes_the_public_data_of_the_source_profile() {
     assert_eq!(captured.service_code, source.service_code);
     assert_eq!(captured.discretionary, source.discretionary);
     assert_eq!(captured.applications, source.applications);
-    assert!(!masked.contains(&source.pan), "masked by default:\n{masked}");
+    assert!(!masked.contains(&*source.pan), "masked by default:\n{masked}");
     assert!(masked.contains("622202*********0128"), "{masked}");
 }
 

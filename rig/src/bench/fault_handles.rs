@@ -3,7 +3,7 @@
 //! the reader, the paper sensor and the mock host.
 
 use super::virtual_side::PaperSensor;
-use crate::devices::roles::{Plug, SmartCard};
+use crate::devices::roles::Plug;
 use crate::host::server::MockHost;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,32 +28,5 @@ impl FaultHandles {
 
     pub fn tear_card(&self) {
         self.torn.store(true, Ordering::SeqCst);
-    }
-}
-
-/// A card a campaign can tear out: it reports itself gone once `torn` is set.
-pub struct Tearable {
-    pub card: Box<dyn SmartCard>,
-    pub torn: Arc<AtomicBool>,
-}
-
-impl SmartCard for Tearable {
-    fn atr(&self) -> Vec<u8> {
-        self.card.atr()
-    }
-    fn power_on(&mut self) {
-        self.card.power_on();
-    }
-    fn power_off(&mut self) {
-        self.card.power_off();
-    }
-    fn transmit(&mut self, command: &[u8]) -> Vec<u8> {
-        self.card.transmit(command)
-    }
-    fn present(&self) -> bool {
-        self.card.present() && !self.torn.load(Ordering::SeqCst)
-    }
-    fn answer_delay(&self) -> std::time::Duration {
-        self.card.answer_delay()
     }
 }

@@ -165,13 +165,15 @@ impl LiveBench {
             Presentation::Swipe(card) => self.swipe(card).await,
             Presentation::Insert(card) => {
                 let memory = self.memory_of(card);
-                self.insert(EmvCard::with_memory(card.clone(), Field::Contact, memory))
+                let chip = EmvCard::with_memory(card.clone(), Field::Contact, memory);
+                self.insert(crate::card::faults::as_behaves(chip, &card.behaviour))
                     .await?;
                 self.await_prompt(from, "reading", prompt).await.map(drop)
             }
             Presentation::Tap(card) => {
                 let memory = self.memory_of(card);
-                self.bring_to_field(EmvCard::with_memory(card.clone(), Field::Contactless, memory))
+                let chip = EmvCard::with_memory(card.clone(), Field::Contactless, memory);
+                self.bring_to_field(crate::card::faults::as_behaves(chip, &card.behaviour))
                     .await?;
                 let read = self.await_prompt(from, "card_read", prompt).await;
                 // The card just brought to the field is taken away again.
@@ -184,8 +186,8 @@ impl LiveBench {
     /// The memory of `card` in this scenario: made at its first presentation.
     fn memory_of(&mut self, card: &CardProfile) -> crate::card::memory::SharedMemory {
         self.card_memory
-            .entry(card.pan.clone())
-            .or_insert_with(|| crate::card::memory::SharedMemory::personalised(card.atc, card.issuer.pin_tries))
+            .entry(card.pan.to_string())
+            .or_insert_with(|| crate::card::emv_card::personalised(card))
             .clone()
     }
 

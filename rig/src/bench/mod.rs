@@ -520,8 +520,8 @@ impl LiveBench {
     /// A new card in a reader, which a fault campaign may tear out.
     fn tearable(&self, card: impl SmartCard) -> Box<dyn SmartCard> {
         self.torn.store(false, std::sync::atomic::Ordering::SeqCst);
-        Box::new(fault_handles::Tearable {
-            card: Box::new(card),
+        Box::new(crate::card::faults::Tearable {
+            card,
             torn: self.torn.clone(),
         })
     }

@@ -1,6 +1,10 @@
-//! ISO 7816-4 command and response APDUs.
+//! ISO 7816-4 command and response APDUs (short lengths, cases 1-4 of
+//! ISO/IEC 7816-3, 12.1): a zero-copy view of a command as it came off the
+//! wire, a response as data and a status word; each parses and emits.
 
-/// A parsed command APDU (short length form).
+use super::sw::Sw;
+
+/// A command APDU: a view into the bytes it was parsed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command<'a> {
     pub cla: u8,
@@ -11,23 +15,8 @@ pub struct Command<'a> {
     pub le: Option<u8>,
 }
 
-/// Status words the card models use.
-pub mod sw {
-    pub const OK: [u8; 2] = [0x90, 0x00];
-    pub const WRONG_LENGTH: [u8; 2] = [0x67, 0x00];
-    pub const SELECTED_FILE_INVALIDATED: [u8; 2] = [0x62, 0x83];
-    pub const CONDITIONS_NOT_SATISFIED: [u8; 2] = [0x69, 0x85];
-    pub const FUNCTION_NOT_SUPPORTED: [u8; 2] = [0x6A, 0x81];
-    pub const FILE_NOT_FOUND: [u8; 2] = [0x6A, 0x82];
-    pub const RECORD_NOT_FOUND: [u8; 2] = [0x6A, 0x83];
-    pub const REFERENCED_DATA_NOT_FOUND: [u8; 2] = [0x6A, 0x88];
-    pub const INS_NOT_SUPPORTED: [u8; 2] = [0x6D, 0x00];
-    pub const CLA_NOT_SUPPORTED: [u8; 2] = [0x6E, 0x00];
-    pub const AUTHENTICATION_FAILED: [u8; 2] = [0x63, 0x00];
-}
-
 impl<'a> Command<'a> {
-    /// Cases 1-4 of ISO 7816-3, short lengths; None for a malformed APDU.
+    /// Cases 1-4, short lengths; None for a malformed APDU.
     pub fn parse(raw: &'a [u8]) -> Option<Command<'a>> {
         let (header, body) = raw.split_at_checked(4)?;
         let (cla, ins, p1, p2) = (header[0], header[1], header[2], header[3]);
@@ -55,13 +44,56 @@ impl<'a> Command<'a> {
             le,
         })
     }
+
+    /// The APDU's bytes (None when the data is longer than a short Lc).
+    pub fn to_vec(&self) -> Option<Vec<u8>> {
+        let mut out = vec![self.cla, self.ins, self.p1, self.p2];
+        if !self.data.is_empty() {
+            out.push(u8::try_from(self.data.len()).ok()?);
+            out.extend_from_slice(self.data);
+        }
+        out.extend(self.le);
+        Some(out)
+    }
 }
 
-/// Response data followed by a status word.
-pub fn response(data: &[u8], sw: [u8; 2]) -> Vec<u8> {
-    let mut out = data.to_vec();
-    out.extend_from_slice(&sw);
-    out
+/// A response APDU: its data, then SW1 SW2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub data: Vec<u8>,
+    pub sw: Sw,
+}
+
+impl Response {
+    pub fn ok(data: Vec<u8>) -> Response {
+        Response { data, sw: Sw::OK }
+    }
+
+    /// A bare status word (no data).
+    pub fn status(sw: Sw) -> Response {
+        Response { data: Vec::new(), sw }
+    }
+
+    /// None when the bytes are too short to end in a status word.
+    pub fn parse(raw: &[u8]) -> Option<Response> {
+        let (data, sw) = raw.split_at_checked(raw.len().checked_sub(2)?)?;
+        Some(Response {
+            data: data.to_vec(),
+            sw: Sw::from_bytes(sw[0], sw[1]),
+        })
+    }
+
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut out = self.data.clone();
+        out.extend_from_slice(&self.sw.bytes());
+        out
+    }
+}
+
+impl From<Sw> for Response {
+    fn from(sw: Sw) -> Response {
+        Response::status(sw)
+    }
 }
 
 /// ISO 7816-4 / EMV command name by instruction byte (`instructions::TABLE`).
@@ -103,5 +135,29 @@ mod tests {
             "Lc larger than the data"
         );
         assert!(Command::parse(&[0, 0xA4]).is_none());
+    }
+
+    #[test]
+    fn commands_emit_what_they_parsed() {
+        for apdu in [
+            "00B2010C",
+            "00B2010C00",
+            "00A404000E315041592E5359532E444446303100",
+            "0082000002AABB",
+            "80AE80001D0000000100000000000000000156000000000001562611240012345678",
+        ] {
+            let raw = hex::decode(apdu).unwrap();
+            let parsed = Command::parse(&raw).unwrap();
+            assert_eq!(parsed.to_vec().map(hex::encode_upper), Some(apdu.to_string()));
+        }
+    }
+
+    #[test]
+    fn responses_both_ways() {
+        let r = Response::parse(&hex::decode("7001AA9000").unwrap()).unwrap();
+        assert_eq!((r.data.as_slice(), r.sw), (&[0x70, 0x01, 0xAA][..], Sw::OK));
+        assert_eq!(hex::encode_upper(r.to_vec()), "7001AA9000");
+        assert_eq!(Response::status(Sw::FILE_NOT_FOUND).to_vec(), vec![0x6A, 0x82]);
+        assert!(Response::parse(&[0x90]).is_none());
     }
 }

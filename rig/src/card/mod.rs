@@ -6,8 +6,10 @@ pub mod apdu;
 pub mod capture;
 pub mod dol;
 pub mod emv_card;
+pub mod faults;
 pub mod memory;
 pub mod serve;
+pub mod sw;
 pub mod tlv;
 
 pub use emv_card::{EmvCard, Field};

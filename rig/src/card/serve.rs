@@ -47,7 +47,8 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         Kind::CardRemoved => println!("{:>10.3}  card gone", e.t_us as f64 / 1e6),
         _ => {}
     });
-    let card = EmvCard::new(profile, field);
+    let behaviour = profile.behaviour.clone();
+    let card = crate::card::faults::as_behaves(EmvCard::new(profile, field), &behaviour);
     let _served = match &options.connect {
         Some(addr) => {
             let c = card_link::insert(addr, card, timeline)

@@ -2,9 +2,11 @@
 //! issuer knows about it. Test cards only.
 
 use super::ConfigError;
+pub use super::card_values::{Aid, DataTag, DesKey, Expiry, HexBytes, Pan, Psn, Yuan};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::str::FromStr;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -15,12 +17,12 @@ pub struct CardProfile {
     #[serde(default)]
     pub kind: CardKind,
     /// PAN; for a phone the token PAN the terminal sees; for a payment code the funding account.
-    pub pan: String,
+    pub pan: Pan,
     /// Card sequence number (5F34), two digits.
     #[serde(default = "default_psn")]
-    pub psn: String,
+    pub psn: Psn,
     /// YYMM.
-    pub expiry: String,
+    pub expiry: Expiry,
     /// Cardholder name (5F20), e.g. "ZHANG/SAN".
     #[serde(default)]
     pub name: String,
@@ -42,7 +44,7 @@ pub struct CardProfile {
     pub atc: u16,
     /// Extra or overriding EMV data objects: tag (hex) -> value (hex).
     #[serde(default)]
-    pub data: BTreeMap<String, String>,
+    pub data: BTreeMap<DataTag, HexBytes>,
     #[serde(default)]
     pub behaviour: Behaviour,
     /// The customer's payment code (kind = "payment-code"); qr.md's shapes.
@@ -51,8 +53,8 @@ pub struct CardProfile {
     pub issuer: Issuer,
 }
 
-fn default_psn() -> String {
-    "01".into()
+fn default_psn() -> Psn {
+    Psn::from_str("01").unwrap_or_default()
 }
 
 fn default_interfaces() -> Vec<Interface> {
@@ -84,7 +86,7 @@ pub enum Interface {
 #[serde(deny_unknown_fields)]
 pub struct Application {
     /// AID, hex (emv.md: A000000333010101 debit, ...02 credit, ...03 quasi-credit).
-    pub aid: String,
+    pub aid: Aid,
     pub label: String,
     /// Application priority indicator (87), 1 = highest.
     pub priority: u8,
@@ -124,7 +126,7 @@ fn yes() -> bool {
 pub struct Issuer {
     pub pin: String,
     /// Available balance in yuan, e.g. "1000.00".
-    pub balance: String,
+    pub balance: Yuan,
     /// Wrong PINs allowed before the card is locked (75).
     #[serde(default = "default_pin_tries")]
     pub pin_tries: u8,
@@ -132,11 +134,11 @@ pub struct Issuer {
     pub status: CardStatus,
     /// Largest single transaction in yuan (61 above it).
     #[serde(default)]
-    pub single_limit: Option<String>,
+    pub single_limit: Option<Yuan>,
     /// Issuer master key for application cryptograms, hex (TEST KEYS ONLY).
     /// With it, the host checks the ARQC of chip transactions (34 when wrong).
     #[serde(default)]
-    pub imk: Option<String>,
+    pub imk: Option<DesKey>,
 }
 
 fn default_pin_tries() -> u8 {
@@ -165,37 +167,8 @@ impl CardProfile {
         )
     }
 
-    /// Checks what serde cannot: amounts, expiry, PAN digits.
+    /// Checks what one value alone cannot (each value checked itself when read).
     pub fn validate(&self) -> Result<(), String> {
-        if self.balance_fen().is_none() {
-            return Err(format!("balance {:?} is not yuan like \"100.00\"", self.issuer.balance));
-        }
-        if let Some(limit) = &self.issuer.single_limit {
-            if parse_yuan(limit).is_none() {
-                return Err(format!("single_limit {limit:?} is not yuan like \"100.00\""));
-            }
-        }
-        if self.expiry.len() != 4 || !self.expiry.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(format!("expiry {:?}: expected YYMM", self.expiry));
-        }
-        if let Some(imk) = &self.issuer.imk {
-            if hex::decode(imk).map(|k| k.len()) != Ok(16) {
-                return Err(format!("imk {imk:?}: expected 32 hex digits (a double-length DES key)"));
-            }
-        }
-        if self.psn.len() != 2 || !self.psn.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(format!("psn {:?}: expected two digits", self.psn));
-        }
-        for app in &self.applications {
-            if !(10..=32).contains(&app.aid.len()) || hex::decode(&app.aid).is_err() {
-                return Err(format!("applications: aid {:?} is not 5-16 bytes of hex", app.aid));
-            }
-        }
-        for (tag, value) in &self.data {
-            if hex::decode(tag).is_err() || hex::decode(value).is_err() {
-                return Err(format!("data.{tag} = {value:?}: tag and value must be hex"));
-            }
-        }
         let chip = self
             .interfaces
             .iter()
@@ -206,18 +179,15 @@ impl CardProfile {
         if self.kind == CardKind::PaymentCode && self.payment_code.is_none() {
             return Err("kind = \"payment-code\" needs payment_code".into());
         }
-        if !(13..=19).contains(&self.pan.len()) || !self.pan.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(format!("pan {:?}: expected 13 to 19 digits", self.pan));
-        }
         Ok(())
     }
 
     pub fn single_limit_fen(&self) -> Option<u64> {
-        self.issuer.single_limit.as_deref().and_then(parse_yuan)
+        self.issuer.single_limit.map(Yuan::fen)
     }
 
-    pub fn balance_fen(&self) -> Option<u64> {
-        parse_yuan(&self.issuer.balance)
+    pub fn balance_fen(&self) -> u64 {
+        self.issuer.balance.fen()
     }
 }
 
@@ -265,4 +235,63 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, CardProfile>, ConfigError
         }
     }
     Ok(cards)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_APPS: &str = r#"description = "two applications"
+pan = "6222021234567890128"
+expiry = "2912"
+service_code = "220"
+interfaces = ["contact"]
+
+[[applications]]
+aid = "A000000333010101"
+label = "Debit"
+priority = 1
+
+[[applications]]
+aid = "A0000003330101XY"
+label = "Credit"
+priority = 2
+
+[issuer]
+pin = "123456"
+balance = "100.00"
+"#;
+
+    #[test]
+    fn a_bad_aid_in_the_second_application_is_reported_at_its_line() {
+        let err = CardProfile::parse(Path::new("cards/two.toml"), TWO_APPS).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("cards/two.toml:13:7"), "{text}");
+        assert!(
+            text.contains("aid \"A0000003330101XY\": expected 5-16 bytes of hex"),
+            "{text}"
+        );
+        let good = TWO_APPS.replace("A0000003330101XY", "A000000333010102");
+        let card = CardProfile::parse(Path::new("cards/two.toml"), &good).unwrap();
+        assert_eq!(card.applications[1].aid.bytes()[7], 0x02);
+    }
+
+    #[test]
+    fn every_typed_value_is_reported_where_it_is_written() {
+        for (bad, at) in [
+            (r#"pan = "62220212""#, "2:7"),
+            (r#"expiry = "291""#, "3:10"),
+            (r#"balance = "1.5""#, "19:11"),
+        ] {
+            let key = bad.split(' ').next().unwrap();
+            let text: String = TWO_APPS
+                .replace("XY", "02")
+                .lines()
+                .map(|l| if l.starts_with(&format!("{key} =")) { bad } else { l })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let err = CardProfile::parse(Path::new("c.toml"), &text).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("c.toml:{at}")), "{bad}: {err}");
+        }
+    }
 }

@@ -75,14 +75,14 @@ impl Issuer {
                     pin: c.issuer.pin.clone(),
                     tries_left: c.issuer.pin_tries,
                     max_tries: c.issuer.pin_tries,
-                    available_fen: c.balance_fen().unwrap_or(0),
+                    available_fen: c.balance_fen(),
                     status: c.issuer.status,
-                    expiry: c.expiry.clone(),
+                    expiry: c.expiry.to_string(),
                     single_limit_fen: c.single_limit_fen(),
-                    imk: c.issuer.imk.as_deref().and_then(|k| hex::decode(k).ok()),
+                    imk: c.issuer.imk.as_ref().map(|k| k.bytes().to_vec()),
                     last_atc: None,
                 };
-                (c.pan.clone(), account)
+                (c.pan.to_string(), account)
             })
             .collect();
         Issuer { accounts }
@@ -213,17 +213,17 @@ mod tests {
     fn card(status: CardStatus, expiry: &str, limit: Option<&str>) -> CardProfile {
         CardProfile {
             description: "test".into(),
-            pan: "6222021234567890128".into(),
-            expiry: expiry.into(),
+            pan: "6222021234567890128".parse().unwrap(),
+            expiry: expiry.parse().unwrap(),
             service_code: "101".into(),
             discretionary: String::new(),
             track3: None,
             issuer: CardIssuer {
                 pin: "123456".into(),
-                balance: "100.00".into(),
+                balance: "100.00".parse().unwrap(),
                 pin_tries: 3,
                 status,
-                single_limit: limit.map(str::to_string),
+                single_limit: limit.map(|l| l.parse().unwrap()),
                 imk: None,
             },
             ..Default::default()

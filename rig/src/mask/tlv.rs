@@ -6,17 +6,16 @@
 use super::kind::{DataKind, ascii_in_place, mask_chars, nibbles_in_place};
 use iso7816_tlv::ber::{Tlv, Value};
 
-/// The chip tags that carry cardholder data, and how each is coded.
+/// The chip tags that carry cardholder data, and how each is coded: read
+/// from the one tag table (`tags::TABLE`).
 fn sensitive(tag: &[u8]) -> Option<(DataKind, Coding)> {
-    Some(match tag {
-        [0x5A] => (DataKind::Pan, Coding::Nibbles),
-        // Track 2 equivalent data; contactless track 2; track 2 discretionary.
-        [0x57] | [0x9F, 0x6B] => (DataKind::Track, Coding::Nibbles),
-        [0x9F, 0x20] => (DataKind::CardholderName, Coding::Nibbles),
-        // Track 1 discretionary data, track 1 data, cardholder name (extended).
-        [0x56] => (DataKind::Track, Coding::Ascii),
-        [0x9F, 0x1F] | [0x5F, 0x20] | [0x9F, 0x0B] => (DataKind::CardholderName, Coding::Ascii),
-        _ => return None,
+    use crate::tags::Cardholder;
+    Some(match crate::tags::cardholder(tag)? {
+        Cardholder::PanDigits => (DataKind::Pan, Coding::Nibbles),
+        Cardholder::TrackDigits => (DataKind::Track, Coding::Nibbles),
+        Cardholder::TrackText => (DataKind::Track, Coding::Ascii),
+        Cardholder::NameText => (DataKind::CardholderName, Coding::Ascii),
+        Cardholder::NameDigits => (DataKind::CardholderName, Coding::Nibbles),
     })
 }
 

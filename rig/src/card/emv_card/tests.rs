@@ -1,26 +1,35 @@
 //! Sessions APDU by APDU. Cryptograms: rig/tests/vectors/emv_vectors.txt
 //! (pyemv 1.5.0): card_arqc, card_arpc, card_tc, card_aac for the card below at ATC 0001.
+use super::processing::AIP;
+use super::records::CDOL1;
+use super::select::{CPDOL, PPDOL};
 use super::*;
 use crate::config::card::{Application, Issuer};
+use crate::emv;
+use std::collections::BTreeMap;
+
+fn h(s: &str) -> Vec<u8> {
+    hex::decode(s).unwrap()
+}
 
 fn profile(kind: CardKind) -> CardProfile {
     CardProfile {
         description: "test".into(),
         kind,
-        pan: "6222021234567890128".into(),
-        psn: "01".into(),
-        expiry: "2912".into(),
+        pan: "6222021234567890128".parse().unwrap(),
+        psn: "01".parse().unwrap(),
+        expiry: "2912".parse().unwrap(),
         name: "ZHANG/SAN".into(),
         service_code: "220".into(),
         discretionary: "1234".into(),
         applications: vec![
             Application {
-                aid: "A000000333010102".into(),
+                aid: "A000000333010102".parse().unwrap(),
                 label: "UnionPay Credit".into(),
                 priority: 2,
             },
             Application {
-                aid: "A000000333010101".into(),
+                aid: "A000000333010101".parse().unwrap(),
                 label: "UnionPay Debit".into(),
                 priority: 1,
             },
@@ -32,9 +41,9 @@ fn profile(kind: CardKind) -> CardProfile {
         },
         issuer: Issuer {
             pin: "123456".into(),
-            balance: "100.00".into(),
+            balance: "100.00".parse().unwrap(),
             pin_tries: 3,
-            imk: Some("0123456789ABCDEFFEDCBA9876543210".into()),
+            imk: Some("0123456789ABCDEFFEDCBA9876543210".parse().unwrap()),
             ..Default::default()
         },
         ..Default::default()
@@ -179,12 +188,82 @@ fn behaviours_block_decline_and_tear() {
     p.behaviour.blocked_card = false;
     p.behaviour.decline_with_aac = true;
     p.behaviour.torn_after_gpo = true;
-    let mut card = EmvCard::new(p, Field::Contactless);
-    card.process(&h("00A4040008A00000033301010100"));
-    let (gpo, _) = x(&mut card, &format!("80A80000238321{PDOL_DATA}00"));
-    assert_eq!(gpo.get("9F27"), Some(&vec![0x00]), "AAC in the GPO");
+    let behaviour = p.behaviour.clone();
+    let mut card = crate::card::faults::as_behaves(EmvCard::new(p, Field::Contactless), &behaviour);
+    card.transmit(&h("00A4040008A00000033301010100"));
+    let gpo = card.transmit(&h(&format!("80A80000238321{PDOL_DATA}00")));
+    let (data, _) = gpo.split_at(gpo.len() - 2);
+    assert_eq!(emv::parse_tlv(data).get("9F27"), Some(&vec![0x00]), "AAC in the GPO");
     assert!(!card.present(), "torn away after the GPO");
-    assert_eq!(x(&mut card, "00B2011C00").1, "9000");
-    assert_eq!(card.process(&h("00C0000000")), h("6D00"));
-    assert_eq!(card.process(&h("A0A4040000")), h("6E00"));
+    assert!(card.transmit(&h("00B2011C00")).ends_with(&[0x90, 0x00]));
+    assert_eq!(card.transmit(&h("00C0000000")), h("6D00"));
+    assert_eq!(card.transmit(&h("A0A4040000")), h("6E00"));
+}
+
+/// The (state, command) table: commands out of turn answer 6985.
+#[test]
+fn commands_out_of_turn_are_refused() {
+    let mut card = EmvCard::new(profile(CardKind::Card), Field::Contact);
+    assert_eq!(x(&mut card, "80A80000048302015600").1, "6985", "GPO before a selection");
+    assert_eq!(
+        x(&mut card, &format!("80AE80001D{CDOL1_DATA}00")).1,
+        "6985",
+        "GENERATE AC before GPO"
+    );
+    assert_eq!(
+        x(&mut card, "008200000A00000000000000003030").1,
+        "6985",
+        "no ARQC to authenticate"
+    );
+    assert_eq!(
+        x(&mut card, "841E000004AABBCCDD").1,
+        "6985",
+        "a script outside the online step"
+    );
+    x(&mut card, "00A4040008A00000033301010100");
+    x(&mut card, "80A80000048302015600");
+    let (ac1, _) = x(&mut card, &format!("80AE00001D{CDOL1_DATA}00"));
+    assert_eq!(ac1.get("9F27"), Some(&vec![0x00]), "an AAC asked for is an AAC");
+    assert_eq!(card.state().phase(), Phase::Completed);
+    assert_eq!(
+        x(&mut card, &format!("80AE400029000000000000000030303030{CDOL2_DATA}00")).1,
+        "6985",
+        "no second GENERATE AC after an AAC (Book 3, 9.3)"
+    );
+    card.power_on();
+    assert_eq!(card.state(), &State::Idle, "session state resets at power-on");
+}
+
+/// Memory lasts across presentations: the ATC goes on, scripts' effects stay.
+#[test]
+fn the_atc_goes_on_and_script_effects_stay_across_presentations() {
+    let p = profile(CardKind::Card);
+    let memory = personalised(&p);
+    for expected_atc in [1u16, 2] {
+        let mut card = EmvCard::with_memory(p.clone(), Field::Contact, memory.clone());
+        x(&mut card, "00A4040008A00000033301010100");
+        x(&mut card, "80A80000048302015600");
+        let (ac1, _) = x(&mut card, &format!("80AE80001D{CDOL1_DATA}00"));
+        assert_eq!(ac1.get("9F36"), Some(&expected_atc.to_be_bytes().to_vec()));
+        assert_eq!(x(&mut card, "84DA9F4F0401020304").1, "9000", "PUT DATA");
+        assert_eq!(x(&mut card, "841E000004AABBCCDD").1, "9000", "APPLICATION BLOCK");
+        if expected_atc == 1 {
+            assert_eq!(x(&mut card, "8418000004AABBCCDD").1, "9000", "APPLICATION UNBLOCK");
+        }
+    }
+    let mut card = EmvCard::with_memory(p.clone(), Field::Contact, memory.clone());
+    let (data, sw) = x(&mut card, "80CA9F4F00");
+    assert_eq!(
+        (data.get("9F4F"), sw.as_str()),
+        (Some(&h("01020304")), "9000"),
+        "PUT DATA kept"
+    );
+    assert_eq!(
+        x(&mut card, "00A4040008A00000033301010100").1,
+        "6283",
+        "blocked by the script"
+    );
+    memory.get().lifecycle = crate::card::memory::Lifecycle::CardBlocked;
+    let mut card = EmvCard::with_memory(p, Field::Contact, memory);
+    assert_eq!(x(&mut card, "00A404000E315041592E5359532E444446303100").1, "6A81");
 }
