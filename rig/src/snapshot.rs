@@ -73,13 +73,14 @@ fn chip_data(hex_value: &str) -> String {
 
 /// Host fields whose values change from run to run.
 fn volatile(field: u8) -> Option<&'static str> {
+    use codec::field::*;
     match field {
-        12 => Some("[time]"),
-        13 => Some("[date]"),
-        15 => Some("[settlement date]"),
-        37 => Some("[rrn]"),
-        38 => Some("[auth code]"),
-        64 => Some("[mac]"),
+        LOCAL_TIME => Some("[time]"),
+        LOCAL_DATE => Some("[date]"),
+        SETTLEMENT_DATE => Some("[settlement date]"),
+        RRN => Some("[rrn]"),
+        AUTH_CODE => Some("[auth code]"),
+        MAC => Some("[mac]"),
         _ => None,
     }
 }
@@ -117,7 +118,7 @@ pub fn host_messages_yaml(events: &[Event], redact: bool, host: &HostFields) -> 
             let how = host.mask_of(*txn, *no).filter(|_| masked.contains(no));
             let shown = match volatile(*no) {
                 Some(mark) if redact => mark.to_string(),
-                _ if redact && *no == 55 => chip_data(value),
+                _ if redact && *no == codec::field::CHIP_DATA => chip_data(value),
                 _ => how.map_or_else(|| value.clone(), |how| mask::shown_field(how, value)),
             };
             out.push_str(&format!("    {no:02} {name}: {}\n", quote(&shown)));

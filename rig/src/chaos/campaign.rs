@@ -5,7 +5,7 @@
 //! lists the points; then one play per point and fault.
 
 use super::injection::{FaultKind, Injection, LearnedPoint};
-use super::invariants::NAMES;
+use super::invariants;
 use super::recover::{VERDICT_FILE, Verdict};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::path::{Path, PathBuf};
@@ -289,7 +289,7 @@ fn broken(v: &Verdict) -> Vec<String> {
 /// The campaign's table: one row per play, a column per invariant.
 pub fn table(o: &CampaignOutcome) -> String {
     let mut out = format!("{:>3}  {:<34} {:<12} {:<8}", "#", "point", "fault", "outcome");
-    for name in NAMES {
+    for name in invariants::names() {
         out.push_str(&format!(" {name:<19}"));
     }
     out.push('\n');
@@ -312,7 +312,7 @@ pub fn table(o: &CampaignOutcome) -> String {
             i + 1,
             p.injection.fault.to_string()
         ));
-        for name in NAMES {
+        for name in invariants::names() {
             let cell = match p
                 .verdict
                 .as_ref()

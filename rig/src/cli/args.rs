@@ -110,26 +110,7 @@ pub enum Command {
         firmware: Option<PathBuf>,
     },
     /// Inject faults at every point of scenarios and check the money invariants.
-    #[command(after_help = "Examples:\n  \
-        rig chaos features/chip_sale.feature:10\n  \
-        rig chaos features/swipe_sale.feature:9 --faults power,host\n  \
-        rig chaos features/chip_sale.feature:10 --firmware firmware-images/vterm-1.0.2-reversal-bug.fw\n\n\
-        The scenario is played once without a fault; its timeline gives the injection points\n\
-        (each host request and answer, each APDU, each key, each receipt). Then it is played once\n\
-        per point and fault with exactly that fault injected: power (cut at once), host (drops the\n\
-        connection, never answers, answers after the terminal's timeout: at host requests), card\n\
-        (torn out: at APDUs), paper (out: as a receipt starts). After each play the terminal is\n\
-        recovered (faults lifted, power off and on, signed on), receipts it lacks are reprinted,\n\
-        the batch is settled, and five invariants are checked against the mock host's ledger:\n\
-          approved-booked      every approval the host gave is in the terminal's batch or reversed\n\
-          reversal-first       an unanswered request is reversed before the next financial one\n\
-          settlement-balances  settlement balances, or the batch upload makes it balance\n\
-          stan-unique          no STAN is used twice in a batch (no request sent twice)\n\
-          receipt-or-reprint   every approved transaction has a receipt, or its reprint prints one\n\n\
-        Writes <report-dir>/chaos-<time>/: chaos-table.txt, junit.xml (a test case per play) and a\n\
-        folder per play with its trace. Exit 0 when every invariant held, 1 with the first\n\
-        counterexample and the command that replays it (rig run FILE:LINE --inject ...), 2 for a\n\
-        mistake (or a scenario that fails without a fault), 3 when a play left no verdict.")]
+    #[command(after_help = chaos_help())]
     Chaos {
         /// Scenarios, FILE:LINE (a whole feature file: every scenario in it).
         #[arg(required = true)]
@@ -387,4 +368,43 @@ pub enum StepsFormat {
     Text,
     Json,
     Markdown,
+}
+
+/// `rig chaos --help`'s explanation, its invariants read from the one table.
+fn chaos_help() -> String {
+    let mut help = String::from(
+        "Examples:\n  \
+        rig chaos features/chip_sale.feature:10\n  \
+        rig chaos features/swipe_sale.feature:9 --faults power,host\n  \
+        rig chaos features/chip_sale.feature:10 --firmware firmware-images/vterm-1.0.2-reversal-bug.fw\n\n\
+        The scenario is played once without a fault; its timeline gives the injection points\n\
+        (each host request and answer, each APDU, each key, each receipt). Then it is played once\n\
+        per point and fault with exactly that fault injected: power (cut at once), host (drops the\n\
+        connection, never answers, answers after the terminal's timeout: at host requests), card\n\
+        (torn out: at APDUs), paper (out: as a receipt starts). After each play the terminal is\n\
+        recovered (faults lifted, power off and on, signed on), receipts it lacks are reprinted,\n\
+        the batch is settled, and these invariants are checked against the mock host's ledger:\n",
+    );
+    for invariant in &crate::chaos::invariants::INVARIANTS {
+        // Wrapped here so continuation lines stay in the meaning column.
+        let mut line = format!("  {:<20}", invariant.name);
+        for word in invariant.holds_when.split(' ') {
+            if line.len() + word.len() > 90 {
+                help.push_str(&line);
+                help.push('\n');
+                line = " ".repeat(22);
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        help.push_str(&line);
+        help.push('\n');
+    }
+    help.push_str(
+        "\nWrites <report-dir>/chaos-<time>/: chaos-table.txt, junit.xml (a test case per play) and a\n\
+        folder per play with its trace. Exit 0 when every invariant held, 1 with the first\n\
+        counterexample and the command that replays it (rig run FILE:LINE --inject ...), 2 for a\n\
+        mistake (or a scenario that fails without a fault), 3 when a play left no verdict.",
+    );
+    help
 }

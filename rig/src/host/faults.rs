@@ -3,6 +3,7 @@
 
 use super::txn::TxnKind;
 use crate::iso8583::codec::{Message, Value};
+use crate::iso8583::fields::field;
 use std::time::Duration;
 
 /// A scripted misbehaviour: of the answer's content, or of its delivery.
@@ -61,17 +62,22 @@ impl Faults {
         for fault in &self.answer {
             match fault {
                 AnswerFault::WrongStan => {
-                    let stan = request.text(11).and_then(|s| s.parse::<u32>().ok()).unwrap_or(0);
+                    let stan = request
+                        .text(field::STAN)
+                        .and_then(|s| s.parse::<u32>().ok())
+                        .unwrap_or(0);
                     answer
                         .fields
-                        .insert(11, Value::Text(format!("{:06}", (stan + 1) % 1_000_000)));
+                        .insert(field::STAN, Value::Text(format!("{:06}", (stan + 1) % 1_000_000)));
                 }
                 AnswerFault::WrongTerminal => {
-                    answer.fields.insert(41, Value::Text("99999999".into()));
+                    answer.fields.insert(field::TERMINAL_ID, Value::Text("99999999".into()));
                 }
                 AnswerFault::WrongMti => {
-                    let mti = request.mti.parse::<u16>().unwrap_or(0) + 30;
-                    answer.mti = format!("{mti:04}");
+                    // The answer to the request's advice form (0200 -> 0230).
+                    if let Some(mti) = request.mti_type() {
+                        answer.mti = mti.advice().answer().to_string();
+                    }
                 }
                 AnswerFault::Code(_) | AnswerFault::CorruptMac => {}
             }

@@ -8,6 +8,8 @@ use super::issuer::Issuer;
 use crate::config::dialect::Dialect;
 use crate::events::{Kind, Source, Timeline};
 use crate::iso8583::codec::{CodecError, Envelope, Message};
+use crate::iso8583::fields::field;
+use crate::iso8583::mti::Mti;
 use crate::iso8583::txn::TxnKind;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -362,8 +364,7 @@ fn framed(frame: &[u8]) -> Vec<u8> {
 /// A format-error answer (39 = 30) when at least the envelope and MTI are readable.
 fn format_error(frame: &[u8]) -> Option<Vec<u8>> {
     let (envelope, body) = Envelope::split(frame).ok()?;
-    let mti_bytes = body.get(0..2)?;
-    let mti: u16 = hex::encode(mti_bytes).parse().ok()?;
-    let answer = Message::new(&format!("{:04}", mti + 10)).with(39, "30");
+    let mti = Mti::from_bcd([*body.first()?, *body.get(1)?])?;
+    let answer = Message::new(&mti.answer().to_string()).with(field::RESPONSE_CODE, "30");
     Some(envelope.reply().frame(&answer.pack().ok()?))
 }

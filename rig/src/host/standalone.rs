@@ -8,6 +8,7 @@ use crate::config::card;
 use crate::config::dialect::Dialect;
 use crate::config::{self, ConfigError};
 use crate::events::{Event, Kind, Timeline};
+use crate::iso8583::fields::field;
 use crate::mask::{Evidence, HostFields, Masker};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -30,7 +31,7 @@ pub enum StandaloneError {
     Io(#[from] std::io::Error),
 }
 
-fn field(fields: &[(u8, String)], no: u8) -> Option<&str> {
+fn value_of(fields: &[(u8, String)], no: u8) -> Option<&str> {
     fields.iter().find(|(n, _)| *n == no).map(|(_, v)| v.as_str())
 }
 
@@ -41,18 +42,18 @@ pub fn log_line(masker: &mut Masker, event: &Event) -> Option<String> {
     let summary = |fields: &[(u8, String)]| {
         let mut parts = Vec::new();
         for (no, label) in [
-            (11, "STAN"),
-            (41, "TID"),
-            (2, "PAN"),
-            (39, "code"),
-            (38, "auth"),
-            (37, "RRN"),
+            (field::STAN, "STAN"),
+            (field::TERMINAL_ID, "TID"),
+            (field::PAN, "PAN"),
+            (field::RESPONSE_CODE, "code"),
+            (field::AUTH_CODE, "auth"),
+            (field::RRN, "RRN"),
         ] {
-            if let Some(v) = field(fields, no) {
+            if let Some(v) = value_of(fields, no) {
                 parts.push(format!("{label} {}", v.trim()));
             }
         }
-        if let Some(amount) = field(fields, 4).and_then(|a| a.parse::<u64>().ok()) {
+        if let Some(amount) = value_of(fields, field::AMOUNT).and_then(|a| a.parse::<u64>().ok()) {
             parts.push(format!("amount {}.{:02}", amount / 100, amount % 100));
         }
         parts.join("  ")

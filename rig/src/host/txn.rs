@@ -3,20 +3,21 @@
 
 use crate::config::dialect::QrCodes;
 use crate::iso8583::codec::Message;
+use crate::iso8583::fields::{field, field60, sub};
 
 pub use crate::iso8583::txn::{ALL, TxnKind};
 
 /// 60.1 (type code) and 60.3 (network management code) of a request.
 pub fn type_code(msg: &Message) -> &str {
-    msg.text(60).and_then(|f| f.get(0..2)).unwrap_or("")
+    sub(msg.text(field::RESERVED_60), field60::TYPE_CODE).unwrap_or("")
 }
 
 pub fn network_code(msg: &Message) -> &str {
-    msg.text(60).and_then(|f| f.get(8..11)).unwrap_or("")
+    sub(msg.text(field::RESERVED_60), field60::NETWORK_CODE).unwrap_or("")
 }
 
 pub fn classify(msg: &Message, qr: &QrCodes) -> TxnKind {
-    let f3 = msg.text(3).unwrap_or("");
+    let f3 = msg.text(field::PROCESSING_CODE).unwrap_or("");
     match msg.mti.as_str() {
         "0800" => match network_code(msg) {
             "001" | "003" | "004" | "" => TxnKind::SignOn,

@@ -4,100 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// How a field is encoded on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// Numeric, packed BCD. Fixed fields right aligned; variable left aligned.
-    Bcd,
-    /// Track data (z): BCD where '=' travels as nibble D.
-    Track,
-    /// ASCII text.
-    Ascii,
-    /// Raw bytes.
-    Binary,
-}
-
-/// Whether a field has a fixed length or a BCD length prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Length {
-    Fixed(usize),
-    /// 1-byte BCD length prefix, at most this many units.
-    Ll(usize),
-    /// 2-byte BCD length prefix, at most this many units.
-    Lll(usize),
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct FieldSpec {
-    pub encoding: Encoding,
-    pub length: Length,
-    pub name: &'static str,
-}
-
-const fn f(encoding: Encoding, length: Length, name: &'static str) -> Option<FieldSpec> {
-    Some(FieldSpec { encoding, length, name })
-}
-
-/// Field numbers by name, as pos-8583.md names them.
-pub mod field {
-    pub const PAN: u8 = 2;
-    pub const PROCESSING_CODE: u8 = 3;
-    pub const AMOUNT: u8 = 4;
-    pub const STAN: u8 = 11;
-    pub const LOCAL_DATE: u8 = 13;
-    pub const TRACK2: u8 = 35;
-    pub const TRACK3: u8 = 36;
-    pub const RRN: u8 = 37;
-    pub const AUTH_CODE: u8 = 38;
-    pub const RESPONSE_CODE: u8 = 39;
-    pub const TERMINAL_ID: u8 = 41;
-    pub const PIN_BLOCK: u8 = 52;
-    pub const CHIP_DATA: u8 = 55;
-    pub const ORIGINAL: u8 = 61;
-    pub const KEYS: u8 = 62;
-    pub const MAC: u8 = 64;
-}
-
-/// The field table of pos-8583.md.
-pub fn spec(field: u8) -> Option<FieldSpec> {
-    use Encoding::*;
-    use Length::*;
-    match field {
-        2 => f(Bcd, Ll(19), "PAN"),
-        3 => f(Bcd, Fixed(6), "processing code"),
-        4 => f(Bcd, Fixed(12), "amount"),
-        11 => f(Bcd, Fixed(6), "STAN"),
-        12 => f(Bcd, Fixed(6), "local time"),
-        13 => f(Bcd, Fixed(4), "local date"),
-        14 => f(Bcd, Fixed(4), "expiry"),
-        15 => f(Bcd, Fixed(4), "settlement date"),
-        22 => f(Bcd, Fixed(3), "entry mode"),
-        23 => f(Bcd, Fixed(3), "card sequence number"),
-        25 => f(Bcd, Fixed(2), "condition code"),
-        26 => f(Bcd, Fixed(2), "PIN capture code"),
-        32 => f(Bcd, Ll(11), "acquirer institution"),
-        35 => f(Track, Ll(37), "track 2"),
-        36 => f(Track, Lll(104), "track 3"),
-        37 => f(Ascii, Fixed(12), "RRN"),
-        38 => f(Ascii, Fixed(6), "auth code"),
-        39 => f(Ascii, Fixed(2), "response code"),
-        41 => f(Ascii, Fixed(8), "terminal ID"),
-        42 => f(Ascii, Fixed(15), "merchant ID"),
-        44 => f(Ascii, Ll(25), "issuer and acquirer"),
-        48 => f(Bcd, Lll(322), "additional data"),
-        49 => f(Ascii, Fixed(3), "currency"),
-        52 => f(Binary, Fixed(8), "PIN block"),
-        53 => f(Bcd, Fixed(16), "security control"),
-        54 => f(Ascii, Lll(20), "balance"),
-        55 => f(Binary, Lll(255), "chip data"),
-        60 => f(Bcd, Lll(17), "reserved private 60"),
-        61 => f(Bcd, Lll(29), "original transaction"),
-        62 => f(Binary, Lll(512), "reserved private 62"),
-        63 => f(Ascii, Lll(163), "reserved private 63"),
-        64 => f(Binary, Fixed(8), "MAC"),
-        _ => None,
-    }
-}
+pub use super::fields::{Encoding, FieldSpec, Length, field, spec};
 
 /// A field value: digits and text as a string, binary as bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,6 +135,11 @@ impl Message {
             mti: mti.to_string(),
             fields: BTreeMap::new(),
         }
+    }
+
+    /// The message's type, `None` when its MTI is not 4 digits.
+    pub fn mti_type(&self) -> Option<super::mti::Mti> {
+        self.mti.parse().ok()
     }
 
     pub fn with(mut self, field: u8, text: impl Into<String>) -> Message {

@@ -35,8 +35,8 @@ impl Default for HostFields {
     /// pos-8583.md and qr.md's defaults.
     fn default() -> Self {
         HostFields {
-            code_field: 48,
-            order_field: 63,
+            code_field: codec::field::ADDITIONAL_DATA,
+            order_field: codec::field::RESERVED_63,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! Financial messages: balance, sale, void, refund, pre-authorisation and completion, with PIN, cryptogram and ledger checks.
 
 use super::*;
+use crate::iso8583::fields::{field, field53, sub};
 
 impl HostState {
     /// The PIN in the request, if any. Err = a PIN block that does not decode (99).
     pub(super) fn pin(&self, request: &Message, pan: &str) -> Result<Option<String>, Outcome> {
-        let Some(block) = request.bytes(52) else {
+        let Some(block) = request.bytes(field::PIN_BLOCK) else {
             return Ok(None);
         };
         let keys = self.keys.get(&terminal(request)).ok_or_else(|| Outcome::code("A0"))?;
@@ -16,15 +17,15 @@ impl HostState {
 
     /// The PAN, with track data decrypted first when 53.3 says it is encrypted.
     pub(super) fn pan(&self, request: &Message) -> String {
-        let encrypted = request.text(53).and_then(|f| f.get(2..3)) == Some("1");
+        let encrypted = sub(request.text(field::SECURITY_CONTROL), field53::TRACK_ENCRYPTED) == Some("1");
         if let (true, Some(track), Some(Some(key))) = (
             encrypted,
-            request.text(35),
+            request.text(field::TRACK2),
             self.keys.get(&terminal(request)).map(|k| k.track.as_ref()),
         ) {
             if let Ok(clear) = crypto::crypt_track(key, track, false) {
                 if let Some((pan, _)) = clear.split_once('=') {
-                    return request.text(2).map_or_else(|| pan.to_string(), str::to_string);
+                    return request.text(field::PAN).map_or_else(|| pan.to_string(), str::to_string);
                 }
             }
         }
@@ -49,7 +50,7 @@ impl HostState {
         match self.verify(request, 0, false) {
             Ok(pan) => {
                 let fen = self.issuer.balance_fen(&pan).unwrap_or(0);
-                Outcome::ok().with(54, Value::Text(format!("1002156C{fen:012}")))
+                Outcome::ok().with(field::BALANCE, Value::Text(format!("1002156C{fen:012}")))
             }
             Err(o) => o,
         }
@@ -68,7 +69,7 @@ impl HostState {
         let i = self.ledger.add(Record {
             terminal: terminal(request),
             batch: batch(request),
-            stan: request.text(11).unwrap_or_default().to_string(),
+            stan: request.text(field::STAN).unwrap_or_default().to_string(),
             kind,
             pan,
             amount_fen,
@@ -82,14 +83,14 @@ impl HostState {
 
     /// Original named by field 61: batch n6 + STAN n6.
     pub(super) fn original_by_61(&self, request: &Message, kinds: &[TxnKind]) -> Option<usize> {
-        let f61 = request.text(61)?;
+        let f61 = request.text(field::ORIGINAL)?;
         self.ledger
             .by_batch_stan(&terminal(request), f61.get(0..6)?, f61.get(6..12)?, kinds)
     }
 
     pub(super) fn financial(&mut self, kind: TxnKind, request: &Message) -> Outcome {
         let amount = fen(request);
-        let stan = request.text(11).unwrap_or_default();
+        let stan = request.text(field::STAN).unwrap_or_default();
         if self
             .ledger
             .is_duplicate(&terminal(request), &batch(request), stan, kind)
@@ -102,7 +103,7 @@ impl HostState {
             Err(refusal) => return refusal.into(),
             Ok(Some(_)) => {
                 let pan = self.pan(request);
-                let f55 = request.bytes(55).unwrap_or_default();
+                let f55 = request.bytes(field::CHIP_DATA).unwrap_or_default();
                 if let Err(refusal) = self.issuer.fresh_atc(&pan, f55) {
                     return refusal.into();
                 }
@@ -120,8 +121,8 @@ impl HostState {
         };
         let mut outcome = match result {
             Ok(auth_code) => Outcome::ok()
-                .with(38, Value::Text(auth_code))
-                .with(63, Value::Text(self.dialect.card_brand.clone()))
+                .with(field::AUTH_CODE, Value::Text(auth_code))
+                .with(field::RESERVED_63, Value::Text(self.dialect.card_brand.clone()))
                 .with(
                     44,
                     Value::Text(format!(
@@ -143,15 +144,19 @@ impl HostState {
                     f55.extend(crate::card::tlv::cons(template.tag(), inner).to_vec());
                 }
             }
-            outcome = outcome.with(55, Value::Bytes(f55));
+            outcome = outcome.with(field::CHIP_DATA, Value::Bytes(f55));
         }
         outcome
     }
 
     /// Field 55 of the answer for a chip request whose card key the issuer holds.
     pub(super) fn cryptogram(&self, request: &Message, arc: [u8; 2]) -> Result<Option<Vec<u8>>, Refusal> {
-        let Some(f55) = request.bytes(55) else { return Ok(None) };
-        let psn = request.text(23).map_or("00", |p| &p[p.len().saturating_sub(2)..]);
+        let Some(f55) = request.bytes(field::CHIP_DATA) else {
+            return Ok(None);
+        };
+        let psn = request
+            .text(field::CARD_SEQUENCE)
+            .map_or("00", |p| &p[p.len().saturating_sub(2)..]);
         self.issuer
             .cryptogram(&self.pan(request), psn, f55, arc, self.dialect.session_key)
     }
@@ -159,11 +164,16 @@ impl HostState {
     /// The script result notice (0620) carries the card's final cryptogram:
     /// a TC that does not verify is answered 34 (suspected fraud).
     pub(super) fn script_result(&self, request: &Message) -> Outcome {
-        let Some(f55) = request.bytes(55) else {
+        let Some(f55) = request.bytes(field::CHIP_DATA) else {
             return Outcome::ok();
         };
-        let psn = request.text(23).map_or("00", |p| &p[p.len().saturating_sub(2)..]);
-        let (amount, currency) = (request.text(4).unwrap_or("0"), request.text(49).unwrap_or("156"));
+        let psn = request
+            .text(field::CARD_SEQUENCE)
+            .map_or("00", |p| &p[p.len().saturating_sub(2)..]);
+        let (amount, currency) = (
+            request.text(field::AMOUNT).unwrap_or("0"),
+            request.text(field::CURRENCY).unwrap_or("156"),
+        );
         match self
             .issuer
             .verify_tc(&self.pan(request), psn, f55, amount, currency, self.dialect.session_key)
@@ -208,7 +218,7 @@ impl HostState {
     }
 
     pub(super) fn refund(&mut self, request: &Message, amount: u64) -> Result<String, Outcome> {
-        let rrn = request.text(37).unwrap_or_default().trim();
+        let rrn = request.text(field::RRN).unwrap_or_default().trim();
         let i = self
             .ledger
             .by_rrn(rrn, &[TxnKind::Sale, TxnKind::Completion, TxnKind::CompletionAdvice])
@@ -223,7 +233,7 @@ impl HostState {
 
     /// Pre-authorisation named by the original auth code (field 38).
     pub(super) fn preauth_of(&self, request: &Message) -> Result<usize, Outcome> {
-        let code = request.text(38).unwrap_or_default().trim();
+        let code = request.text(field::AUTH_CODE).unwrap_or_default().trim();
         let i = self
             .ledger
             .by_auth_code(&terminal(request), code, &[TxnKind::PreAuth])

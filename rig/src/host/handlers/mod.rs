@@ -8,6 +8,7 @@ use super::txn::{self, TxnKind};
 use crate::config::dialect::{Dialect, MacAlgorithm};
 use crate::iso8583::codec::{CodecError, Message, Value};
 use crate::iso8583::crypto::{self, BlockCipher};
+use crate::iso8583::fields::field;
 use crate::iso8583::keys::{KeyLayout, KeyMaterial, WorkingKeys};
 use std::collections::BTreeMap;
 
@@ -48,21 +49,25 @@ pub struct Processed {
 }
 
 fn fen(msg: &Message) -> u64 {
-    msg.text(4).and_then(|a| a.parse().ok()).unwrap_or(0)
+    msg.text(field::AMOUNT).and_then(|a| a.parse().ok()).unwrap_or(0)
 }
 
 fn terminal(msg: &Message) -> String {
-    msg.text(41).unwrap_or_default().trim().to_string()
+    msg.text(field::TERMINAL_ID).unwrap_or_default().trim().to_string()
 }
 
 fn batch(msg: &Message) -> String {
-    msg.text(60).and_then(|f| f.get(2..8)).unwrap_or("000000").to_string()
+    crate::iso8583::fields::batch_of(msg.text(field::RESERVED_60)).to_string()
 }
 
 fn pan_of(msg: &Message) -> String {
-    msg.text(2)
+    msg.text(field::PAN)
         .map(str::to_string)
-        .or_else(|| msg.text(35).and_then(|t| t.split_once('=')).map(|(p, _)| p.to_string()))
+        .or_else(|| {
+            msg.text(field::TRACK2)
+                .and_then(|t| t.split_once('='))
+                .map(|(p, _)| p.to_string())
+        })
         .unwrap_or_default()
 }
 
@@ -143,7 +148,7 @@ impl HostState {
         self.rrn_counter = (self.rrn_counter + 1) % 1_000_000;
         self.current_rrn = format!("{}{:06}", now.format("%H%M%S"), self.rrn_counter);
         let mac_ok = !Self::needs_mac(kind)
-            || match (request.bytes(64), self.keys.get(&tid)) {
+            || match (request.bytes(field::MAC), self.keys.get(&tid)) {
                 (Some(_), Some(keys)) => {
                     body.len() > 8
                         && self
@@ -165,7 +170,7 @@ impl HostState {
         if !Self::needs_mac(kind) {
             // Network management answers carry no MAC (a sign-on answer would
             // otherwise be MAC'd with keys the terminal does not have yet).
-            answer.fields.remove(&64);
+            answer.fields.remove(&field::MAC);
         }
         faults.edit_answer(&request, &mut answer);
         let mut packed = self.pack(&tid, &mut answer)?;
@@ -180,38 +185,54 @@ impl HostState {
 
     /// Packs an answer; answers to MAC'd requests carry a MAC of their own.
     fn pack(&self, tid: &str, answer: &mut Message) -> Result<Vec<u8>, CodecError> {
-        let Some(keys) = self.keys.get(tid).filter(|_| answer.fields.contains_key(&64)) else {
-            answer.fields.remove(&64);
+        let Some(keys) = self.keys.get(tid).filter(|_| answer.fields.contains_key(&field::MAC)) else {
+            answer.fields.remove(&field::MAC);
             return answer.pack();
         };
-        answer.fields.insert(64, Value::Bytes(vec![0; 8]));
+        answer.fields.insert(field::MAC, Value::Bytes(vec![0; 8]));
         let mut body = answer.pack()?;
         let n = body.len() - 8;
         if let Some(mac) = self.mac(keys, &body[..n]) {
             body[n..].copy_from_slice(&mac);
-            answer.fields.insert(64, Value::Bytes(mac.to_vec()));
+            answer.fields.insert(field::MAC, Value::Bytes(mac.to_vec()));
         }
         Ok(body)
     }
 
     /// The answer skeleton: MTI + 10, the fields a terminal checks echoed.
     fn answer(&mut self, request: &Message, code: &str) -> Message {
-        let mti = format!("{:04}", request.mti.parse::<u16>().unwrap_or(0) + 10);
+        let mti = request
+            .mti_type()
+            .map_or_else(|| request.mti.clone(), |m| m.answer().to_string());
         let mut answer = Message::new(&mti);
-        for f in [2, 3, 4, 11, 14, 22, 23, 25, 41, 42, 49, 60, 61] {
+        for f in [
+            field::PAN,
+            field::PROCESSING_CODE,
+            field::AMOUNT,
+            field::STAN,
+            field::EXPIRY,
+            field::ENTRY_MODE,
+            field::CARD_SEQUENCE,
+            field::CONDITION_CODE,
+            field::TERMINAL_ID,
+            field::MERCHANT_ID,
+            field::CURRENCY,
+            field::RESERVED_60,
+            field::ORIGINAL,
+        ] {
             if let Some(v) = request.fields.get(&f) {
                 answer.fields.insert(f, v.clone());
             }
         }
         let now = chrono::Local::now();
         answer = answer
-            .with(12, now.format("%H%M%S").to_string())
-            .with(13, now.format("%m%d").to_string())
-            .with(32, self.dialect.acquirer_id.clone())
-            .with(37, self.current_rrn.clone())
-            .with(39, code);
-        if request.fields.contains_key(&64) {
-            answer = answer.with_bytes(64, vec![0; 8]);
+            .with(field::LOCAL_TIME, now.format("%H%M%S").to_string())
+            .with(field::LOCAL_DATE, now.format("%m%d").to_string())
+            .with(field::ACQUIRER, self.dialect.acquirer_id.clone())
+            .with(field::RRN, self.current_rrn.clone())
+            .with(field::RESPONSE_CODE, code);
+        if request.fields.contains_key(&field::MAC) {
+            answer = answer.with_bytes(field::MAC, vec![0; 8]);
         }
         answer
     }

@@ -1,6 +1,7 @@
 //! Network management: sign-on (working keys in field 62) and downloads.
 
 use super::*;
+use crate::iso8583::fields::field;
 
 impl HostState {
     pub(super) fn sign_on(&mut self, request: &Message) -> Outcome {
@@ -21,19 +22,19 @@ impl HostState {
             return Outcome::code("96");
         };
         self.keys.insert(terminal(request), keys);
-        Outcome::ok().with(62, Value::Bytes(f62))
+        Outcome::ok().with(field::KEYS, Value::Bytes(f62))
     }
 
     pub(super) fn download(&mut self, request: &Message) -> Outcome {
         let code = txn::network_code(request);
         if let Some(payload) = self.dialect.downloads.get(code).and_then(|h| hex::decode(h).ok()) {
-            return Outcome::ok().with(62, Value::Bytes(payload));
+            return Outcome::ok().with(field::KEYS, Value::Bytes(payload));
         }
         match code {
             // The CA public keys of the dialect's `ca_keys`, one TLV set each.
             CAPK_DOWNLOAD if !self.dialect.capks.is_empty() => {
                 let payload: Vec<u8> = self.dialect.capks.iter().flat_map(|k| k.download_tlv()).collect();
-                Outcome::ok().with(62, Value::Bytes(payload))
+                Outcome::ok().with(field::KEYS, Value::Bytes(payload))
             }
             // The end of a download (pos-8583.md: CAPK 370/371, IC parameters
             // 380/381, blacklist 390/391, contactless 394/395) carries nothing.

@@ -1,6 +1,7 @@
 //! Payment codes (扫码): the customer's code paid, orders created, queried and cancelled.
 
 use super::*;
+use crate::iso8583::fields::field;
 
 impl HostState {
     pub(super) fn qr_pay(&mut self, request: &Message, amount: u64) -> Result<String, Outcome> {
@@ -38,7 +39,7 @@ impl HostState {
             self.qr_pending.remove(&i);
         }
         match self.ledger.get(i).state {
-            State::Approved => Outcome::ok().with(38, Value::Text(self.ledger.get(i).auth_code.clone())),
+            State::Approved => Outcome::ok().with(field::AUTH_CODE, Value::Text(self.ledger.get(i).auth_code.clone())),
             _ => Outcome::code("25"),
         }
     }

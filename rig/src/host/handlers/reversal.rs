@@ -1,6 +1,7 @@
 //! Reversals (冲正): the original found by STAN and undone in the ledger.
 
 use super::*;
+use crate::iso8583::fields::field;
 
 impl HostState {
     /// Undoes what an approved record did to the account.
@@ -39,10 +40,10 @@ impl HostState {
     /// Reversal (0400): matched to the original by terminal and STAN; a
     /// repeated reversal is answered 00 again without undoing twice.
     pub(super) fn reversal(&mut self, request: &Message) -> Outcome {
-        let stan = request.text(11).unwrap_or_default();
+        let stan = request.text(field::STAN).unwrap_or_default();
         if let Some(i) = self.ledger.by_stan(&terminal(request), stan) {
             if self.ledger.get(i).state != State::Reversed {
-                if self.ledger.get(i).amount_fen != fen(request) && request.text(4).is_some() {
+                if self.ledger.get(i).amount_fen != fen(request) && request.text(field::AMOUNT).is_some() {
                     return Outcome::code("64");
                 }
                 self.undo(i);

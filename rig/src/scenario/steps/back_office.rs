@@ -41,9 +41,10 @@ async fn when_reprint_first(world: &mut RigWorld) -> Result<(), StepError> {
         .since(0)
         .iter()
         .find_map(|e| match &e.kind {
-            Kind::HostSent { txn, fields, .. } if *txn == TxnKind::Sale && approved(fields) => {
-                fields.iter().find(|(n, _)| *n == 11).map(|(_, v)| v.clone())
-            }
+            Kind::HostSent { txn, fields, .. } if *txn == TxnKind::Sale && approved(fields) => fields
+                .iter()
+                .find(|(n, _)| *n == crate::iso8583::codec::field::STAN)
+                .map(|(_, v)| v.clone()),
             _ => None,
         })
         .ok_or_else(|| StepError::Expectation("the host approved no sale yet".into()))?;
