@@ -3,6 +3,10 @@
 //! scenario, so every scenario starts from a fresh terminal, flash and host.
 //! What differs between the virtual bench and a lab bench lives in
 //! `virtual_side` and `lab_side`; the verbs and the timeline are shared.
+//! Here: the `LiveBench` and its power and firmware verbs; `plan` (loading
+//! and assembly), `inputs` (keys, cards, codes, paper, cash register),
+//! `waits` (what steps await), `flow` and `strategy` (getting the terminal
+//! where a step needs it), `error` (what fails and its class).
 
 pub mod fault_handles;
 pub mod flow;
@@ -12,246 +16,27 @@ pub mod strategy;
 pub mod virtual_side;
 mod waits;
 
-use crate::config::ConfigError;
-use crate::config::bench::Bench;
-use crate::config::card::{self, CardProfile};
-use crate::config::dialect::Dialect;
 use crate::config::terminal::TerminalProfile;
-use crate::devices::DeviceError;
-use crate::devices::card_link::SmartCard;
 use crate::devices::console::SerialConsole;
 use crate::devices::ecr::CashRegister;
 use crate::devices::keypad::KeypadRobot;
 use crate::devices::magstripe::{CodePresenter, MagstripeEmulator};
 use crate::devices::roles::{Boot, CardLink, Flasher, Power, boot_banner};
-use crate::events::{Kind, Source, Timeline, Timeout};
-use crate::failure::FailureClass;
-use crate::host::issuer::Issuer;
+use crate::events::{Kind, Source, Timeline};
 use crate::host::{HostHandle, MockHost};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use virtual_side::{PaperSensor, VirtualPlan};
+use virtual_side::PaperSensor;
 
-/// Everything a run needs from the fixtures, checked before any scenario starts.
-#[derive(Debug)]
-pub struct BenchPlan {
-    pub bench: Bench,
-    pub profile: Arc<TerminalProfile>,
-    pub dialect: Dialect,
-    pub cards: BTreeMap<String, CardProfile>,
-    pub tmk: [u8; 16],
-    /// The virtual terminal's plan; `None` on a lab bench.
-    pub virtual_plan: Option<VirtualPlan>,
-    /// Benches assembled so far in this run (simulated faults count them).
-    assemblies: std::sync::atomic::AtomicU32,
-    /// When a lab terminal's supply was last opened, across scenarios.
-    supply: crate::devices::power_relay::SupplyOpened,
-}
+mod error;
+mod inputs;
+mod plan;
 
-/// One scenario's devices, one object per role; a role the bench lacks is
-/// `None`, so a step that needs it is "not on this bench".
-pub struct Parts {
-    pub console: SerialConsole,
-    pub cash_register: Option<CashRegister>,
-    pub robot: KeypadRobot,
-    pub power: Box<dyn Power>,
-    pub flasher: Option<Box<dyn Flasher>>,
-    pub card_link: Box<dyn CardLink>,
-    pub magstripe: Option<MagstripeEmulator>,
-    pub scanner: Option<CodePresenter>,
-    pub paper: Option<PaperSensor>,
-    /// Where steps find firmware images by name.
-    pub firmware_dir: Option<PathBuf>,
-    /// The version the bench file says the terminal must run (a lab bench's [firmware]).
-    pub wanted_firmware: Option<String>,
-    /// What must live as long as the bench (the virtual bench's ptys and work folder).
-    pub keep: Vec<Box<dyn Send>>,
-}
-
-/// What a lab bench lacks when a step flashes an image.
-const STEP_FLASH: &str = "firmware flash a step can write (on a lab bench, run `rig flash` before the run)";
-
-#[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Device(#[from] DeviceError),
-    #[error("the terminal {0}")]
-    Terminal(String),
-    #[error("no card profile {name:?} in {dir} (have: {have})")]
-    UnknownCard { name: String, dir: String, have: String },
-    #[error(transparent)]
-    Timeout(#[from] Timeout),
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    #[error("mock host: {0}")]
-    Host(#[from] crate::host::server::HostError),
-    #[error(
-        "the terminal runs firmware {running}, but the bench file's [firmware] version is {wanted}: \
-         run `rig flash --bench FILE` before the run"
-    )]
-    WrongFirmware { running: String, wanted: String },
-    /// A step needs a device this bench does not have.
-    #[error("this bench has no {0}")]
-    Lacks(String),
-    /// The feature asks for what the bench cannot be asked (a release it
-    /// does not name, a firmware file that is not an image).
-    #[error("{0}")]
-    Mistake(String),
-}
-
-impl BenchError {
-    pub fn class(&self) -> FailureClass {
-        match self {
-            // A key the bench does not wire is a gap in the bench file, not a broken bench.
-            BenchError::Device(DeviceError::UnwiredKey { .. }) => FailureClass::Mistake,
-            BenchError::Device(DeviceError::Terminal(_)) => FailureClass::TerminalFailure,
-            BenchError::Device(DeviceError::Lacks(_)) => FailureClass::NotOnThisBench,
-            BenchError::Device(_) | BenchError::Io(_) | BenchError::Host(_) => FailureClass::BenchFault,
-            BenchError::Config(_)
-            | BenchError::UnknownCard { .. }
-            | BenchError::WrongFirmware { .. }
-            | BenchError::Mistake(_) => FailureClass::Mistake,
-            BenchError::Lacks(_) => FailureClass::NotOnThisBench,
-            // Nothing came because the console was unplugged: the bench's fault.
-            BenchError::Timeout(t) if t.port_down.is_some() => FailureClass::BenchFault,
-            BenchError::Terminal(_) | BenchError::Timeout(_) => FailureClass::TerminalFailure,
-        }
-    }
-}
-
-impl BenchPlan {
-    pub fn load(path: &Path) -> Result<BenchPlan, BenchError> {
-        let bench = Bench::load(path)?;
-        let profile = TerminalProfile::load(&bench.resolve(&bench.file.terminal_profile))?;
-        let dialect = Dialect::load(&bench.resolve(&bench.file.host_dialect))?;
-        let cards = card::load_dir(&bench.resolve(&bench.file.cards))?;
-        let tmk = bench.master_key()?;
-        check_wiring(&bench, &profile)?;
-        // `Bench::load` has checked the file is one kind or the other.
-        let virtual_plan = match &bench.file.virtual_terminal {
-            Some(vt) => Some(VirtualPlan::load(&bench, vt)?),
-            None => None,
-        };
-        Ok(BenchPlan {
-            bench,
-            profile: Arc::new(profile),
-            dialect,
-            cards,
-            tmk,
-            virtual_plan,
-            assemblies: Default::default(),
-            supply: Default::default(),
-        })
-    }
-
-    pub fn card(&self, name: &str) -> Result<&CardProfile, BenchError> {
-        self.cards.get(name).ok_or_else(|| BenchError::UnknownCard {
-            name: name.into(),
-            dir: self.bench.resolve(&self.bench.file.cards).display().to_string(),
-            have: self.cards.keys().cloned().collect::<Vec<_>>().join(", "),
-        })
-    }
-
-    /// Builds the devices of one scenario and starts the mock host.
-    pub async fn assemble(self: &Arc<Self>, timeline: Timeline, log_dir: &Path) -> Result<LiveBench, BenchError> {
-        let assembly = self.assemblies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        if let Some(plan) = &self.virtual_plan
-            && plan
-                .vt
-                .simulated_faults
-                .console_unplugged_at_assembly
-                .contains(&assembly)
-        {
-            return Err(DeviceError::Console {
-                port: "virtual console cable".into(),
-                message: format!(
-                    "unplugged (simulated for scenario {assembly} of this run by [virtual.simulated_faults] in {})",
-                    self.bench.path.display()
-                ),
-            }
-            .into());
-        }
-        let issuer = Issuer::new(self.cards.values());
-        let host = MockHost::new(self.dialect.clone(), self.tmk, issuer, timeline.clone())?;
-        let host_handle = host.start(&self.bench.file.host.listen).await?;
-        let parts = match &self.virtual_plan {
-            Some(plan) => virtual_side::assemble(
-                plan,
-                &self.bench,
-                &self.profile,
-                self.tmk,
-                host_handle.addr.to_string(),
-                &timeline,
-                log_dir,
-            )?,
-            None => lab_side::assemble(&self.bench, &self.profile, self.supply.clone(), &timeline)?,
-        };
-        let answering = responders::Responders::start(&self.profile, parts.robot.clone(), timeline.clone());
-        Ok(LiveBench {
-            plan: self.clone(),
-            timeline,
-            host,
-            _host: host_handle,
-            console: Some(parts.console),
-            cash_register: parts.cash_register,
-            robot: parts.robot,
-            power: parts.power,
-            flasher: parts.flasher,
-            card_link: parts.card_link,
-            magstripe: parts.magstripe,
-            scanner: parts.scanner,
-            paper: parts.paper,
-            firmware_dir: parts.firmware_dir,
-            wanted_firmware: parts.wanted_firmware,
-            readers: Default::default(),
-            _responders: answering,
-            flow: None,
-            plug: Arc::default(),
-            torn: Arc::default(),
-            card_memory: Default::default(),
-            _keep: parts.keep,
-        })
-    }
-}
-
-/// A lab terminal must run the firmware its bench file names: testing
-/// another version would pass or fail the wrong build.
-fn same_firmware(running: &str, wanted: &str) -> Result<(), BenchError> {
-    if running == wanted {
-        Ok(())
-    } else {
-        Err(BenchError::WrongFirmware {
-            running: running.into(),
-            wanted: wanted.into(),
-        })
-    }
-}
-
-/// Every key the profile may press must have a solenoid on the bench.
-fn check_wiring(bench: &Bench, profile: &TerminalProfile) -> Result<(), ConfigError> {
-    let keys = &profile.keys;
-    let digits = ('0'..='9').map(|d| profile.digit_key(d));
-    let menus = profile.menus.values().flatten().cloned();
-    let needed = [keys.enter.clone(), keys.cancel.clone(), keys.clear.clone()]
-        .into_iter()
-        .chain(digits)
-        .chain(menus);
-    let missing: Vec<String> = needed.filter(|k| !bench.file.robot.pins.contains_key(k)).collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(ConfigError::Semantic {
-        path: bench.path.clone(),
-        message: format!(
-            "[robot.pins] wires no solenoid for key(s) {} that the terminal profile uses",
-            missing.join(", ")
-        ),
-    })
-}
+pub use error::BenchError;
+use error::STEP_FLASH;
+use plan::same_firmware;
+pub use plan::{BenchPlan, Parts};
 
 /// One scenario's bench, powered or not.
 pub struct LiveBench {
@@ -458,105 +243,5 @@ impl LiveBench {
         {
             self.note(&e);
         }
-    }
-
-    pub async fn press(&self, key: &str) -> Result<(), BenchError> {
-        Ok(self.robot.press(key).await?)
-    }
-
-    /// Holds a key for `hold` instead of the robot's configured press time.
-    pub async fn press_for(&self, key: &str, hold: Duration) -> Result<(), BenchError> {
-        Ok(self.robot.press_for(key, hold).await?)
-    }
-
-    pub async fn swipe(&self, card: &CardProfile) -> Result<(), BenchError> {
-        let head = self
-            .magstripe
-            .as_ref()
-            .ok_or_else(|| BenchError::Lacks("magnetic stripe emulator".into()))?;
-        Ok(head.swipe(&card.track2(), card.track3.as_deref()).await?)
-    }
-
-    /// Tells the printer's paper sensor that paper is out, or loaded again.
-    pub fn paper(&self, out: bool) -> Result<(), BenchError> {
-        self.paper
-            .as_ref()
-            .ok_or_else(|| BenchError::Lacks("paper sensor line".into()))?
-            .set_out(out)?;
-        self.note(if out { "printer out of paper" } else { "paper loaded" });
-        Ok(())
-    }
-
-    /// Sends one request line from the cash register.
-    pub fn cash_register(&self, line: &str) -> Result<(), BenchError> {
-        let ecr = self
-            .cash_register
-            .as_ref()
-            .ok_or_else(|| BenchError::Lacks("cash register line ([ecr])".into()))?;
-        Ok(ecr.send(line)?)
-    }
-
-    /// Shows a payment code to the terminal's scanner.
-    pub async fn present_code(&self, code: &str) -> Result<(), BenchError> {
-        let scanner = self
-            .scanner
-            .as_ref()
-            .ok_or_else(|| BenchError::Lacks("payment code presenter".into()))?;
-        Ok(scanner.present(code).await?)
-    }
-
-    /// Puts a card in the contact slot.
-    pub async fn insert(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
-        let card = self.tearable(card);
-        Ok(self.card_link.insert(card).await?)
-    }
-
-    /// Holds a card (or phone) to the contactless field.
-    pub async fn bring_to_field(&mut self, card: impl SmartCard) -> Result<(), BenchError> {
-        let card = self.tearable(card);
-        Ok(self.card_link.bring_to_field(card).await?)
-    }
-
-    /// A new card in a reader, which a fault campaign may tear out.
-    fn tearable(&self, card: impl SmartCard) -> Box<dyn SmartCard> {
-        self.torn.store(false, std::sync::atomic::Ordering::SeqCst);
-        Box::new(crate::card::faults::Tearable {
-            card,
-            torn: self.torn.clone(),
-        })
-    }
-
-    /// What a fault campaign acts through, from any thread.
-    pub fn fault_handles(&self) -> fault_handles::FaultHandles {
-        fault_handles::FaultHandles {
-            plug: self.plug.clone(),
-            torn: self.torn.clone(),
-            paper: self.paper.clone(),
-            host: self.host.clone(),
-        }
-    }
-
-    /// Takes the card out of the slot, or away from the field.
-    /// Takes the card away; false when none was in a reader.
-    pub fn remove_card(&mut self) -> bool {
-        self.card_link.remove()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_lab_terminal_on_other_firmware_is_a_mistake_to_fix_with_rig_flash() {
-        assert!(same_firmware("2.3.1", "2.3.1").is_ok());
-        let err = same_firmware("2.3.0", "2.3.1").expect_err("other version");
-        assert_eq!(err.class(), FailureClass::Mistake);
-        assert!(
-            err.to_string()
-                .contains("runs firmware 2.3.0, but the bench file's [firmware] version is 2.3.1"),
-            "{err}"
-        );
-        assert!(err.to_string().contains("rig flash"), "{err}");
     }
 }
