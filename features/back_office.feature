@@ -46,6 +46,16 @@ Feature: Balance, void, reprint and settlement
     And the host received 1 batch end
     And the last receipt shows "out_of_balance"
 
+  Scenario: The host's totals differ (对账不平): the terminal uploads every transaction of the batch
+    When the cashier makes a sale of 2.00 yuan with the card "unionpay-debit" and its PIN
+    And the cashier makes a sale of 3.00 yuan with the card "unionpay-debit" and its PIN
+    Given the host's totals differ from the terminal's at the next settlement
+    When the cashier settles the batch
+    Then the host received 1 settlement
+    And the host received 2 batch uploads
+    And the host received 1 batch end
+    And the last receipt shows "out_of_balance"
+
   Scenario: Any receipt of the batch is reprinted by its voucher number
     When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
     And the cashier makes a sale of 2.00 yuan with the card "unionpay-debit" and its PIN

@@ -26,6 +26,9 @@ pub enum AnswerFault {
     WrongTerminal,
     /// Answer with an MTI that does not belong to the request.
     WrongMti,
+    /// Say the terminal's settlement totals differ from the host's (对账不平),
+    /// whatever they are: the terminal must upload its batch.
+    OutOfBalance,
 }
 
 /// How the answer travels, applied by the server when it delivers.
@@ -77,6 +80,16 @@ impl Faults {
                     // The answer to the request's advice form (0200 -> 0230).
                     if let Some(mti) = request.mti_type() {
                         answer.mti = mti.advice().answer().to_string();
+                    }
+                }
+                AnswerFault::OutOfBalance => {
+                    use super::ledger::balance_flag;
+                    if let Some(f48) = answer.text(field::ADDITIONAL_DATA)
+                        && f48.get(balance_flag::AT).is_some()
+                    {
+                        let mut f48 = f48.to_string();
+                        f48.replace_range(balance_flag::AT, balance_flag::OUT_OF_BALANCE);
+                        answer.fields.insert(field::ADDITIONAL_DATA, Value::Text(f48));
                     }
                 }
                 AnswerFault::Code(_) | AnswerFault::CorruptMac => {}

@@ -36,6 +36,14 @@ pub struct Totals {
     pub credit_count: u32,
 }
 
+/// Where field 48's balance flag sits in a settlement answer (after the
+/// domestic totals) and its two values.
+pub mod balance_flag {
+    pub const AT: std::ops::Range<usize> = 30..31;
+    pub const BALANCED: &str = "1";
+    pub const OUT_OF_BALANCE: &str = "2";
+}
+
 impl Totals {
     /// debit amount n12, count n3, credit amount n12, count n3 (the domestic part of f48).
     pub fn parse(f48: &str) -> Option<Totals> {
@@ -50,7 +58,11 @@ impl Totals {
 
     /// Field 48 of the answer with the balance flag: 1 balanced, 2 out of balance.
     pub fn to_field48(self, balanced: bool) -> String {
-        let flag = if balanced { 1 } else { 2 };
+        let flag = if balanced {
+            balance_flag::BALANCED
+        } else {
+            balance_flag::OUT_OF_BALANCE
+        };
         let zero = format!("{:012}{:03}{:012}{:03}{}", 0, 0, 0, 0, 0);
         format!(
             "{:012}{:03}{:012}{:03}{flag}{zero}",

@@ -2,7 +2,7 @@
 //! batch upload and what the host approved and still stands.
 
 use super::{Evidence, Finding, Message, Read, booked, broken, describe, held, yuan};
-use crate::host::ledger::{Record, State, Totals};
+use crate::host::ledger::{Record, State, Totals, balance_flag};
 use crate::iso8583::fields::field;
 use crate::iso8583::txn::TxnKind;
 use std::collections::BTreeSet;
@@ -66,7 +66,7 @@ impl Settlement {
             })
             .collect();
         Settlement::Seen(Settled {
-            balanced: f48.get(30..31) == Some("1"),
+            balanced: f48.get(balance_flag::AT) == Some(balance_flag::BALANCED),
             host: Totals::parse(f48).unwrap_or_default(),
             terminal: request.field(field::ADDITIONAL_DATA).and_then(Totals::parse),
             uploaded: uploaded.then_some(uploads),

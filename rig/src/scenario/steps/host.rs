@@ -148,6 +148,12 @@ async fn wrong_echo(world: &mut RigWorld, field: String, what: String) -> Result
     script(world, 1, &what, action)
 }
 
+/// The mock host says the terminal's totals differ from its own at the next settlement (对账不平), so the terminal must upload its batch.
+#[given(regex = r"^the host's totals differ from the terminal's at the next settlement$")]
+async fn out_of_balance(world: &mut RigWorld) -> Result<(), StepError> {
+    script(world, 1, "settlement", FaultAction::Answer(AnswerFault::OutOfBalance))
+}
+
 /// The mock host answers with a wrong message type.
 #[given(regex = r"^the host answers the next ([a-z -]+) with a wrong MTI$")]
 async fn wrong_mti(world: &mut RigWorld, what: String) -> Result<(), StepError> {
