@@ -20,6 +20,8 @@ pub struct StepEntry {
     pub parameters: Vec<&'static str>,
     /// What it does: the step function's doc comment.
     pub does: String,
+    /// What it does, in Chinese (zh-CN.toml's `[does]`).
+    pub does_chinese: Option<&'static str>,
     /// A line as a feature would write it.
     pub example: String,
     pub example_chinese: Option<String>,
@@ -83,6 +85,7 @@ fn catalogue() -> Vec<StepEntry> {
                 example_chinese: chinese.as_ref().map(|r| example(r.as_str(), true)),
                 chinese: chinese.map(|r| r.as_str().to_string()),
                 does: doc_comment(loc.path, loc.line),
+                does_chinese: super::zh_cn::does_of(regex.as_str()),
                 example: example(regex.as_str(), false),
                 parameters: parameters(regex.as_str()),
                 english: regex.as_str().to_string(),
@@ -300,6 +303,10 @@ pub fn text(lang: Lang) -> String {
         };
         out.push_str(&format!("{:<5} {}\n", e.kind, strip(pattern)));
         out.push_str(&format!("      example: {example}\n"));
+        // In Chinese, the English beside it for those who read logs in English.
+        if let (Lang::ZhCn, Some(zh)) = (lang, e.does_chinese) {
+            out.push_str(&format!("      {zh}\n"));
+        }
         if !e.does.is_empty() {
             out.push_str(&format!("      {}\n", e.does));
         }

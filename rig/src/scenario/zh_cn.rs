@@ -16,6 +16,8 @@ struct Table {
     words: BTreeMap<String, String>,
     classes: BTreeMap<String, String>,
     verdicts: Vec<Verdict>,
+    /// What each step does, in Chinese, by its English pattern.
+    does: BTreeMap<String, String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -99,6 +101,11 @@ fn full_width_too(pattern: &str) -> String {
         .replace("; ", "[;；] ?")
 }
 
+/// What the step of English pattern `english` does, in Chinese.
+pub fn does_of(english: &str) -> Option<&'static str> {
+    TABLE.does.get(english).map(String::as_str)
+}
+
 /// The Chinese word a step may write for the English `word` ("sale" -> 消费).
 pub fn chinese_of(word: &str) -> Option<&'static str> {
     TABLE
@@ -149,6 +156,27 @@ mod tests {
             assert!(
                 steps.iter().any(|(_, _, r, _)| r.as_str() == english),
                 "zh-CN.toml translates {english}, which is no step"
+            );
+        }
+    }
+
+    #[test]
+    fn every_step_says_what_it_does_in_chinese() {
+        let steps = super::super::step_events::inventory();
+        let missing: Vec<&str> = steps
+            .iter()
+            .map(|(_, _, r, _)| r.as_str())
+            .filter(|english| !TABLE.does.contains_key(*english))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no [does] line in zh-CN.toml for:\n{}",
+            missing.join("\n")
+        );
+        for english in TABLE.does.keys() {
+            assert!(
+                steps.iter().any(|(_, _, r, _)| r.as_str() == english),
+                "zh-CN.toml [does] describes {english}, which is no step"
             );
         }
     }
