@@ -47,6 +47,22 @@ pub struct Capabilities {
     /// Transactions by their `[menus]` name; omitted: every menu.
     #[serde(default)]
     pub transactions: Option<BTreeSet<String>>,
+    /// When the terminal sends a reversal it owes.
+    #[serde(default)]
+    pub reversal: ReversalTiming,
+}
+
+/// When a terminal sends the reversal of a transaction whose answer it did
+/// not get: what tells a step that waits for one that none is coming.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReversalTiming {
+    /// Kept pending, sent before the next online transaction or settlement
+    /// (the UnionPay rule): a terminal back at idle sends none by itself.
+    #[default]
+    BeforeNextOnline,
+    /// Sent as soon as the answer is missed, before the terminal is idle again.
+    AtOnce,
 }
 
 impl Capabilities {

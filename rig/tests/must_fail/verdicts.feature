@@ -158,6 +158,21 @@ Feature: Verdicts that never lie (the must-fail corpus)
     And the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
     Then the host received a reversal of the 100.00 yuan sale with reason "06"
 
+  # must fail (terminal failure): the terminal is idle, and it sends a reversal it owes only before its next online transaction
+  Scenario: A reversal is owed but not yet sent while the terminal sits at idle
+    Given the host does not answer the next sale
+    When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "timed_out"
+    And the host received a reversal of the 100.00 yuan sale with reason "98"
+
+  # must pass
+  Scenario: The owed reversal goes out before the next sale
+    Given the host does not answer the next sale
+    When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "timed_out"
+    When the cashier makes a sale of 1.00 yuan with the card "unionpay-debit" and its PIN
+    Then the host received a reversal of the 100.00 yuan sale with reason "98"
+
   # must fail (terminal failure): carried no issuer script
   Scenario: No script was sent, so no script result comes
     When the cashier starts a sale of 30.00 yuan

@@ -2,6 +2,7 @@
 
 use super::params::Yuan;
 use crate::bench::BenchError;
+use crate::config::capabilities::ReversalTiming;
 use crate::events::{Kind, Seen};
 use crate::host::faults::{AnswerFault, Fault, FaultAction, TransportFault};
 use crate::host::txn::TxnKind;
@@ -297,6 +298,28 @@ async fn reversal_of_kind(world: &mut RigWorld, kind: TxnKind, amount: Yuan, rea
     let deadline = Duration::from_millis(bench.profile().timeouts.online_ms);
     let approved = bench.profile().prompt("approved").cloned();
     let mark = world.mark;
+    // A terminal that keeps a reversal for its next online transaction sends
+    // none while it sits at idle: if it is there (or gets there) and none
+    // came, none will.
+    let keeps = bench.profile().capabilities.reversal == ReversalTiming::BeforeNextOnline;
+    let idle = bench.profile().prompt("idle").cloned().filter(|_| keeps);
+    let idle_now = bench
+        .last_display()
+        .zip(idle.as_ref())
+        .is_some_and(|(text, idle)| idle.is_match(&text));
+    let step_start = bench.timeline.now();
+    let kept = "the terminal is idle, and it sends a reversal it owes only before its next online \
+                transaction (profile [capabilities] reversal = \"before_next_online\"); none has been sent";
+    let already = received(world)?.iter().any(|(txn, f)| {
+        *txn == TxnKind::Reversal && field(f, field::STAN).is_some_and(|s| sales.contains(&s.to_string()))
+    });
+    // An approval says more than idleness: the wait below says that one.
+    let approved_seen = bench.timeline.since(mark).iter().any(
+        |e| matches!(&e.kind, Kind::Display { text, .. } if approved.as_ref().is_some_and(|re| re.is_match(text))),
+    );
+    if idle_now && !already && !approved_seen {
+        return Err(StepError::Expectation(format!("no {what}: {kept}")));
+    }
     let result = bench
         .timeline
         .wait_until(0, deadline, what.clone(), |e| match &e.kind {
@@ -317,6 +340,9 @@ async fn reversal_of_kind(world: &mut RigWorld, kind: TxnKind, amount: Yuan, rea
                 Seen::Ended(format!(
                     "the terminal showed \"approved\" ({text}): an approved transaction is not reversed"
                 ))
+            }
+            Kind::Display { text, .. } if e.seq >= step_start && idle.as_ref().is_some_and(|re| re.is_match(text)) => {
+                Seen::Ended(kept.to_string())
             }
             Kind::PowerOff { .. } if !bench.is_on() => Seen::Ended("the terminal is off: it sends nothing".into()),
             _ => Seen::Pending,
