@@ -117,3 +117,15 @@ Feature: What the terminal does when the acquirer host misbehaves
     Then the terminal shows "settlement_failed"
     And the host received 3 reversals
     And the host received 0 settlements
+
+  Scenario: A kept reversal is sent at once when the cashier asks for it
+    Given the host does not answer the next sale
+    When the cashier makes a sale of 100.00 yuan with the card "unionpay-debit" and its PIN
+    Then the terminal shows "timed_out"
+    When the cashier has the terminal send its pending reversal
+    Then the host received a reversal of the 100.00 yuan sale with reason "98"
+    And the host received 1 sale
+
+  Scenario: The cashier signs the terminal on again
+    When the cashier signs the terminal on
+    Then the host received 2 sign-ons

@@ -64,28 +64,48 @@ impl LiveBench {
             SignOnAtBoot::Auto => from,
             SignOnAtBoot::Menu => {
                 let (_, at_idle) = self.await_prompt(from, "idle", boot + online).await?;
-                let keys = self
-                    .profile()
-                    .menu("sign_on")
-                    .map(<[String]>::to_vec)
-                    .unwrap_or_default();
-                for key in &keys {
-                    self.press(key).await?;
-                }
-                let mut at = at_idle;
-                for answer in &self.profile().sign_on.answers {
-                    let (_, next) = self.await_prompt(at, &answer.prompt, prompt).await?;
-                    for digit in answer.keys.chars() {
-                        self.press(&self.profile().digit_key(digit)).await?;
-                    }
-                    self.press(&self.profile().keys.enter).await?;
-                    at = next;
-                }
-                at
+                self.open_sign_on(at_idle, prompt).await?
             }
         };
         let (_, after_sign_on) = self.await_prompt(signing_from, "signed_on", boot + online).await?;
         self.await_prompt(after_sign_on, "idle", boot).await?;
         Ok(self.timeline.now())
+    }
+
+    /// Signs on through the menu from the idle screen (the profile's
+    /// `[menus] sign_on`, its `[sign_on] answers` keyed at their prompts) and
+    /// waits until the terminal has signed on and is idle again, with what
+    /// it does after a sign-on (a terminal may send a reversal it kept).
+    pub async fn sign_on_now(&mut self) -> Result<Cursor, BenchError> {
+        let at_idle = self.bring_to(TerminalState::Idle).await?;
+        let t = &self.profile().timeouts;
+        let (online, prompt) = (Duration::from_millis(t.online_ms), Duration::from_millis(t.prompt_ms));
+        let from = self.open_sign_on(at_idle, prompt).await?;
+        let (_, after_sign_on) = self.await_prompt(from, "signed_on", online).await?;
+        self.await_prompt(after_sign_on, "idle", online).await?;
+        Ok(at_idle)
+    }
+
+    /// Presses the sign-on menu's keys and answers the log-on prompts;
+    /// returns where the sign-on's own screens begin.
+    async fn open_sign_on(&self, at_idle: Cursor, prompt: Duration) -> Result<Cursor, BenchError> {
+        let keys = self
+            .profile()
+            .menu("sign_on")
+            .map(<[String]>::to_vec)
+            .unwrap_or_default();
+        for key in &keys {
+            self.press(key).await?;
+        }
+        let mut at = at_idle;
+        for answer in &self.profile().sign_on.answers {
+            let (_, next) = self.await_prompt(at, &answer.prompt, prompt).await?;
+            for digit in answer.keys.chars() {
+                self.press(&self.profile().digit_key(digit)).await?;
+            }
+            self.press(&self.profile().keys.enter).await?;
+            at = next;
+        }
+        Ok(at)
     }
 }

@@ -50,6 +50,21 @@ pub struct Capabilities {
     /// When the terminal sends a reversal it owes.
     #[serde(default)]
     pub reversal: ReversalTiming,
+    /// The work after which the terminal sends a reversal it keeps, at once:
+    /// what a step runs to have it sent now. Omitted: the model has no such
+    /// work ("not on this terminal").
+    #[serde(default)]
+    pub sends_reversal_after: Option<ReversalTrigger>,
+}
+
+/// Work that makes a terminal send the reversal it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReversalTrigger {
+    /// A sign-on from the menu (with the profile's `[sign_on] answers`).
+    SignOn,
+    /// The echo test from the menu (`[menus] echo_test`).
+    EchoTest,
 }
 
 /// When a terminal sends the reversal of a transaction whose answer it did

@@ -37,7 +37,12 @@ impl Terminal {
             (Model::Vt1, "6") => Some(Transaction(Self::reprint_menu)),
             (Model::Vt1, "7") => Some(Transaction(Self::preauth_menu)),
             (Model::Vt1, "8") => Some(Transaction(Self::refund)),
-            (Model::Vt1, "9") => Some(Function(Self::sign_on)),
+            (Model::Vt1, "9") => Some(Function(|t| {
+                t.sign_on();
+                // As after the operator's log-on: a kept reversal goes now
+                // (still pending, the next online work tries again).
+                t.send_pending_reversal();
+            })),
             (Model::Vt1, "0") => Some(Transaction(Self::management_menu)),
             (Model::Vt2, "F4") => Some(Transaction(Self::more_menu)),
             _ => None,

@@ -73,6 +73,42 @@ async fn when_management(world: &mut RigWorld, what: String) -> Result<(), StepE
     Ok(())
 }
 
+/// 签到: signs the terminal on from its menu (the log-on answers from its profile) and waits until it is signed on and idle again.
+#[when(regex = r"^the cashier signs the terminal on$")]
+async fn when_sign_on(world: &mut RigWorld) -> Result<(), StepError> {
+    transaction_keys(world, "sign_on")?;
+    world.mark = world.bench_mut()?.sign_on_now().await?;
+    world.started = Some("sign_on".to_string());
+    Ok(())
+}
+
+/// Has the terminal send the reversal it keeps now, through the work its profile says sends it (`[capabilities] sends_reversal_after`: a sign-on, an echo test), and waits until it is idle again. Whether it went is for the steps after it.
+#[when(regex = r"^the cashier has the terminal send its pending reversal$")]
+async fn when_send_reversal(world: &mut RigWorld) -> Result<(), StepError> {
+    use crate::config::capabilities::ReversalTrigger;
+    let profile = world.bench()?.profile();
+    let Some(trigger) = profile.capabilities.sends_reversal_after else {
+        return Err(StepError::NotOnThisTerminal(format!(
+            "{} names no work that sends a kept reversal at once (its profile's capabilities.sends_reversal_after)",
+            profile.model
+        )));
+    };
+    match trigger {
+        ReversalTrigger::SignOn => {
+            transaction_keys(world, "sign_on")?;
+            world.mark = world.bench_mut()?.sign_on_now().await?;
+        }
+        ReversalTrigger::EchoTest => {
+            let from = menu(world, "echo_test").await?;
+            let bench = world.bench()?;
+            bench
+                .await_prompt(from, "idle", ms(bench.profile().timeouts.online_ms))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Drives the printer's paper sensor to "out of paper".
 #[given(regex = r"^the printer is out of paper$")]
 async fn given_paper_out(world: &mut RigWorld) -> Result<(), StepError> {
