@@ -43,3 +43,25 @@ Feature: Sale by payment code (扫码, B scans C)
     Then the terminal shows "approved"
     And the host received 1 dynamic code order
     And the last receipt shows the amount 20.00 yuan
+
+  Scenario: A payment-code sale is voided by its voucher number, without a card
+    When the cashier starts a payment-code sale of 30.00 yuan
+    And the customer presents the payment code of "wechat-code"
+    Then the terminal shows "approved"
+    When the cashier voids the last payment-code sale
+    Then the terminal shows "approved"
+    And the host answered "00"
+    And the host received 1 void
+    And the last receipt shows "void"
+    And the last receipt shows the amount 30.00 yuan
+
+  Scenario: Part of a payment-code sale is refunded by its reference number
+    When the cashier starts a payment-code sale of 30.00 yuan
+    And the customer presents the payment code of "alipay-code"
+    Then the terminal shows "approved"
+    When the cashier refunds 12.00 yuan of the last payment-code sale
+    Then the terminal shows "approved"
+    And the host answered "00"
+    And the host received 1 refund
+    And the last receipt shows "refund"
+    And the last receipt shows the amount 12.00 yuan

@@ -98,6 +98,18 @@ struct CardData {
 }
 
 impl CardData {
+    /// A payment code read by the scanner (its PAN the code, masked or not).
+    fn scanned(code: &str) -> CardData {
+        CardData {
+            pan: code.to_string(),
+            expiry: String::new(),
+            track2: String::new(),
+            track3: None,
+            entry: Entry::Scan,
+            chip: None,
+        }
+    }
+
     /// Entry mode (field 22) digits 1-2 and the receipt's mark.
     fn entry_mode(&self) -> (&'static str, &'static str) {
         match self.entry {

@@ -197,7 +197,8 @@ impl HostState {
 
     pub(super) fn void(&mut self, kind: TxnKind, request: &Message, amount: u64) -> Result<String, Outcome> {
         let target: &[TxnKind] = if kind == TxnKind::Void {
-            &[TxnKind::Sale]
+            // A payment-code sale is voided as a card sale is, by its voucher.
+            &[TxnKind::Sale, TxnKind::QrPay]
         } else {
             &[TxnKind::Completion, TxnKind::CompletionAdvice]
         };
@@ -211,7 +212,10 @@ impl HostState {
         if original.amount_fen != amount {
             return Err(Outcome::code("64"));
         }
-        self.verify(request, 0, false)?;
+        // A wallet's payment is voided without a card: nothing to verify.
+        if original.kind != TxnKind::QrPay {
+            self.verify(request, 0, false)?;
+        }
         self.issuer.credit(&original.pan, amount);
         self.ledger.get_mut(i).state = State::Voided;
         Ok(self.record(kind, request, original.pan, amount, Some(i)).1)
@@ -221,7 +225,15 @@ impl HostState {
         let rrn = request.text(field::RRN).unwrap_or_default().trim();
         let i = self
             .ledger
-            .by_rrn(rrn, &[TxnKind::Sale, TxnKind::Completion, TxnKind::CompletionAdvice])
+            .by_rrn(
+                rrn,
+                &[
+                    TxnKind::Sale,
+                    TxnKind::QrPay,
+                    TxnKind::Completion,
+                    TxnKind::CompletionAdvice,
+                ],
+            )
             .ok_or_else(|| Outcome::code("25"))?;
         let original = self.ledger.get(i).clone();
         if amount > original.amount_fen || original.state == State::Reversed {

@@ -19,6 +19,32 @@ async fn when_qr_order(world: &mut RigWorld, amount: Yuan) -> Result<(), StepErr
     Ok(())
 }
 
+/// 扫码撤销: voids the batch's last payment-code sale by its voucher number (no card, no PIN).
+#[when(regex = r"^the cashier voids the last payment-code sale$")]
+async fn when_qr_void(world: &mut RigWorld) -> Result<(), StepError> {
+    transaction_keys(world, "qr_void")?;
+    let voucher = last_approved(world, TxnKind::QrPay, field::STAN).await?;
+    begin(world, "qr_void", vec![(Answer::Voucher, Datum::Digits(voucher))]).await
+}
+
+/// 扫码退货: refunds that amount of the last payment-code sale (its reference number and date keyed; no card).
+#[when(regex = r"^the cashier refunds (\d+\.\d{2}) yuan of the last payment-code sale$")]
+async fn when_qr_refund(world: &mut RigWorld, amount: Yuan) -> Result<(), StepError> {
+    transaction_keys(world, "qr_refund")?;
+    let rrn = last_approved(world, TxnKind::QrPay, field::RRN).await?;
+    let date = last_approved(world, TxnKind::QrPay, field::LOCAL_DATE).await?;
+    begin(
+        world,
+        "qr_refund",
+        vec![
+            (Answer::OriginalRrn, Datum::Digits(rrn)),
+            (Answer::OriginalDate, Datum::Digits(date)),
+            (Answer::Amount, Datum::Digits(amount.keyed())),
+        ],
+    )
+    .await
+}
+
 /// The customer pays the terminal's open order in the wallet.
 #[when(regex = r"^the customer scans it and pays in the wallet$")]
 async fn when_customer_pays(world: &mut RigWorld) -> Result<(), StepError> {
