@@ -80,6 +80,14 @@ pub fn host_frame(frame: &[u8]) {
     state.ledger.forget_all();
 }
 
+/// A shipped card's offline data authentication keys, compiled in.
+static ODA_KEYS: LazyLock<crate::config::card_pki::CardPki> = LazyLock::new(|| {
+    let name = "fixtures/cards/pki/unionpay-debit-chip.toml";
+    let text = include_str!("../../fixtures/cards/pki/unionpay-debit-chip.toml");
+    crate::config::card_pki::CardPki::parse(Path::new(name), text)
+        .unwrap_or_else(|e| panic!("the shipped key file {name}: {e}"))
+});
+
 fn card_profile(kind: CardKind) -> CardProfile {
     CardProfile {
         description: "fuzz".into(),
@@ -127,7 +135,15 @@ pub fn apdu_handler(data: &[u8]) {
     } else {
         Field::Contactless
     };
-    let mut card = EmvCard::new(card_profile(kind), field);
+    // Bit 2: a card with offline data authentication keys (SDA, DDA).
+    let oda = (mode & 4 != 0).then(|| ODA_KEYS.clone());
+    let mut card = EmvCard::new(
+        CardProfile {
+            oda,
+            ..card_profile(kind)
+        },
+        field,
+    );
     for apdu in pieces(rest) {
         let response = card.process(apdu);
         assert!(response.len() >= 2, "every response ends in a status word");

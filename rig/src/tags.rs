@@ -79,6 +79,18 @@ tags! {
     CVM_LIST = "8E", "Cardholder verification method list";
     AIP = "82", "Application interchange profile";
     AFL = "94", "Application file locator";
+    // Offline data authentication (EMV Book 2, 5 and 6).
+    CA_INDEX = "8F", "Certification authority public key index";
+    ISSUER_CERTIFICATE = "90", "Issuer public key certificate";
+    ISSUER_REMAINDER = "92", "Issuer public key remainder";
+    ISSUER_EXPONENT = "9F32", "Issuer public key exponent";
+    SIGNED_STATIC_DATA = "93", "Signed static application data";
+    SDA_TAG_LIST = "9F4A", "Static data authentication tag list";
+    ICC_CERTIFICATE = "9F46", "ICC public key certificate";
+    ICC_EXPONENT = "9F47", "ICC public key exponent";
+    ICC_REMAINDER = "9F48", "ICC public key remainder";
+    DDOL = "9F49", "Dynamic data authentication data object list";
+    SIGNED_DYNAMIC_DATA = "9F4B", "Signed dynamic application data";
     // Cryptograms.
     ATC = "9F36", "Application transaction counter";
     LAST_ONLINE_ATC = "9F13", "Last online ATC register";

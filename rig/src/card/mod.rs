@@ -8,6 +8,7 @@ pub mod dol;
 pub mod emv_card;
 pub mod faults;
 pub mod memory;
+pub mod oda;
 pub mod serve;
 pub mod sw;
 pub mod tlv;

@@ -23,6 +23,8 @@ impl Sw {
     pub const FUNCTION_NOT_SUPPORTED: Sw = Sw(0x6A81);
     pub const FILE_NOT_FOUND: Sw = Sw(0x6A82);
     pub const RECORD_NOT_FOUND: Sw = Sw(0x6A83);
+    /// Incorrect parameters P1-P2 (ISO 7816-4, 5.1.3).
+    pub const INCORRECT_P1_P2: Sw = Sw(0x6A86);
     pub const REFERENCED_DATA_NOT_FOUND: Sw = Sw(0x6A88);
     pub const WRONG_P1_P2: Sw = Sw(0x6B00);
     pub const INS_NOT_SUPPORTED: Sw = Sw(0x6D00);
@@ -52,6 +54,7 @@ impl Sw {
             Sw::FUNCTION_NOT_SUPPORTED => "function not supported",
             Sw::FILE_NOT_FOUND => "file not found",
             Sw::RECORD_NOT_FOUND => "record not found",
+            Sw::INCORRECT_P1_P2 => "incorrect parameters P1 P2",
             Sw::REFERENCED_DATA_NOT_FOUND => "referenced data not found",
             Sw::WRONG_P1_P2 => "wrong P1 P2",
             Sw::INS_NOT_SUPPORTED => "instruction not supported",

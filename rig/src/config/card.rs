@@ -51,6 +51,14 @@ pub struct CardProfile {
     #[serde(default)]
     pub payment_code: Option<String>,
     pub issuer: Issuer,
+    /// The file of the card's offline data authentication keys, relative to
+    /// the card file (`pki/<card>.toml`); without one the card offers no
+    /// SDA or DDA (its AIP says so).
+    #[serde(default)]
+    pub pki: Option<String>,
+    /// Those keys, read by [`load_dir`].
+    #[serde(skip)]
+    pub oda: Option<super::card_pki::CardPki>,
 }
 
 fn default_psn() -> Psn {
@@ -226,7 +234,10 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, CardProfile>, ConfigError
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let card = CardProfile::parse(&path, &super::read(&path)?)?;
+            let mut card = CardProfile::parse(&path, &super::read(&path)?)?;
+            if let Some(pki) = &card.pki {
+                card.oda = Some(super::card_pki::CardPki::load(&dir.join(pki))?);
+            }
             let name = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())

@@ -2,7 +2,6 @@
 //! 10.8-10.9; Book 2, 8.1 for the cryptogram; PBOC 3.0 part 5, 7.4): the
 //! ARQC, then after the online step a TC or an AAC.
 
-use super::processing::AIP;
 use super::records::{CDOL1, CDOL2};
 use super::{EmvCard, Online, State, encode};
 use crate::card::apdu::Response;
@@ -46,7 +45,7 @@ impl EmvCard {
     pub(super) fn cryptogram(&self, terminal: &BTreeMap<String, Vec<u8>>, cvr1: u8) -> Option<([u8; 8], [u8; 16])> {
         let imk = self.profile.issuer.imk.as_ref()?;
         let mut data_objects = terminal.clone();
-        data_objects.insert(tags::AIP.into(), AIP.to_vec());
+        data_objects.insert(tags::AIP.into(), self.records.aip.to_vec());
         data_objects.insert(tags::ATC.into(), self.atc().to_be_bytes().to_vec());
         data_objects.insert(tags::IAD.into(), self.iad(cvr1));
         let data = emv::arqc_data(&data_objects)?;

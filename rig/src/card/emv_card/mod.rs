@@ -7,10 +7,11 @@
 //! state takes (anything else answers 6985, EMV Book 3, 6.3.5), and one file
 //! per command family answers them: `select` (SELECT of the directory and
 //! of an application), `records` (the files, built once; READ RECORD),
-//! `processing` (GET PROCESSING OPTIONS), `cryptogram` (GENERATE AC,
-//! EXTERNAL AUTHENTICATE), `data` (GET DATA), `script` (issuer script
+//! `processing` (GET PROCESSING OPTIONS), `authentication` (INTERNAL
+//! AUTHENTICATE: DDA), `cryptogram` (GENERATE AC, EXTERNAL AUTHENTICATE), `data` (GET DATA), `script` (issuer script
 //! commands). Faults (slow, torn) wrap a card: `card::faults`.
 
+mod authentication;
 mod cryptogram;
 mod data;
 mod processing;
@@ -25,7 +26,7 @@ use crate::config::card::{CardKind, CardProfile};
 use crate::devices::card_link::SmartCard;
 use crate::instructions::{
     CLA_EMV, CLA_EMV_SECURE, CLA_ISO, EXTERNAL_AUTHENTICATE, GENERATE_AC, GET_DATA, GET_PROCESSING_OPTIONS,
-    READ_RECORD, SELECT,
+    INTERNAL_AUTHENTICATE, READ_RECORD, SELECT,
 };
 use iso7816_tlv::ber::Tlv;
 
@@ -107,6 +108,8 @@ pub enum Family {
     GetData,
     GenerateAc,
     ExternalAuthenticate,
+    /// INTERNAL AUTHENTICATE: dynamic data authentication (EMV Book 2, 6.5).
+    InternalAuthenticate,
     /// Issuer script commands (CLA 84): EMV Book 3, 10.10.
     Script,
 }
@@ -120,7 +123,10 @@ pub const ACCEPTS: &[(Phase, &[Family])] = {
         (Phase::Idle, &[Select, GetData]),
         (Phase::Directory, &[Select, GetData, ReadRecord]),
         (Phase::Selected, &[Select, GetData, ReadRecord, GetProcessingOptions]),
-        (Phase::Initiated, &[Select, GetData, ReadRecord, GenerateAc]),
+        (
+            Phase::Initiated,
+            &[Select, GetData, ReadRecord, InternalAuthenticate, GenerateAc],
+        ),
         (
             Phase::Online,
             &[Select, GetData, ReadRecord, GenerateAc, ExternalAuthenticate, Script],
@@ -138,6 +144,7 @@ fn family(c: &Command) -> Option<Family> {
         (CLA_EMV, GET_DATA) => Family::GetData,
         (CLA_EMV, GENERATE_AC) => Family::GenerateAc,
         (CLA_ISO, EXTERNAL_AUTHENTICATE) => Family::ExternalAuthenticate,
+        (CLA_ISO, INTERNAL_AUTHENTICATE) => Family::InternalAuthenticate,
         (CLA_EMV_SECURE, ins) if crate::instructions::of(ins).is_some_and(|i| i.script) => Family::Script,
         _ => return None,
     })
@@ -241,6 +248,7 @@ impl EmvCard {
             Family::GetData => self.get_data(c.p1, c.p2),
             Family::GenerateAc => self.generate_ac(c.p1, c.data),
             Family::ExternalAuthenticate => self.external_authenticate(c.data),
+            Family::InternalAuthenticate => self.internal_authenticate(&c),
             Family::Script => self.script(&c),
         }
     }

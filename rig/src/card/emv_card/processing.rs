@@ -2,7 +2,7 @@
 //! 7 for qPBOC): on contact the AIP and AFL; on qPBOC the cryptogram too,
 //! so one tap is the whole card side of the transaction.
 
-use super::records::{Records, track2_equivalent};
+use super::records::track2_equivalent;
 use super::select::PPDOL;
 use super::{EmvCard, Field, Online, State, encode};
 use crate::card::apdu::Response;
@@ -11,10 +11,6 @@ use crate::card::sw::Sw;
 use crate::card::tlv::{cons, prim};
 use crate::tags;
 use std::collections::BTreeMap;
-
-/// Application interchange profile: SDA, DDA, cardholder verification,
-/// terminal risk management, issuer authentication (EMV Book 3, C1).
-pub(super) const AIP: [u8; 2] = [0x7C, 0x00];
 
 /// The command template (83) of GPO's data.
 const COMMAND_TEMPLATE: u8 = 0x83;
@@ -32,12 +28,12 @@ impl EmvCard {
         else {
             return Sw::WRONG_LENGTH.into();
         };
-        let afl = Records::afl(self.field);
+        let (afl, aip) = (self.records.afl.clone(), self.records.aip);
         if self.field == Field::Contact {
             self.state = State::Initiated { app };
             return Response::ok(encode(&[cons(
                 tags::RESPONSE_FORMAT_2,
-                vec![prim(tags::AIP, &AIP), prim(tags::AFL, &afl)],
+                vec![prim(tags::AIP, &aip), prim(tags::AFL, &afl)],
             )]));
         }
         // qPBOC: the cryptogram comes back in the GPO.
@@ -65,7 +61,7 @@ impl EmvCard {
         let t77 = cons(
             tags::RESPONSE_FORMAT_2,
             vec![
-                prim(tags::AIP, &AIP),
+                prim(tags::AIP, &aip),
                 prim(tags::AFL, &afl),
                 prim(tags::TRACK2_EQUIVALENT, &track2_equivalent(&self.profile)),
                 prim(tags::PSN, &hex::decode(&*self.profile.psn).unwrap_or_default()),

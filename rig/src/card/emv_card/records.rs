@@ -4,10 +4,12 @@
 
 use super::{EmvCard, Field, State, bcd, encode};
 use crate::card::apdu::Response;
+use crate::card::oda::{self, RsaPrivate};
 use crate::card::sw::Sw;
 use crate::card::tlv::{cons, prim};
 use crate::config::card::CardProfile;
 use crate::tags;
+use iso7816_tlv::ber::{Tlv, Value};
 use std::collections::BTreeMap;
 
 /// CDOL1: exactly the terminal data an ARQC covers (emv.md), in that order.
@@ -20,8 +22,37 @@ pub(super) const CDOL2: &str = "910A8A029F02069F03069F1A0295055F2A029A039C019F37
 /// always (00).
 const CVM_LIST: &str = "000000000000000002031F00";
 
-/// The records by (SFI, record number).
-pub(super) struct Records(BTreeMap<(u8, u8), Vec<u8>>);
+/// The card's files and what was made from them once: the records by
+/// (SFI, record number), the AFL that lists them, the AIP, and the ICC key
+/// that signs INTERNAL AUTHENTICATE (a card with offline data
+/// authentication keys).
+pub(super) struct Records {
+    files: BTreeMap<(u8, u8), Vec<u8>>,
+    pub(super) afl: Vec<u8>,
+    pub(super) aip: [u8; 2],
+    pub(super) icc: Option<RsaPrivate>,
+}
+
+/// One AFL entry (EMV Book 3, 10.2): SFI, first and last record, and how
+/// many records from the first are covered by offline data authentication.
+struct Locator {
+    sfi: u8,
+    first: u8,
+    last: u8,
+    signed: u8,
+}
+
+/// The SFI of the offline data authentication records (certificates and
+/// signatures, themselves not signed).
+const ODA_SFI: u8 = 4;
+/// The DDOL (9F49): the terminal's unpredictable number.
+const DDOL: &str = "9F3704";
+/// The data authentication code in the signed static data (ours: Book 2, 5.4).
+const DATA_AUTHENTICATION_CODE: [u8; 2] = [0xDA, 0xC1];
+/// AIP byte 1 (EMV Book 3, C1): SDA, DDA, cardholder verification, terminal
+/// risk management, issuer authentication; without ODA keys only the last three.
+const AIP_WITH_ODA: [u8; 2] = [0x7C, 0x00];
+const AIP_WITHOUT_ODA: [u8; 2] = [0x1C, 0x00];
 
 fn h(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap_or_default()
@@ -32,14 +63,26 @@ pub(super) fn track2_equivalent(p: &CardProfile) -> Vec<u8> {
     bcd(&format!("{}D{}{}{}", p.pan, p.expiry, p.service_code, p.discretionary))
 }
 
+/// The value inside a record's template 70: what offline data
+/// authentication signs of a record of SFI 1-10 (Book 3, 10.3).
+fn record_content(record: &[u8]) -> Vec<u8> {
+    Tlv::from_bytes(record)
+        .ok()
+        .map(|t| match t.value() {
+            Value::Primitive(v) => v.clone(),
+            Value::Constructed(inner) => inner.iter().flat_map(Tlv::to_vec).collect(),
+        })
+        .unwrap_or_default()
+}
+
 impl Records {
     pub(super) fn of(p: &CardProfile, field: Field) -> Records {
-        let mut recs = BTreeMap::new();
+        let mut files = BTreeMap::new();
         if field == Field::Contact {
             let directory = super::select::directory_entries(p);
-            recs.insert((1, 1), encode(&[cons(tags::RECORD, directory)]));
+            files.insert((1, 1), encode(&[cons(tags::RECORD, directory)]));
         }
-        recs.insert(
+        files.insert(
             (2, 1),
             encode(&[cons(
                 tags::RECORD,
@@ -66,17 +109,103 @@ impl Records {
             rec3.retain(|t| hex::encode_upper(t.tag().to_bytes()) != **tag);
             rec3.push(prim(tag, &value.0));
         }
-        recs.insert((3, 1), encode(&[cons(tags::RECORD, rec3)]));
-        Records(recs)
-    }
-
-    /// The application file locator (94) of this interface's records.
-    pub(super) fn afl(field: Field) -> Vec<u8> {
-        match field {
-            Field::Contact => h("1001010018010100"),
-            Field::Contactless => h("18010100"),
+        files.insert((3, 1), encode(&[cons(tags::RECORD, rec3)]));
+        // Contact reads the track record and the card data; qPBOC only the latter.
+        let mut locators = match field {
+            Field::Contact => vec![
+                Locator {
+                    sfi: 2,
+                    first: 1,
+                    last: 1,
+                    signed: 1,
+                },
+                Locator {
+                    sfi: 3,
+                    first: 1,
+                    last: 1,
+                    signed: 1,
+                },
+            ],
+            Field::Contactless => vec![Locator {
+                sfi: 3,
+                first: 1,
+                last: 1,
+                signed: 1,
+            }],
+        };
+        let Some(keys) = &p.oda else {
+            // Nothing is signed without keys.
+            locators.iter_mut().for_each(|l| l.signed = 0);
+            return Records {
+                afl: afl_of(&locators),
+                files,
+                aip: AIP_WITHOUT_ODA,
+                icc: None,
+            };
+        };
+        // The static data to be authenticated: the signed records' contents
+        // in AFL order, then the values of 9F4A's tags (the AIP).
+        let mut static_data: Vec<u8> = locators
+            .iter()
+            .flat_map(|l| (l.first..l.first + l.signed).map(move |n| (l.sfi, n)))
+            .filter_map(|at| files.get(&at))
+            .flat_map(|r| record_content(r))
+            .collect();
+        static_data.extend_from_slice(&AIP_WITH_ODA);
+        let issuer = RsaPrivate::new(&keys.issuer.modulus.0, &keys.issuer.private_exponent.0);
+        let ssad = oda::signed_static_data(&issuer, DATA_AUTHENTICATION_CODE, &static_data);
+        let (icc_certificate, icc_remainder) = oda::icc_certificate(
+            &issuer,
+            &p.pan,
+            &p.expiry,
+            &keys.icc.modulus.0,
+            &keys.icc.exponent.0,
+            &static_data,
+        );
+        let mut certificates = vec![
+            prim(tags::CA_INDEX, &keys.ca_index.0),
+            prim(tags::ISSUER_CERTIFICATE, &keys.issuer.certificate.0),
+            prim(tags::ISSUER_EXPONENT, &keys.issuer.exponent.0),
+            prim(tags::SDA_TAG_LIST, &h(tags::AIP)),
+        ];
+        if !keys.issuer.remainder.0.is_empty() {
+            certificates.push(prim(tags::ISSUER_REMAINDER, &keys.issuer.remainder.0));
+        }
+        files.insert((ODA_SFI, 1), encode(&[cons(tags::RECORD, certificates)]));
+        files.insert(
+            (ODA_SFI, 2),
+            encode(&[cons(tags::RECORD, vec![prim(tags::SIGNED_STATIC_DATA, &ssad)])]),
+        );
+        let mut icc = vec![
+            prim(tags::ICC_CERTIFICATE, &icc_certificate),
+            prim(tags::ICC_EXPONENT, &keys.icc.exponent.0),
+            prim(tags::DDOL, &h(DDOL)),
+        ];
+        if !icc_remainder.is_empty() {
+            icc.push(prim(tags::ICC_REMAINDER, &icc_remainder));
+        }
+        files.insert((ODA_SFI, 3), encode(&[cons(tags::RECORD, icc)]));
+        locators.push(Locator {
+            sfi: ODA_SFI,
+            first: 1,
+            last: 3,
+            signed: 0,
+        });
+        Records {
+            afl: afl_of(&locators),
+            files,
+            aip: AIP_WITH_ODA,
+            icc: Some(RsaPrivate::new(&keys.icc.modulus.0, &keys.icc.private_exponent.0)),
         }
     }
+}
+
+/// The AFL (94): four bytes an entry, the SFI in the high five bits.
+fn afl_of(locators: &[Locator]) -> Vec<u8> {
+    locators
+        .iter()
+        .flat_map(|l| [l.sfi << 3, l.first, l.last, l.signed])
+        .collect()
 }
 
 impl EmvCard {
@@ -94,7 +223,7 @@ impl EmvCard {
             State::Selected { .. } => self.field == Field::Contact,
             _ => true,
         };
-        match self.records.0.get(&(sfi, number)) {
+        match self.records.files.get(&(sfi, number)) {
             Some(r) if readable => Response::ok(r.clone()),
             _ => Sw::RECORD_NOT_FOUND.into(),
         }

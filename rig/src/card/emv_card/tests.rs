@@ -1,6 +1,5 @@
 //! Sessions APDU by APDU. Cryptograms: rig/tests/vectors/emv_vectors.txt
 //! (pyemv 1.5.0): card_arqc, card_arpc, card_tc, card_aac for the card below at ATC 0001.
-use super::processing::AIP;
 use super::records::CDOL1;
 use super::select::{CPDOL, PPDOL};
 use super::*;
@@ -12,8 +11,19 @@ fn h(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap()
 }
 
+/// The committed ODA keys of a card with this PAN: the vectors' AIP (7C00)
+/// says SDA and DDA, which the card offers only with keys.
+fn oda_keys() -> crate::config::card_pki::CardPki {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/cards/pki/unionpay-debit-chip.toml"
+    );
+    crate::config::card_pki::CardPki::load(std::path::Path::new(path)).expect("committed key file")
+}
+
 fn profile(kind: CardKind) -> CardProfile {
     CardProfile {
+        oda: Some(oda_keys()),
         description: "test".into(),
         kind,
         pan: "6222021234567890128".parse().unwrap(),
@@ -76,7 +86,8 @@ fn contact_session_from_pse_to_tc() {
     let (gpo, sw) = x(&mut card, "80A80000048302015600");
     assert_eq!(
         (sw.as_str(), gpo.get("82"), gpo.get("94")),
-        ("9000", Some(&AIP.to_vec()), Some(&h("1001010018010100")))
+        // SDA and DDA: both records signed, then the certificates' file (SFI 4).
+        ("9000", Some(&h("7C00")), Some(&h("100101011801010120010300")))
     );
     let (rec, _) = x(&mut card, "00B2011400");
     assert_eq!(rec.get("57"), Some(&h("6222021234567890128D29122201234F")));
@@ -266,4 +277,33 @@ fn the_atc_goes_on_and_script_effects_stay_across_presentations() {
     memory.get().lifecycle = crate::card::memory::Lifecycle::CardBlocked;
     let mut card = EmvCard::with_memory(p, Field::Contact, memory);
     assert_eq!(x(&mut card, "00A404000E315041592E5359532E444446303100").1, "6A81");
+}
+
+#[test]
+fn internal_authenticate_comes_after_gpo_and_checks_its_parameters() {
+    let mut card = EmvCard::new(profile(CardKind::Card), Field::Contact);
+    x(&mut card, "00A4040008A00000033301010100");
+    assert_eq!(x(&mut card, "008800000412345678").1, "6985", "before GPO");
+    x(&mut card, "80A80000048302015600");
+    assert_eq!(x(&mut card, "008801000412345678").1, "6A86", "P1 other than 00");
+    assert_eq!(x(&mut card, "0088000003123456").1, "6700", "not the DDOL's 4 bytes");
+    let (answer, sw) = x(&mut card, "008800000412345678");
+    assert_eq!(sw, "9000");
+    assert_eq!(
+        answer.get("9F4B").map(Vec::len),
+        Some(128),
+        "signed with the 1024-bit ICC key"
+    );
+    // Without keys there is no DDA at all.
+    let mut plain = EmvCard::new(
+        CardProfile {
+            oda: None,
+            ..profile(CardKind::Card)
+        },
+        Field::Contact,
+    );
+    x(&mut plain, "00A4040008A00000033301010100");
+    let (gpo, _) = x(&mut plain, "80A80000048302015600");
+    assert_eq!(gpo.get("82"), Some(&h("1C00")), "no SDA, no DDA");
+    assert_eq!(x(&mut plain, "008800000412345678").1, "6D00");
 }

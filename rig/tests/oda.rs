@@ -1,0 +1,121 @@
+//! Offline data authentication of every contact card in fixtures/cards/,
+//! checked by an independent verifier (rig/tests/oda/verify_oda.py: its own
+//! BER-TLV, Python's RSA and SHA-1) from the card's answers and the
+//! published CA public key alone (fixtures/keys/ca/A000000333-E1.toml), as a
+//! terminal's kernel would: the issuer key recovered from 90/92/9F32, SDA
+//! over the records the AFL marks, the ICC key from 9F46/9F48/9F47, DDA
+//! over INTERNAL AUTHENTICATE.
+
+use rig::card::emv_card::{EmvCard, Field};
+use rig::config::card::{self, Interface};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+fn exchange(card: &mut EmvCard, apdu: &str) -> (Vec<u8>, String) {
+    let answer = card.process(&hex::decode(apdu).expect("a test APDU"));
+    let (data, sw) = answer.split_at(answer.len() - 2);
+    (data.to_vec(), hex::encode_upper(sw))
+}
+
+/// The value of `tag` at the top of a constructed answer (77 / 70 / 6F ...).
+fn find(data: &[u8], tag: &str) -> Option<Vec<u8>> {
+    let map = rig::emv::parse_tlv(data);
+    map.get(tag).cloned()
+}
+
+/// A contact session up to INTERNAL AUTHENTICATE, as the verifier reads it.
+fn session(name: &str, profile: &card::CardProfile) -> serde_json::Value {
+    let aid = profile
+        .applications
+        .first()
+        .map(|a| hex::encode_upper(a.aid.bytes()))
+        .expect("an application");
+    let mut card = EmvCard::new(profile.clone(), Field::Contact);
+    let (_, sw) = exchange(&mut card, &format!("00A40400{:02X}{aid}00", aid.len() / 2));
+    assert_eq!(sw, "9000", "{name}: SELECT");
+    let (gpo, sw) = exchange(&mut card, "80A80000048302015600");
+    assert_eq!(sw, "9000", "{name}: GPO");
+    let aip = find(&gpo, "82").expect("AIP");
+    let afl = find(&gpo, "94").expect("AFL");
+    let mut records = BTreeMap::new();
+    for entry in afl.chunks(4) {
+        let sfi = entry[0] >> 3;
+        for n in entry[1]..=entry[2] {
+            let (record, sw) = exchange(&mut card, &format!("00B2{n:02X}{:02X}00", (sfi << 3) | 4));
+            assert_eq!(sw, "9000", "{name}: READ RECORD {sfi}:{n}");
+            records.insert(format!("{sfi}:{n}"), hex::encode_upper(record));
+        }
+    }
+    let un = "12345678";
+    let (internal, sw) = exchange(&mut card, &format!("0088000004{un}00"));
+    assert_eq!(sw, "9000", "{name}: INTERNAL AUTHENTICATE");
+    serde_json::json!({
+        "card": name,
+        "aip": hex::encode_upper(aip),
+        "afl": hex::encode_upper(&afl),
+        "records": records,
+        "unpredictable_number": un,
+        "internal_authenticate": hex::encode_upper(internal),
+    })
+}
+
+/// The verifier's verdict and what it printed.
+fn verify(dir: &Path, name: &str, session: &serde_json::Value) -> (bool, String) {
+    let file = dir.join(format!("{name}.json"));
+    std::fs::write(&file, session.to_string()).expect("the session file");
+    let out = Command::new("python3")
+        .arg(Path::new(ROOT).join("rig/tests/oda/verify_oda.py"))
+        .arg(&file)
+        .arg(Path::new(ROOT).join("fixtures/keys/ca/A000000333-E1.toml"))
+        .output()
+        .expect("python3 runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn cards() -> BTreeMap<String, card::CardProfile> {
+    card::load_dir(&Path::new(ROOT).join("fixtures/cards")).expect("the card files load")
+}
+
+#[test]
+fn every_contact_card_passes_sda_and_dda_in_an_independent_verifier() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut checked = 0;
+    for (name, profile) in &cards() {
+        // A blocked card or application answers no GPO: there is nothing
+        // to authenticate in a transaction.
+        let blocked = profile.behaviour.blocked_card || profile.behaviour.blocked_application;
+        if profile.oda.is_none() || blocked || !profile.interfaces.contains(&Interface::Contact) {
+            continue;
+        }
+        let (ok, said) = verify(dir.path(), name, &session(name, profile));
+        assert!(ok, "{name}: the independent verifier refused it:\n{said}");
+        assert!(said.contains("SDA verifies") && said.contains("DDA verifies"), "{said}");
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} contact cards with keys were checked");
+}
+
+#[test]
+fn a_changed_record_or_signature_fails_the_verifier() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let cards = cards();
+    let profile = &cards["unionpay-debit-chip"];
+    let good = session("unionpay-debit-chip", profile);
+    // One byte of the signed card data (in the expiry date of record 3:1).
+    let mut changed = good.clone();
+    let record = changed["records"]["3:1"].as_str().expect("record 3:1").to_string();
+    let at = record.find("5F2403").expect("5F24 in the record") + 6;
+    let mut bytes = record.into_bytes();
+    bytes[at] = if bytes[at] == b'3' { b'4' } else { b'3' };
+    changed["records"]["3:1"] = String::from_utf8(bytes).expect("hex").into();
+    let (ok, said) = verify(dir.path(), "changed-record", &changed);
+    assert!(!ok && said.contains("SDA"), "{said}");
+    // Another terminal number than the one the card signed.
+    let mut replayed = good;
+    replayed["unpredictable_number"] = "87654321".into();
+    let (ok, said) = verify(dir.path(), "replayed", &replayed);
+    assert!(!ok && said.contains("DDA"), "{said}");
+}
