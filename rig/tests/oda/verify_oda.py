@@ -34,12 +34,7 @@ def tlv(data):
                 i += 1
             i += 1
         tag = data[start:i].hex().upper()
-        length = data[i]
-        i += 1
-        if length & 0x80:
-            n = length & 0x7F
-            length = int.from_bytes(data[i:i + n], "big")
-            i += n
+        length, i = read_length(data, i)
         value = data[i:i + length]
         i += length
         if first & 0x20:
@@ -137,15 +132,20 @@ def main():
     print(f"ok {name}: DDA verifies")
 
 
-def tlv_value(raw):
-    """The value of the one TLV object in `raw` (a record's template 70)."""
-    i = 1
-    length = raw[i]
+def read_length(data, i):
+    """A BER length at `i`: the length and where the value starts."""
+    length = data[i]
     i += 1
     if length & 0x80:
         n = length & 0x7F
-        length = int.from_bytes(raw[i:i + n], "big")
+        length = int.from_bytes(data[i:i + n], "big")
         i += n
+    return length, i
+
+
+def tlv_value(raw):
+    """The value of the one TLV object in `raw` (a record's template 70)."""
+    length, i = read_length(raw, 1)
     return raw[i:i + length]
 
 
