@@ -17,18 +17,27 @@ impl Sw {
     pub const WRONG_LENGTH: Sw = Sw(0x6700);
     /// Security status not satisfied (a script command whose MAC fails).
     pub const SECURITY_STATUS_NOT_SATISFIED: Sw = Sw(0x6982);
+    /// Authentication method blocked: the PIN try counter is at 0.
+    pub const AUTH_METHOD_BLOCKED: Sw = Sw(0x6983);
     /// Conditions of use not satisfied: the command in the wrong state.
     pub const CONDITIONS_NOT_SATISFIED: Sw = Sw(0x6985);
     /// Function not supported: the card is blocked (EMV Book 1, 12.3.2).
     pub const FUNCTION_NOT_SUPPORTED: Sw = Sw(0x6A81);
     pub const FILE_NOT_FOUND: Sw = Sw(0x6A82);
     pub const RECORD_NOT_FOUND: Sw = Sw(0x6A83);
+    /// Incorrect parameters in the data field.
+    pub const WRONG_DATA: Sw = Sw(0x6A80);
     /// Incorrect parameters P1-P2 (ISO 7816-4, 5.1.3).
     pub const INCORRECT_P1_P2: Sw = Sw(0x6A86);
     pub const REFERENCED_DATA_NOT_FOUND: Sw = Sw(0x6A88);
     pub const WRONG_P1_P2: Sw = Sw(0x6B00);
     pub const INS_NOT_SUPPORTED: Sw = Sw(0x6D00);
     pub const CLA_NOT_SUPPORTED: Sw = Sw(0x6E00);
+
+    /// 63Cx: verification failed, `left` tries remain (EMV Book 3, 6.5.12.4).
+    pub fn tries_left(left: u8) -> Sw {
+        Sw(0x63C0 | u16::from(left.min(15)))
+    }
 
     pub fn bytes(self) -> [u8; 2] {
         self.0.to_be_bytes()
@@ -55,6 +64,8 @@ impl Sw {
             Sw::FILE_NOT_FOUND => "file not found",
             Sw::RECORD_NOT_FOUND => "record not found",
             Sw::INCORRECT_P1_P2 => "incorrect parameters P1 P2",
+            Sw::WRONG_DATA => "incorrect data",
+            Sw::AUTH_METHOD_BLOCKED => "authentication method blocked",
             Sw::REFERENCED_DATA_NOT_FOUND => "referenced data not found",
             Sw::WRONG_P1_P2 => "wrong P1 P2",
             Sw::INS_NOT_SUPPORTED => "instruction not supported",

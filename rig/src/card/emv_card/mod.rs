@@ -8,12 +8,13 @@
 //! per command family answers them: `select` (SELECT of the directory and
 //! of an application), `records` (the files, built once; READ RECORD),
 //! `processing` (GET PROCESSING OPTIONS), `authentication` (INTERNAL
-//! AUTHENTICATE: DDA), `cryptogram` (GENERATE AC, EXTERNAL AUTHENTICATE), `data` (GET DATA), `script` (issuer script
+//! AUTHENTICATE: DDA), `pin` (GET CHALLENGE, VERIFY: offline PIN), `cryptogram` (GENERATE AC, EXTERNAL AUTHENTICATE), `data` (GET DATA), `script` (issuer script
 //! commands). Faults (slow, torn) wrap a card: `card::faults`.
 
 mod authentication;
 mod cryptogram;
 mod data;
+mod pin;
 mod processing;
 mod records;
 mod script;
@@ -25,8 +26,8 @@ use super::sw::Sw;
 use crate::config::card::{CardKind, CardProfile};
 use crate::devices::card_link::SmartCard;
 use crate::instructions::{
-    CLA_EMV, CLA_EMV_SECURE, CLA_ISO, EXTERNAL_AUTHENTICATE, GENERATE_AC, GET_DATA, GET_PROCESSING_OPTIONS,
-    INTERNAL_AUTHENTICATE, READ_RECORD, SELECT,
+    CLA_EMV, CLA_EMV_SECURE, CLA_ISO, EXTERNAL_AUTHENTICATE, GENERATE_AC, GET_CHALLENGE, GET_DATA,
+    GET_PROCESSING_OPTIONS, INTERNAL_AUTHENTICATE, READ_RECORD, SELECT, VERIFY,
 };
 use iso7816_tlv::ber::Tlv;
 
@@ -110,6 +111,8 @@ pub enum Family {
     ExternalAuthenticate,
     /// INTERNAL AUTHENTICATE: dynamic data authentication (EMV Book 2, 6.5).
     InternalAuthenticate,
+    /// GET CHALLENGE and VERIFY: offline PIN (EMV Book 3, 6.5.6 and 6.5.12).
+    OfflinePin,
     /// Issuer script commands (CLA 84): EMV Book 3, 10.10.
     Script,
 }
@@ -125,7 +128,14 @@ pub const ACCEPTS: &[(Phase, &[Family])] = {
         (Phase::Selected, &[Select, GetData, ReadRecord, GetProcessingOptions]),
         (
             Phase::Initiated,
-            &[Select, GetData, ReadRecord, InternalAuthenticate, GenerateAc],
+            &[
+                Select,
+                GetData,
+                ReadRecord,
+                InternalAuthenticate,
+                OfflinePin,
+                GenerateAc,
+            ],
         ),
         (
             Phase::Online,
@@ -145,6 +155,7 @@ fn family(c: &Command) -> Option<Family> {
         (CLA_EMV, GENERATE_AC) => Family::GenerateAc,
         (CLA_ISO, EXTERNAL_AUTHENTICATE) => Family::ExternalAuthenticate,
         (CLA_ISO, INTERNAL_AUTHENTICATE) => Family::InternalAuthenticate,
+        (CLA_ISO, GET_CHALLENGE | VERIFY) => Family::OfflinePin,
         (CLA_EMV_SECURE, ins) if crate::instructions::of(ins).is_some_and(|i| i.script) => Family::Script,
         _ => return None,
     })
@@ -164,6 +175,8 @@ pub struct EmvCard {
     /// The card's files, built once from its profile.
     records: records::Records,
     state: State,
+    /// The last GET CHALLENGE's number, for one enciphered PIN.
+    challenge: Option<[u8; 8]>,
 }
 
 pub(super) fn encode(tlvs: &[Tlv]) -> Vec<u8> {
@@ -207,6 +220,7 @@ impl EmvCard {
             profile,
             field,
             state: State::Idle,
+            challenge: None,
         }
     }
 
@@ -249,6 +263,8 @@ impl EmvCard {
             Family::GenerateAc => self.generate_ac(c.p1, c.data),
             Family::ExternalAuthenticate => self.external_authenticate(c.data),
             Family::InternalAuthenticate => self.internal_authenticate(&c),
+            Family::OfflinePin if c.ins == VERIFY => self.verify(&c),
+            Family::OfflinePin => self.get_challenge(&c),
             Family::Script => self.script(&c),
         }
     }
@@ -265,6 +281,7 @@ impl SmartCard for EmvCard {
 
     fn power_on(&mut self) {
         self.state = State::Idle;
+        self.challenge = None;
     }
 
     fn transmit(&mut self, command: &[u8]) -> Vec<u8> {

@@ -307,3 +307,94 @@ fn internal_authenticate_comes_after_gpo_and_checks_its_parameters() {
     assert_eq!(gpo.get("82"), Some(&h("1C00")), "no SDA, no DDA");
     assert_eq!(x(&mut plain, "008800000412345678").1, "6D00");
 }
+
+#[test]
+fn offline_pin_plaintext_counts_tries_that_outlast_the_presentation() {
+    let profile = profile(CardKind::Card);
+    let memory = personalised(&profile);
+    let start = |memory: &SharedMemory| {
+        let mut card = EmvCard::with_memory(profile.clone(), Field::Contact, memory.clone());
+        x(&mut card, "00A4040008A00000033301010100");
+        x(&mut card, "80A80000048302015600");
+        card
+    };
+    let mut card = start(&memory);
+    assert_eq!(x(&mut card, "002000800726123456FFFFFF").1, "6700", "not 8 bytes");
+    assert_eq!(x(&mut card, "0020008008261234FFFFFFFFFF").1, "6A80", "not a PIN block");
+    assert_eq!(
+        x(&mut card, "002000800826654321FFFFFFFF").1,
+        "63C2",
+        "wrong PIN, 2 left"
+    );
+    assert_eq!(x(&mut card, "002000800826123456FFFFFFFF").1, "9000", "right PIN");
+    assert_eq!(
+        x(&mut card, "80CA9F1700").0.get("9F17"),
+        Some(&vec![3]),
+        "reset to the limit"
+    );
+    assert_eq!(x(&mut card, "002000800826654321FFFFFFFF").1, "63C2");
+    // Taken out and in again: the tries used stay used.
+    let mut card = start(&memory);
+    assert_eq!(x(&mut card, "002000800826654321FFFFFFFF").1, "63C1");
+    assert_eq!(x(&mut card, "002000800826654321FFFFFFFF").1, "63C0");
+    assert_eq!(
+        x(&mut card, "002000800826123456FFFFFFFF").1,
+        "6983",
+        "blocked, even for the right PIN"
+    );
+    assert_eq!(
+        x(&mut card, "002000820826123456FFFFFFFF").1,
+        "6A86",
+        "P2 neither 80 nor 88"
+    );
+}
+
+#[test]
+fn offline_pin_enciphered_with_the_icc_key_needs_the_cards_challenge() {
+    use num_bigint::BigUint;
+    let profile = profile(CardKind::Card);
+    let keys = profile.oda.clone().expect("keys");
+    let mut card = EmvCard::new(profile, Field::Contact);
+    assert_eq!(x(&mut card, "0084000000").1, "6985", "before GPO");
+    x(&mut card, "00A4040008A00000033301010100");
+    x(&mut card, "80A80000048302015600");
+    // The terminal's side (Book 2, 7.1): 7F || PIN block || challenge ||
+    // padding, enciphered with the ICC public key.
+    let encipher = |challenge: &[u8], pin_block: &str| {
+        let mut plain = vec![0x7F];
+        plain.extend(h(pin_block));
+        plain.extend_from_slice(challenge);
+        plain.resize(keys.icc.modulus.0.len(), 0x55);
+        let n = BigUint::from_bytes_be(&keys.icc.modulus.0);
+        let c = BigUint::from_bytes_be(&plain).modpow(&BigUint::from_bytes_be(&keys.icc.exponent.0), &n);
+        let mut out = c.to_bytes_be();
+        while out.len() < keys.icc.modulus.0.len() {
+            out.insert(0, 0);
+        }
+        hex::encode_upper(out)
+    };
+    let verify = |data: &str| format!("00200088{:02X}{data}", data.len() / 2);
+    let r = card.process(&h("0084000000"));
+    assert_eq!(&r[r.len() - 2..], &[0x90, 0x00]);
+    let challenge = r[..8].to_vec();
+    assert_eq!(
+        x(&mut card, &verify(&encipher(&challenge, "26123456FFFFFFFF"))).1,
+        "9000"
+    );
+    // The challenge served once: the same cryptogram again is refused.
+    assert_eq!(
+        x(&mut card, &verify(&encipher(&challenge, "26123456FFFFFFFF"))).1,
+        "6985"
+    );
+    let r = card.process(&h("0084000000"));
+    let challenge = r[..8].to_vec();
+    assert_eq!(
+        x(&mut card, &verify(&encipher(&[0; 8], "26123456FFFFFFFF"))).1,
+        "6A80",
+        "another challenge"
+    );
+    let r = card.process(&h("0084000000"));
+    let fresh = r[..8].to_vec();
+    assert_ne!(fresh, challenge);
+    assert_eq!(x(&mut card, &verify(&encipher(&fresh, "26654321FFFFFFFF"))).1, "63C2");
+}
