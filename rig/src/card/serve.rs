@@ -3,7 +3,7 @@
 //! waits for the relay). Logs one line per APDU: command and status word only.
 
 use super::{EmvCard, Field};
-use crate::config::card::load_dir;
+use crate::config::card::{Interface, load_dir};
 use crate::devices::card_link;
 use crate::events::{Kind, Timeline};
 use std::path::PathBuf;
@@ -27,11 +27,35 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
             cards.keys().cloned().collect::<Vec<_>>().join(", ")
         )
     })?;
-    let field = if options.contactless {
-        Field::Contactless
+    let (field, interface, word) = if options.contactless {
+        (Field::Contactless, Interface::Contactless, "contactless")
     } else {
-        Field::Contact
+        (Field::Contact, Interface::Contact, "contact")
     };
+    // A card is served only where it can be read (its file's `interfaces`).
+    if !profile.interfaces.contains(&interface) {
+        let has: Vec<&str> = profile
+            .interfaces
+            .iter()
+            .map(|i| match i {
+                Interface::Magstripe => "magstripe",
+                Interface::Contact => "contact",
+                Interface::Contactless => "contactless",
+            })
+            .collect();
+        return Err(format!(
+            "card {:?} has no {word} interface (its file's interfaces: [{}]){}",
+            options.card,
+            has.join(", "),
+            if options.contactless {
+                ""
+            } else if profile.interfaces.contains(&Interface::Contactless) {
+                "; serve it with --contactless"
+            } else {
+                ""
+            }
+        ));
+    }
     let timeline = Timeline::streaming();
     timeline.subscribe(|e| match &e.kind {
         Kind::Apdu { command, response } => {

@@ -255,7 +255,7 @@ impl EmvCard {
             return Sw::CONDITIONS_NOT_SATISFIED.into();
         }
         match family {
-            Family::Select if c.p1 == 0x04 => self.select(c.data),
+            Family::Select if c.p1 == 0x04 => self.select(c.data, c.p2),
             Family::Select => Sw::WRONG_P1_P2.into(),
             Family::ReadRecord => self.read_record(c.p1, c.p2),
             Family::GetProcessingOptions => self.get_processing_options(c.data),

@@ -14,6 +14,9 @@ const PSE: &[u8] = b"1PAY.SYS.DDF01";
 const PPSE: &[u8] = b"2PAY.SYS.DDF01";
 /// qPBOC PDOL (emv.md): TTQ, amounts, country, TVR, currency, date, type, unpredictable number.
 pub(super) const PPDOL: &str = "9F66049F02069F03069F1A0295055F2A029A039C019F3704";
+/// SELECT's P2: the first or the next occurrence of a name.
+const FIRST_OCCURRENCE: u8 = 0x00;
+const NEXT_OCCURRENCE: u8 = 0x02;
 /// Contact PDOL: the terminal's country code.
 pub(super) const CPDOL: &str = "9F1A02";
 
@@ -24,7 +27,15 @@ impl EmvCard {
         idx
     }
 
-    pub(super) fn select(&mut self, name: &[u8]) -> Response {
+    /// SELECT by name; `p2` 00 the first occurrence, 02 the next one
+    /// after the application selected now (EMV Book 1, 11.3.2 and 12.3.3:
+    /// how a terminal walks the applications a partial AID names).
+    pub(super) fn select(&mut self, name: &[u8], p2: u8) -> Response {
+        let next = match p2 {
+            FIRST_OCCURRENCE => false,
+            NEXT_OCCURRENCE => true,
+            _ => return Sw::INCORRECT_P1_P2.into(),
+        };
         let lifecycle = self.memory.get().lifecycle;
         if lifecycle == Lifecycle::CardBlocked {
             return Sw::FUNCTION_NOT_SUPPORTED.into();
@@ -50,11 +61,17 @@ impl EmvCard {
             };
             return Response::ok(encode(&[cons(tags::FCI, vec![prim(tags::DF_NAME, name), a5])]));
         }
-        // Partial selection: the first application whose AID starts with the name.
-        let found = self
+        // Partial selection: the first application whose AID starts with
+        // the name, or the first after the one selected now.
+        let matching: Vec<usize> = self
             .apps_by_priority()
             .into_iter()
-            .find(|&i| self.profile.applications[i].aid.bytes().starts_with(name));
+            .filter(|&i| self.profile.applications[i].aid.bytes().starts_with(name))
+            .collect();
+        let found = match (next, self.state.app()) {
+            (true, Some(current)) => matching.iter().skip_while(|&&i| i != current).nth(1).copied(),
+            _ => matching.first().copied(),
+        };
         // A failed selection leaves the current one as it was (ISO/IEC 7816-4, 7.1.1).
         let (Some(i), false) = (found, name.is_empty()) else {
             return Sw::FILE_NOT_FOUND.into();

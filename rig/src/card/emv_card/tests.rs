@@ -398,3 +398,15 @@ fn offline_pin_enciphered_with_the_icc_key_needs_the_cards_challenge() {
     assert_ne!(fresh, challenge);
     assert_eq!(x(&mut card, &verify(&encipher(&fresh, "26654321FFFFFFFF"))).1, "63C2");
 }
+
+#[test]
+fn select_next_occurrence_walks_the_applications_of_a_partial_aid() {
+    let mut card = EmvCard::new(profile(CardKind::Card), Field::Contact);
+    // A000000333 names both: debit (priority 1) first, then credit.
+    let (fci, sw) = x(&mut card, "00A4040005A00000033300");
+    assert_eq!((sw.as_str(), fci.get("84")), ("9000", Some(&h("A000000333010101"))));
+    let (fci, sw) = x(&mut card, "00A4040205A00000033300");
+    assert_eq!((sw.as_str(), fci.get("84")), ("9000", Some(&h("A000000333010102"))));
+    assert_eq!(x(&mut card, "00A4040205A00000033300").1, "6A82", "no third");
+    assert_eq!(x(&mut card, "00A4040C05A00000033300").1, "6A86", "P2 neither 00 nor 02");
+}
