@@ -20,11 +20,39 @@ const VPCD_READER: &str = "Virtual PCD 00 00";
 struct Pcscd(Option<Child>);
 
 impl Drop for Pcscd {
+    /// SIGTERM, so pcscd removes its pid file and socket as it exits: one
+    /// killed with SIGKILL leaves /run/pcscd/pcscd.pid behind, and once the
+    /// system gives that pid to another process the next pcscd takes it for
+    /// a pcscd still running and exits at once (seen in CI).
     fn drop(&mut self) {
-        if let Some(child) = self.0.as_mut() {
-            let _ = child.kill();
+        let Some(mut child) = self.0.take() else { return };
+        let Ok(pid) = i32::try_from(child.id()) else { return };
+        // SAFETY: kill(2) on our own child's pid; no memory is involved.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
             let _ = child.wait();
+            let _ = tx.send(());
+        });
+        if rx.recv_timeout(Duration::from_secs(5)).is_err() {
+            // SAFETY: as above; it did not exit on SIGTERM.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let _ = rx.recv_timeout(Duration::from_secs(5));
         }
+    }
+}
+
+/// A pid file left by a pcscd that did not exit cleanly: removed when the
+/// process it names is not a pcscd (its pid may belong to anything now).
+fn remove_stale_pid_file() {
+    let pid_file = std::path::Path::new("/run/pcscd/pcscd.pid");
+    let Ok(text) = std::fs::read_to_string(pid_file) else {
+        return;
+    };
+    let pid = text.trim_matches(char::from(0)).trim();
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    if comm.trim() != "pcscd" {
+        let _ = std::fs::remove_file(pid_file);
     }
 }
 
@@ -32,6 +60,7 @@ fn start_pcscd() -> Pcscd {
     if pcsc_reader::readers().is_ok_and(|r| r.iter().any(|n| n == VPCD_READER)) {
         return Pcscd(None);
     }
+    remove_stale_pid_file();
     let mut child = Command::new("pcscd")
         .args(["--foreground", "--info"])
         .stdout(Stdio::piped())
@@ -124,7 +153,9 @@ fn chip_profile() -> rig::config::card::CardProfile {
 async fn capture_writes_the_public_data_of_the_source_profile() {
     let timeline = Timeline::new();
     let source = chip_profile();
-    let card = EmvCard::new(source.clone(), Field::Contact);
+    // As the bench and `rig card serve` present it: T=0, so capture
+    // follows 61xx with GET RESPONSE and 6Cxx with the right length.
+    let card = rig::card::t0::T0::new(EmvCard::new(source.clone(), Field::Contact));
     let link = card_link::insert(VPCD_PORT, card, timeline.clone())
         .await
         .expect("vpcd accepts the card");

@@ -22,7 +22,9 @@ pub fn recv(stream: &mut impl Read) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// One command APDU and its response (data, SW1 SW2), following 61xx with GET RESPONSE.
+/// One command APDU and its response (data, SW1 SW2), as T=0 asks a reader
+/// to: 61xx followed with GET RESPONSE, 6Cxx with the command again with
+/// that length (ISO/IEC 7816-3, 10.3; EMV Book 1, Annex A).
 pub fn exchange(stream: &mut (impl Read + Write), apdu: &[u8]) -> std::io::Result<(Vec<u8>, [u8; 2])> {
     let mut command = apdu.to_vec();
     for _ in 0..=MAX_GET_RESPONSE {
@@ -33,14 +35,19 @@ pub fn exchange(stream: &mut (impl Read + Write), apdu: &[u8]) -> std::io::Resul
         }
         let sw = [r[r.len() - 2], r[r.len() - 1]];
         r.truncate(r.len() - 2);
-        // 61xx: more data waits, fetch it with GET RESPONSE.
-        if sw[0] != 0x61 {
-            return Ok((r, sw));
+        match sw[0] {
+            // 61xx: more data waits, fetch it with GET RESPONSE.
+            0x61 => command = vec![0x00, 0xC0, 0x00, 0x00, sw[1]],
+            // 6Cxx: the same command again, asking for xx bytes.
+            0x6C if command.len() >= 5 => {
+                let last = command.len() - 1;
+                command[last] = sw[1];
+            }
+            _ => return Ok((r, sw)),
         }
-        command = vec![0x00, 0xC0, 0x00, 0x00, sw[1]];
     }
     Err(std::io::Error::other(format!(
-        "the card asked for more than {MAX_GET_RESPONSE} GET RESPONSE rounds"
+        "the card asked for more than {MAX_GET_RESPONSE} GET RESPONSE or length rounds"
     )))
 }
 
@@ -86,6 +93,17 @@ mod tests {
         let (data, sw) = exchange(&mut card, &[0x00, 0xA4, 0x04, 0x00]).unwrap();
         assert_eq!((data, sw), (vec![0xAB, 0xCD], [0x90, 0x00]));
         assert_eq!(&card.sent[6..], &[0, 5, 0x00, 0xC0, 0x00, 0x00, 0x02]);
+    }
+
+    #[test]
+    fn a_6cxx_answer_is_followed_by_the_command_with_that_length() {
+        let mut card = Scripted {
+            answers: std::io::Cursor::new(framed(&[&[0x6C, 0x03], &[1, 2, 3, 0x90, 0x00]])),
+            sent: Vec::new(),
+        };
+        let (data, sw) = exchange(&mut card, &[0x00, 0xB2, 0x01, 0x0C, 0x00]).unwrap();
+        assert_eq!((data, sw), (vec![1, 2, 3], [0x90, 0x00]));
+        assert_eq!(&card.sent[7..], &[0, 5, 0x00, 0xB2, 0x01, 0x0C, 0x03]);
     }
 
     #[test]

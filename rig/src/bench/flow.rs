@@ -166,7 +166,8 @@ impl LiveBench {
             Presentation::Insert(card) => {
                 let memory = self.memory_of(card);
                 let chip = EmvCard::with_memory(card.clone(), Field::Contact, memory);
-                self.insert(crate::card::faults::as_behaves(chip, &card.behaviour))
+                let carried = crate::card::t0::as_transported(Box::new(chip), Field::Contact, card.contact_protocol);
+                self.insert(crate::card::faults::as_behaves(carried, &card.behaviour))
                     .await?;
                 self.await_prompt(from, "reading", prompt).await.map(drop)
             }

@@ -11,6 +11,7 @@ pub mod memory;
 pub mod oda;
 pub mod serve;
 pub mod sw;
+pub mod t0;
 pub mod tlv;
 
 pub use emv_card::{EmvCard, Field};

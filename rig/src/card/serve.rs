@@ -72,7 +72,9 @@ pub async fn run(options: ServeOptions) -> Result<(), String> {
         _ => {}
     });
     let behaviour = profile.behaviour.clone();
-    let card = crate::card::faults::as_behaves(EmvCard::new(profile, field), &behaviour);
+    let protocol = profile.contact_protocol;
+    let carried = crate::card::t0::as_transported(Box::new(EmvCard::new(profile, field)), field, protocol);
+    let card = crate::card::faults::as_behaves(carried, &behaviour);
     let _served = match &options.connect {
         Some(addr) => {
             let c = card_link::insert(addr, card, timeline)

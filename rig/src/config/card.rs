@@ -56,6 +56,10 @@ pub struct CardProfile {
     /// SDA or DDA (its AIP says so).
     #[serde(default)]
     pub pki: Option<String>,
+    /// The contact interface's transmission protocol: T=0 (default, as
+    /// PBOC contact cards speak it) or T=1.
+    #[serde(default)]
+    pub contact_protocol: ContactProtocol,
     /// Those keys, read by [`load_dir`].
     #[serde(skip)]
     pub oda: Option<super::card_pki::CardPki>,
@@ -88,6 +92,17 @@ pub enum Interface {
     Magstripe,
     Contact,
     Contactless,
+}
+
+/// ISO/IEC 7816-3 transmission protocols of the contact interface.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactProtocol {
+    /// Character protocol: 61xx / GET RESPONSE, 6Cxx (`card::t0`).
+    #[default]
+    T0,
+    /// Block protocol: answers whole.
+    T1,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

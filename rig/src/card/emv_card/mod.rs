@@ -23,7 +23,7 @@ mod select;
 use super::apdu::{Command, Response};
 use super::memory::{Lifecycle, SharedMemory};
 use super::sw::Sw;
-use crate::config::card::{CardKind, CardProfile};
+use crate::config::card::{CardKind, CardProfile, ContactProtocol};
 use crate::devices::card_link::SmartCard;
 use crate::instructions::{
     CLA_EMV, CLA_EMV_SECURE, CLA_ISO, EXTERNAL_AUTHENTICATE, GENERATE_AC, GET_CHALLENGE, GET_DATA,
@@ -273,7 +273,11 @@ impl EmvCard {
 impl SmartCard for EmvCard {
     fn atr(&self) -> Vec<u8> {
         match self.field {
-            // A PBOC contact card's T=0 ATR, and a contactless one as PC/SC shows it.
+            // A PBOC contact card's T=0 ATR, a T=1 one (TD1 = 81: T=1 follows,
+            // with its TCK), and a contactless one as PC/SC shows it.
+            Field::Contact if self.profile.contact_protocol == ContactProtocol::T1 => {
+                hex::decode("3BE900008131FE454A434F503431563232A7").unwrap_or_default()
+            }
             Field::Contact => hex::decode("3B6A00000031C0A1000000000000").unwrap_or_default(),
             Field::Contactless => hex::decode("3B8880010000000000718100F9").unwrap_or_default(),
         }
