@@ -91,6 +91,9 @@ tags! {
     ICC_REMAINDER = "9F48", "ICC public key remainder";
     DDOL = "9F49", "Dynamic data authentication data object list";
     SIGNED_DYNAMIC_DATA = "9F4B", "Signed dynamic application data";
+    // The transaction log.
+    LOG_ENTRY = "9F4D", "Log entry";
+    LOG_FORMAT = "9F4F", "Log format";
     // Cryptograms.
     ATC = "9F36", "Application transaction counter";
     LAST_ONLINE_ATC = "9F13", "Last online ATC register";

@@ -32,6 +32,8 @@ pub struct CardMemory {
     /// Data objects PUT DATA wrote, by tag (upper-case hex): GET DATA
     /// answers them from then on.
     pub written: BTreeMap<String, Vec<u8>>,
+    /// The transaction log's records, newest first (`emv_card::log`).
+    pub log: Vec<Vec<u8>>,
 }
 
 /// One card's memory, shared by every presentation of it in a scenario.
@@ -48,6 +50,7 @@ impl SharedMemory {
             lifecycle,
             last_online_atc: 0,
             written: BTreeMap::new(),
+            log: Vec::new(),
         })))
     }
 

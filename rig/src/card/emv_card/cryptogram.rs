@@ -103,6 +103,9 @@ impl EmvCard {
                     return Sw::CONDITIONS_NOT_SATISFIED.into();
                 };
                 self.state = State::Completed { app: online.app };
+                if approve {
+                    self.log_transaction(&values);
+                }
                 (cid, cvr1, tc)
             }
             _ => return Sw::CONDITIONS_NOT_SATISFIED.into(),

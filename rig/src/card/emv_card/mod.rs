@@ -14,6 +14,7 @@
 mod authentication;
 mod cryptogram;
 mod data;
+mod log;
 mod pin;
 mod processing;
 mod records;

@@ -215,6 +215,13 @@ impl EmvCard {
             return Sw::WRONG_P1_P2.into();
         }
         let sfi = p2 >> 3;
+        // The log is read outside a transaction too, once the application is selected.
+        if sfi == super::log::LOG_SFI {
+            if self.state.app().is_none() {
+                return Sw::CONDITIONS_NOT_SATISFIED.into();
+            }
+            return self.read_log(number);
+        }
         // The directory once selected; the application's files on a contact
         // card at any time after selection, on a contactless one once its
         // GPO has given the AFL (qPBOC reads them after the cryptogram).

@@ -92,6 +92,11 @@ impl EmvCard {
                         prim(tags::LABEL, app.label.as_bytes()),
                         prim(tags::PRIORITY, &[app.priority]),
                         prim(tags::PDOL, &hex::decode(pdol).unwrap_or_default()),
+                        // Where the transaction log is: its SFI and size.
+                        cons(
+                            tags::FCI_ISSUER_DISCRETIONARY,
+                            vec![prim(tags::LOG_ENTRY, &[super::log::LOG_SFI, super::log::LOG_RECORDS])],
+                        ),
                     ],
                 ),
             ],

@@ -119,6 +119,31 @@ fn contact_session_from_pse_to_tc() {
         "A87CB2CF609C6FE2",
         "card_tc of the vectors"
     );
+    // The approved transaction is in the log (SFI 11, newest first), laid
+    // out as 9F4F says: date, time, amount, other amount, country,
+    // currency, merchant name, type, ATC.
+    let (format, _) = x(&mut card, "80CA9F4F00");
+    assert_eq!(format.get("9F4F"), Some(&h(super::log::LOG_FORMAT)));
+    let r = card.process(&h("00B2015C00"));
+    let expected = format!("261124000000000000010000000000000000015601560{}000001", "0".repeat(39));
+    assert_eq!(hex::encode_upper(&r[..r.len() - 2]), expected);
+    assert_eq!(hex::encode_upper(&r[r.len() - 2..]), "9000");
+    assert_eq!(x(&mut card, "00B2025C00").1, "6A83", "one transaction, one record");
+}
+
+#[test]
+fn the_log_is_where_the_fci_says_and_outlasts_the_presentation() {
+    let profile = profile(CardKind::Card);
+    let memory = personalised(&profile);
+    let mut card = EmvCard::with_memory(profile.clone(), Field::Contact, memory.clone());
+    assert_eq!(x(&mut card, "00B2015C00").1, "6985", "nothing selected");
+    let (fci, _) = x(&mut card, "00A4040008A00000033301010100");
+    assert_eq!(fci.get("9F4D"), Some(&vec![11, 10]), "SFI 11, 10 records");
+    assert_eq!(x(&mut card, "00B2015C00").1, "6A83", "empty");
+    memory.get().log.push(vec![1, 2, 3]);
+    let mut again = EmvCard::with_memory(profile, Field::Contact, memory);
+    x(&mut again, "00A4040008A00000033301010100");
+    assert_eq!(again.process(&h("00B2015C00")), vec![1, 2, 3, 0x90, 0x00]);
 }
 
 #[test]
