@@ -34,6 +34,16 @@ impl Sw {
     pub const INS_NOT_SUPPORTED: Sw = Sw(0x6D00);
     pub const CLA_NOT_SUPPORTED: Sw = Sw(0x6E00);
 
+    /// 61xx: `len` bytes wait for GET RESPONSE (T=0; ISO/IEC 7816-4, 5.1.3); 256 is 00.
+    pub fn response_waiting(len: usize) -> Sw {
+        Sw(0x6100 | (len % 256) as u16)
+    }
+
+    /// 6Cxx: wrong Le, the data is `len` bytes long (T=0); 256 is 00.
+    pub fn wrong_le(len: usize) -> Sw {
+        Sw(0x6C00 | (len % 256) as u16)
+    }
+
     /// 63Cx: verification failed, `left` tries remain (EMV Book 3, 6.5.12.4).
     pub fn tries_left(left: u8) -> Sw {
         Sw(0x63C0 | u16::from(left.min(15)))

@@ -26,11 +26,6 @@ impl<C> T0<C> {
     }
 }
 
-/// A length byte as T=0 writes it: 256 as 00.
-fn length_byte(n: usize) -> u8 {
-    (n % 256) as u8
-}
-
 /// The length a P3 / Le byte asks for: 00 is 256.
 fn asked(le: u8) -> usize {
     if le == 0 { 256 } else { usize::from(le) }
@@ -47,7 +42,7 @@ impl<C: SmartCard> T0<C> {
             // Another length: say the right one, keep the data for the next try.
             _ => {
                 self.waiting = Some(answer);
-                vec![0x6C, length_byte(data_len)]
+                Sw::wrong_le(data_len).bytes().to_vec()
             }
         }
     }
@@ -88,12 +83,12 @@ impl<C: SmartCard> SmartCard for T0<C> {
         if !c.data.is_empty() {
             // Case 4: the data waits for GET RESPONSE.
             self.waiting = Some(answer);
-            return vec![0x61, length_byte(data_len)];
+            return Sw::response_waiting(data_len).bytes().to_vec();
         }
         match c.le {
             Some(le) if asked(le) == data_len => answer,
             // Case 2 with another length: the reader asks again with this one.
-            _ => vec![0x6C, length_byte(data_len)],
+            _ => Sw::wrong_le(data_len).bytes().to_vec(),
         }
     }
 }

@@ -278,7 +278,8 @@ impl Terminal {
         Ok(Some((stan, mac_key)))
     }
 
-    fn show_decline(&self, resp: &Message) {
+    /// A host's decline on the screen: its code and reason.
+    pub(super) fn show_decline(&self, resp: &Message) {
         let code = resp.text(39).unwrap_or("--").to_string();
         self.console
             .display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);

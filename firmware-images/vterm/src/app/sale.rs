@@ -191,11 +191,7 @@ impl Terminal {
                 ]);
                 self.print_slips(original.amount_fen, &card, &resp, stan, "void");
             }
-            Ok((resp, _, _)) => {
-                let code = resp.text(39).unwrap_or("--").to_string();
-                self.console
-                    .display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
-            }
+            Ok((resp, _, _)) => self.show_decline(&resp),
             Err(why) => self.console.display(&["交易失败 FAILED", &why]),
         }
         Ok(())

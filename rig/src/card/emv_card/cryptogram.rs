@@ -27,6 +27,32 @@ fn dol_values(dol: &str, data: &[u8]) -> Option<BTreeMap<String, Vec<u8>>> {
 }
 
 impl EmvCard {
+    /// The card's first cryptogram of a transaction (the first GENERATE AC,
+    /// or a qPBOC GPO): the next ATC, then an AAC when it declines, else an
+    /// ARQC that leaves the card waiting for the online step. Returns the
+    /// CID, the CVR's first byte and the cryptogram.
+    pub(super) fn first_cryptogram(
+        &mut self,
+        app: usize,
+        terminal: &BTreeMap<String, Vec<u8>>,
+        decline: bool,
+    ) -> Option<(u8, u8, [u8; 8])> {
+        self.next_atc();
+        let (cid, cvr1) = if decline { (CID_AAC, 0x80) } else { (CID_ARQC, 0xA0) };
+        let (ac, session_key) = self.cryptogram(terminal, cvr1)?;
+        self.state = if decline {
+            State::Completed { app }
+        } else {
+            State::Online(Online {
+                app,
+                arqc: ac,
+                session_key,
+                issuer_authenticated: false,
+            })
+        };
+        Some((cid, cvr1, ac))
+    }
+
     /// A new cryptogram takes the next ATC (kept in the card's memory).
     pub(super) fn next_atc(&self) {
         let mut memory = self.memory.get();
@@ -60,24 +86,12 @@ impl EmvCard {
                 let Some(terminal) = dol_values(CDOL1, data) else {
                     return Sw::WRONG_LENGTH.into();
                 };
-                self.next_atc();
                 let wants_arqc = p1 & REQUEST_TYPE == REQUEST_ARQC;
                 let decline = self.profile.behaviour.decline_with_aac || !wants_arqc;
-                let (cid, cvr1) = if decline { (CID_AAC, 0x80) } else { (CID_ARQC, 0xA0) };
-                let Some((ac, session_key)) = self.cryptogram(&terminal, cvr1) else {
+                let Some(first) = self.first_cryptogram(app, &terminal, decline) else {
                     return Sw::CONDITIONS_NOT_SATISFIED.into();
                 };
-                self.state = if decline {
-                    State::Completed { app }
-                } else {
-                    State::Online(Online {
-                        app,
-                        arqc: ac,
-                        session_key,
-                        issuer_authenticated: false,
-                    })
-                };
-                (cid, cvr1, ac)
+                first
             }
             State::Online(online) => {
                 // Second GENERATE AC: TC only if the issuer was authenticated and approved.

@@ -4,7 +4,7 @@
 
 use super::records::track2_equivalent;
 use super::select::PPDOL;
-use super::{EmvCard, Field, Online, State, encode};
+use super::{EmvCard, Field, State, encode};
 use crate::card::apdu::Response;
 use crate::card::dol;
 use crate::card::sw::Sw;
@@ -42,21 +42,9 @@ impl EmvCard {
             return Sw::WRONG_LENGTH.into();
         };
         let terminal: BTreeMap<String, Vec<u8>> = values.into_iter().collect();
-        self.next_atc();
         let decline = self.profile.behaviour.decline_with_aac;
-        let (cid, cvr1) = if decline { (0x00, 0x80) } else { (0x80, 0xA0) };
-        let Some((ac, session_key)) = self.cryptogram(&terminal, cvr1) else {
+        let Some((cid, cvr1, ac)) = self.first_cryptogram(app, &terminal, decline) else {
             return Sw::CONDITIONS_NOT_SATISFIED.into();
-        };
-        self.state = if decline {
-            State::Completed { app }
-        } else {
-            State::Online(Online {
-                app,
-                arqc: ac,
-                session_key,
-                issuer_authenticated: false,
-            })
         };
         let t77 = cons(
             tags::RESPONSE_FORMAT_2,
