@@ -215,10 +215,10 @@ mod tests {
 
     #[test]
     fn a_tc_verifies_from_a_notice_and_its_message_fields() {
-        // card_tc of the vectors: CVR 03 60 00 00, TVR 0000008000, UN 87654321, ATC 0001.
-        let iad = h("070101036000000A0100000000000000");
+        // card_tc of the vectors: CVR 03 60 10 00, TVR 0000008000, UN 87654321, ATC 0001.
+        let iad = h("07010103601000010A01000000000000000000");
         let f55 = build_tlv(&[
-            ("9F26", &h("A87CB2CF609C6FE2")),
+            ("9F26", &h("557219F92C858D88")),
             ("9F36", &h("0001")),
             ("82", &h("7C00")),
             ("9F10", &iad),
@@ -238,6 +238,25 @@ mod tests {
             "another amount: the TC does not cover it"
         );
     }
+    /// script_mac_* of rig/tests/vectors/emv_vectors.txt (pyemv's
+    /// generate_command_mac): the card at ATC 0001 after card_arqc.
+    #[test]
+    fn script_macs_match_pyemv() {
+        let key = ScriptKey {
+            imk_smi: &h(IMK),
+            pan: "6222021234567890128",
+            psn: "01",
+            derivation: SessionKeyDerivation::Pboc,
+        };
+        let f55 = build_tlv(&[("9F36", &h("0001")), ("9F26", &h("62F43F6045B2FEE5"))]);
+        let secured = |c: &str, which| hex::encode_upper(secured_script(&key, &f55, &h(c), which).unwrap());
+        assert_eq!(secured("8424000000", ScriptMac::Right), "842400000476BA37E9");
+        assert_eq!(secured("84240000", ScriptMac::Right), "842400000476BA37E9");
+        assert_eq!(secured("84DA9F580400000005", ScriptMac::Right), "84DA9F5808000000058C881F57");
+        assert_eq!(secured("84DA9F580400000005", ScriptMac::Wrong), "84DA9F58080000000573881F57");
+        assert!(secured_script(&key, &f55, &h("84DA9F580500"), ScriptMac::Right).is_err(), "Lc not the data's length");
+    }
+
     const ARQC_DATA: &str = "00000001000000000000000001560000000000015626112400123456787C00000103A0A000";
 
     #[test]
@@ -333,4 +352,66 @@ impl ScriptTemplate {
             ScriptTemplate::AfterFinalAc => "72",
         }
     }
+}
+
+/// What the issuer puts on a script command: its right MAC, or (a test
+/// of the card's secure messaging) a wrong one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptMac {
+    Right,
+    Wrong,
+}
+
+/// The card a script MAC is for: its script integrity master key, PAN and
+/// PSN, and how session keys derive.
+pub struct ScriptKey<'a> {
+    pub imk_smi: &'a [u8],
+    pub pan: &'a str,
+    pub psn: &'a str,
+    pub derivation: SessionKeyDerivation,
+}
+
+/// Script MAC length (PBOC 3.0 part 5, 7.4.7; EMV Book 2, 9.2.1: 4 to 8 bytes).
+pub const SCRIPT_MAC_LEN: usize = 4;
+
+/// The MAC of a script command (EMV Book 2, 9.2.1 and A1.2.1; pyemv's
+/// `sm.generate_command_mac`): ISO 9797-1 algorithm 3, method 2 padding,
+/// under the card's script integrity session key (the card's SMI key from
+/// `imk_smi`, the session key of the transaction's ATC), over the header
+/// with the Lc as sent (MAC included), the ATC, the ARQC and the plain data.
+pub fn script_mac(
+    key: &ScriptKey<'_>,
+    atc: [u8; 2],
+    arqc: [u8; 8],
+    header: [u8; 5],
+    data: &[u8],
+) -> Result<[u8; SCRIPT_MAC_LEN], CryptoError> {
+    let sk = session_key(&card_key(key.imk_smi, key.pan, key.psn)?, atc, key.derivation)?;
+    let mut covered = header.to_vec();
+    covered.extend_from_slice(&atc);
+    covered.extend_from_slice(&arqc);
+    covered.extend_from_slice(data);
+    let mac = mac_alg3(&sk, &covered)?;
+    let mut out = [0; SCRIPT_MAC_LEN];
+    out.copy_from_slice(&mac[..SCRIPT_MAC_LEN]);
+    Ok(out)
+}
+
+/// A script command as written (CLA INS P1 P2, then Lc and data, or a lone
+/// Lc 00) given its MAC: the Lc counts the MAC, which follows the data.
+/// The card's transaction (ATC, ARQC) comes from the request's field 55.
+pub fn secured_script(key: &ScriptKey<'_>, f55: &[u8], command: &[u8], which: ScriptMac) -> Result<Vec<u8>, CryptogramError> {
+    let (atc, arqc) = atc_and_cryptogram(&parse_tlv(f55))?;
+    let (head, data) = match command {
+        [h0, h1, h2, h3] => ([*h0, *h1, *h2, *h3], &[][..]),
+        [h0, h1, h2, h3, lc, data @ ..] if usize::from(*lc) == data.len() => ([*h0, *h1, *h2, *h3], data),
+        _ => return Err(CryptogramError::Missing("a script command (CLA INS P1 P2 [Lc data])")),
+    };
+    let lc = u8::try_from(data.len() + SCRIPT_MAC_LEN).map_err(|_| CryptogramError::Missing("a short script command"))?;
+    let header = [head[0], head[1], head[2], head[3], lc];
+    let mut mac = script_mac(key, atc, arqc, header, data)?;
+    if which == ScriptMac::Wrong {
+        mac[0] ^= 0xFF;
+    }
+    Ok([&header[..], data, &mac[..]].concat())
 }

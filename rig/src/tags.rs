@@ -78,6 +78,14 @@ tags! {
     CDOL2 = "8D", "Card risk management data object list 2";
     CVM_LIST = "8E", "Cardholder verification method list";
     AIP = "82", "Application interchange profile";
+    APPLICATION_VERSION = "9F08", "Application version number (card)";
+    APPLICATION_CURRENCY = "9F42", "Application currency code";
+    IAC_DEFAULT = "9F0D", "Issuer action code - default";
+    IAC_DENIAL = "9F0E", "Issuer action code - denial";
+    IAC_ONLINE = "9F0F", "Issuer action code - online";
+    LOWER_OFFLINE_LIMIT = "9F14", "Lower consecutive offline limit";
+    UPPER_OFFLINE_LIMIT = "9F23", "Upper consecutive offline limit";
+    OFFLINE_BALANCE = "9F79", "Electronic cash balance";
     AFL = "94", "Application file locator";
     // Offline data authentication (EMV Book 2, 5 and 6).
     CA_INDEX = "8F", "Certification authority public key index";
@@ -91,6 +99,7 @@ tags! {
     ICC_REMAINDER = "9F48", "ICC public key remainder";
     DDOL = "9F49", "Dynamic data authentication data object list";
     SIGNED_DYNAMIC_DATA = "9F4B", "Signed dynamic application data";
+    CARD_AUTHENTICATION_DATA = "9F69", "Card authentication related data";
     // The transaction log.
     LOG_ENTRY = "9F4D", "Log entry";
     LOG_FORMAT = "9F4F", "Log format";

@@ -52,13 +52,61 @@ fn session(name: &str, profile: &card::CardProfile) -> serde_json::Value {
     let un = "12345678";
     let (internal, sw) = exchange(&mut card, &format!("0088000004{un}00"));
     assert_eq!(sw, "9000", "{name}: INTERNAL AUTHENTICATE");
-    serde_json::json!({
+    let mut session = serde_json::json!({
         "card": name,
-        "aip": hex::encode_upper(aip),
+        "aip": hex::encode_upper(&aip),
         "afl": hex::encode_upper(&afl),
         "records": records,
         "unpredictable_number": un,
         "internal_authenticate": hex::encode_upper(internal),
+    });
+    // CDA where the AIP offers it: an ARQC asked for with P1 bit 5 (90).
+    if aip[0] & 0x01 != 0 {
+        let (answer, sw) = exchange(&mut card, &format!("80AE90001D{CDOL1_DATA}00"));
+        assert_eq!(sw, "9000", "{name}: GENERATE AC with CDA");
+        session["cda"] = serde_json::json!({
+            "pdol_data": "0156",
+            "cdol1_data": CDOL1_DATA,
+            "generate_ac": hex::encode_upper(answer),
+        });
+    }
+    session
+}
+
+/// 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37: 100.00 yuan, China, 2026-11-24, UN 12345678.
+const CDOL1_DATA: &str = "0000000100000000000000000156000000000001562611240012345678";
+
+/// A tap on an offline-capable reader (TTQ 26000000) for 100.00 yuan, read
+/// as a qPBOC kernel does: the GPO (the card's TC with fDDA), then the records.
+fn tap_session(name: &str, profile: &card::CardProfile) -> serde_json::Value {
+    let aid = profile
+        .applications
+        .first()
+        .map(|a| hex::encode_upper(a.aid.bytes()))
+        .expect("an application");
+    let mut card = EmvCard::new(profile.clone(), Field::Contactless);
+    let (_, sw) = exchange(&mut card, &format!("00A40400{:02X}{aid}00", aid.len() / 2));
+    assert_eq!(sw, "9000", "{name}: SELECT");
+    let (gpo, sw) = exchange(&mut card, &format!("80A80000238321{}{CDOL1_DATA}00", "26000000"));
+    assert_eq!(sw, "9000", "{name}: GPO");
+    assert_eq!(find(&gpo, "9F27"), Some(vec![0x40]), "{name}: an offline TC");
+    let aip = find(&gpo, "82").expect("AIP");
+    let afl = find(&gpo, "94").expect("AFL");
+    let mut records = BTreeMap::new();
+    for entry in afl.chunks(4) {
+        let sfi = entry[0] >> 3;
+        for n in entry[1]..=entry[2] {
+            let (record, sw) = exchange(&mut card, &format!("00B2{n:02X}{:02X}00", (sfi << 3) | 4));
+            assert_eq!(sw, "9000", "{name}: READ RECORD {sfi}:{n}");
+            records.insert(format!("{sfi}:{n}"), hex::encode_upper(record));
+        }
+    }
+    serde_json::json!({
+        "card": name,
+        "aip": hex::encode_upper(&aip),
+        "afl": hex::encode_upper(&afl),
+        "records": records,
+        "fdda": {"gpo": hex::encode_upper(gpo), "9F37": "12345678", "9F02": "000000010000", "5F2A": "0156"},
     })
 }
 
@@ -82,7 +130,7 @@ fn cards() -> BTreeMap<String, card::CardProfile> {
 #[test]
 fn every_contact_card_passes_sda_and_dda_in_an_independent_verifier() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let mut checked = 0;
+    let (mut checked, mut cda) = (0, 0);
     for (name, profile) in &cards() {
         // A blocked card or application answers no GPO: there is nothing
         // to authenticate in a transaction.
@@ -93,9 +141,36 @@ fn every_contact_card_passes_sda_and_dda_in_an_independent_verifier() {
         let (ok, said) = verify(dir.path(), name, &session(name, profile));
         assert!(ok, "{name}: the independent verifier refused it:\n{said}");
         assert!(said.contains("SDA verifies") && said.contains("DDA verifies"), "{said}");
+        if profile.perso.cda {
+            assert!(said.contains("CDA verifies"), "{name}: {said}");
+            cda += 1;
+        }
         checked += 1;
     }
+    assert!(cda >= 1, "no card with CDA was checked");
     assert!(checked >= 4, "only {checked} contact cards with keys were checked");
+}
+
+#[test]
+fn every_contactless_card_passes_fdda_when_it_approves_offline() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut checked = 0;
+    for (name, profile) in &cards() {
+        let blocked = profile.behaviour.blocked_card || profile.behaviour.blocked_application;
+        if profile.oda.is_none() || blocked || !profile.interfaces.contains(&Interface::Contactless) {
+            continue;
+        }
+        // Made offline-capable: a balance and room under its limits.
+        let mut offline = profile.clone();
+        offline.perso.offline_balance = "100.00".parse().expect("yuan");
+        offline.perso.lower_offline_limit = 5;
+        offline.behaviour.decline_with_aac = false;
+        let (ok, said) = verify(dir.path(), name, &tap_session(name, &offline));
+        assert!(ok, "{name}: the independent verifier refused it:\n{said}");
+        assert!(said.contains("SDA verifies") && said.contains("fDDA verifies"), "{said}");
+        checked += 1;
+    }
+    assert!(checked >= 2, "only {checked} contactless cards with keys were checked");
 }
 
 #[test]
@@ -118,4 +193,10 @@ fn a_changed_record_or_signature_fails_the_verifier() {
     replayed["unpredictable_number"] = "87654321".into();
     let (ok, said) = verify(dir.path(), "replayed", &replayed);
     assert!(!ok && said.contains("DDA"), "{said}");
+    // CDA over other terminal data than the card's answer covered.
+    let mut cda = session("unionpay-credit", &cards["unionpay-credit"]);
+    assert!(cda.get("cda").is_some(), "the credit card offers CDA");
+    cda["cda"]["pdol_data"] = "0344".into();
+    let (ok, said) = verify(dir.path(), "cda-other-data", &cda);
+    assert!(!ok && said.contains("CDA: the transaction data hash code"), "{said}");
 }

@@ -32,8 +32,18 @@ pub struct CardMemory {
     /// Data objects PUT DATA wrote, by tag (upper-case hex): GET DATA
     /// answers them from then on.
     pub written: BTreeMap<String, Vec<u8>>,
+    /// Records UPDATE RECORD wrote, by (SFI, number): READ RECORD answers
+    /// them instead of the personalised ones.
+    pub records: BTreeMap<(u8, u8), Vec<u8>>,
     /// The transaction log's records, newest first (`emv_card::log`).
     pub log: Vec<Vec<u8>>,
+    /// What the card may still spend offline over qPBOC, in fen (9F79).
+    pub offline_balance: u64,
+    /// The last online transaction's issuer authentication failed (CVR).
+    pub issuer_authentication_failed: bool,
+    /// Script commands the last transaction processed, and whether one failed (CVR).
+    pub scripts_processed: u8,
+    pub script_failed: bool,
 }
 
 /// One card's memory, shared by every presentation of it in a scenario.
@@ -50,7 +60,12 @@ impl SharedMemory {
             lifecycle,
             last_online_atc: 0,
             written: BTreeMap::new(),
+            records: BTreeMap::new(),
             log: Vec::new(),
+            offline_balance: 0,
+            issuer_authentication_failed: false,
+            scripts_processed: 0,
+            script_failed: false,
         })))
     }
 

@@ -105,13 +105,23 @@ pub fn icc_certificate(
     (certificate, remainder.to_vec())
 }
 
-/// Signed dynamic application data (9F4B) of DDA, Book 2, 6.5.1 and Table
-/// 17: format 05, the ICC dynamic data (its dynamic number), padding, over
-/// the terminal's dynamic data (the DDOL's values).
-pub fn signed_dynamic_data(icc: &RsaPrivate, icc_dynamic_number: &[u8], terminal_data: &[u8]) -> Vec<u8> {
-    let dynamic_len = 1 + icc_dynamic_number.len();
-    let mut fields = vec![0x05, SHA1, dynamic_len as u8, icc_dynamic_number.len() as u8];
-    fields.extend_from_slice(icc_dynamic_number);
+/// The ICC dynamic data's first field (Book 2, Table 18): the ICC dynamic
+/// number's length, then the number.
+pub fn dynamic_number_field(number: &[u8]) -> Vec<u8> {
+    let mut field = vec![number.len() as u8];
+    field.extend_from_slice(number);
+    field
+}
+
+/// Signed dynamic application data (9F4B), Book 2, 6.5.1 and Table 17:
+/// format 05, the ICC dynamic data (for DDA and fDDA the dynamic number;
+/// for CDA also the CID, the cryptogram and the transaction data hash
+/// code, Table 22), padding, over the terminal's dynamic data (the DDOL's
+/// values; the unpredictable number for CDA; fDDA's list for qPBOC).
+pub fn signed_dynamic_data(icc: &RsaPrivate, icc_dynamic_data: &[u8], terminal_data: &[u8]) -> Vec<u8> {
+    let dynamic_len = icc_dynamic_data.len();
+    let mut fields = vec![0x05, SHA1, dynamic_len as u8];
+    fields.extend_from_slice(icc_dynamic_data);
     fields.resize(fields.len() + icc.modulus_len().saturating_sub(dynamic_len + 25), PAD);
     sealed(icc, &fields, &[terminal_data])
 }
@@ -134,7 +144,7 @@ mod tests {
     #[test]
     fn a_dynamic_signature_recovers_to_table_17_with_the_public_exponent() {
         let (key, n) = icc_key();
-        let sdad = signed_dynamic_data(&key, &[0x12, 0x34], &[1, 2, 3, 4]);
+        let sdad = signed_dynamic_data(&key, &dynamic_number_field(&[0x12, 0x34]), &[1, 2, 3, 4]);
         assert_eq!(sdad.len(), key.modulus_len());
         let recovered = BigUint::from_bytes_be(&sdad)
             .modpow(&BigUint::from(3u8), &n)

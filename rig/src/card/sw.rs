@@ -21,6 +21,8 @@ impl Sw {
     pub const AUTH_METHOD_BLOCKED: Sw = Sw(0x6983);
     /// Conditions of use not satisfied: the command in the wrong state.
     pub const CONDITIONS_NOT_SATISFIED: Sw = Sw(0x6985);
+    /// Secure messaging data objects incorrect: a script command's MAC is wrong.
+    pub const SECURE_MESSAGING_WRONG: Sw = Sw(0x6988);
     /// Function not supported: the card is blocked (EMV Book 1, 12.3.2).
     pub const FUNCTION_NOT_SUPPORTED: Sw = Sw(0x6A81);
     pub const FILE_NOT_FOUND: Sw = Sw(0x6A82);

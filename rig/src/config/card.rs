@@ -45,6 +45,9 @@ pub struct CardProfile {
     /// Extra or overriding EMV data objects: tag (hex) -> value (hex).
     #[serde(default)]
     pub data: BTreeMap<DataTag, HexBytes>,
+    /// The application's data objects as personalised (`config::card_perso`).
+    #[serde(default)]
+    pub perso: super::card_perso::Perso,
     #[serde(default)]
     pub behaviour: Behaviour,
     /// The customer's payment code (kind = "payment-code"); qr.md's shapes.
@@ -162,6 +165,10 @@ pub struct Issuer {
     /// With it, the host checks the ARQC of chip transactions (34 when wrong).
     #[serde(default)]
     pub imk: Option<DesKey>,
+    /// Issuer master key for script integrity (secure messaging MACs), hex
+    /// (TEST KEYS ONLY); without it the `imk` serves.
+    #[serde(default)]
+    pub imk_smi: Option<DesKey>,
 }
 
 fn default_pin_tries() -> u8 {

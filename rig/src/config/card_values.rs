@@ -196,6 +196,27 @@ impl FromStr for HexBytes {
     }
 }
 
+/// Exactly `N` bytes written as hex (an action code, a usage control).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedHex<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> FromStr for FixedHex<N> {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FixedHex<N>, String> {
+        hex::decode(s)
+            .ok()
+            .and_then(|b| <[u8; N]>::try_from(b).ok())
+            .map(FixedHex)
+            .ok_or_else(|| format!("{s:?}: expected {N} bytes of hex ({} digits)", 2 * N))
+    }
+}
+
+impl<'de, const N: usize> Deserialize<'de> for FixedHex<N> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked(d)
+    }
+}
+
 from_toml_string!(Aid, DesKey, Yuan, DataTag, HexBytes);
 
 #[cfg(test)]

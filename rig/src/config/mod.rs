@@ -6,6 +6,7 @@ pub mod bench;
 pub mod capabilities;
 pub mod capk;
 pub mod card;
+pub mod card_perso;
 pub mod card_pki;
 pub mod card_values;
 pub mod dialect;

@@ -57,6 +57,8 @@ struct Account {
     expiry: String,
     single_limit_fen: Option<u64>,
     imk: Option<Vec<u8>>,
+    /// The script integrity master key (`imk_smi`, else the `imk`).
+    imk_smi: Option<Vec<u8>>,
     /// The ATC (9F36) of the card's last cryptogram the issuer accepted: a
     /// card's counter only goes up, so one not above it is a replay.
     last_atc: Option<u16>,
@@ -80,6 +82,7 @@ impl Issuer {
                     expiry: c.expiry.to_string(),
                     single_limit_fen: c.single_limit_fen(),
                     imk: c.issuer.imk.as_ref().map(|k| k.bytes().to_vec()),
+                    imk_smi: c.issuer.imk_smi.as_ref().or(c.issuer.imk.as_ref()).map(|k| k.bytes().to_vec()),
                     last_atc: None,
                 };
                 (c.pan.to_string(), account)
@@ -161,6 +164,27 @@ impl Issuer {
             .map_err(|_| Refusal::SuspectedFraud)
     }
 
+    /// A script command with its MAC for the transaction of this field 55
+    /// (`emv::secured_script`); None when the issuer holds no key for the card.
+    pub fn secured_script(
+        &self,
+        pan: &str,
+        psn: &str,
+        f55: &[u8],
+        command: &[u8],
+        mac: crate::emv::ScriptMac,
+        derivation: crate::emv::SessionKeyDerivation,
+    ) -> Option<Vec<u8>> {
+        let imk_smi = self.accounts.get(pan).and_then(|a| a.imk_smi.as_deref())?;
+        let key = crate::emv::ScriptKey {
+            imk_smi,
+            pan,
+            psn,
+            derivation,
+        };
+        crate::emv::secured_script(&key, f55, command, mac).ok()
+    }
+
     /// Takes the ATC (9F36) of a cryptogram that verified: one not above the
     /// card's last is a replayed or cloned card's, refused as a failed
     /// cryptogram check (34, suspected fraud: the dialect's answer to a
@@ -225,6 +249,7 @@ mod tests {
                 status,
                 single_limit: limit.map(|l| l.parse().unwrap()),
                 imk: None,
+                imk_smi: None,
             },
             ..Default::default()
         }

@@ -153,8 +153,8 @@ impl MockHost {
     }
 
     /// The next approved chip answer carries this issuer script command, in that template.
-    pub fn issuer_script(&self, template: crate::emv::ScriptTemplate, apdu: Vec<u8>) {
-        self.state().issuer_scripts.push((template, apdu));
+    pub fn issuer_script(&self, template: crate::emv::ScriptTemplate, apdu: Vec<u8>, mac: crate::emv::ScriptMac) {
+        self.state().issuer_scripts.push((template, apdu, mac));
     }
 
     pub fn customer_pays_order(&self) -> bool {

@@ -8,7 +8,16 @@ what the card answered and the published CA public key only.
 SESSION.json (written by rig/tests/oda.rs from the card's answers):
   {"card": name, "aip": hex, "afl": hex, "records": {"SFI:NUMBER": hex of the
    READ RECORD answer}, "unpredictable_number": hex, "internal_authenticate":
-   hex of its answer}
+   hex of its answer (DDA), optional:
+   "cda": {"pdol_data": hex, "cdol1_data": hex, "generate_ac": hex of the
+           answer to a GENERATE AC that asked for CDA},
+   "fdda": {"gpo": hex of the qPBOC GPO answer, "9F37", "9F02", "5F2A": the
+            terminal's values sent in the PDOL data}}
+
+CDA: Book 2, 6.6 (the ICC dynamic data of Table 22 and its transaction data
+hash code over the PDOL data, the CDOL1 data and the answer's objects but
+9F4B). fDDA: the qPBOC / qVSDC version 01 layout (9F69 = version, card
+unpredictable number, CTQ; the signature over 9F37 || 9F02 || 5F2A || 9F69).
 
 Nothing of rig is used: BER-TLV is parsed here, RSA is Python's own pow,
 SHA-1 is hashlib's. Prints one line per check; exits 1 on the first failure.
@@ -124,12 +133,91 @@ def main():
     icc_n = (icc[21:-21] + icc_remainder)[:n_ic]
     print(f"ok {name}: ICC key recovered ({n_ic * 8} bits)")
 
-    answer = bytes.fromhex(session["internal_authenticate"])
-    sdad = recover(tlv(answer)["9F4B"], icc_n, icc_exponent, "signed dynamic data")
-    un = bytes.fromhex(session["unpredictable_number"])
+    if "internal_authenticate" in session:
+        answer = bytes.fromhex(session["internal_authenticate"])
+        sdad = recover(tlv(answer)["9F4B"], icc_n, icc_exponent, "signed dynamic data")
+        un = bytes.fromhex(session["unpredictable_number"])
+        if sdad[1] != 0x05 or not hash_ok(sdad, un):
+            fail(f"{name}: DDA: the signed dynamic data does not verify")
+        print(f"ok {name}: DDA verifies")
+    if "cda" in session:
+        verify_cda(name, session["cda"], aip, icc_n, icc_exponent)
+    if "fdda" in session:
+        verify_fdda(name, session["fdda"], icc_n, icc_exponent)
+
+
+def dynamic_data(sdad):
+    """The ICC dynamic data of recovered signed dynamic data (Table 17)."""
+    length = sdad[3]
+    return sdad[4:4 + length]
+
+
+def verify_cda(name, cda, aip, icc_n, icc_exponent):
+    if not aip[0] & 0x01:
+        fail(f"{name}: CDA: the AIP {aip.hex()} does not offer CDA")
+    answer = bytes.fromhex(cda["generate_ac"])
+    items = top_level(answer)
+    values = dict(items)
+    if "9F26" in values:
+        fail(f"{name}: CDA: the cryptogram travels in clear (9F26)")
+    cdol1 = bytes.fromhex(cda["cdol1_data"])
+    # The unpredictable number is the CDOL1's 9F37: its last 4 bytes here.
+    un = cdol1[-4:]
+    sdad = recover(values["9F4B"], icc_n, icc_exponent, "CDA signed dynamic data")
     if sdad[1] != 0x05 or not hash_ok(sdad, un):
-        fail(f"{name}: DDA: the signed dynamic data does not verify")
-    print(f"ok {name}: DDA verifies")
+        fail(f"{name}: CDA: the signed dynamic data does not verify")
+    icc = dynamic_data(sdad)
+    n = icc[0]
+    cid, ac, tdhc = icc[1 + n], icc[2 + n:10 + n], icc[10 + n:30 + n]
+    if bytes([cid]) != values["9F27"]:
+        fail(f"{name}: CDA: the signed CID {cid:02X} is not 9F27 {values['9F27'].hex()}")
+    covered = bytes.fromhex(cda["pdol_data"]) + cdol1
+    covered += b"".join(raw for tag, raw in raw_items(answer) if tag != "9F4B")
+    if hashlib.sha1(covered).digest() != tdhc:
+        fail(f"{name}: CDA: the transaction data hash code does not match")
+    print(f"ok {name}: CDA verifies (CID {cid:02X}, cryptogram {ac.hex().upper()})")
+
+
+def verify_fdda(name, fdda, icc_n, icc_exponent):
+    gpo = dict(top_level(bytes.fromhex(fdda["gpo"])))
+    related = gpo.get("9F69")
+    if related is None or related[0] != 0x01:
+        fail(f"{name}: fDDA: no version 01 card authentication related data (9F69)")
+    if related[5:7] != gpo["9F6C"]:
+        fail(f"{name}: fDDA: 9F69's CTQ {related[5:7].hex()} is not 9F6C")
+    sdad = recover(gpo["9F4B"], icc_n, icc_exponent, "fDDA signed dynamic data")
+    terminal = b"".join(bytes.fromhex(fdda[t]) for t in ("9F37", "9F02", "5F2A")) + related
+    if sdad[1] != 0x05 or not hash_ok(sdad, terminal):
+        fail(f"{name}: fDDA: the signed dynamic data does not verify")
+    print(f"ok {name}: fDDA verifies")
+
+
+def raw_items(answer):
+    """The objects inside a template 77 answer, each as (tag, its whole TLV bytes)."""
+    length, i = read_length(answer, 1)
+    body, out, j = answer[i:i + length], [], 0
+    while j < len(body):
+        start = j
+        j += 1
+        if body[start] & 0x1F == 0x1F:
+            while body[j] & 0x80:
+                j += 1
+            j += 1
+        tag = body[start:j].hex().upper()
+        n, j = read_length(body, j)
+        j += n
+        out.append((tag, body[start:j]))
+    return out
+
+
+def top_level(answer):
+    """(tag, value) of the objects inside a template 77 answer."""
+    items = []
+    for tag, raw in raw_items(answer):
+        i = len(tag) // 2
+        n, i = read_length(raw, i)
+        items.append((tag, raw[i:i + n]))
+    return items
 
 
 def read_length(data, i):

@@ -6,7 +6,7 @@ ISO 9797-1 MAC algorithm 3 with method 2 (0x80) padding, ARPC method 1.
 Run: pip install pyemv==1.5.0 psec==1.3.0 pycryptodome && python3 make_emv_vectors.py
 Session keys get odd parity, as pyemv's derivations give them.
 """
-from pyemv import kd, ac
+from pyemv import kd, ac, sm
 from Crypto.Cipher import DES3
 from psec.des import adjust_key_parity
 
@@ -33,8 +33,9 @@ arpc = ac.generate_arpc_1(sk, arqc, bytes.fromhex("3030"))
 print("arpc", arpc.hex().upper())
 
 # The card model's first GENERATE AC (rig/src/card): same card and terminal
-# data, AIP 7C00, ATC 0001, its 9F10 CVR 03 A0 00 00.
-card_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000000000" "0156" "261124" "00" "12345678" "7C00" "0001" "03A00000")
+# data, AIP 7C00, ATC 0001, its 9F10 CVR 03 A0 10 00 (ARQC at the first
+# GENERATE AC, the second not yet asked for; a new card: no online ATC yet).
+card_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000000000" "0156" "261124" "00" "12345678" "7C00" "0001" "03A01000")
 card_arqc = ac.generate_ac(sk, card_data, padding_type=ac.PaddingType.EMV)
 print("card_arqc", card_arqc.hex().upper())
 print("card_arpc", ac.generate_arpc_1(sk, card_arqc, bytes.fromhex("3030")).hex().upper())
@@ -42,9 +43,21 @@ print("card_arpc", ac.generate_arpc_1(sk, card_arqc, bytes.fromhex("3030")).hex(
 # The card model's second GENERATE AC (EMV Book 2, 8.1; emv.md): the same MAC
 # under the same SK over the data elements as CDOL2 now gives them (here TVR
 # 0000008000: online PIN entered; a new unpredictable number 87654321), AIP,
-# ATC (not incremented), and the CVR after the online step: 03 60 00 00 for
-# a TC (approved, issuer authenticated), 03 90 00 00 for an AAC.
-tc_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000008000" "0156" "261124" "00" "87654321" "7C00" "0001" "03600000")
+# ATC (not incremented), and the CVR after the online step: 03 60 10 00 for
+# a TC (approved, issuer authenticated), 03 28 10 00 for an AAC after the
+# issuer's ARPC failed (second AAC, first ARQC, issuer authentication failed).
+tc_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000008000" "0156" "261124" "00" "87654321" "7C00" "0001" "03601000")
 print("card_tc", ac.generate_ac(sk, tc_data, padding_type=ac.PaddingType.EMV).hex().upper())
-aac_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000008000" "0156" "261124" "00" "87654321" "7C00" "0001" "03900000")
+aac_data = bytes.fromhex("000000010000" "000000000000" "0156" "0000008000" "0156" "261124" "00" "87654321" "7C00" "0001" "03281000")
 print("card_aac", ac.generate_ac(sk, aac_data, padding_type=ac.PaddingType.EMV).hex().upper())
+
+# Issuer script MACs (EMV Book 2, 9.2.1): pyemv's generate_command_mac, 4
+# bytes, under the script integrity session key of ATC 0001 (the SMI master
+# key is the IMK on these test cards; the PBOC session key as above), over
+# header (Lc counting the MAC) || ATC || ARQC (card_arqc) || plain data.
+for name, header, data in [
+    ("script_mac_pin_unblock", "8424000004", ""),
+    ("script_mac_put_data", "84DA9F5808", "00000005"),
+]:
+    command = bytes.fromhex(header) + atc + card_arqc + bytes.fromhex(data)
+    print(name, sm.generate_command_mac(sk, command, length=4).hex().upper())

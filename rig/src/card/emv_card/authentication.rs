@@ -26,18 +26,25 @@ impl EmvCard {
         if c.data.len() != DDOL_DATA_LEN {
             return Sw::WRONG_LENGTH.into();
         }
-        // The ICC dynamic number: new for every challenge (the ATC and a
-        // hash of the terminal's number), 8 bytes.
-        let atc = self.memory.get().atc.to_be_bytes();
-        let mut hash = Sha1::new();
-        hash.update(atc);
-        hash.update(c.data);
-        let mut number = atc.to_vec();
-        number.extend_from_slice(&hash.finalize()[..6]);
-        let signed = oda::signed_dynamic_data(icc, &number, c.data);
+        let number = self.dynamic_number(c.data);
+        let signed = oda::signed_dynamic_data(icc, &oda::dynamic_number_field(&number), c.data);
+        self.cvr.set(super::cvr::bit::DDA_PERFORMED);
         Response::ok(encode(&[cons(
             tags::RESPONSE_FORMAT_2,
             vec![prim(tags::SIGNED_DYNAMIC_DATA, &signed)],
         )]))
+    }
+
+    /// The ICC dynamic number of one signature (DDA, CDA, fDDA): new for
+    /// every terminal number, 8 bytes: the ATC and a hash of the terminal's number.
+    pub(super) fn dynamic_number(&self, terminal_number: &[u8]) -> [u8; 8] {
+        let atc = self.memory.get().atc.to_be_bytes();
+        let mut hash = Sha1::new();
+        hash.update(atc);
+        hash.update(terminal_number);
+        let mut number = [0u8; 8];
+        number[..2].copy_from_slice(&atc);
+        number[2..].copy_from_slice(&hash.finalize()[..6]);
+        number
     }
 }

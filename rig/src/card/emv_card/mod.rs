@@ -8,11 +8,14 @@
 //! per command family answers them: `select` (SELECT of the directory and
 //! of an application), `records` (the files, built once; READ RECORD),
 //! `processing` (GET PROCESSING OPTIONS), `authentication` (INTERNAL
-//! AUTHENTICATE: DDA), `pin` (GET CHALLENGE, VERIFY: offline PIN), `cryptogram` (GENERATE AC, EXTERNAL AUTHENTICATE), `data` (GET DATA), `script` (issuer script
-//! commands). Faults (slow, torn) wrap a card: `card::faults`.
+//! AUTHENTICATE: DDA), `pin` (GET CHALLENGE, VERIFY: offline PIN),
+//! `cryptogram` (card risk management, GENERATE AC with CDA, EXTERNAL
+//! AUTHENTICATE), `cvr` (the card verification results in 9F10), `data`
+//! (GET DATA), `script` (issuer script commands and their MACs). Faults (slow, torn) wrap a card: `card::faults`.
 
 mod authentication;
 mod cryptogram;
+mod cvr;
 mod data;
 mod log;
 mod pin;
@@ -178,6 +181,13 @@ pub struct EmvCard {
     state: State,
     /// The last GET CHALLENGE's number, for one enciphered PIN.
     challenge: Option<[u8; 8]>,
+    /// The card verification results of this transaction.
+    cvr: cvr::Cvr,
+    /// What CDA's transaction data hash covers so far: the PDOL data, then
+    /// each GENERATE AC's CDOL data.
+    cda_data: Vec<u8>,
+    /// This transaction's ARQC: script MACs cover it.
+    arqc: Option<[u8; 8]>,
 }
 
 pub(super) fn encode(tlvs: &[Tlv]) -> Vec<u8> {
@@ -203,7 +213,9 @@ pub fn personalised(profile: &CardProfile) -> SharedMemory {
     } else {
         Lifecycle::Active
     };
-    SharedMemory::personalised(profile.atc, profile.issuer.pin_tries, lifecycle)
+    let memory = SharedMemory::personalised(profile.atc, profile.issuer.pin_tries, lifecycle);
+    memory.get().offline_balance = profile.perso.offline_balance.fen();
+    memory
 }
 
 impl EmvCard {
@@ -222,6 +234,9 @@ impl EmvCard {
             field,
             state: State::Idle,
             challenge: None,
+            cvr: cvr::Cvr::default(),
+            cda_data: Vec::new(),
+            arqc: None,
         }
     }
 
@@ -287,6 +302,9 @@ impl SmartCard for EmvCard {
     fn power_on(&mut self) {
         self.state = State::Idle;
         self.challenge = None;
+        self.cvr = cvr::Cvr::default();
+        self.cda_data.clear();
+        self.arqc = None;
     }
 
     fn transmit(&mut self, command: &[u8]) -> Vec<u8> {

@@ -9,6 +9,7 @@
 //! F F: control 2, N the PIN's length (4-12), the digits, F padding.
 
 use super::EmvCard;
+use super::cvr::bit;
 use crate::card::apdu::{Command, Response};
 use crate::card::sw::Sw;
 
@@ -56,8 +57,12 @@ impl EmvCard {
         let Some(pin) = pin_of(&block) else {
             return Sw::WRONG_DATA.into();
         };
+        // The CVR tells the issuer what offline PIN came to (cvr.rs).
+        self.cvr.set(bit::OFFLINE_PIN_PERFORMED);
         let mut memory = self.memory.get();
         if memory.pin_tries == 0 {
+            self.cvr.set(bit::OFFLINE_PIN_FAILED);
+            self.cvr.set(bit::PIN_TRY_LIMIT_EXCEEDED);
             return Sw::AUTH_METHOD_BLOCKED.into();
         }
         if pin == self.profile.issuer.pin {
@@ -65,6 +70,10 @@ impl EmvCard {
             return Sw::OK.into();
         }
         memory.pin_tries -= 1;
+        self.cvr.set(bit::OFFLINE_PIN_FAILED);
+        if memory.pin_tries == 0 {
+            self.cvr.set(bit::PIN_TRY_LIMIT_EXCEEDED);
+        }
         Sw::tries_left(memory.pin_tries).into()
     }
 

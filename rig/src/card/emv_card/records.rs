@@ -8,6 +8,7 @@ use crate::card::oda::{self, RsaPrivate};
 use crate::card::sw::Sw;
 use crate::card::tlv::{cons, prim};
 use crate::config::card::CardProfile;
+use crate::config::card_perso::expiry_date;
 use crate::tags;
 use iso7816_tlv::ber::{Tlv, Value};
 use std::collections::BTreeMap;
@@ -17,17 +18,13 @@ pub(super) const CDOL1: &str = "9F02069F03069F1A0295055F2A029A039C019F3704";
 /// CDOL2: issuer authentication data (ARPC || ARC), ARC, then the terminal
 /// data the TC / AAC covers as the terminal now gives it (emv.md, EMV Book 2 8.1).
 pub(super) const CDOL2: &str = "910A8A029F02069F03069F1A0295055F2A029A039C019F3704";
-/// CVM list (EMV Book 3, 10.5 and Annex C3): amounts X and Y zero, online
-/// PIN (02) if the terminal supports it (03), then no CVM required (1F)
-/// always (00).
-const CVM_LIST: &str = "000000000000000002031F00";
 
 /// The card's files and what was made from them once: the records by
 /// (SFI, record number), the AFL that lists them, the AIP, and the ICC key
 /// that signs INTERNAL AUTHENTICATE (a card with offline data
 /// authentication keys).
 pub(super) struct Records {
-    files: BTreeMap<(u8, u8), Vec<u8>>,
+    pub(super) files: BTreeMap<(u8, u8), Vec<u8>>,
     pub(super) afl: Vec<u8>,
     pub(super) aip: [u8; 2],
     pub(super) icc: Option<RsaPrivate>,
@@ -53,6 +50,8 @@ const DATA_AUTHENTICATION_CODE: [u8; 2] = [0xDA, 0xC1];
 /// risk management, issuer authentication; without ODA keys only the last three.
 const AIP_WITH_ODA: [u8; 2] = [0x7C, 0x00];
 const AIP_WITHOUT_ODA: [u8; 2] = [0x1C, 0x00];
+/// The same with CDA (byte 1 bit 1), as a card file's `[perso] cda` asks.
+const AIP_WITH_CDA: [u8; 2] = [0x7D, 0x00];
 
 fn h(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap_or_default()
@@ -61,6 +60,35 @@ fn h(s: &str) -> Vec<u8> {
 /// Track 2 equivalent data (57): PAN D YYMM service code discretionary, F padded.
 pub(super) fn track2_equivalent(p: &CardProfile) -> Vec<u8> {
     bcd(&format!("{}D{}{}{}", p.pan, p.expiry, p.service_code, p.discretionary))
+}
+
+/// The application's data as personalised (`[perso]`): the card data
+/// record (PAN, dates, PSN, country) and the risk management record
+/// (CDOLs, CVM list, usage control, version, currency, action codes,
+/// consecutive offline limits). EMV Book 3, Annex A; PBOC 3.0 part 5, Annex B.
+fn application_data(p: &CardProfile) -> (Vec<Tlv>, Vec<Tlv>) {
+    let perso = &p.perso;
+    let card_data = vec![
+        prim(tags::PAN, &bcd(&p.pan)),
+        prim(tags::EXPIRY, &expiry_date(&p.expiry)),
+        prim(tags::EFFECTIVE, &perso.effective_date()),
+        prim(tags::PSN, &h(&p.psn)),
+        prim(tags::ISSUER_COUNTRY, &perso.country.0),
+    ];
+    let risk_data = vec![
+        prim(tags::CDOL1, &h(CDOL1)),
+        prim(tags::CDOL2, &h(CDOL2)),
+        prim(tags::CVM_LIST, &perso.cvm_list()),
+        prim(tags::USAGE_CONTROL, &perso.usage_control.0),
+        prim(tags::APPLICATION_VERSION, &perso.application_version.0),
+        prim(tags::APPLICATION_CURRENCY, &perso.currency.0),
+        prim(tags::IAC_DEFAULT, &perso.iac_default.0),
+        prim(tags::IAC_DENIAL, &perso.iac_denial.0),
+        prim(tags::IAC_ONLINE, &perso.iac_online.0),
+        prim(tags::LOWER_OFFLINE_LIMIT, &[perso.lower_offline_limit]),
+        prim(tags::UPPER_OFFLINE_LIMIT, &[perso.upper_offline_limit]),
+    ];
+    (card_data, risk_data)
 }
 
 /// The value inside a record's template 70: what offline data
@@ -93,23 +121,19 @@ impl Records {
                 ],
             )]),
         );
-        let mut rec3 = vec![
-            prim(tags::PAN, &bcd(&p.pan)),
-            prim(tags::EXPIRY, &h(&format!("{}31", p.expiry))),
-            prim(tags::EFFECTIVE, &h("200101")),
-            prim(tags::PSN, &h(&p.psn)),
-            prim(tags::ISSUER_COUNTRY, &h("0156")),
-            prim(tags::USAGE_CONTROL, &h("FF00")),
-            prim(tags::CDOL1, &h(CDOL1)),
-            prim(tags::CDOL2, &h(CDOL2)),
-            prim(tags::CVM_LIST, &h(CVM_LIST)),
-        ];
-        // The file's [data] adds objects or overrides the ones above.
+        let (mut card_data, mut risk_data) = application_data(p);
+        // The file's [data] overrides an object where it is, or adds it to
+        // the risk management record.
         for (tag, value) in &p.data {
-            rec3.retain(|t| hex::encode_upper(t.tag().to_bytes()) != **tag);
-            rec3.push(prim(tag, &value.0));
+            let written = |t: &Tlv| hex::encode_upper(t.tag().to_bytes()) == **tag;
+            if let Some(t) = card_data.iter_mut().chain(risk_data.iter_mut()).find(|t| written(t)) {
+                *t = prim(tag, &value.0);
+            } else {
+                risk_data.push(prim(tag, &value.0));
+            }
         }
-        files.insert((3, 1), encode(&[cons(tags::RECORD, rec3)]));
+        files.insert((3, 1), encode(&[cons(tags::RECORD, card_data)]));
+        files.insert((3, 2), encode(&[cons(tags::RECORD, risk_data)]));
         // Contact reads the track record and the card data; qPBOC only the latter.
         let mut locators = match field {
             Field::Contact => vec![
@@ -122,15 +146,15 @@ impl Records {
                 Locator {
                     sfi: 3,
                     first: 1,
-                    last: 1,
-                    signed: 1,
+                    last: 2,
+                    signed: 2,
                 },
             ],
             Field::Contactless => vec![Locator {
                 sfi: 3,
                 first: 1,
-                last: 1,
-                signed: 1,
+                last: 2,
+                signed: 2,
             }],
         };
         let Some(keys) = &p.oda else {
@@ -151,7 +175,8 @@ impl Records {
             .filter_map(|at| files.get(&at))
             .flat_map(|r| record_content(r))
             .collect();
-        static_data.extend_from_slice(&AIP_WITH_ODA);
+        let aip = if p.perso.cda { AIP_WITH_CDA } else { AIP_WITH_ODA };
+        static_data.extend_from_slice(&aip);
         let issuer = RsaPrivate::new(&keys.issuer.modulus.0, &keys.issuer.private_exponent.0);
         let ssad = oda::signed_static_data(&issuer, DATA_AUTHENTICATION_CODE, &static_data);
         let (icc_certificate, icc_remainder) = oda::icc_certificate(
@@ -194,7 +219,7 @@ impl Records {
         Records {
             afl: afl_of(&locators),
             files,
-            aip: AIP_WITH_ODA,
+            aip,
             icc: Some(RsaPrivate::new(&keys.icc.modulus.0, &keys.icc.private_exponent.0)),
         }
     }
@@ -230,8 +255,9 @@ impl EmvCard {
             State::Selected { .. } => self.field == Field::Contact,
             _ => true,
         };
-        match self.records.files.get(&(sfi, number)) {
-            Some(r) if readable => Response::ok(r.clone()),
+        let updated = self.memory.get().records.get(&(sfi, number)).cloned();
+        match updated.or_else(|| self.records.files.get(&(sfi, number)).cloned()) {
+            Some(r) if readable => Response::ok(r),
             _ => Sw::RECORD_NOT_FOUND.into(),
         }
     }

@@ -87,7 +87,7 @@ fn contact_session_from_pse_to_tc() {
     assert_eq!(
         (sw.as_str(), gpo.get("82"), gpo.get("94")),
         // SDA and DDA: both records signed, then the certificates' file (SFI 4).
-        ("9000", Some(&h("7C00")), Some(&h("100101011801010120010300")))
+        ("9000", Some(&h("7C00")), Some(&h("100101011801020220010300")))
     );
     let (rec, _) = x(&mut card, "00B2011400");
     assert_eq!(rec.get("57"), Some(&h("6222021234567890128D29122201234F")));
@@ -96,18 +96,29 @@ fn contact_session_from_pse_to_tc() {
         (rec.get("5A"), rec.get("5F34")),
         (Some(&h("6222021234567890128F")), Some(&h("01")))
     );
-    assert_eq!(rec.get("8C"), Some(&h(CDOL1)));
+    let (risk, _) = x(&mut card, "00B2021C00");
+    assert_eq!(risk.get("8C"), Some(&h(CDOL1)));
+    assert_eq!(risk.get("8E"), Some(&h("000000000000000042031F00")));
+    assert_eq!(
+        (risk.get("9F08"), risk.get("9F42"), risk.get("9F0E")),
+        (Some(&h("0030")), Some(&h("0156")), Some(&h("0010000000")))
+    );
     let (ptc, _) = x(&mut card, "80CA9F1700");
     assert_eq!(ptc.get("9F17"), Some(&vec![3]));
     let (ac1, sw) = x(&mut card, &format!("80AE80001D{}00", CDOL1_DATA));
     assert_eq!(sw, "9000");
     assert_eq!(ac1.get("9F27"), Some(&vec![0x80]), "ARQC");
     assert_eq!(ac1.get("9F36"), Some(&vec![0, 1]));
-    assert_eq!(hex::encode_upper(&ac1["9F26"]), "091B918A340745F3");
-    let (_, sw) = x(&mut card, "008200000ABE85C2785A0F22B93030");
+    assert_eq!(hex::encode_upper(&ac1["9F26"]), "62F43F6045B2FEE5", "card_arqc");
+    assert_eq!(
+        hex::encode_upper(&ac1["9F10"]),
+        "07010103A01000010A01000000000000000000",
+        "PBOC IAD: the CVR says ARQC, second AC not asked, a new card"
+    );
+    let (_, sw) = x(&mut card, "008200000A229904F1D0D56B513030");
     assert_eq!(sw, "9000", "ARPC verifies");
     // CDOL2: 91 (ARPC || ARC), 8A, then the terminal data as it is now.
-    let (ac2, sw) = x(&mut card, &format!("80AE400029BE85C2785A0F22B930303030{CDOL2_DATA}00"));
+    let (ac2, sw) = x(&mut card, &format!("80AE400029229904F1D0D56B5130303030{CDOL2_DATA}00"));
     assert_eq!(
         (sw.as_str(), ac2.get("9F27")),
         ("9000", Some(&vec![0x40])),
@@ -116,7 +127,7 @@ fn contact_session_from_pse_to_tc() {
     assert_eq!(ac2.get("9F36"), Some(&vec![0, 1]), "the second AC does not count");
     assert_eq!(
         hex::encode_upper(&ac2["9F26"]),
-        "A87CB2CF609C6FE2",
+        "557219F92C858D88",
         "card_tc of the vectors"
     );
     // The approved transaction is in the log (SFI 11, newest first), laid
@@ -159,7 +170,7 @@ fn a_wrong_arpc_or_a_decline_gets_an_aac() {
     assert_eq!(ac2.get("9F27"), Some(&vec![0x00]), "AAC");
     assert_eq!(
         hex::encode_upper(&ac2["9F26"]),
-        "2DFE0CA60C36ABF0",
+        "F8DFB2B15DF5F704",
         "card_aac of the vectors"
     );
 }
@@ -183,7 +194,7 @@ fn contactless_session_returns_the_arqc_in_the_gpo() {
     assert_eq!(sw, "9000");
     assert_eq!(
         hex::encode_upper(&gpo["9F26"]),
-        "091B918A340745F3",
+        "62F43F6045B2FEE5",
         "same cryptogram as contact at ATC 1"
     );
     assert_eq!(gpo.get("9F6C"), Some(&vec![0x80, 0x00]), "online PIN required");
@@ -281,10 +292,13 @@ fn the_atc_goes_on_and_script_effects_stay_across_presentations() {
         x(&mut card, "80A80000048302015600");
         let (ac1, _) = x(&mut card, &format!("80AE80001D{CDOL1_DATA}00"));
         assert_eq!(ac1.get("9F36"), Some(&expected_atc.to_be_bytes().to_vec()));
-        assert_eq!(x(&mut card, "84DA9F4F0401020304").1, "9000", "PUT DATA");
-        assert_eq!(x(&mut card, "841E000004AABBCCDD").1, "9000", "APPLICATION BLOCK");
+        let put = secured(&ac1, "84DA9F4F0401020304", emv::ScriptMac::Right);
+        assert_eq!(x(&mut card, &put).1, "9000", "PUT DATA");
+        let block = secured(&ac1, "841E0000", emv::ScriptMac::Right);
+        assert_eq!(x(&mut card, &block).1, "9000", "APPLICATION BLOCK");
         if expected_atc == 1 {
-            assert_eq!(x(&mut card, "8418000004AABBCCDD").1, "9000", "APPLICATION UNBLOCK");
+            let unblock = secured(&ac1, "84180000", emv::ScriptMac::Right);
+            assert_eq!(x(&mut card, &unblock).1, "9000", "APPLICATION UNBLOCK");
         }
     }
     let mut card = EmvCard::with_memory(p.clone(), Field::Contact, memory.clone());
@@ -434,4 +448,156 @@ fn select_next_occurrence_walks_the_applications_of_a_partial_aid() {
     assert_eq!((sw.as_str(), fci.get("84")), ("9000", Some(&h("A000000333010102"))));
     assert_eq!(x(&mut card, "00A4040205A00000033300").1, "6A82", "no third");
     assert_eq!(x(&mut card, "00A4040C05A00000033300").1, "6A86", "P2 neither 00 nor 02");
+}
+
+/// A contact card up to its first GENERATE AC asking for `p1`'s type.
+fn first_ac(card: &mut EmvCard, p1: &str) -> BTreeMap<String, Vec<u8>> {
+    x(card, "00A4040008A00000033301010100");
+    x(card, "80A80000048302015600");
+    let (ac, sw) = x(card, &format!("80AE{p1}001D{CDOL1_DATA}00"));
+    assert_eq!(sw, "9000");
+    ac
+}
+
+/// The CVR (bytes 4-7 of 9F10) of an answer.
+fn cvr(answer: &BTreeMap<String, Vec<u8>>) -> String {
+    hex::encode_upper(&answer["9F10"][3..7])
+}
+
+#[test]
+fn card_risk_management_decides_the_first_cryptogram() {
+    let mut p = profile(CardKind::Card);
+    p.perso.lower_offline_limit = 2;
+    let memory = personalised(&p);
+    // A new card asked for a TC goes online.
+    let ac = first_ac(&mut EmvCard::with_memory(p.clone(), Field::Contact, memory.clone()), "40");
+    assert_eq!((ac["9F27"][0], cvr(&ac)), (0x80, "03A01000".into()), "ARQC, new card");
+    // Once online (last online ATC 1), two offline TCs, then the lower limit.
+    memory.get().last_online_atc = 1;
+    for (atc, cid, cvr_bytes) in [(2u16, 0x40, "03900000"), (3, 0x40, "03900000"), (4, 0x80, "03A02000")] {
+        let ac = first_ac(&mut EmvCard::with_memory(p.clone(), Field::Contact, memory.clone()), "40");
+        assert_eq!(ac["9F36"], atc.to_be_bytes().to_vec());
+        assert_eq!((ac["9F27"][0], cvr(&ac)), (cid, cvr_bytes.into()), "ATC {atc}");
+    }
+    assert_eq!(memory.get().log.len(), 2, "the offline TCs are logged");
+    // Never more than asked: an ARQC asked is an ARQC, an AAC an AAC.
+    let ac = first_ac(&mut EmvCard::with_memory(p.clone(), Field::Contact, memory.clone()), "00");
+    assert_eq!(ac["9F27"][0], 0x00);
+    assert_eq!(
+        x(&mut EmvCard::with_memory(p, Field::Contact, memory), "80AEC000").1,
+        "6985",
+        "no GENERATE AC before GPO; RFU type checked after"
+    );
+}
+
+#[test]
+fn an_rfu_cryptogram_type_or_a_short_gpo_is_refused() {
+    let mut card = EmvCard::new(profile(CardKind::Card), Field::Contact);
+    x(&mut card, "00A4040008A00000033301010100");
+    assert_eq!(x(&mut card, "80A8000003830100").1, "6700", "PDOL data shorter than the PDOL");
+    assert_eq!(x(&mut card, "80A80000058303015600").1, "6700", "L not the data's length");
+    x(&mut card, "80A80000048302015600");
+    assert_eq!(x(&mut card, &format!("80AEC0001D{CDOL1_DATA}00")).1, "6A86");
+    assert_eq!(x(&mut card, "80AE80000400000000").1, "6700", "not CDOL1's length");
+}
+
+#[test]
+fn cda_signs_the_cryptogram_instead_of_showing_it() {
+    use num_bigint::BigUint;
+    let mut p = profile(CardKind::Card);
+    p.perso.cda = true;
+    let cda_card = p.clone();
+    let mut card = EmvCard::new(p.clone(), Field::Contact);
+    x(&mut card, "00A4040008A00000033301010100");
+    let (gpo, _) = x(&mut card, "80A80000048302015600");
+    assert_eq!(gpo.get("82"), Some(&h("7D00")), "CDA in the AIP");
+    let (ac, sw) = x(&mut card, &format!("80AE90001D{CDOL1_DATA}00"));
+    assert_eq!(sw, "9000");
+    assert!(!ac.contains_key("9F26"), "the cryptogram is inside 9F4B");
+    let keys = p.oda.as_ref().unwrap();
+    let n = BigUint::from_bytes_be(&keys.icc.modulus.0);
+    let recovered = BigUint::from_bytes_be(&ac["9F4B"]).modpow(&BigUint::from(3u8), &n).to_bytes_be();
+    // 6A 05 01 LDD | 08 number(8) | CID | AC(8) | hash code(20) ...
+    assert_eq!(&recovered[..4], &[0x6A, 0x05, 0x01, 38]);
+    assert_eq!(recovered[13], 0x80, "the CID signed");
+    // Not asked for CDA (P1 80), the card gives the same ARQC in clear.
+    let plain = first_ac(&mut EmvCard::new(p, Field::Contact), "80");
+    assert_eq!(&recovered[14..22], &plain["9F26"][..]);
+    // An AAC is never signed.
+    let mut card = EmvCard::new(cda_card, Field::Contact);
+    x(&mut card, "00A4040008A00000033301010100");
+    x(&mut card, "80A80000048302015600");
+    let (aac, _) = x(&mut card, &format!("80AE10001D{CDOL1_DATA}00"));
+    assert!(aac.contains_key("9F26") && !aac.contains_key("9F4B"));
+}
+
+/// A tap with this TTQ for 100.00 yuan.
+fn tap(p: &CardProfile, memory: &SharedMemory, ttq: &str) -> BTreeMap<String, Vec<u8>> {
+    let mut card = EmvCard::with_memory(p.clone(), Field::Contactless, memory.clone());
+    x(&mut card, "00A4040008A00000033301010100");
+    let (gpo, sw) = x(&mut card, &format!("80A80000238321{ttq}{}00", &PDOL_DATA[8..]));
+    assert_eq!(sw, "9000");
+    gpo
+}
+
+#[test]
+fn qpboc_follows_the_ttq_and_the_cards_offline_balance() {
+    let mut p = profile(CardKind::Card);
+    p.perso.offline_balance = "150.00".parse().unwrap();
+    p.perso.lower_offline_limit = 5;
+    let memory = personalised(&p);
+    // Online cryptogram required: an ARQC, online PIN as the reader takes it.
+    let gpo = tap(&p, &memory, "26800000");
+    assert_eq!((gpo["9F27"][0], gpo["9F6C"].clone()), (0x80, vec![0x80, 0x00]));
+    assert!(!gpo.contains_key("9F4B"));
+    // An offline-capable reader: a TC with fDDA, the balance spent.
+    let gpo = tap(&p, &memory, "26000000");
+    assert_eq!(gpo["9F27"][0], 0x40, "{}", cvr(&gpo));
+    assert_eq!(gpo["9F6C"], vec![0x20, 0x00], "go online if fDDA fails");
+    assert_eq!(gpo["9F69"][0], 0x01, "fDDA version 01");
+    assert_eq!(&gpo["9F69"][5..], &gpo["9F6C"][..]);
+    assert_eq!(gpo["9F4B"].len(), 128);
+    assert_eq!(memory.get().offline_balance, 5000);
+    assert_eq!(&gpo["9F10"][10..15], &h("0000005000"), "the balance in the IAD");
+    // Not enough left: online, or a decline on an offline-only reader.
+    assert_eq!(tap(&p, &memory, "26000000")["9F27"][0], 0x80);
+    assert_eq!(tap(&p, &memory, "2E000000")["9F27"][0], 0x00);
+    // CVM required, no PIN wanted: signature.
+    p.behaviour.online_pin_required = false;
+    assert_eq!(tap(&p, &memory, "26C00000")["9F6C"], vec![0x40, 0x00]);
+}
+
+/// The script commands of the test's transaction with their MAC (the
+/// issuer's side, `emv::secured_script`; its MACs match pyemv's in emv.rs).
+fn secured(ac1: &BTreeMap<String, Vec<u8>>, command: &str, which: emv::ScriptMac) -> String {
+    let key = emv::ScriptKey {
+        imk_smi: &h("0123456789ABCDEFFEDCBA9876543210"),
+        pan: "6222021234567890128",
+        psn: "01",
+        derivation: emv::SessionKeyDerivation::Pboc,
+    };
+    let f55 = emv::build_tlv(&[("9F36", &ac1["9F36"]), ("9F26", &ac1["9F26"])]);
+    hex::encode_upper(emv::secured_script(&key, &f55, &h(command), which).unwrap())
+}
+
+#[test]
+fn a_script_with_a_wrong_mac_changes_nothing_and_the_next_cvr_says_so() {
+    let p = profile(CardKind::Card);
+    let memory = personalised(&p);
+    let mut card = EmvCard::with_memory(p.clone(), Field::Contact, memory.clone());
+    let ac1 = first_ac(&mut card, "80");
+    let wrong = secured(&ac1, "841E0000", emv::ScriptMac::Wrong);
+    assert_eq!(x(&mut card, &wrong).1, "6988", "APPLICATION BLOCK, wrong MAC");
+    assert_eq!(x(&mut card, "841E000000").1, "6988", "no MAC at all");
+    assert_eq!(memory.get().lifecycle, crate::card::memory::Lifecycle::Active);
+    let put = secured(&ac1, "84DA9F4F0401020304", emv::ScriptMac::Right);
+    assert_eq!(x(&mut card, &put).1, "9000");
+    // UPDATE RECORD of the track record (SFI 2, record 1).
+    let update = secured(&ac1, "84DC01140670045F200141", emv::ScriptMac::Right);
+    assert_eq!(x(&mut card, &update).1, "9000");
+    assert_eq!(x(&mut card, "00B2011400").0.get("5F20"), Some(&h("41")), "read back");
+    // The next transaction's CVR: three script commands, one failed... the
+    // counter says how many were processed, the bit that one failed.
+    let next = first_ac(&mut EmvCard::with_memory(p, Field::Contact, memory), "80");
+    assert_eq!(&cvr(&next)[6..], "48", "4 commands, a failure");
 }

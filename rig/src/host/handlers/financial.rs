@@ -138,8 +138,11 @@ impl HostState {
             if outcome.code == "00" {
                 // One template per script: 71 runs before the second GENERATE
                 // AC, 72 after it (EMV Book 3, 10.10); 9F18 numbers them.
-                for (n, (template, apdu)) in std::mem::take(&mut self.issuer_scripts).into_iter().enumerate() {
+                for (n, (template, command, mac)) in std::mem::take(&mut self.issuer_scripts).into_iter().enumerate() {
                     let id = u32::try_from(n + 1).unwrap_or(u32::MAX).to_be_bytes();
+                    // The issuer MACs each command for this card's transaction
+                    // (a card without a key gets it as written).
+                    let apdu = self.secured_script(request, &command, mac).unwrap_or(command);
                     let inner = vec![crate::card::tlv::prim("9F18", &id), crate::card::tlv::prim("86", &apdu)];
                     f55.extend(crate::card::tlv::cons(template.tag(), inner).to_vec());
                 }
@@ -159,6 +162,16 @@ impl HostState {
             .map_or("00", |p| &p[p.len().saturating_sub(2)..]);
         self.issuer
             .cryptogram(&self.pan(request), psn, f55, arc, self.dialect.session_key)
+    }
+
+    /// A script command with its MAC for the card of this request.
+    fn secured_script(&self, request: &Message, command: &[u8], mac: crate::emv::ScriptMac) -> Option<Vec<u8>> {
+        let f55 = request.bytes(field::CHIP_DATA)?;
+        let psn = request
+            .text(field::CARD_SEQUENCE)
+            .map_or("00", |p| &p[p.len().saturating_sub(2)..]);
+        self.issuer
+            .secured_script(&self.pan(request), psn, f55, command, mac, self.dialect.session_key)
     }
 
     /// The script result notice (0620) carries the card's final cryptogram:

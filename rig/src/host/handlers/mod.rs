@@ -35,7 +35,7 @@ pub struct HostState {
     pub next_qr_pending_polls: u32,
     /// Issuer scripts for the next approved chip answer: the template
     /// (ScriptTemplate) and its command (an APDU), one script each.
-    pub issuer_scripts: Vec<(crate::emv::ScriptTemplate, Vec<u8>)>,
+    pub issuer_scripts: Vec<(crate::emv::ScriptTemplate, Vec<u8>, crate::emv::ScriptMac)>,
 }
 
 /// The outcome of one request.
