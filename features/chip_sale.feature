@@ -94,6 +94,21 @@ Feature: Chip and contactless sales
     And the host received 1 script result
     And the script result says done
 
+  Scenario: A script's MAC is checked by the card: a wrong one changes nothing, a right one blocks the application
+    Given the issuer sends the script "841E000000" with a wrong MAC with the next chip approval
+    When the cashier starts a sale of 32.00 yuan
+    And the cardholder inserts the card "unionpay-debit-chip"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "approved"
+    And the script result says failed
+    Given the issuer sends the script "841E000000" with the next chip approval
+    When the cashier makes a sale of 33.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the terminal shows "approved"
+    And the script result says done
+    When the cashier starts a sale of 34.00 yuan
+    And the cardholder inserts the card "unionpay-debit-chip"
+    Then the terminal shows "card_blocked"
+
   Scenario: A whole balance inquiry, sale and void with the card inserted
     When the cashier asks for the balance of the inserted card "unionpay-debit-chip"
     Then the host answered "00"

@@ -168,6 +168,7 @@ fn main() {
                 status: CardStatus::Active,
                 single_limit: None,
                 imk: None,
+                imk_smi: None,
             },
             ..Default::default()
         };

@@ -252,9 +252,18 @@ mod tests {
         let secured = |c: &str, which| hex::encode_upper(secured_script(&key, &f55, &h(c), which).unwrap());
         assert_eq!(secured("8424000000", ScriptMac::Right), "842400000476BA37E9");
         assert_eq!(secured("84240000", ScriptMac::Right), "842400000476BA37E9");
-        assert_eq!(secured("84DA9F580400000005", ScriptMac::Right), "84DA9F5808000000058C881F57");
-        assert_eq!(secured("84DA9F580400000005", ScriptMac::Wrong), "84DA9F58080000000573881F57");
-        assert!(secured_script(&key, &f55, &h("84DA9F580500"), ScriptMac::Right).is_err(), "Lc not the data's length");
+        assert_eq!(
+            secured("84DA9F580400000005", ScriptMac::Right),
+            "84DA9F5808000000058C881F57"
+        );
+        assert_eq!(
+            secured("84DA9F580400000005", ScriptMac::Wrong),
+            "84DA9F58080000000573881F57"
+        );
+        assert!(
+            secured_script(&key, &f55, &h("84DA9F580500"), ScriptMac::Right).is_err(),
+            "Lc not the data's length"
+        );
     }
 
     const ARQC_DATA: &str = "00000001000000000000000001560000000000015626112400123456787C00000103A0A000";
@@ -400,14 +409,20 @@ pub fn script_mac(
 /// A script command as written (CLA INS P1 P2, then Lc and data, or a lone
 /// Lc 00) given its MAC: the Lc counts the MAC, which follows the data.
 /// The card's transaction (ATC, ARQC) comes from the request's field 55.
-pub fn secured_script(key: &ScriptKey<'_>, f55: &[u8], command: &[u8], which: ScriptMac) -> Result<Vec<u8>, CryptogramError> {
+pub fn secured_script(
+    key: &ScriptKey<'_>,
+    f55: &[u8],
+    command: &[u8],
+    which: ScriptMac,
+) -> Result<Vec<u8>, CryptogramError> {
     let (atc, arqc) = atc_and_cryptogram(&parse_tlv(f55))?;
     let (head, data) = match command {
         [h0, h1, h2, h3] => ([*h0, *h1, *h2, *h3], &[][..]),
         [h0, h1, h2, h3, lc, data @ ..] if usize::from(*lc) == data.len() => ([*h0, *h1, *h2, *h3], data),
         _ => return Err(CryptogramError::Missing("a script command (CLA INS P1 P2 [Lc data])")),
     };
-    let lc = u8::try_from(data.len() + SCRIPT_MAC_LEN).map_err(|_| CryptogramError::Missing("a short script command"))?;
+    let lc =
+        u8::try_from(data.len() + SCRIPT_MAC_LEN).map_err(|_| CryptogramError::Missing("a short script command"))?;
     let header = [head[0], head[1], head[2], head[3], lc];
     let mut mac = script_mac(key, atc, arqc, header, data)?;
     if which == ScriptMac::Wrong {

@@ -63,6 +63,7 @@ fn card(pan: &str, balance: &str, status: CardStatus, expiry: &str) -> CardProfi
             status,
             single_limit: Some("2000.00".parse().unwrap()),
             imk: Some("0123456789ABCDEFFEDCBA9876543210".parse().unwrap()),
+            imk_smi: None,
         },
         ..Default::default()
     }

@@ -167,7 +167,10 @@ fn every_contactless_card_passes_fdda_when_it_approves_offline() {
         offline.behaviour.decline_with_aac = false;
         let (ok, said) = verify(dir.path(), name, &tap_session(name, &offline));
         assert!(ok, "{name}: the independent verifier refused it:\n{said}");
-        assert!(said.contains("SDA verifies") && said.contains("fDDA verifies"), "{said}");
+        assert!(
+            said.contains("SDA verifies") && said.contains("fDDA verifies"),
+            "{said}"
+        );
         checked += 1;
     }
     assert!(checked >= 2, "only {checked} contactless cards with keys were checked");

@@ -55,13 +55,24 @@ impl LiveBench {
                 .map(|(n, _)| n.clone())
         };
         // The input prompt up when this step began may still echo the
-        // step before (the last PIN digit, with ENTER pressed after it);
-        // asked with nothing done since, it waits for a step. Once the
-        // terminal has shown anything else, an input prompt is a new question.
+        // step before (the last PIN digits shown after ENTER was pressed:
+        // the terminal echoes keys as it scans them); asked with nothing
+        // done since the prompt came up, it waits for a step. The prompt
+        // "came up" at the first display of its unbroken run: its echoes
+        // do not make it a new question, another screen between does.
         let started = self.timeline.now();
         let events = self.timeline.since(0);
-        let last = events.iter().rposition(|e| matches!(e.kind, Kind::Display { .. }));
-        let acted_since = last.is_some_and(|at| {
+        let asked_now = self.last_display().and_then(|t| input(&t));
+        let mut came_up = None;
+        for (at, e) in events.iter().enumerate().rev() {
+            if let Kind::Display { text, .. } = &e.kind {
+                if input(text) != asked_now {
+                    break;
+                }
+                came_up = Some(at);
+            }
+        }
+        let acted_since = came_up.is_some_and(|at| {
             events[at..].iter().any(|e| {
                 matches!(
                     e.kind,

@@ -82,7 +82,12 @@ impl Issuer {
                     expiry: c.expiry.to_string(),
                     single_limit_fen: c.single_limit_fen(),
                     imk: c.issuer.imk.as_ref().map(|k| k.bytes().to_vec()),
-                    imk_smi: c.issuer.imk_smi.as_ref().or(c.issuer.imk.as_ref()).map(|k| k.bytes().to_vec()),
+                    imk_smi: c
+                        .issuer
+                        .imk_smi
+                        .as_ref()
+                        .or(c.issuer.imk.as_ref())
+                        .map(|k| k.bytes().to_vec()),
                     last_atc: None,
                 };
                 (c.pan.to_string(), account)

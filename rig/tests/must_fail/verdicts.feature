@@ -181,6 +181,14 @@ Feature: Verdicts that never lie (the must-fail corpus)
     Then the terminal shows "approved"
     And the script result says done
 
+  # must fail (terminal failure): the script result says failed (DF31 1
+  Scenario: A script with a wrong MAC did not run
+    Given the issuer sends the script "8424000000" with a wrong MAC with the next chip approval
+    When the cashier starts a sale of 30.00 yuan
+    And the cardholder inserts the card "unionpay-debit-chip"
+    And the cardholder enters the card's PIN
+    Then the script result says done
+
   # must pass
   Scenario: A script that was sent has its result
     Given the issuer sends the script "8424000000" with the next chip approval

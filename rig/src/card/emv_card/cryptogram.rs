@@ -56,7 +56,12 @@ impl EmvCard {
             (m.scripts_processed, m.script_failed) = (0, false);
             let next = m.atc.wrapping_add(1);
             let run = next.saturating_sub(m.last_online_atc).saturating_sub(1);
-            (m.last_online_atc == 0, run, m.issuer_authentication_failed, m.pin_tries == 0)
+            (
+                m.last_online_atc == 0,
+                run,
+                m.issuer_authentication_failed,
+                m.pin_tries == 0,
+            )
         };
         if new_card {
             self.cvr.set(bit::NEW_CARD);
@@ -198,7 +203,12 @@ impl EmvCard {
     /// for one, the issuer approved (ARC 00) and was authenticated (its
     /// ARPC in EXTERNAL AUTHENTICATE or in the CDOL2 data). The card keeps
     /// what the issuer authentication came to for the next transaction.
-    fn second_decision(&mut self, online: &Online, asked: AcType, values: &BTreeMap<String, Vec<u8>>) -> Option<AcType> {
+    fn second_decision(
+        &mut self,
+        online: &Online,
+        asked: AcType,
+        values: &BTreeMap<String, Vec<u8>>,
+    ) -> Option<AcType> {
         if asked == AcType::Arqc {
             return None;
         }

@@ -113,7 +113,7 @@ mod tests {
         let iad = iad(&cvr, 12345);
         assert_eq!(
             hex::encode_upper(&iad),
-            "07010103A0100001" .to_string() + "0A01" + "0000012345" + "00000000"
+            "07010103A0100001".to_string() + "0A01" + "0000012345" + "00000000"
         );
         assert_eq!(&iad[3..7], &cvr.bytes(), "what crate::emv::arqc_data reads");
         cvr.second(AcType::Tc);

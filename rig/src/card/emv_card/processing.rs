@@ -104,7 +104,9 @@ impl EmvCard {
             .get(tags::AMOUNT)
             .and_then(|a| hex::encode(a).parse::<u64>().ok())
             .unwrap_or(u64::MAX);
-        let currency_ok = terminal.get(tags::CURRENCY).is_some_and(|c| c[..] == self.profile.perso.currency.0);
+        let currency_ok = terminal
+            .get(tags::CURRENCY)
+            .is_some_and(|c| c[..] == self.profile.perso.currency.0);
         let balance = self.memory.get().offline_balance;
         let funds = currency_ok && balance > 0 && amount <= balance;
         let online = ttq.online_cryptogram_required() && !ttq.offline_only();

@@ -75,7 +75,12 @@ impl EmvCard {
     /// transaction's ATC and ARQC; None otherwise (no ARQC, no key, no MAC).
     fn mac_checked<'c>(&self, c: &Command<'c>) -> Option<&'c [u8]> {
         let arqc = self.arqc?;
-        let imk = self.profile.issuer.imk_smi.as_ref().or(self.profile.issuer.imk.as_ref())?;
+        let imk = self
+            .profile
+            .issuer
+            .imk_smi
+            .as_ref()
+            .or(self.profile.issuer.imk.as_ref())?;
         let split = c.data.len().checked_sub(SCRIPT_MAC_LEN)?;
         let (plain, mac) = c.data.split_at(split);
         let header = [c.cla, c.ins, c.p1, c.p2, u8::try_from(c.data.len()).ok()?];

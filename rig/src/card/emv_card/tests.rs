@@ -470,18 +470,27 @@ fn card_risk_management_decides_the_first_cryptogram() {
     p.perso.lower_offline_limit = 2;
     let memory = personalised(&p);
     // A new card asked for a TC goes online.
-    let ac = first_ac(&mut EmvCard::with_memory(p.clone(), Field::Contact, memory.clone()), "40");
+    let ac = first_ac(
+        &mut EmvCard::with_memory(p.clone(), Field::Contact, memory.clone()),
+        "40",
+    );
     assert_eq!((ac["9F27"][0], cvr(&ac)), (0x80, "03A01000".into()), "ARQC, new card");
     // Once online (last online ATC 1), two offline TCs, then the lower limit.
     memory.get().last_online_atc = 1;
     for (atc, cid, cvr_bytes) in [(2u16, 0x40, "03900000"), (3, 0x40, "03900000"), (4, 0x80, "03A02000")] {
-        let ac = first_ac(&mut EmvCard::with_memory(p.clone(), Field::Contact, memory.clone()), "40");
+        let ac = first_ac(
+            &mut EmvCard::with_memory(p.clone(), Field::Contact, memory.clone()),
+            "40",
+        );
         assert_eq!(ac["9F36"], atc.to_be_bytes().to_vec());
         assert_eq!((ac["9F27"][0], cvr(&ac)), (cid, cvr_bytes.into()), "ATC {atc}");
     }
     assert_eq!(memory.get().log.len(), 2, "the offline TCs are logged");
     // Never more than asked: an ARQC asked is an ARQC, an AAC an AAC.
-    let ac = first_ac(&mut EmvCard::with_memory(p.clone(), Field::Contact, memory.clone()), "00");
+    let ac = first_ac(
+        &mut EmvCard::with_memory(p.clone(), Field::Contact, memory.clone()),
+        "00",
+    );
     assert_eq!(ac["9F27"][0], 0x00);
     assert_eq!(
         x(&mut EmvCard::with_memory(p, Field::Contact, memory), "80AEC000").1,
@@ -494,8 +503,16 @@ fn card_risk_management_decides_the_first_cryptogram() {
 fn an_rfu_cryptogram_type_or_a_short_gpo_is_refused() {
     let mut card = EmvCard::new(profile(CardKind::Card), Field::Contact);
     x(&mut card, "00A4040008A00000033301010100");
-    assert_eq!(x(&mut card, "80A8000003830100").1, "6700", "PDOL data shorter than the PDOL");
-    assert_eq!(x(&mut card, "80A80000058303015600").1, "6700", "L not the data's length");
+    assert_eq!(
+        x(&mut card, "80A8000003830100").1,
+        "6700",
+        "PDOL data shorter than the PDOL"
+    );
+    assert_eq!(
+        x(&mut card, "80A80000058303015600").1,
+        "6700",
+        "L not the data's length"
+    );
     x(&mut card, "80A80000048302015600");
     assert_eq!(x(&mut card, &format!("80AEC0001D{CDOL1_DATA}00")).1, "6A86");
     assert_eq!(x(&mut card, "80AE80000400000000").1, "6700", "not CDOL1's length");
@@ -516,7 +533,9 @@ fn cda_signs_the_cryptogram_instead_of_showing_it() {
     assert!(!ac.contains_key("9F26"), "the cryptogram is inside 9F4B");
     let keys = p.oda.as_ref().unwrap();
     let n = BigUint::from_bytes_be(&keys.icc.modulus.0);
-    let recovered = BigUint::from_bytes_be(&ac["9F4B"]).modpow(&BigUint::from(3u8), &n).to_bytes_be();
+    let recovered = BigUint::from_bytes_be(&ac["9F4B"])
+        .modpow(&BigUint::from(3u8), &n)
+        .to_bytes_be();
     // 6A 05 01 LDD | 08 number(8) | CID | AC(8) | hash code(20) ...
     assert_eq!(&recovered[..4], &[0x6A, 0x05, 0x01, 38]);
     assert_eq!(recovered[13], 0x80, "the CID signed");

@@ -222,7 +222,14 @@ async fn script_result(world: &mut RigWorld, outcome: String) -> Result<(), Step
         .map_err(crate::bench::BenchError::from)?;
     if !df31.starts_with(want) {
         return Err(StepError::Expectation(format!(
-            "the script result DF31 is {df31}, expected it to start with {want}"
+            "the script result says {} (DF31 {df31}: its first digit 1 failed, 2 done), expected {outcome} (DF31 {want}...)",
+            if df31.starts_with('1') {
+                "failed"
+            } else if df31.starts_with('2') {
+                "done"
+            } else {
+                "neither done nor failed"
+            }
         )));
     }
     Ok(())
