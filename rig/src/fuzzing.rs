@@ -137,9 +137,18 @@ pub fn apdu_handler(data: &[u8]) {
     };
     // Bit 2: a card with offline data authentication keys (SDA, DDA).
     let oda = (mode & 4 != 0).then(|| ODA_KEYS.clone());
+    // Bit 3: CDA, an offline balance and room under the offline limits
+    // (offline TCs, qPBOC with fDDA).
+    let mut perso = crate::config::card_perso::Perso::default();
+    if mode & 8 != 0 {
+        perso.cda = true;
+        perso.offline_balance = "500.00".parse().unwrap_or_default();
+        perso.lower_offline_limit = 3;
+    }
     let mut card = EmvCard::new(
         CardProfile {
             oda,
+            perso,
             ..card_profile(kind)
         },
         field,

@@ -10,6 +10,7 @@ pub mod chaos;
 pub mod cli;
 pub mod config;
 pub mod cucumber_json;
+pub mod decisions;
 pub mod devices;
 pub mod doctor;
 pub mod emv;

@@ -203,3 +203,77 @@ fn a_changed_record_or_signature_fails_the_verifier() {
     let (ok, said) = verify(dir.path(), "cda-other-data", &cda);
     assert!(!ok && said.contains("CDA: the transaction data hash code"), "{said}");
 }
+
+/// Every answer with data of every chip card on each interface it names
+/// (SELECT, GPO, each record the AFL lists, GET DATA, GENERATE AC), for an
+/// independent strict BER-TLV parser (rig/tests/oda/parse_images.py).
+#[test]
+fn every_card_image_is_well_formed_to_an_independent_parser() {
+    let mut images = serde_json::Map::new();
+    for (name, profile) in &cards() {
+        for (interface, field) in [
+            (Interface::Contact, Field::Contact),
+            (Interface::Contactless, Field::Contactless),
+        ] {
+            if !profile.interfaces.contains(&interface) {
+                continue;
+            }
+            let mut card = EmvCard::new(profile.clone(), field);
+            let mut keep = |what: &str, (data, sw): (Vec<u8>, String)| {
+                if sw == "9000" && !data.is_empty() {
+                    images.insert(format!("{name}/{interface:?}/{what}"), hex::encode_upper(data).into());
+                }
+            };
+            let directory = if field == Field::Contact {
+                "315041592E5359532E4444463031"
+            } else {
+                "325041592E5359532E4444463031"
+            };
+            keep(
+                "select directory",
+                exchange(&mut card, &format!("00A404000E{directory}00")),
+            );
+            for app in &profile.applications {
+                let aid = hex::encode_upper(app.aid.bytes());
+                keep(
+                    &format!("select {aid}"),
+                    exchange(&mut card, &format!("00A40400{:02X}{aid}00", aid.len() / 2)),
+                );
+            }
+            let gpo = if field == Field::Contact {
+                "80A80000048302015600".to_string()
+            } else {
+                format!("80A80000238321{}{CDOL1_DATA}00", "26000000")
+            };
+            let (answer, sw) = exchange(&mut card, &gpo);
+            let afl = find(&answer, "94").unwrap_or_default();
+            keep("gpo", (answer, sw));
+            for entry in afl.chunks(4) {
+                let sfi = entry[0] >> 3;
+                for n in entry[1]..=entry[2] {
+                    keep(
+                        &format!("record {sfi}:{n}"),
+                        exchange(&mut card, &format!("00B2{n:02X}{:02X}00", (sfi << 3) | 4)),
+                    );
+                }
+            }
+            for tag in ["9F36", "9F13", "9F17", "9F4F"] {
+                keep(&format!("get data {tag}"), exchange(&mut card, &format!("80CA{tag}00")));
+            }
+            if field == Field::Contact {
+                keep("generate ac", exchange(&mut card, &format!("80AE80001D{CDOL1_DATA}00")));
+            }
+        }
+    }
+    assert!(images.len() > 60, "only {} answers", images.len());
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("images.json");
+    std::fs::write(&file, serde_json::Value::Object(images).to_string()).expect("the images file");
+    let out = Command::new("python3")
+        .arg(Path::new(ROOT).join("rig/tests/oda/parse_images.py"))
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+}

@@ -32,12 +32,13 @@ pub struct StepEntry {
 }
 
 /// The step files, compiled in so the catalogue can read their doc comments.
-const SOURCES: [(&str, &str); 12] = [
+const SOURCES: [(&str, &str); 13] = [
     ("back_office.rs", include_str!("steps/back_office.rs")),
     ("chip.rs", include_str!("steps/chip.rs")),
     ("display.rs", include_str!("steps/display.rs")),
     ("ecr.rs", include_str!("steps/ecr.rs")),
     ("host.rs", include_str!("steps/host.rs")),
+    ("kernel.rs", include_str!("steps/kernel.rs")),
     ("mod.rs", include_str!("steps/mod.rs")),
     ("params.rs", include_str!("steps/params.rs")),
     ("payment_code.rs", include_str!("steps/payment_code.rs")),

@@ -83,7 +83,31 @@ fn host(e: &Recorded) -> String {
     if let Some(code) = field(39) {
         line.push_str(&format!(" rc {code}"));
     }
+    if let Some(f55) = field(55).and_then(|h| hex::decode(h).ok()) {
+        line.push_str(&kernel_decisions(&crate::emv::parse_tlv(&f55)));
+    }
     line
+}
+
+/// The kernel's decisions a field 55 carries, by name: TVR, TSI, CVM results.
+fn kernel_decisions(f55: &std::collections::BTreeMap<String, Vec<u8>>) -> String {
+    use crate::decisions::names;
+    let mut out = String::new();
+    for (tag, what, table) in [("95", "TVR", names::TVR), ("9B", "TSI", names::TSI)] {
+        if let Some(v) = f55.get(tag) {
+            let set = names::set_in(table, v);
+            let set = if set.is_empty() {
+                "none".to_string()
+            } else {
+                set.join(", ")
+            };
+            out.push_str(&format!(" · {what}: {set}"));
+        }
+    }
+    if let Some(v) = f55.get("9F34") {
+        out.push_str(&format!(" · CVM results: {}", names::cvm_results(v)));
+    }
+    out
 }
 
 fn apdu(command: &str, response: &str) -> String {
@@ -91,7 +115,7 @@ fn apdu(command: &str, response: &str) -> String {
     let (cla, ins) = (bytes.first().copied().unwrap_or(0), bytes.get(1).copied().unwrap_or(0));
     let sw = response.get(response.len().saturating_sub(4)..).unwrap_or("");
     let data = response.len().saturating_sub(4) / 2;
-    format!(
+    let mut line = format!(
         "card: {} ({}) -> SW {sw}{}",
         crate::card::apdu::command_name(cla, ins),
         command.get(..8).unwrap_or(command),
@@ -100,5 +124,25 @@ fn apdu(command: &str, response: &str) -> String {
         } else {
             String::new()
         }
-    )
+    );
+    // The cryptogram the terminal asks for (GENERATE AC's P1) and the one
+    // the card gives (9F27, in whichever answer carries it: T=0 brings it
+    // with GET RESPONSE).
+    let cryptogram = |bits: u8| match bits & 0xC0 {
+        0x00 => "an AAC",
+        0x40 => "a TC",
+        0x80 => "an ARQC",
+        _ => "an RFU type",
+    };
+    if ins == crate::instructions::GENERATE_AC {
+        if let Some(p1) = bytes.get(2) {
+            let cda = if p1 & 0x10 != 0 { " with CDA" } else { "" };
+            line.push_str(&format!(" · asks for {}{cda}", cryptogram(*p1)));
+        }
+    }
+    let answer = hex::decode(response.get(..response.len().saturating_sub(4)).unwrap_or("")).unwrap_or_default();
+    if let Some(cid) = crate::emv::parse_tlv(&answer).get("9F27").and_then(|c| c.first()) {
+        line.push_str(&format!(" · card gives {}", cryptogram(*cid)));
+    }
+    line
 }

@@ -163,7 +163,7 @@ async fn wrong_mti(world: &mut RigWorld, what: String) -> Result<(), StepError> 
 
 /// The issuer sends this script command (field 55) with the next chip approval, to run after the second GENERATE AC (template 72) or, said so, before it (template 71). The command is written without its MAC (CLA INS P1 P2, then Lc and data, or Lc 00): the issuer adds the MAC for the card's transaction, or a wrong one when the step says so.
 #[given(
-    regex = r#"^the issuer sends the script "([0-9A-F]+)"( with a wrong MAC)?(?:( to run before the second GENERATE AC))? with the next chip approval$"#
+    regex = r#"^the issuer sends the script "([0-9A-F]+)"(?:( with a wrong MAC))?(?:( to run before the second GENERATE AC))? with the next chip approval$"#
 )]
 async fn issuer_script(world: &mut RigWorld, apdu: String, wrong_mac: String, before: String) -> Result<(), StepError> {
     let apdu = hex::decode(&apdu).map_err(|e| StepError::Mistake(format!("script {apdu}: {e}")))?;

@@ -24,6 +24,7 @@ mod chip;
 mod display;
 mod ecr;
 mod host;
+mod kernel;
 mod params;
 mod payment_code;
 mod power;

@@ -1,0 +1,9 @@
+//! A terminal kernel's decisions as the evidence shows them (issue 25):
+//! `names` (TVR, TSI, CVM results and cryptogram types by their names in
+//! the specifications, English and PBOC Chinese), `evidence` (the last
+//! transaction read from the timeline: the APDUs and field 55). Steps
+//! (`scenario/steps/kernel.rs`) assert on these; nothing here knows a make
+//! of terminal.
+
+pub mod evidence;
+pub mod names;
