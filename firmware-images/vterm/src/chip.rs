@@ -22,6 +22,8 @@ pub struct ChipRead {
     pub psn: String,
     pub track2: String,
     pub label: String,
+    /// Why offline data authentication failed, for the log.
+    pub oda_failure: Option<String>,
 }
 
 #[derive(Debug)]
@@ -144,10 +146,19 @@ fn candidates(card: &mut CardSession) -> Result<Vec<(Vec<u8>, String, u8)>, Chip
     Ok(apps)
 }
 
-/// Selects, runs GPO and reads the records. `choose` picks among several applications.
+/// What offline data authentication checks with: the parameters' CA keys
+/// and revoked issuer certificates.
+pub struct Authorities<'a> {
+    pub keys: &'a [crate::oda::CaKey],
+    pub revoked: &'a [crate::oda::Revocation],
+}
+
+/// Selects, runs GPO, reads the records and (contact) authenticates the
+/// card offline. `choose` picks among several applications.
 pub fn read(
     card: &mut CardSession,
     terminal: &BTreeMap<String, Vec<u8>>,
+    authorities: &Authorities<'_>,
     choose: impl FnOnce(&[(Vec<u8>, String, u8)]) -> Option<usize>,
 ) -> Result<ChipRead, ChipError> {
     let apps = candidates(card)?;
@@ -176,11 +187,19 @@ pub fn read(
     tags.extend(tlv::parse(&gpo));
     tags.insert("84".into(), aid.clone());
     let afl = tags.get("94").cloned().unwrap_or_default();
+    // What ODA signs: the AFL's first entry[3] records of each entry, the
+    // value inside their template 70 (Book 3, 10.3).
+    let mut signed_records = Vec::new();
     for entry in afl.chunks_exact(4) {
         let sfi = entry[0] >> 3;
         for rec in entry[1]..=entry[2] {
             match x(card, &apdu(0x00, 0xB2, rec, (sfi << 3) | 4, &[])) {
-                Ok((data, [0x90, 0x00])) => tags.extend(tlv::parse(&data)),
+                Ok((data, [0x90, 0x00])) => {
+                    if rec < entry[1].saturating_add(entry[3]) {
+                        signed_records.extend(tlv::first_value(&data).unwrap_or_default());
+                    }
+                    tags.extend(tlv::parse(&data));
+                }
                 Ok((_, sw)) => {
                     return Err(ChipError::Failed(format!(
                         "READ RECORD answered {}",
@@ -193,8 +212,67 @@ pub fn read(
             }
         }
     }
-    finish(tags, label, ChipError::Removed)
+    let oda_failure = if card.slot == Slot::Contact {
+        authenticate(card, &mut tags, &signed_records, authorities)
+    } else {
+        None
+    };
+    let mut read = finish(tags, label, ChipError::Removed)?;
+    read.oda_failure = oda_failure;
+    Ok(read)
 }
+
+/// Offline data authentication (crate::oda) and what it puts in the TVR
+/// and the TSI (Book 3, 10.3 and Annexes C5, C6).
+fn authenticate(
+    card: &mut CardSession,
+    tags: &mut BTreeMap<String, Vec<u8>>,
+    signed_records: &[u8],
+    authorities: &Authorities<'_>,
+) -> Option<String> {
+    let outcome = crate::oda::authenticate(
+        tags,
+        signed_records,
+        authorities.keys,
+        authorities.revoked,
+        |data| match x(card, &apdu(0x00, 0x88, 0x00, 0x00, data)) {
+            Ok((answer, [0x90, 0x00])) => Some(answer),
+            _ => None,
+        },
+    );
+    let mut tvr = tags.get("95").cloned().unwrap_or_else(|| vec![0; 5]);
+    tvr.resize(5, 0);
+    let mut tsi = tags.get("9B").cloned().unwrap_or_else(|| vec![0; 2]);
+    tsi.resize(2, 0);
+    match outcome.method {
+        None => set_tvr(&mut tvr, tvr_bit::ODA_NOT_PERFORMED),
+        Some(method) => {
+            tsi[0] |= TSI_ODA_PERFORMED;
+            if method == crate::oda::Method::Sda {
+                set_tvr(&mut tvr, tvr_bit::SDA_SELECTED);
+            }
+            if outcome.failed {
+                set_tvr(
+                    &mut tvr,
+                    if method == crate::oda::Method::Sda {
+                        tvr_bit::SDA_FAILED
+                    } else {
+                        tvr_bit::DDA_FAILED
+                    },
+                );
+            }
+            if outcome.data_missing {
+                set_tvr(&mut tvr, tvr_bit::ICC_DATA_MISSING);
+            }
+        }
+    }
+    tags.insert("95".into(), tvr);
+    tags.insert("9B".into(), tsi);
+    (!outcome.why.is_empty()).then_some(outcome.why)
+}
+
+/// TSI byte 1 bit 8: offline data authentication was performed (Annex C6).
+const TSI_ODA_PERFORMED: u8 = 0x80;
 
 /// A bit of the terminal verification results (95): its byte (0-based) and mask.
 #[derive(Debug, Clone, Copy)]
@@ -203,6 +281,16 @@ pub struct TvrBit(usize, u8);
 /// TVR bits by name (EMV Book 3, Annex C5), those the kernel sets so far.
 pub mod tvr_bit {
     use super::TvrBit;
+    /// Byte 1, bit 8.
+    pub const ODA_NOT_PERFORMED: TvrBit = TvrBit(0, 0x80);
+    /// Byte 1, bit 7.
+    pub const SDA_FAILED: TvrBit = TvrBit(0, 0x40);
+    /// Byte 1, bit 6.
+    pub const ICC_DATA_MISSING: TvrBit = TvrBit(0, 0x20);
+    /// Byte 1, bit 4.
+    pub const DDA_FAILED: TvrBit = TvrBit(0, 0x08);
+    /// Byte 1, bit 2.
+    pub const SDA_SELECTED: TvrBit = TvrBit(0, 0x02);
     /// Byte 2, bit 7.
     pub const EXPIRED_APPLICATION: TvrBit = TvrBit(1, 0x40);
     /// Byte 3, bit 3.
@@ -264,6 +352,7 @@ fn finish(mut tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError
         psn,
         track2,
         label,
+        oda_failure: None,
     })
 }
 
@@ -326,6 +415,8 @@ pub fn field55(read: &ChipRead) -> Vec<u8> {
     let mut out = Vec::new();
     for tag in [
         "9F26", "9F27", "9F10", "9F37", "9F36", "95", "9A", "9C", "9F02", "5F2A", "82", "9F1A", "9F03", "9F33",
+        // Optional, sent when the kernel has it: the transaction status information.
+        "9B",
     ] {
         if let Some(v) = read.tags.get(tag) {
             out.extend(tlv::encode(tag, v));
@@ -392,6 +483,7 @@ mod tests {
             psn: String::new(),
             track2: String::new(),
             label: String::new(),
+            oda_failure: None,
         };
         let back = crate::tlv::parse(&field55(&read));
         for tag in [

@@ -15,6 +15,7 @@ mod host_link;
 mod image;
 mod keypad;
 mod message;
+mod oda;
 mod params;
 mod personality;
 mod reader;

@@ -33,6 +33,12 @@ pub struct Params {
     /// Contactless sales up to this amount (fen) print no signature line (免签).
     pub no_signature_limit_fen: u64,
     pub qr: QrParams,
+    /// CA public keys for offline data authentication (a TMS's CAPK
+    /// download), and issuer certificates revoked.
+    #[serde(default)]
+    pub ca_keys: Vec<crate::oda::CaKey>,
+    #[serde(default)]
+    pub revoked: Vec<crate::oda::Revocation>,
 }
 
 /// Payment-code processing (acquirer-private, qr.md).

@@ -38,6 +38,14 @@ pub fn parse(data: &[u8]) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// The value of the one object `data` starts with (a record's template
+/// 70: what offline data authentication signs of it).
+pub fn first_value(data: &[u8]) -> Option<&[u8]> {
+    let t = tag_len(data, 0)?;
+    let (len, n) = length(data, t)?;
+    data.get(t + n..t + n + len)
+}
+
 /// The entries of a directory (61 templates): (AID, label, priority).
 pub fn directory(data: &[u8]) -> Vec<(Vec<u8>, String, u8)> {
     let mut entries = Vec::new();
@@ -97,6 +105,17 @@ pub fn dol(data: &[u8]) -> Vec<(String, usize)> {
         let Some(&len) = data.get(i + tl) else { break };
         out.push((hex::encode_upper(&data[i..i + tl]), usize::from(len)));
         i += tl + 1;
+    }
+    out
+}
+
+/// A tag list (9F4A): tags without lengths.
+pub fn tag_list(data: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(tl) = tag_len(data, i).filter(|tl| i + tl <= data.len()) {
+        out.push(hex::encode_upper(&data[i..i + tl]));
+        i += tl;
     }
     out
 }

@@ -140,6 +140,23 @@ pub struct Behaviour {
     /// Every answer takes this long (ms).
     #[serde(default)]
     pub slow_ms: u64,
+    /// A kernel test card: one piece of offline data authentication made
+    /// wrong on purpose (its signature's last byte changed), so a correct
+    /// kernel's SDA or DDA fails.
+    #[serde(default)]
+    pub broken_oda: Option<BrokenOda>,
+}
+
+/// Which signature of offline data authentication a test card gets wrong.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum BrokenOda {
+    /// 93: SDA fails.
+    SignedStaticData,
+    /// 9F46: the ICC key cannot be recovered, DDA (and CDA) fail.
+    IccCertificate,
+    /// 9F4B of INTERNAL AUTHENTICATE: DDA fails.
+    DynamicSignature,
 }
 
 fn yes() -> bool {
@@ -255,6 +272,18 @@ pub fn load_dir(dir: &Path) -> Result<BTreeMap<String, CardProfile>, ConfigError
     let mut cards = BTreeMap::new();
     for entry in entries.flatten() {
         let path = entry.path();
+        // A folder of its own (a test card set, `emv/`): its cards are
+        // named "<folder>/<file stem>"; pki/ holds keys, not cards.
+        if path.is_dir() && path.file_name().is_some_and(|n| n != "pki") {
+            let folder = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            for (name, card) in load_dir(&path)? {
+                cards.insert(format!("{folder}/{name}"), card);
+            }
+            continue;
+        }
         if path.extension().is_some_and(|e| e == "toml") {
             let mut card = CardProfile::parse(&path, &super::read(&path)?)?;
             if let Some(pki) = &card.pki {

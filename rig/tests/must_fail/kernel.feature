@@ -26,10 +26,20 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the TVR has "expired"
 
-  # must fail (terminal failure): the terminal sent no TSI (9B)
-  Scenario: A terminal that sends no TSI cannot show one
-    When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+  # must fail (terminal failure): the TSI (9B = 0000, from field 55 of the host's last chip request) does not have "offline data authentication was performed"; its bits set: no bit set
+  Scenario: A card without ODA data is not authenticated offline
+    When the cashier makes a sale of 11.00 yuan with the inserted card "emv/no-oda-keys" and its PIN
     Then the TSI has "offline data authentication was performed"
+
+  # must fail (terminal failure): the TVR (95 = 0000040000, from the second GENERATE AC) does not have "DDA failed"
+  Scenario: A good card does not fail DDA
+    When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the TVR has "DDA failed"
+
+  # must fail (terminal failure): the TVR (95 = 0800040000, from the second GENERATE AC) has "DDA failed"
+  Scenario: A broken dynamic signature fails DDA
+    When the cashier makes a sale of 11.00 yuan with the inserted card "emv/dda-broken-signature" and its PIN
+    Then the TVR does not have "offline data authentication failed"
 
   # must fail (terminal failure): the terminal sent no CVM results (9F34)
   Scenario: A terminal that sends no CVM results cannot show them
@@ -58,8 +68,8 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     Then the card answered a TC at the second GENERATE AC
 
   # must fail (terminal failure): no INTERNAL AUTHENTICATE the card answered: no DDA
-  Scenario: This kernel does no DDA yet
-    When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+  Scenario: A card without ODA data gets no DDA
+    When the cashier makes a sale of 11.00 yuan with the inserted card "emv/no-oda-keys" and its PIN
     Then the terminal performed DDA
 
   # must fail (terminal failure): no GENERATE AC asked for a CDA signature
@@ -79,3 +89,5 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     And the card answered a TC at the second GENERATE AC
     And the TVR has "online PIN entered"
     And the TVR does not have "PIN try limit exceeded"
+    And the terminal performed DDA
+    And the TSI has "offline data authentication was performed"

@@ -54,9 +54,19 @@ impl Terminal {
             Entry::Tap
         };
         let terminal = chip::terminal_values(fen, &crate::clock::yymmdd(), rand_bytes());
-        let read = chip::read(&mut session, &terminal, |apps| self.choose_application(apps));
+        let authorities = chip::Authorities {
+            keys: &self.params.ca_keys,
+            revoked: &self.params.revoked,
+        };
+        let read = chip::read(&mut session, &terminal, &authorities, |apps| {
+            self.choose_application(apps)
+        });
         match read {
             Ok(read) => {
+                if let Some(why) = &read.oda_failure {
+                    self.console
+                        .log(&format!("chip: offline data authentication failed: {why}"));
+                }
                 if entry == Entry::Tap {
                     self.console.display(&["读卡完成 请移卡 CARD READ, REMOVE CARD"]);
                 }

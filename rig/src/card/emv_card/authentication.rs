@@ -27,7 +27,10 @@ impl EmvCard {
             return Sw::WRONG_LENGTH.into();
         }
         let number = self.dynamic_number(c.data);
-        let signed = oda::signed_dynamic_data(icc, &oda::dynamic_number_field(&number), c.data);
+        let mut signed = oda::signed_dynamic_data(icc, &oda::dynamic_number_field(&number), c.data);
+        if self.profile.behaviour.broken_oda == Some(crate::config::card::BrokenOda::DynamicSignature) {
+            super::records::spoil(&mut signed);
+        }
         self.cvr.set(super::cvr::bit::DDA_PERFORMED);
         Response::ok(encode(&[cons(
             tags::RESPONSE_FORMAT_2,

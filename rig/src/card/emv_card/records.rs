@@ -7,7 +7,7 @@ use crate::card::apdu::Response;
 use crate::card::oda::{self, RsaPrivate};
 use crate::card::sw::Sw;
 use crate::card::tlv::{cons, prim};
-use crate::config::card::CardProfile;
+use crate::config::card::{BrokenOda, CardProfile};
 use crate::config::card_perso::expiry_date;
 use crate::tags;
 use iso7816_tlv::ber::{Tlv, Value};
@@ -178,8 +178,8 @@ impl Records {
         let aip = if p.perso.cda { AIP_WITH_CDA } else { AIP_WITH_ODA };
         static_data.extend_from_slice(&aip);
         let issuer = RsaPrivate::new(&keys.issuer.modulus.0, &keys.issuer.private_exponent.0);
-        let ssad = oda::signed_static_data(&issuer, DATA_AUTHENTICATION_CODE, &static_data);
-        let (icc_certificate, icc_remainder) = oda::icc_certificate(
+        let mut ssad = oda::signed_static_data(&issuer, DATA_AUTHENTICATION_CODE, &static_data);
+        let (mut icc_certificate, icc_remainder) = oda::icc_certificate(
             &issuer,
             &p.pan,
             &p.expiry,
@@ -187,6 +187,11 @@ impl Records {
             &keys.icc.exponent.0,
             &static_data,
         );
+        match p.behaviour.broken_oda {
+            Some(BrokenOda::SignedStaticData) => spoil(&mut ssad),
+            Some(BrokenOda::IccCertificate) => spoil(&mut icc_certificate),
+            _ => {}
+        }
         let mut certificates = vec![
             prim(tags::CA_INDEX, &keys.ca_index.0),
             prim(tags::ISSUER_CERTIFICATE, &keys.issuer.certificate.0),
@@ -222,6 +227,13 @@ impl Records {
             aip,
             icc: Some(RsaPrivate::new(&keys.icc.modulus.0, &keys.icc.private_exponent.0)),
         }
+    }
+}
+
+/// A test card's wrong signature: its last byte changed.
+pub(super) fn spoil(signature: &mut [u8]) {
+    if let Some(last) = signature.last_mut() {
+        *last ^= 0x5A;
     }
 }
 

@@ -1,0 +1,41 @@
+Feature: Offline data authentication, as the kernel decides it
+  The cards of fixtures/cards/emv/ each drive one ODA decision; every
+  scenario names what a correct kernel puts in the TVR and the TSI. The
+  terminal goes online either way (the issuer decides), so each sale is
+  approved: the decision shows in the evidence, not on the screen.
+
+  Background:
+    Given the terminal is powered on and signed on
+
+  Scenario: A card with good DDA data passes DDA
+    When the cashier makes a sale of 21.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the terminal shows "approved"
+    And the terminal performed DDA
+    And the TSI has "offline data authentication was performed"
+    And the TVR does not have "offline data authentication failed"
+    And the TVR does not have "offline data authentication was not performed"
+
+  Scenario: A card without ODA data is not authenticated offline
+    When the cashier makes a sale of 22.00 yuan with the inserted card "emv/no-oda-keys" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "offline data authentication was not performed"
+    And the TSI does not have "offline data authentication was performed"
+
+  Scenario: An ICC certificate that does not verify fails DDA
+    When the cashier makes a sale of 23.00 yuan with the inserted card "emv/dda-broken-icc-certificate" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "DDA failed"
+    And the TVR has "offline data authentication failed"
+    And the TSI has "offline data authentication was performed"
+
+  Scenario: A dynamic signature that does not verify fails DDA
+    When the cashier makes a sale of 24.00 yuan with the inserted card "emv/dda-broken-signature" and its PIN
+    Then the terminal shows "approved"
+    And the terminal performed DDA
+    And the TVR has "DDA failed"
+
+  Scenario: An issuer certificate under a CA index the terminal lacks fails DDA
+    When the cashier makes a sale of 25.00 yuan with the inserted card "emv/dda-unknown-ca-index" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "DDA failed"
+    And the TVR does not have "ICC data missing"
