@@ -36,7 +36,7 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the TVR has "DDA failed"
 
-  # must fail (terminal failure): the TVR (95 = 0800040000, from the second GENERATE AC) has "DDA failed"
+  # must fail (terminal failure): the TVR (95 = 0800040000, from the second GENERATE AC) has "offline data authentication failed"; its bits set: "DDA failed"
   Scenario: A broken dynamic signature fails DDA
     When the cashier makes a sale of 11.00 yuan with the inserted card "emv/dda-broken-signature" and its PIN
     Then the TVR does not have "offline data authentication failed"
