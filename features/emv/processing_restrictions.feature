@@ -1,0 +1,30 @@
+Feature: Processing restrictions, as the kernel decides them
+  Application versions, dates and usage control (EMV Book 3, 10.4): each
+  card of fixtures/cards/emv/ sets one TVR bit a correct kernel must set.
+  The terminal goes online either way and the issuer approves.
+
+  Background:
+    Given the terminal is powered on and signed on
+
+  Scenario: A card in date, of the terminal's version and valid for goods sets none
+    When the cashier makes a sale of 31.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the terminal shows "approved"
+    And the TVR does not have "application not yet effective"
+    And the TVR does not have "ICC and terminal have different application versions"
+    And the TVR does not have "requested service not allowed for card product"
+
+  Scenario: An application not yet effective
+    When the cashier makes a sale of 32.00 yuan with the inserted card "emv/not-yet-effective" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "application not yet effective"
+    And the TVR does not have "expired application"
+
+  Scenario: An application version other than the terminal's
+    When the cashier makes a sale of 33.00 yuan with the inserted card "emv/version-mismatch" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "ICC and terminal have different application versions"
+
+  Scenario: Usage control that does not allow domestic goods
+    When the cashier makes a sale of 34.00 yuan with the inserted card "emv/auc-no-domestic-goods" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "requested service not allowed for card product"
