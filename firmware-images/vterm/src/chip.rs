@@ -153,6 +153,8 @@ fn candidates(card: &mut CardSession) -> Result<Vec<(Vec<u8>, String, u8)>, Chip
 pub struct Authorities<'a> {
     pub keys: &'a [crate::oda::CaKey],
     pub revoked: &'a [crate::oda::Revocation],
+    /// The broken-kernel image's bug: a failure is not recorded.
+    pub ignore_failures: bool,
 }
 
 /// Selects, runs GPO, reads the records and (contact) authenticates the
@@ -253,7 +255,7 @@ fn authenticate(
             if method == crate::oda::Method::Sda {
                 set_tvr(&mut tvr, tvr_bit::SDA_SELECTED);
             }
-            if outcome.failed {
+            if outcome.failed && !authorities.ignore_failures {
                 set_tvr(
                     &mut tvr,
                     if method == crate::oda::Method::Sda {
@@ -263,7 +265,7 @@ fn authenticate(
                     },
                 );
             }
-            if outcome.data_missing {
+            if outcome.data_missing && !authorities.ignore_failures {
                 set_tvr(&mut tvr, tvr_bit::ICC_DATA_MISSING);
             }
         }

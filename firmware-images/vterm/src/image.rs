@@ -29,6 +29,10 @@ pub struct Application {
     /// terminal waits for the answer loses it (`rig chaos` finds it).
     #[serde(default)]
     pub reversal_after_send: bool,
+    /// A deliberately wrong kernel: offline data authentication that fails
+    /// sets no TVR bit, as if it had passed (the kernel test set finds it).
+    #[serde(default)]
+    pub kernel_ignores_oda_failure: bool,
 }
 
 pub struct Image {

@@ -57,6 +57,7 @@ impl Terminal {
         let authorities = chip::Authorities {
             keys: &self.params.ca_keys,
             revoked: &self.params.revoked,
+            ignore_failures: self.firmware.kernel_ignores_oda_failure,
         };
         let read = chip::read(&mut session, &terminal, &authorities, |apps| {
             self.choose_application(apps)
