@@ -24,7 +24,12 @@ Feature: Processing restrictions, as the kernel decides them
     Then the terminal shows "approved"
     And the TVR has "ICC and terminal have different application versions"
 
-  Scenario: Usage control that does not allow domestic goods
-    When the cashier makes a sale of 34.00 yuan with the inserted card "emv/auc-no-domestic-goods" and its PIN
-    Then the terminal shows "approved"
+  Scenario: Usage control that does not allow domestic goods: the action codes deny it
+    When the cashier starts a sale of 34.00 yuan
+    And the cardholder inserts the card "emv/auc-no-domestic-goods"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "card_declined"
     And the TVR has "requested service not allowed for card product"
+    And the terminal asked for an AAC at the first GENERATE AC
+    And the card answered an AAC at the first GENERATE AC
+    And the host received 0 sales

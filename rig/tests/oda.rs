@@ -161,6 +161,7 @@ const BROKEN: &[(&str, &str)] = &[
     ("emv/dda-broken-icc-certificate", "ICC certificate"),
     ("emv/dda-broken-signature", "signed dynamic data"),
     ("emv/dda-unknown-ca-index", "CA index"),
+    ("emv/iac-denial-dda-failed", "signed dynamic data"),
 ];
 
 #[test]

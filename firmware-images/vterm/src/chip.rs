@@ -396,11 +396,52 @@ fn finish(mut tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError
     })
 }
 
-/// First GENERATE AC (contact): an ARQC to go online, or the card's refusal.
-pub fn first_ac(card: &mut CardSession, read: &mut ChipRead) -> Result<(), ChipError> {
+/// The terminal's risk management and action analysis parameters.
+pub struct Actions {
+    pub floor_limit_fen: u64,
+    /// TAC-denial. (TAC-online and TAC-default matter once the kernel can
+    /// decide offline; this online-capable terminal that is not denied
+    /// asks for an ARQC.)
+    pub tac_denial: [u8; 5],
+}
+
+/// TVR byte 4 bit 8 (Annex C5) and TSI byte 1 bits 4 (terminal risk management
+/// performed, Annex C6).
+const TVR_FLOOR_LIMIT: TvrBit = TvrBit(3, 0x80);
+const TSI_RISK_MANAGEMENT: u8 = 0x08;
+
+/// Terminal risk management (Book 3, 10.6: the floor limit) and terminal
+/// action analysis (10.7): a TVR bit in TAC-denial or IAC-denial (9F0E;
+/// absent, none) asks for an AAC, otherwise this online-capable terminal
+/// asks for an ARQC. Returns GENERATE AC's P1.
+fn action_analysis(read: &mut ChipRead, actions: &Actions) -> u8 {
+    let fen: u64 = read
+        .tags
+        .get("9F02")
+        .and_then(|a| hex::encode(a).parse().ok())
+        .unwrap_or(0);
+    let mut tvr = read.tags.get("95").cloned().unwrap_or_else(|| vec![0; 5]);
+    tvr.resize(5, 0);
+    if fen >= actions.floor_limit_fen {
+        set_tvr(&mut tvr, TVR_FLOOR_LIMIT);
+    }
+    let mut tsi = read.tags.get("9B").cloned().unwrap_or_else(|| vec![0; 2]);
+    tsi.resize(2, 0);
+    tsi[0] |= TSI_RISK_MANAGEMENT;
+    let iac_denial = read.tags.get("9F0E").cloned().unwrap_or_else(|| vec![0; 5]);
+    let denied = (0..5).any(|i| tvr[i] & (actions.tac_denial[i] | iac_denial.get(i).copied().unwrap_or(0)) != 0);
+    read.tags.insert("95".into(), tvr);
+    read.tags.insert("9B".into(), tsi);
+    if denied { 0x00 } else { 0x80 }
+}
+
+/// First GENERATE AC (contact): an ARQC to go online, an AAC when action
+/// analysis denies, or the card's refusal.
+pub fn first_ac(card: &mut CardSession, read: &mut ChipRead, actions: &Actions) -> Result<(), ChipError> {
+    let p1 = action_analysis(read, actions);
     let cdol1 = read.tags.get("8C").cloned().unwrap_or_default();
     let data = dol_data(&cdol1, &read.tags);
-    let (r, sw) = x(card, &apdu(0x80, 0xAE, 0x80, 0x00, &data))?;
+    let (r, sw) = x(card, &apdu(0x80, 0xAE, p1, 0x00, &data))?;
     if sw != [0x90, 0x00] {
         return Err(ChipError::Failed(format!(
             "GENERATE AC answered {}",

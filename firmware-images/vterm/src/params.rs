@@ -39,6 +39,12 @@ pub struct Params {
     pub ca_keys: Vec<crate::oda::CaKey>,
     #[serde(default)]
     pub revoked: Vec<crate::oda::Revocation>,
+    /// Terminal risk management and action analysis (EMV Book 3, 10.6 and
+    /// 10.7): the floor limit in fen and the terminal action code - denial, hex.
+    #[serde(default)]
+    pub floor_limit_fen: u64,
+    #[serde(default = "no_action")]
+    pub tac_denial: String,
 }
 
 /// Payment-code processing (acquirer-private, qr.md).
@@ -91,6 +97,26 @@ pub struct Board {
     pub host_address: String,
     /// Terminal master key as injected into the PIN pad, hex.
     pub tmk: String,
+}
+
+fn no_action() -> String {
+    "0000000000".into()
+}
+
+impl Params {
+    /// What the kernel's risk management and action analysis take.
+    pub fn actions(&self) -> crate::chip::Actions {
+        let code = |s: &str| {
+            hex::decode(s)
+                .ok()
+                .and_then(|b| <[u8; 5]>::try_from(b).ok())
+                .unwrap_or([0; 5])
+        };
+        crate::chip::Actions {
+            floor_limit_fen: self.floor_limit_fen,
+            tac_denial: code(&self.tac_denial),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -26,7 +26,7 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the TVR has "expired"
 
-  # must fail (terminal failure): the TSI (9B = 0000, from field 55 of the host's last chip request) does not have "offline data authentication was performed"; its bits set: no bit set
+  # must fail (terminal failure): the TSI (9B = 0800, from field 55 of the host's last chip request) does not have "offline data authentication was performed"; its bits set: "terminal risk management was performed"
   Scenario: A card without ODA data is not authenticated offline
     When the cashier makes a sale of 11.00 yuan with the inserted card "emv/no-oda-keys" and its PIN
     Then the TSI has "offline data authentication was performed"

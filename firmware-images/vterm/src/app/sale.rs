@@ -35,7 +35,7 @@ impl Terminal {
                 if !pin.is_empty() {
                     chip::note_online_pin(read);
                 }
-                if let Err(e) = chip::first_ac(session, read) {
+                if let Err(e) = chip::first_ac(session, read, &self.params.actions()) {
                     self.console.display(&["交易失败 DECLINED", e.display()]);
                     return Ok(());
                 }
