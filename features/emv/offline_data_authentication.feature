@@ -39,3 +39,19 @@ Feature: Offline data authentication, as the kernel decides it
     Then the terminal shows "approved"
     And the TVR has "DDA failed"
     And the TVR does not have "ICC data missing"
+
+  Scenario: A card with good CDA data: the cryptogram comes signed and verifies
+    When the cashier makes a sale of 26.00 yuan with the inserted card "unionpay-credit" and its PIN
+    Then the terminal shows "approved"
+    And the terminal performed CDA
+    And the terminal asked for an ARQC at the first GENERATE AC
+    And the TVR does not have "CDA failed"
+    And the TSI has "offline data authentication was performed"
+
+  Scenario: A CDA signature that does not verify declines the sale
+    When the cashier starts a sale of 27.00 yuan
+    And the cardholder inserts the card "emv/cda-broken-signature"
+    And the cardholder enters the card's PIN
+    Then the terminal shows "card_declined"
+    And the terminal performed CDA
+    And the host received 0 sales

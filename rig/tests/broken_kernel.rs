@@ -14,6 +14,8 @@ const COVERING: &[&str] = &[
     "An issuer certificate under a CA index the terminal lacks fails DDA",
     // The DDA failure it does not record is what IAC-denial would decline.
     "A TVR bit in the card's IAC-denial declines offline",
+    // The same, written in Chinese.
+    "发卡行行为代码-拒绝含 \"脱机动态数据认证失败\", 脱机拒绝",
 ];
 
 #[test]

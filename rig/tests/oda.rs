@@ -162,6 +162,7 @@ const BROKEN: &[(&str, &str)] = &[
     ("emv/dda-broken-signature", "signed dynamic data"),
     ("emv/dda-unknown-ca-index", "CA index"),
     ("emv/iac-denial-dda-failed", "signed dynamic data"),
+    ("emv/cda-broken-signature", "signed dynamic data"),
 ];
 
 #[test]

@@ -24,6 +24,11 @@ pub struct ChipRead {
     pub label: String,
     /// Why offline data authentication failed, for the log.
     pub oda_failure: Option<String>,
+    /// The GPO's PDOL data (CDA's hash covers it).
+    pub pdol_data: Vec<u8>,
+    /// CDA chosen and the ICC key recovered: the first GENERATE AC asks
+    /// for a CDA signature and checks it with this key.
+    pub cda_key: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 #[derive(Debug)]
@@ -216,13 +221,17 @@ pub fn read(
             }
         }
     }
-    let oda_failure = if card.slot == Slot::Contact {
+    let oda = if card.slot == Slot::Contact {
         authenticate(card, &mut tags, &signed_records, authorities)
     } else {
         None
     };
     let mut read = finish(tags, label, ChipError::Removed)?;
-    read.oda_failure = oda_failure;
+    read.pdol_data = gpo_data.get(2..).unwrap_or_default().to_vec();
+    if let Some(outcome) = oda {
+        read.oda_failure = (!outcome.why.is_empty()).then_some(outcome.why);
+        read.cda_key = outcome.icc_key;
+    }
     Ok(read)
 }
 
@@ -233,7 +242,7 @@ fn authenticate(
     tags: &mut BTreeMap<String, Vec<u8>>,
     signed_records: &[u8],
     authorities: &Authorities<'_>,
-) -> Option<String> {
+) -> Option<crate::oda::Outcome> {
     let outcome = crate::oda::authenticate(
         tags,
         signed_records,
@@ -258,10 +267,10 @@ fn authenticate(
             if outcome.failed && !authorities.ignore_failures {
                 set_tvr(
                     &mut tvr,
-                    if method == crate::oda::Method::Sda {
-                        tvr_bit::SDA_FAILED
-                    } else {
-                        tvr_bit::DDA_FAILED
+                    match method {
+                        crate::oda::Method::Sda => tvr_bit::SDA_FAILED,
+                        crate::oda::Method::Dda => tvr_bit::DDA_FAILED,
+                        crate::oda::Method::Cda => tvr_bit::CDA_FAILED,
                     },
                 );
             }
@@ -272,7 +281,7 @@ fn authenticate(
     }
     tags.insert("95".into(), tvr);
     tags.insert("9B".into(), tsi);
-    (!outcome.why.is_empty()).then_some(outcome.why)
+    Some(outcome)
 }
 
 /// TSI byte 1 bit 8: offline data authentication was performed (Annex C6).
@@ -293,6 +302,8 @@ pub mod tvr_bit {
     pub const ICC_DATA_MISSING: TvrBit = TvrBit(0, 0x20);
     /// Byte 1, bit 4.
     pub const DDA_FAILED: TvrBit = TvrBit(0, 0x08);
+    /// Byte 1, bit 3.
+    pub const CDA_FAILED: TvrBit = TvrBit(0, 0x04);
     /// Byte 1, bit 2.
     pub const SDA_SELECTED: TvrBit = TvrBit(0, 0x02);
     /// Byte 2, bit 8.
@@ -393,6 +404,8 @@ fn finish(mut tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError
         track2,
         label,
         oda_failure: None,
+        pdol_data: Vec::new(),
+        cda_key: None,
     })
 }
 
@@ -438,7 +451,12 @@ fn action_analysis(read: &mut ChipRead, actions: &Actions) -> u8 {
 /// First GENERATE AC (contact): an ARQC to go online, an AAC when action
 /// analysis denies, or the card's refusal.
 pub fn first_ac(card: &mut CardSession, read: &mut ChipRead, actions: &Actions) -> Result<(), ChipError> {
-    let p1 = action_analysis(read, actions);
+    let mut p1 = action_analysis(read, actions);
+    // CDA: asked with a cryptogram other than an AAC (Book 2, 6.6).
+    let cda = read.cda_key.is_some() && p1 != 0x00;
+    if cda {
+        p1 |= 0x10;
+    }
     let cdol1 = read.tags.get("8C").cloned().unwrap_or_default();
     let data = dol_data(&cdol1, &read.tags);
     let (r, sw) = x(card, &apdu(0x80, 0xAE, p1, 0x00, &data))?;
@@ -449,12 +467,30 @@ pub fn first_ac(card: &mut CardSession, read: &mut ChipRead, actions: &Actions) 
         )));
     }
     read.tags.extend(tlv::parse(&r));
-    if read
+    let declined = read
         .tags
         .get("9F27")
-        .is_some_and(|c| c.first().is_some_and(|c| c & 0xC0 == 0x00))
-    {
+        .is_some_and(|c| c.first().is_some_and(|c| c & 0xC0 == 0x00));
+    if declined {
         return Err(ChipError::Declined);
+    }
+    if let (true, Some(key)) = (cda, &read.cda_key) {
+        let un = read.tags.get("9F37").cloned().unwrap_or_default();
+        match crate::oda::verify_cda(key, &tlv::items(&r), &read.pdol_data, &data, &un) {
+            // The cryptogram the host checks comes out of the signature.
+            Some(ac) => {
+                read.tags.insert("9F26".into(), ac);
+            }
+            // CDA failed with the first GENERATE AC: the terminal declines
+            // (Book 2, 6.6.2 as we read it); nothing goes online.
+            None => {
+                if let Some(tvr) = read.tags.get_mut("95") {
+                    set_tvr(tvr, tvr_bit::CDA_FAILED);
+                }
+                read.oda_failure = Some("CDA: the GENERATE AC signature does not verify".into());
+                return Err(ChipError::Declined);
+            }
+        }
     }
     Ok(())
 }
@@ -565,6 +601,8 @@ mod tests {
             track2: String::new(),
             label: String::new(),
             oda_failure: None,
+            pdol_data: Vec::new(),
+            cda_key: None,
         };
         let back = crate::tlv::parse(&field55(&read));
         for tag in [

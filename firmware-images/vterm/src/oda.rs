@@ -31,11 +31,14 @@ pub struct Revocation {
     pub serial: String,
 }
 
-/// Which authentication the kernel chose (Book 3, 10.3: DDA over SDA).
+/// Which authentication the kernel chose (Book 3, 10.3: CDA over DDA over SDA).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Sda,
     Dda,
+    /// Combined with the GENERATE AC: the certificates are checked now,
+    /// the signature in the GENERATE AC's answer (`verify_cda`).
+    Cda,
 }
 
 /// What offline data authentication came to.
@@ -47,6 +50,8 @@ pub struct Outcome {
     pub data_missing: bool,
     /// Why it failed, for the log.
     pub why: String,
+    /// The ICC public key (modulus, exponent) for CDA's signature.
+    pub icc_key: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Outcome {
@@ -56,6 +61,7 @@ impl Outcome {
             failed: false,
             data_missing: false,
             why: String::new(),
+            icc_key: None,
         }
     }
 }
@@ -185,7 +191,9 @@ pub fn authenticate(
     internal_authenticate: impl FnOnce(&[u8]) -> Option<Vec<u8>>,
 ) -> Outcome {
     let aip = tags.get("82").and_then(|a| a.first().copied()).unwrap_or(0);
-    let method = if aip & 0x20 != 0 {
+    let method = if aip & 0x01 != 0 {
+        Method::Cda
+    } else if aip & 0x20 != 0 {
         Method::Dda
     } else if aip & 0x40 != 0 {
         Method::Sda
@@ -194,23 +202,58 @@ pub fn authenticate(
     };
     let static_data = static_data(signed_records, tags);
     let result = issuer_key(tags, keys, revoked).and_then(|(n, e)| match method {
-        Method::Sda => sda(tags, &static_data, &n, &e),
-        Method::Dda => dda(tags, &static_data, &n, &e, internal_authenticate),
+        Method::Sda => sda(tags, &static_data, &n, &e).map(|()| None),
+        Method::Dda => dda(tags, &static_data, &n, &e, internal_authenticate).map(|()| None),
+        Method::Cda => icc_key(tags, &static_data, &n, &e).map(Some),
     });
     match result {
-        Ok(()) => Outcome {
+        Ok(icc_key) => Outcome {
             method: Some(method),
             failed: false,
             data_missing: false,
             why: String::new(),
+            icc_key,
         },
         Err(f) => Outcome {
             method: Some(method),
             failed: true,
             data_missing: f.missing,
             why: f.why,
+            icc_key: None,
         },
     }
+}
+
+/// CDA's signature in a GENERATE AC answer (Book 2, 6.6.2): recovered with
+/// the ICC key, over the unpredictable number; its ICC dynamic data holds
+/// the CID (which must be 9F27's), the cryptogram, and the transaction data
+/// hash code over the PDOL data, the CDOL data and the answer's objects but
+/// 9F4B. Returns the cryptogram.
+pub fn verify_cda(
+    icc_key: &(Vec<u8>, Vec<u8>),
+    answer_objects: &[(String, Vec<u8>)],
+    pdol_data: &[u8],
+    cdol_data: &[u8],
+    unpredictable: &[u8],
+) -> Option<Vec<u8>> {
+    let sdad = &answer_objects.iter().find(|(t, _)| t == "9F4B")?.1;
+    let cid = answer_objects.iter().find(|(t, _)| t == "9F27")?.1.first().copied()?;
+    let s = recover(sdad, &icc_key.0, &icc_key.1)?;
+    if s[1] != 0x05 || !hash_ok(&s, &[unpredictable]) {
+        return None;
+    }
+    let dynamic = s.get(4..4 + usize::from(s[3]))?;
+    let n = usize::from(*dynamic.first()?);
+    let signed_cid = *dynamic.get(1 + n)?;
+    let ac = dynamic.get(2 + n..10 + n)?;
+    let hash_code = dynamic.get(10 + n..30 + n)?;
+    let mut hash = Sha1::new();
+    hash.update(pdol_data);
+    hash.update(cdol_data);
+    for (tag, value) in answer_objects.iter().filter(|(t, _)| t != "9F4B") {
+        hash.update(tlv::encode(tag, value));
+    }
+    (signed_cid == cid && hash.finalize().as_slice() == hash_code).then(|| ac.to_vec())
 }
 
 fn sda(tags: &BTreeMap<String, Vec<u8>>, static_data: &[u8], n: &[u8], e: &[u8]) -> Result<(), Failure> {
@@ -221,13 +264,13 @@ fn sda(tags: &BTreeMap<String, Vec<u8>>, static_data: &[u8], n: &[u8], e: &[u8])
     Ok(())
 }
 
-fn dda(
+/// The ICC public key from its certificate (Book 2, 6.4).
+fn icc_key(
     tags: &BTreeMap<String, Vec<u8>>,
     static_data: &[u8],
     n: &[u8],
     e: &[u8],
-    internal_authenticate: impl FnOnce(&[u8]) -> Option<Vec<u8>>,
-) -> Result<(), Failure> {
+) -> Result<(Vec<u8>, Vec<u8>), Failure> {
     let certificate = need(tags, "9F46")?;
     let icc_exponent = need(tags, "9F47")?.to_vec();
     let r = recover(certificate, n, e).ok_or_else(|| fail("ICC certificate: not 6A..BC"))?;
@@ -246,6 +289,17 @@ fn dda(
     let mut icc_modulus = r[21..r.len() - 21].to_vec();
     icc_modulus.extend(remainder);
     icc_modulus.truncate(length);
+    Ok((icc_modulus, icc_exponent))
+}
+
+fn dda(
+    tags: &BTreeMap<String, Vec<u8>>,
+    static_data: &[u8],
+    n: &[u8],
+    e: &[u8],
+    internal_authenticate: impl FnOnce(&[u8]) -> Option<Vec<u8>>,
+) -> Result<(), Failure> {
+    let (icc_modulus, icc_exponent) = icc_key(tags, static_data, n, e)?;
     // The DDOL (the card's, else the default: the unpredictable number).
     let ddol = tags.get("9F49").cloned().unwrap_or_else(|| h("9F3704"));
     let mut ddol_data = Vec::new();

@@ -109,6 +109,24 @@ pub fn dol(data: &[u8]) -> Vec<(String, usize)> {
     out
 }
 
+/// The objects inside the template `data` starts with (a GENERATE AC's
+/// 77), in their order, each as (tag, value): what CDA's hash covers.
+pub fn items(data: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let body = first_value(data).unwrap_or_default();
+    let mut i = 0;
+    while let Some(tl) = tag_len(body, i) {
+        let Some((len, ll)) = length(body, i + tl) else { break };
+        let start = i + tl + ll;
+        let Some(value) = start.checked_add(len).and_then(|end| body.get(start..end)) else {
+            break;
+        };
+        out.push((hex::encode_upper(&body[i..i + tl]), value.to_vec()));
+        i = start + len;
+    }
+    out
+}
+
 /// A tag list (9F4A): tags without lengths.
 pub fn tag_list(data: &[u8]) -> Vec<String> {
     let mut out = Vec::new();

@@ -73,8 +73,8 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     Then the terminal performed DDA
 
   # must fail (terminal failure): no GENERATE AC asked for a CDA signature
-  Scenario: This kernel does no CDA yet
-    When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-credit" and its PIN
+  Scenario: A card whose AIP offers no CDA gets none
+    When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the terminal performed CDA
 
   # must fail (terminal failure): the terminal verified no PIN offline enciphered (VERIFY P2 88); it sent no VERIFY

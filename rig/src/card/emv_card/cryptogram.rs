@@ -256,12 +256,15 @@ impl EmvCard {
         dynamic.push(ac_type.cid());
         dynamic.extend_from_slice(&ac);
         dynamic.extend_from_slice(&hash.finalize());
-        let signed = self
+        let mut signed = self
             .records
             .icc
             .as_ref()
             .map(|icc| oda::signed_dynamic_data(icc, &dynamic, unpredictable))
             .unwrap_or_default();
+        if self.profile.behaviour.broken_oda == Some(crate::config::card::BrokenOda::DynamicSignature) {
+            super::records::spoil(&mut signed);
+        }
         let mut objects = plain;
         objects.insert(2, prim(tags::SIGNED_DYNAMIC_DATA, &signed));
         encode(&[cons(tags::RESPONSE_FORMAT_2, objects)])
