@@ -109,6 +109,12 @@ Feature: Chip and contactless sales
     And the cardholder inserts the card "unionpay-debit-chip"
     Then the terminal shows "card_blocked"
 
+  Scenario: A PIN change script: the issuer enciphers the new PIN, the card takes it
+    Given the issuer sends the script "842400020826654321FFFFFFFF" with the next chip approval
+    When the cashier makes a sale of 35.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the terminal shows "approved"
+    And the script result says done
+
   Scenario: A whole balance inquiry, sale and void with the card inserted
     When the cashier asks for the balance of the inserted card "unionpay-debit-chip"
     Then the host answered "00"

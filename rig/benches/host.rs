@@ -169,6 +169,7 @@ fn main() {
                 single_limit: None,
                 imk: None,
                 imk_smi: None,
+                imk_smc: None,
             },
             ..Default::default()
         };

@@ -244,6 +244,7 @@ mod tests {
     fn script_macs_match_pyemv() {
         let key = ScriptKey {
             imk_smi: &h(IMK),
+            imk_smc: &h(IMK),
             pan: "6222021234567890128",
             psn: "01",
             derivation: SessionKeyDerivation::Pboc,
@@ -263,6 +264,17 @@ mod tests {
         assert!(
             secured_script(&key, &f55, &h("84DA9F580500"), ScriptMac::Right).is_err(),
             "Lc not the data's length"
+        );
+        // PIN change to 654321 (script_pin_change_* of the vectors): the PIN
+        // block enciphered, then the MAC over the enciphered data.
+        assert_eq!(
+            secured("842400020826654321FFFFFFFF", ScriptMac::Right),
+            "842400021401E3A9558B2B41380876A8044DFD810276F7F01E"
+        );
+        let sk: [u8; 16] = h("A11F5DE36186133B3ECD5B9E02CD5245").try_into().unwrap();
+        assert_eq!(
+            decipher_script_data(&sk, &h("01E3A9558B2B41380876A8044DFD8102")),
+            Some(h("26654321FFFFFFFF"))
         );
     }
 
@@ -375,6 +387,8 @@ pub enum ScriptMac {
 /// PSN, and how session keys derive.
 pub struct ScriptKey<'a> {
     pub imk_smi: &'a [u8],
+    /// The script confidentiality master key (a new PIN is enciphered under its session key).
+    pub imk_smc: &'a [u8],
     pub pan: &'a str,
     pub psn: &'a str,
     pub derivation: SessionKeyDerivation,
@@ -406,8 +420,53 @@ pub fn script_mac(
     Ok(out)
 }
 
+/// Script data enciphered for confidentiality (EMV Book 2, 9.3 and A1.1;
+/// pyemv's `sm.encrypt_command_data`, EMV type): ISO 9797-1 method 2
+/// padding, then 3DES CBC with a zero IV under the confidentiality session key.
+pub fn encipher_script_data(sk_smc: &[u8; 16], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let key = tdes(sk_smc)?;
+    let mut padded = data.to_vec();
+    padded.push(0x80);
+    padded.resize(padded.len().div_ceil(8) * 8, 0);
+    let mut chain = [0u8; 8];
+    let mut out = Vec::with_capacity(padded.len());
+    for block in padded.chunks_exact(8) {
+        let mut b = [0u8; 8];
+        for (i, v) in b.iter_mut().enumerate() {
+            *v = block[i] ^ chain[i];
+        }
+        chain = key.encrypt_block(b);
+        out.extend_from_slice(&chain);
+    }
+    Ok(out)
+}
+
+/// The inverse of [`encipher_script_data`]; None when the data is not
+/// whole blocks or its padding is not method 2's.
+pub fn decipher_script_data(sk_smc: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
+    if data.is_empty() || data.len() % 8 != 0 {
+        return None;
+    }
+    let key = tdes(sk_smc).ok()?;
+    let mut chain = [0u8; 8];
+    let mut out = Vec::with_capacity(data.len());
+    for block in data.chunks_exact(8) {
+        let b: [u8; 8] = block.try_into().ok()?;
+        let plain = key.decrypt_block(b);
+        out.extend(plain.iter().zip(chain).map(|(p, c)| p ^ c));
+        chain = b;
+    }
+    let end = out.iter().rposition(|&b| b != 0)?;
+    (out[end] == 0x80).then(|| out[..end].to_vec())
+}
+
+/// PIN CHANGE / UNBLOCK's P2 for a new PIN without the current one (EMV
+/// Book 3, 6.5.10): its data is the new PIN block, enciphered.
+pub const PIN_CHANGE_NEW_PIN: u8 = 0x02;
+
 /// A script command as written (CLA INS P1 P2, then Lc and data, or a lone
-/// Lc 00) given its MAC: the Lc counts the MAC, which follows the data.
+/// Lc 00) given its MAC: the Lc counts the MAC, which follows the data. A
+/// PIN change's data (the new PIN block) is enciphered first.
 /// The card's transaction (ATC, ARQC) comes from the request's field 55.
 pub fn secured_script(
     key: &ScriptKey<'_>,
@@ -420,6 +479,14 @@ pub fn secured_script(
         [h0, h1, h2, h3] => ([*h0, *h1, *h2, *h3], &[][..]),
         [h0, h1, h2, h3, lc, data @ ..] if usize::from(*lc) == data.len() => ([*h0, *h1, *h2, *h3], data),
         _ => return Err(CryptogramError::Missing("a script command (CLA INS P1 P2 [Lc data])")),
+    };
+    let enciphered;
+    let data = if head[1] == crate::instructions::PIN_CHANGE_UNBLOCK && head[3] == PIN_CHANGE_NEW_PIN {
+        let sk_smc = session_key(&card_key(key.imk_smc, key.pan, key.psn)?, atc, key.derivation)?;
+        enciphered = encipher_script_data(&sk_smc, data)?;
+        &enciphered[..]
+    } else {
+        data
     };
     let lc =
         u8::try_from(data.len() + SCRIPT_MAC_LEN).map_err(|_| CryptogramError::Missing("a short script command"))?;

@@ -64,6 +64,7 @@ fn card(pan: &str, balance: &str, status: CardStatus, expiry: &str) -> CardProfi
             single_limit: Some("2000.00".parse().unwrap()),
             imk: Some("0123456789ABCDEFFEDCBA9876543210".parse().unwrap()),
             imk_smi: None,
+            imk_smc: None,
         },
         ..Default::default()
     }

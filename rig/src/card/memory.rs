@@ -26,6 +26,8 @@ pub struct CardMemory {
     /// The last ATC the card used (the next cryptogram takes this + 1).
     pub atc: u16,
     pub pin_tries: u8,
+    /// The offline PIN a PIN change script set (None: the personalised one).
+    pub pin: Option<String>,
     pub lifecycle: Lifecycle,
     /// The ATC of the last transaction the issuer authenticated (9F13).
     pub last_online_atc: u16,
@@ -57,6 +59,7 @@ impl SharedMemory {
         SharedMemory(Arc::new(Mutex::new(CardMemory {
             atc: first_atc.saturating_sub(1),
             pin_tries,
+            pin: None,
             lifecycle,
             last_online_atc: 0,
             written: BTreeMap::new(),

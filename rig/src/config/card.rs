@@ -186,6 +186,10 @@ pub struct Issuer {
     /// (TEST KEYS ONLY); without it the `imk` serves.
     #[serde(default)]
     pub imk_smi: Option<DesKey>,
+    /// Issuer master key for script confidentiality (a new PIN enciphered
+    /// in a PIN change), hex (TEST KEYS ONLY); without it the `imk` serves.
+    #[serde(default)]
+    pub imk_smc: Option<DesKey>,
 }
 
 fn default_pin_tries() -> u8 {

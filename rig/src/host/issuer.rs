@@ -57,8 +57,10 @@ struct Account {
     expiry: String,
     single_limit_fen: Option<u64>,
     imk: Option<Vec<u8>>,
-    /// The script integrity master key (`imk_smi`, else the `imk`).
+    /// The script integrity and confidentiality master keys (`imk_smi`,
+    /// `imk_smc`, else the `imk`).
     imk_smi: Option<Vec<u8>>,
+    imk_smc: Option<Vec<u8>>,
     /// The ATC (9F36) of the card's last cryptogram the issuer accepted: a
     /// card's counter only goes up, so one not above it is a replay.
     last_atc: Option<u16>,
@@ -85,6 +87,12 @@ impl Issuer {
                     imk_smi: c
                         .issuer
                         .imk_smi
+                        .as_ref()
+                        .or(c.issuer.imk.as_ref())
+                        .map(|k| k.bytes().to_vec()),
+                    imk_smc: c
+                        .issuer
+                        .imk_smc
                         .as_ref()
                         .or(c.issuer.imk.as_ref())
                         .map(|k| k.bytes().to_vec()),
@@ -180,9 +188,10 @@ impl Issuer {
         mac: crate::emv::ScriptMac,
         derivation: crate::emv::SessionKeyDerivation,
     ) -> Option<Vec<u8>> {
-        let imk_smi = self.accounts.get(pan).and_then(|a| a.imk_smi.as_deref())?;
+        let account = self.accounts.get(pan)?;
         let key = crate::emv::ScriptKey {
-            imk_smi,
+            imk_smi: account.imk_smi.as_deref()?,
+            imk_smc: account.imk_smc.as_deref()?,
             pan,
             psn,
             derivation,
@@ -255,6 +264,7 @@ mod tests {
                 single_limit: limit.map(|l| l.parse().unwrap()),
                 imk: None,
                 imk_smi: None,
+                imk_smc: None,
             },
             ..Default::default()
         }

@@ -61,3 +61,13 @@ for name, header, data in [
 ]:
     command = bytes.fromhex(header) + atc + card_arqc + bytes.fromhex(data)
     print(name, sm.generate_command_mac(sk, command, length=4).hex().upper())
+
+# PIN change (84 24 00 02): the new PIN 654321 as an ISO 9564 format 2 block,
+# enciphered for confidentiality (pyemv's encrypt_command_data, EMV type:
+# method 2 padding, 3DES CBC) under the confidentiality session key (the IMK
+# as the SMC master key, the PBOC session key of ATC 0001), then its MAC.
+pin_block = sm.format_iso9564_2_pin_block("654321")
+enciphered = sm.encrypt_command_data(sk, pin_block, sm.EncryptionType.EMV)
+print("script_pin_change_enciphered", enciphered.hex().upper())
+header = bytes.fromhex("84240002") + bytes([len(enciphered) + 4])
+print("script_mac_pin_change", sm.generate_command_mac(sk, header + atc + card_arqc + enciphered, length=4).hex().upper())

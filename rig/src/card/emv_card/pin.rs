@@ -20,7 +20,7 @@ const ENCIPHERED_HEADER: u8 = 0x7F;
 const PIN_BLOCK_LEN: usize = 8;
 
 /// The PIN of a format-2 PIN block, `None` when the block is not one.
-fn pin_of(block: &[u8]) -> Option<String> {
+pub(super) fn pin_of(block: &[u8]) -> Option<String> {
     let (&control, rest) = block.split_first()?;
     let n = usize::from(control & 0x0F);
     if control >> 4 != 2 || !(4..=12).contains(&n) || rest.len() != PIN_BLOCK_LEN - 1 {
@@ -65,7 +65,9 @@ impl EmvCard {
             self.cvr.set(bit::PIN_TRY_LIMIT_EXCEEDED);
             return Sw::AUTH_METHOD_BLOCKED.into();
         }
-        if pin == self.profile.issuer.pin {
+        // A PIN change script's new PIN, else the personalised one.
+        let current = memory.pin.clone().unwrap_or_else(|| self.profile.issuer.pin.clone());
+        if pin == current {
             memory.pin_tries = self.profile.issuer.pin_tries;
             return Sw::OK.into();
         }

@@ -16,9 +16,9 @@ use crate::instructions::{
     APPLICATION_BLOCK, APPLICATION_UNBLOCK, CARD_BLOCK, PIN_CHANGE_UNBLOCK, PUT_DATA, UPDATE_RECORD,
 };
 
-/// PIN CHANGE / UNBLOCK's P2 (Book 3, 6.5.10): 00 unblocks; 01 and 02
-/// carry a new PIN enciphered under the confidentiality key, which this
-/// card does not hold.
+/// PIN CHANGE / UNBLOCK's P2 (Book 3, 6.5.10): 00 unblocks; 02 carries a
+/// new PIN (enciphered, `emv::PIN_CHANGE_NEW_PIN`); 01 (with the current
+/// PIN as well) this card does not take.
 const PIN_UNBLOCK_ONLY: u8 = 0x00;
 
 impl EmvCard {
@@ -37,9 +37,20 @@ impl EmvCard {
             return Sw::SECURE_MESSAGING_WRONG;
         };
         let pin_tries = self.profile.issuer.pin_tries;
+        // Deciphered before the memory is taken: the session key needs the ATC.
+        let new_pin = (c.ins == PIN_CHANGE_UNBLOCK && c.p2 == emv::PIN_CHANGE_NEW_PIN)
+            .then(|| self.new_pin(plain))
+            .flatten();
         let mut memory = self.memory.get();
         match c.ins {
             PIN_CHANGE_UNBLOCK if c.p1 == 0 && c.p2 == PIN_UNBLOCK_ONLY && plain.is_empty() => {
+                memory.pin_tries = pin_tries;
+            }
+            PIN_CHANGE_UNBLOCK if c.p1 == 0 && c.p2 == emv::PIN_CHANGE_NEW_PIN => {
+                let Some(pin) = new_pin else {
+                    return Sw::WRONG_DATA;
+                };
+                memory.pin = Some(pin);
                 memory.pin_tries = pin_tries;
             }
             PIN_CHANGE_UNBLOCK => return Sw::FUNCTION_NOT_SUPPORTED,
@@ -71,6 +82,20 @@ impl EmvCard {
         Sw::OK
     }
 
+    /// The new PIN of a PIN change: its block deciphered under the
+    /// confidentiality session key of this transaction's ATC.
+    fn new_pin(&self, enciphered: &[u8]) -> Option<String> {
+        let imk = self
+            .profile
+            .issuer
+            .imk_smc
+            .as_ref()
+            .or(self.profile.issuer.imk.as_ref())?;
+        let udk = emv::card_key(imk.bytes(), &self.profile.pan, &self.profile.psn).ok()?;
+        let sk = emv::session_key(&udk, self.atc().to_be_bytes(), SessionKeyDerivation::Pboc).ok()?;
+        super::pin::pin_of(&emv::decipher_script_data(&sk, enciphered)?)
+    }
+
     /// The command's plain data when its MAC verifies under this
     /// transaction's ATC and ARQC; None otherwise (no ARQC, no key, no MAC).
     fn mac_checked<'c>(&self, c: &Command<'c>) -> Option<&'c [u8]> {
@@ -86,6 +111,7 @@ impl EmvCard {
         let header = [c.cla, c.ins, c.p1, c.p2, u8::try_from(c.data.len()).ok()?];
         let key = ScriptKey {
             imk_smi: imk.bytes(),
+            imk_smc: imk.bytes(),
             pan: &self.profile.pan,
             psn: &self.profile.psn,
             derivation: SessionKeyDerivation::Pboc,

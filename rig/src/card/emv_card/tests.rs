@@ -591,6 +591,7 @@ fn qpboc_follows_the_ttq_and_the_cards_offline_balance() {
 fn secured(ac1: &BTreeMap<String, Vec<u8>>, command: &str, which: emv::ScriptMac) -> String {
     let key = emv::ScriptKey {
         imk_smi: &h("0123456789ABCDEFFEDCBA9876543210"),
+        imk_smc: &h("0123456789ABCDEFFEDCBA9876543210"),
         pan: "6222021234567890128",
         psn: "01",
         derivation: emv::SessionKeyDerivation::Pboc,
@@ -619,4 +620,21 @@ fn a_script_with_a_wrong_mac_changes_nothing_and_the_next_cvr_says_so() {
     // counter says how many were processed, the bit that one failed.
     let next = first_ac(&mut EmvCard::with_memory(p, Field::Contact, memory), "80");
     assert_eq!(&cvr(&next)[6..], "48", "4 commands, a failure");
+}
+
+#[test]
+fn a_pin_change_script_sets_the_offline_pin() {
+    let p = profile(CardKind::Card);
+    let memory = personalised(&p);
+    let mut card = EmvCard::with_memory(p.clone(), Field::Contact, memory.clone());
+    let ac1 = first_ac(&mut card, "80");
+    // The new PIN 654321 (ISO 9564 format 2), enciphered by the issuer.
+    let change = secured(&ac1, "842400020826654321FFFFFFFF", emv::ScriptMac::Right);
+    assert_eq!(x(&mut card, &change).1, "9000");
+    // The next presentation verifies the new PIN offline, not the old one.
+    let mut card = EmvCard::with_memory(p, Field::Contact, memory);
+    x(&mut card, "00A4040008A00000033301010100");
+    x(&mut card, "80A80000048302015600");
+    assert_eq!(x(&mut card, "002000800826123456FFFFFFFF").1, "63C2", "the old PIN");
+    assert_eq!(x(&mut card, "002000800826654321FFFFFFFF").1, "9000", "the new one");
 }
