@@ -26,6 +26,20 @@ fn find(data: &[u8], tag: &str) -> Option<Vec<u8>> {
     map.get(tag).cloned()
 }
 
+/// Every record the AFL lists, by "SFI:NUMBER", as hex.
+fn read_records(card: &mut EmvCard, afl: &[u8], name: &str) -> BTreeMap<String, String> {
+    let mut records = BTreeMap::new();
+    for entry in afl.chunks(4) {
+        let sfi = entry[0] >> 3;
+        for n in entry[1]..=entry[2] {
+            let (record, sw) = exchange(card, &format!("00B2{n:02X}{:02X}00", (sfi << 3) | 4));
+            assert_eq!(sw, "9000", "{name}: READ RECORD {sfi}:{n}");
+            records.insert(format!("{sfi}:{n}"), hex::encode_upper(record));
+        }
+    }
+    records
+}
+
 /// A contact session up to INTERNAL AUTHENTICATE, as the verifier reads it.
 fn session(name: &str, profile: &card::CardProfile) -> serde_json::Value {
     let aid = profile
@@ -40,15 +54,7 @@ fn session(name: &str, profile: &card::CardProfile) -> serde_json::Value {
     assert_eq!(sw, "9000", "{name}: GPO");
     let aip = find(&gpo, "82").expect("AIP");
     let afl = find(&gpo, "94").expect("AFL");
-    let mut records = BTreeMap::new();
-    for entry in afl.chunks(4) {
-        let sfi = entry[0] >> 3;
-        for n in entry[1]..=entry[2] {
-            let (record, sw) = exchange(&mut card, &format!("00B2{n:02X}{:02X}00", (sfi << 3) | 4));
-            assert_eq!(sw, "9000", "{name}: READ RECORD {sfi}:{n}");
-            records.insert(format!("{sfi}:{n}"), hex::encode_upper(record));
-        }
-    }
+    let records = read_records(&mut card, &afl, name);
     let un = "12345678";
     let (internal, sw) = exchange(&mut card, &format!("0088000004{un}00"));
     assert_eq!(sw, "9000", "{name}: INTERNAL AUTHENTICATE");
@@ -92,15 +98,7 @@ fn tap_session(name: &str, profile: &card::CardProfile) -> serde_json::Value {
     assert_eq!(find(&gpo, "9F27"), Some(vec![0x40]), "{name}: an offline TC");
     let aip = find(&gpo, "82").expect("AIP");
     let afl = find(&gpo, "94").expect("AFL");
-    let mut records = BTreeMap::new();
-    for entry in afl.chunks(4) {
-        let sfi = entry[0] >> 3;
-        for n in entry[1]..=entry[2] {
-            let (record, sw) = exchange(&mut card, &format!("00B2{n:02X}{:02X}00", (sfi << 3) | 4));
-            assert_eq!(sw, "9000", "{name}: READ RECORD {sfi}:{n}");
-            records.insert(format!("{sfi}:{n}"), hex::encode_upper(record));
-        }
-    }
+    let records = read_records(&mut card, &afl, name);
     serde_json::json!({
         "card": name,
         "aip": hex::encode_upper(&aip),

@@ -192,6 +192,18 @@ pub struct Issuer {
     pub imk_smc: Option<DesKey>,
 }
 
+impl Issuer {
+    /// The master key of script MACs: `imk_smi`, else the `imk`.
+    pub fn script_integrity_key(&self) -> Option<&DesKey> {
+        self.imk_smi.as_ref().or(self.imk.as_ref())
+    }
+
+    /// The master key of script encipherment: `imk_smc`, else the `imk`.
+    pub fn script_confidentiality_key(&self) -> Option<&DesKey> {
+        self.imk_smc.as_ref().or(self.imk.as_ref())
+    }
+}
+
 fn default_pin_tries() -> u8 {
     3
 }

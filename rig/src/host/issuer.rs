@@ -84,18 +84,8 @@ impl Issuer {
                     expiry: c.expiry.to_string(),
                     single_limit_fen: c.single_limit_fen(),
                     imk: c.issuer.imk.as_ref().map(|k| k.bytes().to_vec()),
-                    imk_smi: c
-                        .issuer
-                        .imk_smi
-                        .as_ref()
-                        .or(c.issuer.imk.as_ref())
-                        .map(|k| k.bytes().to_vec()),
-                    imk_smc: c
-                        .issuer
-                        .imk_smc
-                        .as_ref()
-                        .or(c.issuer.imk.as_ref())
-                        .map(|k| k.bytes().to_vec()),
+                    imk_smi: c.issuer.script_integrity_key().map(|k| k.bytes().to_vec()),
+                    imk_smc: c.issuer.script_confidentiality_key().map(|k| k.bytes().to_vec()),
                     last_atc: None,
                 };
                 (c.pan.to_string(), account)

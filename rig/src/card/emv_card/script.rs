@@ -85,12 +85,7 @@ impl EmvCard {
     /// The new PIN of a PIN change: its block deciphered under the
     /// confidentiality session key of this transaction's ATC.
     fn new_pin(&self, enciphered: &[u8]) -> Option<String> {
-        let imk = self
-            .profile
-            .issuer
-            .imk_smc
-            .as_ref()
-            .or(self.profile.issuer.imk.as_ref())?;
+        let imk = self.profile.issuer.script_confidentiality_key()?;
         let udk = emv::card_key(imk.bytes(), &self.profile.pan, &self.profile.psn).ok()?;
         let sk = emv::session_key(&udk, self.atc().to_be_bytes(), SessionKeyDerivation::Pboc).ok()?;
         super::pin::pin_of(&emv::decipher_script_data(&sk, enciphered)?)
@@ -100,12 +95,7 @@ impl EmvCard {
     /// transaction's ATC and ARQC; None otherwise (no ARQC, no key, no MAC).
     fn mac_checked<'c>(&self, c: &Command<'c>) -> Option<&'c [u8]> {
         let arqc = self.arqc?;
-        let imk = self
-            .profile
-            .issuer
-            .imk_smi
-            .as_ref()
-            .or(self.profile.issuer.imk.as_ref())?;
+        let imk = self.profile.issuer.script_integrity_key()?;
         let split = c.data.len().checked_sub(SCRIPT_MAC_LEN)?;
         let (plain, mac) = c.data.split_at(split);
         let header = [c.cla, c.ins, c.p1, c.p2, u8::try_from(c.data.len()).ok()?];
