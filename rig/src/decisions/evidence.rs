@@ -20,7 +20,8 @@ pub enum Cryptogram {
 }
 
 impl Cryptogram {
-    fn of(bits: u8) -> Option<Cryptogram> {
+    /// The type in bits 8-7 of a GENERATE AC's P1 or of 9F27; None for RFU.
+    pub fn of(bits: u8) -> Option<Cryptogram> {
         match bits & 0xC0 {
             0x00 => Some(Cryptogram::Aac),
             0x40 => Some(Cryptogram::Tc),

@@ -128,11 +128,9 @@ fn apdu(command: &str, response: &str) -> String {
     // The cryptogram the terminal asks for (GENERATE AC's P1) and the one
     // the card gives (9F27, in whichever answer carries it: T=0 brings it
     // with GET RESPONSE).
-    let cryptogram = |bits: u8| match bits & 0xC0 {
-        0x00 => "an AAC",
-        0x40 => "a TC",
-        0x80 => "an ARQC",
-        _ => "an RFU type",
+    let cryptogram = |bits: u8| {
+        crate::decisions::evidence::Cryptogram::of(bits)
+            .map_or("an RFU type", crate::decisions::evidence::Cryptogram::name)
     };
     if ins == crate::instructions::GENERATE_AC {
         if let Some(p1) = bytes.get(2) {
