@@ -5,7 +5,7 @@
 
 use rig::card::capture;
 use rig::card::{EmvCard, Field};
-use rig::config::card::CardProfile;
+use rig::config::card::{CardProfile, Interface};
 use rig::devices::card_link::{self, BlankCard, SmartCard};
 use rig::devices::pcsc_reader::{self, PcscReader};
 use rig::events::Timeline;
@@ -122,6 +122,7 @@ async fn pcscd_with_vpcd_drives_emulated_and_third_party_cards() {
     pcscd_sees_the_emulated_card_through_vpcd().await;
     capture_writes_the_public_data_of_the_source_profile().await;
     capturing_a_non_emv_card_fails_with_a_clear_message().await;
+    an_independent_terminal_authenticates_every_card_over_pcscd().await;
 }
 
 async fn pcscd_sees_the_emulated_card_through_vpcd() {
@@ -224,4 +225,125 @@ async fn await_empty(reader: &'static str) {
     .await
     .expect("thread")
     .expect("the reader empties");
+}
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// How a card with keys is expected to fare in the independent terminal:
+/// the published CA key (A000000333 E1) and signatures left whole verify.
+fn should_verify(profile: &CardProfile) -> bool {
+    let published_ca = profile.oda.as_ref().is_some_and(|pki| pki.ca_index.0 == [0xE1]);
+    published_ca && profile.behaviour.broken_oda.is_none()
+}
+
+/// Every card with keys, served through vpcd as the bench serves it (T=0
+/// wrapped on contact, a T=1 contactless card made offline-capable), read by
+/// an independent terminal over pcscd (rig/tests/oda/pcsc_terminal.py,
+/// pyscard) and authenticated by verify_oda.py with the published CA key
+/// only: SDA, DDA and CDA on contact, fDDA on a tap; the broken cards fail.
+async fn an_independent_terminal_authenticates_every_card_over_pcscd() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let cards = rig::config::card::load_dir(&std::path::Path::new(ROOT).join("fixtures/cards")).expect("cards");
+    let (mut contact, mut cda, mut tapped, mut refused) = (0, 0, 0, 0);
+    for (name, profile) in &cards {
+        let blocked = profile.behaviour.blocked_card || profile.behaviour.blocked_application;
+        if profile.oda.is_none() || blocked {
+            continue;
+        }
+        if profile.interfaces.contains(&Interface::Contact) {
+            let card = rig::card::t0::T0::new(EmvCard::new(profile.clone(), Field::Contact));
+            let said = read_and_verify(dir.path(), name, card, false).await;
+            if should_verify(profile) {
+                assert!(
+                    said.contains("over T=0") && said.contains("DDA verifies"),
+                    "{name}:\n{said}"
+                );
+                assert!(!said.contains("FAIL"), "{name}:\n{said}");
+                assert!(
+                    !said.contains(" 0 GET RESPONSE"),
+                    "{name}: case-4 answers come by GET RESPONSE\n{said}"
+                );
+                if profile.perso.cda {
+                    assert!(said.contains("CDA verifies"), "{name}:\n{said}");
+                    cda += 1;
+                }
+                contact += 1;
+            } else {
+                assert!(
+                    said.contains("FAIL"),
+                    "{name}: the independent terminal accepted it\n{said}"
+                );
+                refused += 1;
+            }
+        }
+        if profile.interfaces.contains(&Interface::Contactless) && should_verify(profile) {
+            // Offline-capable: a balance and room under its limits.
+            let mut offline = profile.clone();
+            offline.perso.offline_balance = "100.00".parse().expect("yuan");
+            offline.perso.lower_offline_limit = 5;
+            offline.behaviour.decline_with_aac = false;
+            let said = read_and_verify(dir.path(), name, EmvCard::new(offline, Field::Contactless), true).await;
+            assert!(
+                said.contains("over T=1") && said.contains("fDDA verifies"),
+                "{name}:\n{said}"
+            );
+            assert!(!said.contains("FAIL"), "{name}:\n{said}");
+            tapped += 1;
+        }
+    }
+    eprintln!("over pcscd: {contact} contact cards verified ({cda} with CDA), {tapped} taps, {refused} broken refused");
+    assert!(
+        contact >= 4 && cda >= 1 && tapped >= 2 && refused >= 3,
+        "{contact} contact ({cda} CDA), {tapped} taps, {refused} refused"
+    );
+}
+
+/// Inserts `card` into the vpcd reader, runs the independent terminal and
+/// then the verifier on what it read; what both printed. The card is
+/// taken out, and pcscd seen to have noticed, before this returns.
+async fn read_and_verify<C: SmartCard + Send + 'static>(
+    dir: &std::path::Path,
+    name: &str,
+    card: C,
+    tap: bool,
+) -> String {
+    let timeline = Timeline::new();
+    let link = card_link::insert(VPCD_PORT, card, timeline.clone())
+        .await
+        .expect("vpcd accepts the card");
+    tokio::task::spawn_blocking(|| {
+        PcscReader::open(VPCD_READER)
+            .expect("reader")
+            .wait_for_card(Duration::from_secs(20))
+    })
+    .await
+    .expect("thread")
+    .expect("pcscd sees the card");
+    let session = dir.join(format!("{}.json", name.replace('/', "-")));
+    let mut terminal = Command::new("python3");
+    terminal
+        .arg(std::path::Path::new(ROOT).join("rig/tests/oda/pcsc_terminal.py"))
+        .arg(VPCD_READER)
+        .arg(&session);
+    if tap {
+        terminal.arg("--tap");
+    }
+    let read = tokio::task::spawn_blocking(move || terminal.output())
+        .await
+        .expect("thread")
+        .expect("python3 runs pcsc_terminal.py (pyscard: the README test command installs it)");
+    link.remove(&timeline);
+    await_empty(VPCD_READER).await;
+    let mut said = String::from_utf8_lossy(&read.stdout).into_owned();
+    if !read.status.success() {
+        return format!("{said}{}", String::from_utf8_lossy(&read.stderr));
+    }
+    let verified = Command::new("python3")
+        .arg(std::path::Path::new(ROOT).join("rig/tests/oda/verify_oda.py"))
+        .arg(&session)
+        .arg(std::path::Path::new(ROOT).join("fixtures/keys/ca/A000000333-E1.toml"))
+        .output()
+        .expect("python3 runs verify_oda.py");
+    said.push_str(&String::from_utf8_lossy(&verified.stdout));
+    said
 }

@@ -5,11 +5,14 @@ what the card answered and the published CA public key only.
 
     python3 verify_oda.py SESSION.json CA.toml
 
-SESSION.json (written by rig/tests/oda.rs from the card's answers):
+SESSION.json (written by rig/tests/oda.rs from the card's answers, or by
+pcsc_terminal.py from a card read over PC/SC):
   {"card": name, "aip": hex, "afl": hex, "records": {"SFI:NUMBER": hex of the
    READ RECORD answer}, "unpredictable_number": hex, "internal_authenticate":
-   hex of its answer (DDA), optional:
-   "cda": {"pdol_data": hex, "cdol1_data": hex, "generate_ac": hex of the
+   hex of its answer (DDA), optional: "ddol_data" (hex, the terminal
+   dynamic data when the DDOL asks for more than the unpredictable number),
+   "cda": {"pdol_data": hex, "cdol1_data": hex, optional
+           "unpredictable_number": hex (its 9F37), "generate_ac": hex of the
            answer to a GENERATE AC that asked for CDA},
    "fdda": {"gpo": hex of the qPBOC GPO answer, "9F37", "9F02", "5F2A": the
             terminal's values sent in the PDOL data}}
@@ -136,8 +139,10 @@ def main():
     if "internal_authenticate" in session:
         answer = bytes.fromhex(session["internal_authenticate"])
         sdad = recover(tlv(answer)["9F4B"], icc_n, icc_exponent, "signed dynamic data")
-        un = bytes.fromhex(session["unpredictable_number"])
-        if sdad[1] != 0x05 or not hash_ok(sdad, un):
+        # The terminal dynamic data: the DDOL data (the default DDOL 9F3704
+        # makes it the unpredictable number).
+        ddol_data = bytes.fromhex(session.get("ddol_data") or session["unpredictable_number"])
+        if sdad[1] != 0x05 or not hash_ok(sdad, ddol_data):
             fail(f"{name}: DDA: the signed dynamic data does not verify")
         print(f"ok {name}: DDA verifies")
     if "cda" in session:
@@ -161,8 +166,9 @@ def verify_cda(name, cda, aip, icc_n, icc_exponent):
     if "9F26" in values:
         fail(f"{name}: CDA: the cryptogram travels in clear (9F26)")
     cdol1 = bytes.fromhex(cda["cdol1_data"])
-    # The unpredictable number is the CDOL1's 9F37: its last 4 bytes here.
-    un = cdol1[-4:]
+    # The unpredictable number is the CDOL1's 9F37: given, or the last 4
+    # bytes of rig/tests/oda.rs's CDOL1 data.
+    un = bytes.fromhex(cda["unpredictable_number"]) if "unpredictable_number" in cda else cdol1[-4:]
     sdad = recover(values["9F4B"], icc_n, icc_exponent, "CDA signed dynamic data")
     if sdad[1] != 0x05 or not hash_ok(sdad, un):
         fail(f"{name}: CDA: the signed dynamic data does not verify")
