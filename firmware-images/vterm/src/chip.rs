@@ -29,6 +29,9 @@ pub struct ChipRead {
     /// CDA chosen and the ICC key recovered: the first GENERATE AC asks
     /// for a CDA signature and checks it with this key.
     pub cda_key: Option<(Vec<u8>, Vec<u8>)>,
+    /// The ICC public key as DDA or CDA recovered it: what an offline
+    /// PIN is enciphered with (Book 2, 7.1).
+    pub icc_key: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 #[derive(Debug)]
@@ -79,7 +82,12 @@ fn digits(bcd: &[u8]) -> String {
 }
 
 /// Terminal values for DOLs: amount, country, currency, date, type, unpredictable number.
-pub fn terminal_values(fen: u64, date_yymmdd: &str, unpredictable: [u8; 4]) -> BTreeMap<String, Vec<u8>> {
+pub fn terminal_values(
+    fen: u64,
+    date_yymmdd: &str,
+    unpredictable: [u8; 4],
+    capabilities: [u8; 3],
+) -> BTreeMap<String, Vec<u8>> {
     let mut t = BTreeMap::new();
     t.insert("9F02".into(), hex::decode(format!("{fen:012}")).unwrap_or_default());
     t.insert("9F03".into(), vec![0; 6]);
@@ -91,7 +99,8 @@ pub fn terminal_values(fen: u64, date_yymmdd: &str, unpredictable: [u8; 4]) -> B
     t.insert("9F37".into(), unpredictable.to_vec());
     // Terminal transaction qualifiers: qPBOC, online capable, online PIN supported.
     t.insert("9F66".into(), vec![0x26, 0x00, 0x00, 0x00]);
-    t.insert("9F33".into(), vec![0xE0, 0xE1, 0xC8]);
+    // Terminal capabilities (Annex A2), from the parameters: byte 2 the CVMs.
+    t.insert("9F33".into(), capabilities.to_vec());
     // Application version number (terminal): PBOC 3.0.
     t.insert("9F09".into(), vec![0x00, 0x30]);
     // Interface device (IFD) serial number: the PIN pad's, 8 characters.
@@ -230,7 +239,11 @@ pub fn read(
     read.pdol_data = gpo_data.get(2..).unwrap_or_default().to_vec();
     if let Some(outcome) = oda {
         read.oda_failure = (!outcome.why.is_empty()).then_some(outcome.why);
-        read.cda_key = outcome.icc_key;
+        read.cda_key = outcome
+            .icc_key
+            .clone()
+            .filter(|_| outcome.method == Some(crate::oda::Method::Cda));
+        read.icc_key = outcome.icc_key;
     }
     Ok(read)
 }
@@ -289,7 +302,7 @@ const TSI_ODA_PERFORMED: u8 = 0x80;
 
 /// A bit of the terminal verification results (95): its byte (0-based) and mask.
 #[derive(Debug, Clone, Copy)]
-pub struct TvrBit(usize, u8);
+pub struct TvrBit(pub usize, pub u8);
 
 /// TVR bits by name (EMV Book 3, Annex C5), those the kernel sets so far.
 pub mod tvr_bit {
@@ -318,7 +331,7 @@ pub mod tvr_bit {
     pub const ONLINE_PIN_ENTERED: TvrBit = TvrBit(2, 0x04);
 }
 
-fn set_tvr(tvr: &mut [u8], bit: TvrBit) {
+pub fn set_tvr(tvr: &mut [u8], bit: TvrBit) {
     if let Some(byte) = tvr.get_mut(bit.0) {
         *byte |= bit.1;
     }
@@ -406,6 +419,7 @@ fn finish(mut tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError
         oda_failure: None,
         pdol_data: Vec::new(),
         cda_key: None,
+        icc_key: None,
     })
 }
 
@@ -532,8 +546,9 @@ pub fn field55(read: &ChipRead) -> Vec<u8> {
     let mut out = Vec::new();
     for tag in [
         "9F26", "9F27", "9F10", "9F37", "9F36", "95", "9A", "9C", "9F02", "5F2A", "82", "9F1A", "9F03", "9F33",
-        // Optional, sent when the kernel has it: the transaction status information.
-        "9B",
+        // Optional, sent when the kernel has them: the transaction status
+        // information and the CVM results.
+        "9B", "9F34",
     ] {
         if let Some(v) = read.tags.get(tag) {
             out.extend(tlv::encode(tag, v));
@@ -568,7 +583,7 @@ mod tests {
 
     #[test]
     fn cdol1_data_is_what_the_arqc_vector_is_computed_over() {
-        let values = terminal_values(10_000, "261124", [0x12, 0x34, 0x56, 0x78]);
+        let values = terminal_values(10_000, "261124", [0x12, 0x34, 0x56, 0x78], [0xE0, 0xF8, 0xC8]);
         let cdol1 = crate::tlv::parse(&bytes(tlv_vectors()["record"]))["8C"].clone();
         let data = dol_data(&cdol1, &values);
         // 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37: 29 bytes, then the card adds AIP, ATC and CVR.
@@ -583,7 +598,7 @@ mod tests {
 
     #[test]
     fn field_55_carries_the_mandatory_online_tags_in_tlv() {
-        let mut tags = terminal_values(10_000, "261124", [1, 2, 3, 4]);
+        let mut tags = terminal_values(10_000, "261124", [1, 2, 3, 4], [0xE0, 0xF8, 0xC8]);
         for (tag, v) in [
             ("9F26", "F2296AB9717D2AC0"),
             ("9F27", "80"),
@@ -603,6 +618,7 @@ mod tests {
             oda_failure: None,
             pdol_data: Vec::new(),
             cda_key: None,
+            icc_key: None,
         };
         let back = crate::tlv::parse(&field55(&read));
         for tag in [

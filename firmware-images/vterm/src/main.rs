@@ -9,6 +9,7 @@ mod chip;
 mod clock;
 mod console;
 mod crypto;
+mod cvm;
 mod ecr;
 mod flash;
 mod host_link;

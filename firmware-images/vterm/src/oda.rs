@@ -50,7 +50,8 @@ pub struct Outcome {
     pub data_missing: bool,
     /// Why it failed, for the log.
     pub why: String,
-    /// The ICC public key (modulus, exponent) for CDA's signature.
+    /// The ICC public key (modulus, exponent), recovered by DDA or CDA: for
+    /// CDA's signature and an enciphered offline PIN.
     pub icc_key: Option<(Vec<u8>, Vec<u8>)>,
 }
 
@@ -203,7 +204,7 @@ pub fn authenticate(
     let static_data = static_data(signed_records, tags);
     let result = issuer_key(tags, keys, revoked).and_then(|(n, e)| match method {
         Method::Sda => sda(tags, &static_data, &n, &e).map(|()| None),
-        Method::Dda => dda(tags, &static_data, &n, &e, internal_authenticate).map(|()| None),
+        Method::Dda => dda(tags, &static_data, &n, &e, internal_authenticate).map(Some),
         Method::Cda => icc_key(tags, &static_data, &n, &e).map(Some),
     });
     match result {
@@ -298,7 +299,7 @@ fn dda(
     n: &[u8],
     e: &[u8],
     internal_authenticate: impl FnOnce(&[u8]) -> Option<Vec<u8>>,
-) -> Result<(), Failure> {
+) -> Result<(Vec<u8>, Vec<u8>), Failure> {
     let (icc_modulus, icc_exponent) = icc_key(tags, static_data, n, e)?;
     // The DDOL (the card's, else the default: the unpredictable number).
     let ddol = tags.get("9F49").cloned().unwrap_or_else(|| h("9F3704"));
@@ -322,7 +323,7 @@ fn dda(
     if s[1] != 0x05 || !hash_ok(&s, &[&ddol_data]) {
         return Err(fail("signed dynamic data: format or hash"));
     }
-    Ok(())
+    Ok((icc_modulus, icc_exponent))
 }
 
 #[cfg(test)]

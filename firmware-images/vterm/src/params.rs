@@ -45,6 +45,10 @@ pub struct Params {
     pub floor_limit_fen: u64,
     #[serde(default = "no_action")]
     pub tac_denial: String,
+    /// Terminal capabilities (9F33, Annex A2), hex: byte 2 names the CVMs
+    /// the kernel can perform (cardholder verification, crate::cvm).
+    #[serde(default = "all_capabilities")]
+    pub terminal_capabilities: String,
 }
 
 /// Payment-code processing (acquirer-private, qr.md).
@@ -103,7 +107,22 @@ fn no_action() -> String {
     "0000000000".into()
 }
 
+/// Manual key entry, magnetic stripe, IC; plaintext PIN, enciphered PIN
+/// online, signature, enciphered PIN offline, no CVM; SDA, DDA, card
+/// capture, CDA.
+fn all_capabilities() -> String {
+    "E0F8C8".into()
+}
+
 impl Params {
+    /// 9F33 as the kernel sends it; a malformed value counts as the default.
+    pub fn capabilities(&self) -> [u8; 3] {
+        hex::decode(&self.terminal_capabilities)
+            .ok()
+            .and_then(|b| <[u8; 3]>::try_from(b).ok())
+            .unwrap_or([0xE0, 0xF8, 0xC8])
+    }
+
     /// What the kernel's risk management and action analysis take.
     pub fn actions(&self) -> crate::chip::Actions {
         let code = |s: &str| {

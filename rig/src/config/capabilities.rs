@@ -55,6 +55,40 @@ pub struct Capabilities {
     /// work ("not on this terminal").
     #[serde(default)]
     pub sends_reversal_after: Option<ReversalTrigger>,
+    /// The cardholder verification methods its EMV kernel performs (its
+    /// terminal capabilities, 9F33 byte 2); omitted: every one.
+    #[serde(default)]
+    pub cvm: Option<BTreeSet<Cvm>>,
+}
+
+/// A cardholder verification method a kernel can perform (EMV Book 3,
+/// Annex C3; Book 4, Annex A2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cvm {
+    OfflinePlaintextPin,
+    OfflineEncipheredPin,
+    OnlinePin,
+    Signature,
+    NoCvm,
+}
+
+impl Cvm {
+    /// What a CVM code (bits 6-1 of a CV rule) needs of the terminal;
+    /// empty for codes that need nothing (fail CVM processing) or that no
+    /// terminal performs.
+    pub fn needed_by(code: u8) -> &'static [Cvm] {
+        match code {
+            0x01 => &[Cvm::OfflinePlaintextPin],
+            0x02 => &[Cvm::OnlinePin],
+            0x03 => &[Cvm::OfflinePlaintextPin, Cvm::Signature],
+            0x04 => &[Cvm::OfflineEncipheredPin],
+            0x05 => &[Cvm::OfflineEncipheredPin, Cvm::Signature],
+            0x1E => &[Cvm::Signature],
+            0x1F => &[Cvm::NoCvm],
+            _ => &[],
+        }
+    }
 }
 
 /// Work that makes a terminal send the reversal it keeps.
@@ -87,5 +121,12 @@ impl Capabilities {
 
     pub fn has_transaction(&self, name: &str) -> bool {
         self.transactions.as_ref().is_none_or(|all| all.contains(name))
+    }
+
+    /// Whether the kernel performs the CVM of this code (bits 6-1).
+    pub fn performs_cvm(&self, code: u8) -> bool {
+        self.cvm
+            .as_ref()
+            .is_none_or(|all| Cvm::needed_by(code).iter().all(|c| all.contains(c)))
     }
 }

@@ -197,15 +197,21 @@ pub fn cvm_results(bytes: &[u8]) -> String {
     format!("{method}, {result}")
 }
 
+/// A CVM's code by its English or Chinese name ("signature", "签名").
+pub fn cvm_method(name: &str) -> Option<u8> {
+    let name = name.trim();
+    CVM_METHODS
+        .iter()
+        .find(|(_, n, zh)| n.eq_ignore_ascii_case(name) || *zh == name)
+        .map(|m| m.0)
+}
+
 /// "offline enciphered PIN, successful" (or its Chinese, "脱机加密PIN, 成功")
 /// to the method code and result byte; None for names the tables lack.
 pub fn parse_cvm_results(text: &str) -> Option<(u8, u8)> {
     let (method, result) = text.split_once([',', '，'])?;
-    let (method, result) = (method.trim(), result.trim());
-    let m = CVM_METHODS
-        .iter()
-        .find(|(_, n, zh)| n.eq_ignore_ascii_case(method) || *zh == method)?
-        .0;
+    let m = cvm_method(method)?;
+    let result = result.trim();
     let r = CVM_RESULTS
         .iter()
         .find(|(_, n, zh)| n.eq_ignore_ascii_case(result) || *zh == result)?

@@ -53,7 +53,7 @@ impl Terminal {
         } else {
             Entry::Tap
         };
-        let terminal = chip::terminal_values(fen, &crate::clock::yymmdd(), rand_bytes());
+        let terminal = chip::terminal_values(fen, &crate::clock::yymmdd(), rand_bytes(), self.params.capabilities());
         let authorities = chip::Authorities {
             keys: &self.params.ca_keys,
             revoked: &self.params.revoked,
@@ -139,6 +139,37 @@ impl Terminal {
                 d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && pin.len() < 12 => pin.push_str(d),
                 _ => {}
             }
+        }
+    }
+
+    /// Cardholder verification of an inserted card (crate::cvm): an
+    /// offline PIN is keyed here, again after a wrong one while the card
+    /// allows tries.
+    pub(super) fn verify_cardholder(
+        &self,
+        read: &mut ChipRead,
+        session: &mut CardSession,
+        fen: u64,
+    ) -> Result<crate::cvm::Decision, Abort> {
+        let capabilities = self.params.capabilities()[1];
+        let decision = crate::cvm::verify(session, read, capabilities, |prompt| {
+            if let Some(left) = prompt.tries_left {
+                self.console.display(&[
+                    "密码错误 请重试 WRONG PIN, TRY AGAIN",
+                    &format!("剩余{left}次 {left} TRIES LEFT"),
+                ]);
+            }
+            self.read_pin(fen)
+        });
+        match decision {
+            Ok(decision) => {
+                if decision.signature {
+                    self.console.log("chip: the cardholder signs the slip (CVM signature)");
+                }
+                Ok(decision)
+            }
+            Err(crate::cvm::Stop::Cardholder(abort)) => Err(abort),
+            Err(crate::cvm::Stop::Card(e)) => Err(Abort::Card(e.display())),
         }
     }
 

@@ -25,11 +25,13 @@ impl Terminal {
             };
             (fen, self.read_card(fen)?)
         };
-        let mut pin = if self.needs_pin(&card, fen) {
-            self.read_pin(fen)?
-        } else {
-            String::new()
+        // An inserted chip card's CVM list decides (crate::cvm); a tap or
+        // a swipe, the terminal's own rules.
+        let online_pin = match (card.entry, card.chip.as_mut()) {
+            (Entry::Insert, Some((read, session))) => self.verify_cardholder(read, session, fen)?.online_pin,
+            _ => self.needs_pin(&card, fen),
         };
+        let mut pin = if online_pin { self.read_pin(fen)? } else { String::new() };
         if card.entry == Entry::Insert {
             if let Some((read, session)) = card.chip.as_mut() {
                 if !pin.is_empty() {

@@ -89,6 +89,28 @@ async fn cvm_results(world: &mut RigWorld, said: String) -> Result<(), StepError
     )))
 }
 
+/// Plays the scenario only on a terminal whose kernel performs (or does not perform) this cardholder verification method, as its profile's `capabilities.cvm` says (omitted: every one); elsewhere the scenario is skipped as not on this terminal. Names as in the CVM results: "signature", "offline enciphered PIN", "online PIN", "no CVM required".
+#[given(regex = r#"^the terminal (performs|does not perform) the CVM "([^"]+)"$"#)]
+async fn performs_cvm(world: &mut RigWorld, does: String, name: String) -> Result<(), StepError> {
+    let Some(code) = names::cvm_method(&name) else {
+        let methods: Vec<&str> = names::CVM_METHODS.iter().map(|m| m.1).collect();
+        return Err(StepError::Mistake(format!(
+            "{name:?} is not a CVM; methods \"{}\"",
+            methods.join("\", \"")
+        )));
+    };
+    let profile = world.bench()?.profile();
+    let performs = profile.capabilities.performs_cvm(code);
+    if performs == (does == "performs") {
+        return Ok(());
+    }
+    Err(StepError::NotOnThisTerminal(format!(
+        "{}'s kernel {} the CVM {name:?} (its profile's capabilities.cvm)",
+        profile.model,
+        if performs { "performs" } else { "does not perform" }
+    )))
+}
+
 fn nth(which: &str) -> usize {
     if which == "second" { 1 } else { 0 }
 }
