@@ -55,3 +55,38 @@ Feature: Offline data authentication, as the kernel decides it
     Then the terminal shows "card_declined"
     And the terminal performed CDA
     And the host received 0 sales
+
+  Scenario: A card that offers SDA only is authenticated by SDA
+    When the cashier makes a sale of 27.00 yuan with the inserted card "emv/sda-good" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "SDA selected"
+    And the TVR does not have "offline data authentication failed"
+    And the TSI has "offline data authentication was performed"
+
+  Scenario: Signed static data that does not verify fails SDA
+    When the cashier makes a sale of 28.00 yuan with the inserted card "emv/sda-broken-signed-static-data" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "SDA failed"
+    And the TVR has "SDA selected"
+
+  Scenario: The kernel set's good DDA card passes DDA
+    When the cashier makes a sale of 29.00 yuan with the inserted card "emv/dda-good" and its PIN
+    Then the terminal shows "approved"
+    And the terminal performed DDA
+    And the TVR does not have "offline data authentication failed"
+
+  Scenario: The kernel set's good CDA card is authenticated at the first GENERATE AC
+    When the cashier makes a sale of 30.00 yuan with the inserted card "emv/cda-good" and its PIN
+    Then the terminal shows "approved"
+    And the terminal performed CDA
+    And the TVR does not have "offline data authentication failed"
+
+  Scenario: An expired issuer certificate fails DDA
+    When the cashier makes a sale of 26.00 yuan with the inserted card "emv/issuer-certificate-expired" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "DDA failed"
+
+  Scenario: An issuer certificate on the terminal's revocation list fails DDA
+    When the cashier makes a sale of 26.50 yuan with the inserted card "emv/issuer-certificate-revoked" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "DDA failed"

@@ -12,6 +12,9 @@ const COVERING: &[&str] = &[
     "An ICC certificate that does not verify fails DDA",
     "A dynamic signature that does not verify fails DDA",
     "An issuer certificate under a CA index the terminal lacks fails DDA",
+    "Signed static data that does not verify fails SDA",
+    "An expired issuer certificate fails DDA",
+    "An issuer certificate on the terminal's revocation list fails DDA",
     // The DDA failure it does not record is what IAC-denial would decline.
     "A TVR bit in the card's IAC-denial declines offline",
     // The same, written in Chinese.

@@ -229,12 +229,8 @@ async fn await_empty(reader: &'static str) {
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
-/// How a card with keys is expected to fare in the independent terminal:
-/// the published CA key (A000000333 E1) and signatures left whole verify.
-fn should_verify(profile: &CardProfile) -> bool {
-    let published_ca = profile.oda.as_ref().is_some_and(|pki| pki.ca_index.0 == [0xE1]);
-    published_ca && profile.behaviour.broken_oda.is_none()
-}
+#[path = "oda/refused.rs"]
+mod refused;
 
 /// Every card with keys, served through vpcd as the bench serves it (T=0
 /// wrapped on contact, a T=1 contactless card made offline-capable), read by
@@ -253,9 +249,16 @@ async fn an_independent_terminal_authenticates_every_card_over_pcscd() {
         if profile.interfaces.contains(&Interface::Contact) {
             let card = rig::card::t0::T0::new(EmvCard::new(profile.clone(), Field::Contact));
             let said = read_and_verify(dir.path(), name, card, false).await;
-            if should_verify(profile) {
+            if let Some(reason) = refused::refusal(name) {
                 assert!(
-                    said.contains("over T=0") && said.contains("DDA verifies"),
+                    said.contains("FAIL") && said.contains(reason),
+                    "{name}: not refused for {reason:?}\n{said}"
+                );
+                refused += 1;
+            } else {
+                let dda = profile.perso.sda_only || said.contains("DDA verifies");
+                assert!(
+                    said.contains("over T=0") && said.contains("SDA verifies") && dda,
                     "{name}:\n{said}"
                 );
                 assert!(!said.contains("FAIL"), "{name}:\n{said}");
@@ -268,15 +271,9 @@ async fn an_independent_terminal_authenticates_every_card_over_pcscd() {
                     cda += 1;
                 }
                 contact += 1;
-            } else {
-                assert!(
-                    said.contains("FAIL"),
-                    "{name}: the independent terminal accepted it\n{said}"
-                );
-                refused += 1;
             }
         }
-        if profile.interfaces.contains(&Interface::Contactless) && should_verify(profile) {
+        if profile.interfaces.contains(&Interface::Contactless) && refused::refusal(name).is_none() {
             // Offline-capable: a balance and room under its limits.
             let mut offline = profile.clone();
             offline.perso.offline_balance = "100.00".parse().expect("yuan");
@@ -342,6 +339,7 @@ async fn read_and_verify<C: SmartCard + Send + 'static>(
         .arg(std::path::Path::new(ROOT).join("rig/tests/oda/verify_oda.py"))
         .arg(&session)
         .arg(std::path::Path::new(ROOT).join("fixtures/keys/ca/A000000333-E1.toml"))
+        .args(refused::revoked_args())
         .output()
         .expect("python3 runs verify_oda.py");
     said.push_str(&String::from_utf8_lossy(&verified.stdout));

@@ -21,7 +21,10 @@ because they cover the card's records.
     python3 tools/pki/make_card_pki.py fixtures/keys/ca/A000000333-E1.key.pem E1 \\
         fixtures/cards/unionpay-debit-chip.toml
 
-writes fixtures/cards/pki/<card>.toml. Needs the PyPI package `cryptography`
+writes fixtures/cards/pki/<card>.toml. For kernel test cards,
+`--cert-expiry MMYY` (an issuer certificate that has expired) and
+`--serial XXXXXX` (one a terminal's revocation list names) change the
+certificate's defaults (1235, 000001). Needs the PyPI package `cryptography`
 (key generation only; the certificate is signed with Python's own pow).
 """
 import hashlib
@@ -42,7 +45,7 @@ def hexs(n, length):
     return n.to_bytes(length, "big").hex().upper()
 
 
-def issuer_certificate(ca, pan, issuer_n, issuer_e):
+def issuer_certificate(ca, pan, issuer_n, issuer_e, expiry=CERT_EXPIRY_MMYY, serial=SERIAL):
     n_ca = (ca.public_key().public_numbers().n.bit_length() + 7) // 8
     n_i = (issuer_n.bit_length() + 7) // 8
     modulus = issuer_n.to_bytes(n_i, "big")
@@ -54,8 +57,8 @@ def issuer_certificate(ca, pan, issuer_n, issuer_e):
     body = (
         b"\x02"
         + identifier
-        + bytes.fromhex(CERT_EXPIRY_MMYY)
-        + bytes.fromhex(SERIAL)
+        + bytes.fromhex(expiry)
+        + bytes.fromhex(serial)
         + b"\x01\x01"
         + bytes([n_i, len(exponent)])
         + leftmost
@@ -70,18 +73,24 @@ def issuer_certificate(ca, pan, issuer_n, issuer_e):
 
 def main():
     ca_pem, index, card_path = sys.argv[1], sys.argv[2].upper(), pathlib.Path(sys.argv[3])
+    options = dict(zip(sys.argv[4::2], sys.argv[5::2]))
+    expiry = options.get("--cert-expiry", CERT_EXPIRY_MMYY)
+    serial = options.get("--serial", SERIAL).upper()
+    assert len(expiry) == 4 and len(serial) == 6, "--cert-expiry MMYY, --serial 6 hex digits"
     ca = serialization.load_pem_private_key(pathlib.Path(ca_pem).read_bytes(), password=None)
     card = tomllib.loads(card_path.read_text())
     issuer = rsa.generate_private_key(public_exponent=3, key_size=ISSUER_BITS)
     icc = rsa.generate_private_key(public_exponent=3, key_size=ICC_BITS)
     i_num, c_num = issuer.private_numbers(), icc.private_numbers()
-    cert, remainder = issuer_certificate(ca, card["pan"], i_num.public_numbers.n, 3)
+    cert, remainder = issuer_certificate(ca, card["pan"], i_num.public_numbers.n, 3, expiry, serial)
     out = card_path.parent / "pki" / f"{card_path.stem}.toml"
     out.parent.mkdir(exist_ok=True)
     out.write_text(
         f"# TEST KEYS ONLY of the card {card_path.name} (tools/pki/make_card_pki.py).\n"
         "# Offline data authentication: the issuer key pair and its certificate\n"
         f"# signed by rig's test CA (RID A000000333, index {index}), the ICC key pair.\n"
+        + (f"# Issuer certificate expiry {expiry}, serial {serial}.\n" if (expiry, serial) != (CERT_EXPIRY_MMYY, SERIAL) else "")
+        +
         f'ca_index = "{index}"\n\n'
         "[issuer]\n"
         'exponent = "03"\n'

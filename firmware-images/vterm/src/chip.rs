@@ -230,6 +230,16 @@ pub fn read(
             }
         }
     }
+    // Mandatory data (EMV Book 3, 10.2): without it the transaction ends.
+    if card.slot == Slot::Contact {
+        let missing: Vec<&str> = MANDATORY.iter().copied().filter(|t| !tags.contains_key(*t)).collect();
+        if !missing.is_empty() {
+            return Err(ChipError::Failed(format!(
+                "mandatory data missing: {}",
+                missing.join(" ")
+            )));
+        }
+    }
     let oda = if card.slot == Slot::Contact {
         authenticate(card, &mut tags, &signed_records, authorities)
     } else {
@@ -247,6 +257,10 @@ pub fn read(
     }
     Ok(read)
 }
+
+/// The data objects a contact card must give (Book 3, 10.2): expiry date,
+/// PAN, CDOL1, CDOL2.
+const MANDATORY: [&str; 4] = ["5F24", "5A", "8C", "8D"];
 
 /// Offline data authentication (crate::oda) and what it puts in the TVR
 /// and the TSI (Book 3, 10.3 and Annexes C5, C6).

@@ -145,6 +145,10 @@ pub struct Behaviour {
     /// kernel's SDA or DDA fails.
     #[serde(default)]
     pub broken_oda: Option<BrokenOda>,
+    /// The second GENERATE AC answers AAC whatever the issuer said: the
+    /// card declines after the host approved (the terminal must reverse).
+    #[serde(default)]
+    pub decline_second_ac: bool,
 }
 
 /// Which signature of offline data authentication a test card gets wrong.

@@ -53,6 +53,14 @@ pub struct Perso {
     /// 9F79): 0 (the default) makes every tap go online.
     #[serde(default)]
     pub offline_balance: Yuan,
+    /// The AIP offers SDA only (byte 1 = 5C: no DDA, no CDA), for kernel
+    /// tests of static data authentication.
+    #[serde(default)]
+    pub sda_only: bool,
+    /// Data objects left out of the records (tags, hex), for kernel tests
+    /// of missing mandatory data: `["8C"]` is a card without CDOL1.
+    #[serde(default)]
+    pub omit: Vec<super::card_values::DataTag>,
 }
 
 impl Default for Perso {
@@ -73,6 +81,8 @@ impl Default for Perso {
             cvm_y: Yuan::default(),
             cda: false,
             offline_balance: Yuan::default(),
+            sda_only: false,
+            omit: Vec::new(),
         }
     }
 }

@@ -26,7 +26,7 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the TVR has "expired"
 
-  # must fail (terminal failure): the TSI (9B = 0800, from field 55 of the host's last chip request) does not have "offline data authentication was performed"; its bits set: "terminal risk management was performed"
+  # must fail (terminal failure): the TSI (9B = 4800, from field 55 of the host's last chip request) does not have "offline data authentication was performed"; its bits set: "cardholder verification was performed", "terminal risk management was performed"
   Scenario: A card without ODA data is not authenticated offline
     When the cashier makes a sale of 11.00 yuan with the inserted card "emv/no-oda-keys" and its PIN
     Then the TSI has "offline data authentication was performed"
@@ -42,8 +42,8 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     Then the TVR does not have "offline data authentication failed"
 
   # must fail (terminal failure): the terminal sent no CVM results (9F34)
-  Scenario: A terminal that sends no CVM results cannot show them
-    When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+  Scenario: A sale declined offline sends no CVM results (not in the CDOL1, no host request)
+    When the cashier makes a sale of 11.00 yuan with the inserted card "emv/iac-denial-dda-failed" and its PIN
     Then the CVM results say "online PIN, unknown"
 
   # must fail (feature mistake): is not "<method>, <result>"
@@ -91,3 +91,14 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     And the TVR does not have "PIN try limit exceeded"
     And the terminal performed DDA
     And the TSI has "offline data authentication was performed"
+
+  # must fail (terminal failure): the terminal sent 2 GENERATE AC (the first asked for an ARQC)
+  Scenario: A transaction that went online sent its GENERATE ACs
+    When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the terminal sent no GENERATE AC
+
+  # must fail (terminal failure): the CVM results (9F34 = 1F0002, from field 55 of the host's last chip request) say "no CVM required, successful", expected "offline plaintext PIN, successful"
+  Scenario: A card that asks for no CVM was not verified by offline PIN
+    When the cashier starts a sale of 11.00 yuan
+    And the cardholder inserts the card "emv/cvm-no-cvm"
+    Then the CVM results say "offline plaintext PIN, successful"

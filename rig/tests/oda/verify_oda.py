@@ -3,7 +3,13 @@
 terminal's kernel does it (EMV 4.x Book 2, 5 and 6, as we read them), from
 what the card answered and the published CA public key only.
 
-    python3 verify_oda.py SESSION.json CA.toml
+    python3 verify_oda.py SESSION.json CA.toml [--revoked SERIAL]... [--today YYMMDD]
+
+A certificate is valid through the last day of its expiry month (Book 2,
+5.3 step 11 and 6.4 step 11: checked against --today, else today's date);
+an issuer certificate whose serial is listed with --revoked (under this CA
+key) is refused (5.3 step 10). A card whose AIP offers SDA only is checked
+for SDA only.
 
 SESSION.json (written by rig/tests/oda.rs from the card's answers, or by
 pcsc_terminal.py from a card read over PC/SC):
@@ -25,6 +31,7 @@ unpredictable number, CTQ; the signature over 9F37 || 9F02 || 5F2A || 9F69).
 Nothing of rig is used: BER-TLV is parsed here, RSA is Python's own pow,
 SHA-1 is hashlib's. Prints one line per check; exits 1 on the first failure.
 """
+import datetime
 import hashlib
 import json
 import sys
@@ -76,9 +83,21 @@ def hash_ok(recovered, *vouched):
     return digest == recovered[-21:-1]
 
 
+def in_date(mmyy, today):
+    """A certificate expiry MMYY is good through the end of that month."""
+    mm, yy = int(mmyy[:2]), int(mmyy[2:])
+    return (yy, mm) >= (today.year % 100, today.month)
+
+
 def main():
     session = json.load(open(sys.argv[1]))
     ca = tomllib.load(open(sys.argv[2], "rb"))
+    options = sys.argv[3:]
+    revoked = {options[i + 1].upper() for i in range(len(options) - 1) if options[i] == "--revoked"}
+    today = datetime.date.today()
+    if "--today" in options:
+        yymmdd = options[options.index("--today") + 1]
+        today = datetime.date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6]))
     name = session["card"]
     records = {k: bytes.fromhex(v) for k, v in session["records"].items()}
     aip = bytes.fromhex(session["aip"])
@@ -118,12 +137,19 @@ def main():
     if not pan.startswith(identifier):
         fail(f"{name}: issuer identifier {identifier} is not the PAN's")
     issuer_n = (issuer[15:-21] + remainder)[:n_i]
+    if not in_date(issuer[6:8].hex(), today):
+        fail(f"{name}: issuer certificate expired (expiry {issuer[6:8].hex()})")
+    if issuer[8:11].hex().upper() in revoked:
+        fail(f"{name}: issuer certificate revoked (serial {issuer[8:11].hex().upper()})")
     print(f"ok {name}: issuer key recovered ({n_i * 8} bits)")
 
     ssad = recover(data["93"], issuer_n, exponent, "signed static data")
     if ssad[1] != 0x03 or not hash_ok(ssad, static):
         fail(f"{name}: SDA: the signed static data does not verify")
     print(f"ok {name}: SDA verifies over {len(static)} bytes of static data")
+    if not aip[0] & 0x21:
+        print(f"ok {name}: SDA only (the AIP {aip.hex().upper()} offers neither DDA nor CDA)")
+        return
 
     icc = recover(data["9F46"], issuer_n, exponent, "ICC certificate")
     icc_remainder = data.get("9F48", b"")
@@ -132,6 +158,8 @@ def main():
         fail(f"{name}: the ICC certificate does not verify")
     if icc[2:12].hex().upper().rstrip("F") != pan:
         fail(f"{name}: the ICC certificate's PAN is not the card's")
+    if not in_date(icc[12:14].hex(), today):
+        fail(f"{name}: ICC certificate expired (expiry {icc[12:14].hex()})")
     n_ic = icc[19]
     icc_n = (icc[21:-21] + icc_remainder)[:n_ic]
     print(f"ok {name}: ICC key recovered ({n_ic * 8} bits)")

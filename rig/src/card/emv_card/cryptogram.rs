@@ -227,7 +227,8 @@ impl EmvCard {
             self.cvr.set(bit::UNABLE_TO_GO_ONLINE);
         }
         let authenticated = online.issuer_authenticated || in_cdol2;
-        let approve = asked == AcType::Tc && authenticated && &arc == b"00";
+        let approve =
+            asked == AcType::Tc && authenticated && &arc == b"00" && !self.profile.behaviour.decline_second_ac;
         let ac_type = if approve { AcType::Tc } else { AcType::Aac };
         self.cvr.second(ac_type);
         let mut memory = self.memory.get();

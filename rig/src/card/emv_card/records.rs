@@ -52,6 +52,8 @@ const AIP_WITH_ODA: [u8; 2] = [0x7C, 0x00];
 const AIP_WITHOUT_ODA: [u8; 2] = [0x1C, 0x00];
 /// The same with CDA (byte 1 bit 1), as a card file's `[perso] cda` asks.
 const AIP_WITH_CDA: [u8; 2] = [0x7D, 0x00];
+/// SDA without DDA (`[perso] sda_only`).
+const AIP_SDA_ONLY: [u8; 2] = [0x5C, 0x00];
 
 fn h(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap_or_default()
@@ -122,6 +124,15 @@ impl Records {
             )]),
         );
         let (mut card_data, mut risk_data) = application_data(p);
+        // `[perso] omit`: objects a kernel test card leaves out.
+        let omitted = |t: &Tlv| {
+            p.perso
+                .omit
+                .iter()
+                .any(|o| **o == hex::encode_upper(t.tag().to_bytes()))
+        };
+        card_data.retain(|t| !omitted(t));
+        risk_data.retain(|t| !omitted(t));
         // The file's [data] overrides an object where it is, or adds it to
         // the risk management record.
         for (tag, value) in &p.data {
@@ -175,7 +186,13 @@ impl Records {
             .filter_map(|at| files.get(&at))
             .flat_map(|r| record_content(r))
             .collect();
-        let aip = if p.perso.cda { AIP_WITH_CDA } else { AIP_WITH_ODA };
+        let aip = if p.perso.sda_only {
+            AIP_SDA_ONLY
+        } else if p.perso.cda {
+            AIP_WITH_CDA
+        } else {
+            AIP_WITH_ODA
+        };
         static_data.extend_from_slice(&aip);
         let issuer = RsaPrivate::new(&keys.issuer.modulus.0, &keys.issuer.private_exponent.0);
         let mut ssad = oda::signed_static_data(&issuer, DATA_AUTHENTICATION_CODE, &static_data);

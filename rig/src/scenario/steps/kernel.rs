@@ -151,6 +151,20 @@ async fn answered(world: &mut RigWorld, cryptogram: String, which: String) -> Re
     )))
 }
 
+/// The kernel ended the transaction before any GENERATE AC (mandatory card data missing, the card refused a command): the card gave no cryptogram.
+#[then(regex = r"^the terminal sent no GENERATE AC$")]
+async fn no_generate_ac_sent(world: &mut RigWorld) -> Result<(), StepError> {
+    let evidence = evidence(world).await?;
+    match evidence.generate_acs.first() {
+        None => Ok(()),
+        Some(ac) => Err(StepError::Expectation(format!(
+            "the terminal sent {} GENERATE AC (the first asked for {})",
+            evidence.generate_acs.len(),
+            ac.asked.map_or("an RFU type", Cryptogram::name)
+        ))),
+    }
+}
+
 fn no_generate_ac(evidence: &Evidence, n: usize) -> StepError {
     StepError::Expectation(format!(
         "the terminal sent no {} GENERATE AC in the last transaction ({} sent)",
