@@ -22,3 +22,22 @@ Feature: Terminal risk management and action analysis, as the kernel decides the
     And the TVR has "DDA failed"
     And the terminal asked for an AAC at the first GENERATE AC
     And the host received 0 sales
+
+  Scenario: A card that went offline more often than its lower limit allows
+    When the cashier makes a sale of 36.00 yuan with the inserted card "emv/velocity-lower-limit-exceeded" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "lower consecutive offline limit exceeded"
+    And the TVR does not have "upper consecutive offline limit exceeded"
+    And the TVR does not have "new card"
+    And the terminal asked for an ARQC at the first GENERATE AC
+
+  Scenario: A card that went offline more often than its upper limit allows
+    When the cashier makes a sale of 37.00 yuan with the inserted card "emv/velocity-upper-limit-exceeded" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "lower consecutive offline limit exceeded"
+    And the TVR has "upper consecutive offline limit exceeded"
+
+  Scenario: A card that never went online is a new card
+    When the cashier makes a sale of 38.00 yuan with the inserted card "emv/dda-good" and its PIN
+    Then the terminal shows "approved"
+    And the TVR has "new card"

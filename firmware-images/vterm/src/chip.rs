@@ -479,6 +479,7 @@ fn action_analysis(read: &mut ChipRead, actions: &Actions) -> u8 {
 /// First GENERATE AC (contact): an ARQC to go online, an AAC when action
 /// analysis denies, or the card's refusal.
 pub fn first_ac(card: &mut CardSession, read: &mut ChipRead, actions: &Actions) -> Result<(), ChipError> {
+    crate::risk::velocity(card, &mut read.tags);
     let mut p1 = action_analysis(read, actions);
     // CDA: asked with a cryptogram other than an AAC (Book 2, 6.6).
     let cda = read.cda_key.is_some() && p1 != 0x00;

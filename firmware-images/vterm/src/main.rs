@@ -21,6 +21,7 @@ mod params;
 mod personality;
 mod reader;
 mod receipt;
+mod risk;
 mod swipe;
 mod tlv;
 #[cfg(test)]

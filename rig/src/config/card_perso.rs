@@ -57,6 +57,12 @@ pub struct Perso {
     /// tests of static data authentication.
     #[serde(default)]
     pub sda_only: bool,
+    /// The ATC of the last online transaction (9F13) the card remembers
+    /// when it is first presented; 0 (the default) is a new card. With the
+    /// file's `atc`, it sets how many transactions have gone offline since
+    /// (kernel tests of velocity checking).
+    #[serde(default)]
+    pub last_online_atc: u16,
     /// Data objects left out of the records (tags, hex), for kernel tests
     /// of missing mandatory data: `["8C"]` is a card without CDOL1.
     #[serde(default)]
@@ -82,6 +88,7 @@ impl Default for Perso {
             cda: false,
             offline_balance: Yuan::default(),
             sda_only: false,
+            last_online_atc: 0,
             omit: Vec::new(),
         }
     }

@@ -132,7 +132,14 @@ fn traced(world: &mut RigWorld, ctx: Context) -> LocalBoxFuture<'_, ()> {
             world,
             Kind::StepFinished {
                 text,
-                status: if error.is_some() { "failed" } else { "passed" }.into(),
+                // A step that finds the model lacks what the scenario needs
+                // skips it: the trace says so rather than "failed".
+                status: match &error {
+                    None => "passed",
+                    Some(m) if crate::failure::FailureClass::labelled(m).is_some_and(|c| c.is_skip()) => "skipped",
+                    Some(_) => "failed",
+                }
+                .into(),
                 duration_ms: started.elapsed().as_millis() as u64,
                 error: error.clone(),
             },

@@ -6,17 +6,17 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
   Background:
     Given the terminal is powered on and signed on
 
-  # must fail (terminal failure): the TVR (95 = 0000040000, from the second GENERATE AC) does not have "expired application"; its bits set: "online PIN entered"
+  # must fail (terminal failure): the TVR (95 = 0008040000, from the second GENERATE AC) does not have "expired application"; its bits set: "new card", "online PIN entered"
   Scenario: A card in date has no expired application in the TVR
     When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the TVR has "expired application"
 
-  # must fail (terminal failure): the TVR (95 = 0000040000, from the second GENERATE AC) has "online PIN entered"; its bits set
+  # must fail (terminal failure): the TVR (95 = 0008040000, from the second GENERATE AC) has "online PIN entered"; its bits set
   Scenario: An online PIN is in the TVR
     When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the TVR does not have "online PIN entered"
 
-  # must fail (terminal failure): does not have "offline data authentication failed"; its bits set: "online PIN entered"
+  # must fail (terminal failure): does not have "offline data authentication failed"; its bits set: "new card", "online PIN entered"
   Scenario: A group name is any of its bits
     When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the TVR has "offline data authentication failed"
@@ -31,12 +31,12 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     When the cashier makes a sale of 11.00 yuan with the inserted card "emv/no-oda-keys" and its PIN
     Then the TSI has "offline data authentication was performed"
 
-  # must fail (terminal failure): the TVR (95 = 0000040000, from the second GENERATE AC) does not have "DDA failed"
+  # must fail (terminal failure): the TVR (95 = 0008040000, from the second GENERATE AC) does not have "DDA failed"
   Scenario: A good card does not fail DDA
     When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
     Then the TVR has "DDA failed"
 
-  # must fail (terminal failure): the TVR (95 = 0800040000, from the second GENERATE AC) has "offline data authentication failed"; its bits set: "DDA failed"
+  # must fail (terminal failure): the TVR (95 = 0808040000, from the second GENERATE AC) has "offline data authentication failed"; its bits set: "DDA failed", "new card"
   Scenario: A broken dynamic signature fails DDA
     When the cashier makes a sale of 11.00 yuan with the inserted card "emv/dda-broken-signature" and its PIN
     Then the TVR does not have "offline data authentication failed"

@@ -214,7 +214,11 @@ pub fn personalised(profile: &CardProfile) -> SharedMemory {
         Lifecycle::Active
     };
     let memory = SharedMemory::personalised(profile.atc, profile.issuer.pin_tries, lifecycle);
-    memory.get().offline_balance = profile.perso.offline_balance.fen();
+    {
+        let mut m = memory.get();
+        m.offline_balance = profile.perso.offline_balance.fen();
+        m.last_online_atc = profile.perso.last_online_atc;
+    }
     memory
 }
 
