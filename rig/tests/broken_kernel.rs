@@ -15,6 +15,8 @@ const COVERING: &[&str] = &[
     "Signed static data that does not verify fails SDA",
     "An expired issuer certificate fails DDA",
     "An issuer certificate on the terminal's revocation list fails DDA",
+    // fDDA failure on a tap: the broken kernel approves offline.
+    "A TC whose fDDA signature does not verify is declined offline",
     // Its ICC certificate expired with the application: DDA fails too.
     "An expired application is marked so, and the issuer refuses it",
     // The DDA failure it does not record is what IAC-denial would decline.

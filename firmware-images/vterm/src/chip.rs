@@ -32,6 +32,9 @@ pub struct ChipRead {
     /// The ICC public key as DDA or CDA recovered it: what an offline
     /// PIN is enciphered with (Book 2, 7.1).
     pub icc_key: Option<(Vec<u8>, Vec<u8>)>,
+    /// qPBOC: fDDA of a TC in the GPO answer, when the card gave one
+    /// (Err says why it failed).
+    pub fdda: Option<Result<(), String>>,
 }
 
 #[derive(Debug)]
@@ -255,6 +258,19 @@ pub fn read(
             .filter(|_| outcome.method == Some(crate::oda::Method::Cda));
         read.icc_key = outcome.icc_key;
     }
+    // qPBOC: a TC in the GPO answer is an offline approval only once fDDA
+    // verifies (crate::qpboc decides what follows).
+    let offline_tc = read
+        .tags
+        .get("9F27")
+        .is_some_and(|c| c.first().is_some_and(|c| c & 0xC0 == 0x40));
+    if card.slot == Slot::Contactless && offline_tc {
+        let verified = crate::oda::verify_fdda(&read.tags, &signed_records, authorities.keys, authorities.revoked);
+        read.fdda = Some(match verified {
+            Err(_) if authorities.ignore_failures => Ok(()),
+            other => other,
+        });
+    }
     Ok(read)
 }
 
@@ -434,6 +450,7 @@ fn finish(mut tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError
         pdol_data: Vec::new(),
         cda_key: None,
         icc_key: None,
+        fdda: None,
     })
 }
 
@@ -634,6 +651,7 @@ mod tests {
             pdol_data: Vec::new(),
             cda_key: None,
             icc_key: None,
+            fdda: None,
         };
         let back = crate::tlv::parse(&field55(&read));
         for tag in [

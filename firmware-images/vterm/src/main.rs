@@ -19,6 +19,7 @@ mod message;
 mod oda;
 mod params;
 mod personality;
+mod qpboc;
 mod reader;
 mod receipt;
 mod risk;

@@ -225,6 +225,39 @@ pub fn authenticate(
     }
 }
 
+/// fDDA of a qPBOC offline approval (PBOC 3.0 part 12; the qVSDC layout):
+/// the issuer and ICC keys as for DDA, then the GPO's signed dynamic data
+/// (9F4B) over the terminal's 9F37, 9F02, 5F2A and the card's 9F69
+/// (version 01). Err says why it failed, for the log.
+pub fn verify_fdda(
+    tags: &BTreeMap<String, Vec<u8>>,
+    signed_records: &[u8],
+    keys: &[CaKey],
+    revoked: &[Revocation],
+) -> Result<(), String> {
+    let static_data = static_data(signed_records, tags);
+    let check = || -> Result<(), Failure> {
+        let (n, e) = issuer_key(tags, keys, revoked)?;
+        let (icc_modulus, icc_exponent) = icc_key(tags, &static_data, &n, &e)?;
+        let related = need(tags, "9F69")?;
+        if related.first() != Some(&0x01) {
+            return Err(fail("fDDA: 9F69 is not version 01"));
+        }
+        let s = recover(need(tags, "9F4B")?, &icc_modulus, &icc_exponent)
+            .ok_or_else(|| fail("fDDA signed dynamic data: not 6A..BC"))?;
+        let mut terminal = Vec::new();
+        for tag in ["9F37", "9F02", "5F2A"] {
+            terminal.extend_from_slice(need(tags, tag)?);
+        }
+        terminal.extend_from_slice(related);
+        if s[1] != 0x05 || !hash_ok(&s, &[&terminal]) {
+            return Err(fail("fDDA signed dynamic data: format or hash"));
+        }
+        Ok(())
+    };
+    check().map_err(|f| f.why)
+}
+
 /// CDA's signature in a GENERATE AC answer (Book 2, 6.6.2): recovered with
 /// the ICC key, over the unpredictable number; its ICC dynamic data holds
 /// the CID (which must be 9F27's), the cryptogram, and the transaction data

@@ -32,6 +32,13 @@ pub struct Params {
     pub no_pin_limit_fen: u64,
     /// Contactless sales up to this amount (fen) print no signature line (免签).
     pub no_signature_limit_fen: u64,
+    /// qPBOC reader limits (crate::qpboc), in fen: over the contactless
+    /// floor limit the card must go online; over the contactless
+    /// transaction limit the card must be inserted instead.
+    #[serde(default)]
+    pub contactless_floor_limit_fen: u64,
+    #[serde(default = "no_limit")]
+    pub contactless_transaction_limit_fen: u64,
     pub qr: QrParams,
     /// CA public keys for offline data authentication (a TMS's CAPK
     /// download), and issuer certificates revoked.
@@ -103,6 +110,10 @@ pub struct Board {
     pub tmk: String,
 }
 
+fn no_limit() -> u64 {
+    u64::MAX
+}
+
 fn no_action() -> String {
     "0000000000".into()
 }
@@ -115,6 +126,15 @@ fn all_capabilities() -> String {
 }
 
 impl Params {
+    /// The contactless reader's limits; the CVM limit is the no-PIN limit.
+    pub fn contactless_limits(&self) -> crate::qpboc::Limits {
+        crate::qpboc::Limits {
+            floor_fen: self.contactless_floor_limit_fen,
+            cvm_fen: self.no_pin_limit_fen,
+            transaction_fen: self.contactless_transaction_limit_fen,
+        }
+    }
+
     /// 9F33 as the kernel sends it; a malformed value counts as the default.
     pub fn capabilities(&self) -> [u8; 3] {
         hex::decode(&self.terminal_capabilities)

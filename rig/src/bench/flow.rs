@@ -176,7 +176,7 @@ impl LiveBench {
                 let chip = EmvCard::with_memory(card.clone(), Field::Contactless, memory);
                 self.bring_to_field(crate::card::faults::as_behaves(chip, &card.behaviour))
                     .await?;
-                let read = self.await_prompt(from, "card_read", prompt).await;
+                let read = self.await_tap_read(from, prompt).await;
                 // The card just brought to the field is taken away again.
                 let _ = self.remove_card();
                 read.map(drop)

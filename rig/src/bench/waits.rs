@@ -33,6 +33,33 @@ impl LiveBench {
             .await?)
     }
 
+    /// Waits for a tapped card to be read ("card_read"), or for the terminal
+    /// to refuse the tap and ask for the card another way ("use_chip": over
+    /// its contactless transaction limit); which one is for the next steps.
+    pub async fn await_tap_read(&self, from: Cursor, deadline: Duration) -> Result<(String, Cursor), BenchError> {
+        let read = self
+            .profile()
+            .prompt("card_read")
+            .ok_or_else(|| self.no_prompt("card_read"))?;
+        let refused = self.profile().prompt("use_chip");
+        let ended = self.ended_by(Some("card_read"));
+        Ok(self
+            .timeline
+            .wait_until(
+                self.wait_start(from),
+                deadline,
+                format!("prompt \"card_read\" ({read})"),
+                |e| match &e.kind {
+                    Kind::Display { text, .. } if read.is_match(text) => Seen::Found(text.clone()),
+                    Kind::Display { text, .. } if refused.is_some_and(|re| re.is_match(text)) => {
+                        Seen::Found(text.clone())
+                    }
+                    _ => ended(e).map_or(Seen::Pending, Seen::Ended),
+                },
+            )
+            .await?)
+    }
+
     /// Waits for outcome `name` of the transaction that began at `from`;
     /// fails at once, besides what [`LiveBench::ended_by`] ends, when the
     /// terminal moves on to a prompt that waits for a step's input (a

@@ -14,6 +14,8 @@ pub const REFUSED: &[(&str, &str)] = &[
     ("emv/sda-broken-signed-static-data", "signed static data"),
     ("emv/issuer-certificate-expired", "issuer certificate expired"),
     ("emv/issuer-certificate-revoked", "issuer certificate revoked"),
+    // A tap's fDDA signature (9F4B in the GPO answer).
+    ("emv/tap-fdda-failure", "fDDA signed dynamic data"),
     // Cards whose application expired: so did their ICC certificate.
     ("emv/expired-application", "ICC certificate expired"),
     ("unionpay-expired", "ICC certificate expired"),

@@ -40,6 +40,15 @@ impl Terminal {
                         chip: None,
                     });
                 }
+                // Over the contactless transaction limit a tap is refused:
+                // the cardholder inserts instead.
+                Input::Card(session)
+                    if session.slot == Slot::Contactless && fen > self.params.contactless_limits().transaction_fen =>
+                {
+                    self.console.log("qPBOC: over the contactless transaction limit");
+                    self.console
+                        .display(&["请插卡 PLEASE INSERT CARD", "超过非接限额 OVER CONTACTLESS LIMIT"]);
+                }
                 Input::Card(session) => return self.read_chip(session, fen),
                 _ => {}
             }
@@ -53,7 +62,11 @@ impl Terminal {
         } else {
             Entry::Tap
         };
-        let terminal = chip::terminal_values(fen, &crate::clock::yymmdd(), rand_bytes(), self.params.capabilities());
+        let mut terminal =
+            chip::terminal_values(fen, &crate::clock::yymmdd(), rand_bytes(), self.params.capabilities());
+        if session.slot == Slot::Contactless {
+            terminal.insert("9F66".into(), crate::qpboc::ttq(fen, &self.params.contactless_limits()));
+        }
         let authorities = chip::Authorities {
             keys: &self.params.ca_keys,
             revoked: &self.params.revoked,

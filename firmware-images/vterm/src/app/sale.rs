@@ -25,6 +25,22 @@ impl Terminal {
             };
             (fen, self.read_card(fen)?)
         };
+        // A tap's GPO answer may already be the outcome (crate::qpboc).
+        if let (Entry::Tap, Some((read, _))) = (card.entry, card.chip.as_ref()) {
+            match crate::qpboc::outcome(read) {
+                crate::qpboc::Tap::Online => {}
+                crate::qpboc::Tap::ApprovedOffline => {
+                    self.approve_offline(fen, &card);
+                    return Ok(());
+                }
+                crate::qpboc::Tap::Declined(why) => {
+                    self.console.log(&format!("qPBOC: declined offline: {why}"));
+                    self.console
+                        .display(&["交易失败 DECLINED", chip::ChipError::Declined.display()]);
+                    return Ok(());
+                }
+            }
+        }
         // An inserted chip card's CVM list decides (crate::cvm); a tap or
         // a swipe, the terminal's own rules.
         let online_pin = match (card.entry, card.chip.as_mut()) {
@@ -85,6 +101,27 @@ impl Terminal {
         }
         self.sign_on_again_if_needed();
         Ok(())
+    }
+
+    /// A qPBOC offline approval (a TC whose fDDA verified): no host
+    /// message; the slip and the batch as for an online one, without
+    /// reference number or authorisation code. (Uploading offline
+    /// approvals at settlement is not done yet.)
+    fn approve_offline(&mut self, fen: u64, card: &CardData) {
+        let Ok(stan) = self.flash.next_stan() else {
+            self.console.display(&["交易失败 FAILED", "flash"]);
+            return;
+        };
+        let today = crate::clock::yymmdd();
+        let mut approval = Message::new("0210");
+        approval.set(39, "00").set(13, today.get(2..6).unwrap_or("0000"));
+        self.console.log("qPBOC: approved offline (TC, fDDA verified)");
+        self.console.display(&[
+            "交易成功 APPROVED",
+            &format!("RMB {}", receipt::yuan(fen)),
+            "脱机批准 OFFLINE",
+        ]);
+        self.print_slips(fen, card, &approval, stan, "sale");
     }
 
     /// The script result notice (0620, 60.3 = 951) after issuer scripts ran.

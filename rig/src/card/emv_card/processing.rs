@@ -154,7 +154,11 @@ impl EmvCard {
             signed_over.extend(terminal.get(tag).cloned().unwrap_or_default());
         }
         signed_over.extend_from_slice(&related);
-        let sdad = oda::signed_dynamic_data(icc, &oda::dynamic_number_field(&number), &signed_over);
+        let mut sdad = oda::signed_dynamic_data(icc, &oda::dynamic_number_field(&number), &signed_over);
+        // A kernel test card's broken dynamic signature: fDDA fails.
+        if self.profile.behaviour.broken_oda == Some(crate::config::card::BrokenOda::DynamicSignature) {
+            super::records::spoil(&mut sdad);
+        }
         vec![
             prim(tags::CARD_AUTHENTICATION_DATA, &related),
             prim(tags::SIGNED_DYNAMIC_DATA, &sdad),
