@@ -110,6 +110,11 @@ fn chromium_renders_the_index_and_the_sequence_charts() {
     );
     // The PIN as keyed is masked, in one row of keys.
     assert!(dom.contains("* * * * * * ENTER"), "{dom}");
+    // The APDUs' data objects by name, the card's cryptogram by its type.
+    assert!(
+        dom.contains("9F27 Cryptogram Information Data: 80 (an ARQC)"),
+        "the GENERATE AC answer decoded by name"
+    );
 
     let wrong = scenario(&run, "wrong", 3);
     let failed = render(&wrong.join("index.html"), &wrong.join("chart.png"));

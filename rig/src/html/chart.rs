@@ -4,6 +4,7 @@
 //! on the server side, so the page needs no script to show it; a click on a
 //! message shows its details (fields by name, the masked frame, a TLV tree).
 
+use crate::decisions::tag_names;
 use crate::iso8583::codec::spec;
 use crate::trace_tools::{Recorded, line};
 use html_escape::encode_text as esc;
@@ -450,14 +451,24 @@ fn tlv_tree(mut data: &[u8], depth: usize, out: &mut String) {
             return;
         };
         let tag = hex::encode_upper(tlv.tag().to_bytes());
+        // The tag's name, and what a decision object (TVR, TSI, CVM
+        // results, CID) says, next to the bytes.
+        let named = tag_names::name(&tag).map_or(tag.clone(), |n| format!("{tag} {n}"));
         match tlv.value() {
             TlvValue::Constructed(inner) => {
-                out.push_str(&format!("{}{tag}\n", "  ".repeat(depth)));
+                out.push_str(&format!("{}{named}\n", "  ".repeat(depth)));
                 for t in inner {
                     tlv_tree(&t.to_vec(), depth + 1, out);
                 }
             }
-            TlvValue::Primitive(v) => out.push_str(&format!("{}{tag} {}\n", "  ".repeat(depth), hex::encode_upper(v))),
+            TlvValue::Primitive(v) => {
+                let meaning = tag_names::meaning(&tag, v).map_or(String::new(), |m| format!(" ({m})"));
+                out.push_str(&format!(
+                    "{}{named}: {}{meaning}\n",
+                    "  ".repeat(depth),
+                    hex::encode_upper(v)
+                ));
+            }
         }
         data = rest;
     }
