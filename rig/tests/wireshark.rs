@@ -125,6 +125,28 @@ fn tshark_with_the_dissector_decodes_every_host_frame_of_a_run_to_the_traces_fie
             frames += 1;
         }
     }
+    // Field 55 and the card's answers as BER-TLV, each object by its name.
+    let chip = found
+        .iter()
+        .find(|t| std::fs::read_to_string(t).is_ok_and(|s| s.contains(r#""kind":"apdu""#) && s.contains("9F26")))
+        .expect("a run has a chip sale");
+    let verbose = Command::new("tshark")
+        .arg("-X")
+        .arg(format!("lua_script:{}", lua.display()))
+        .arg("-r")
+        .arg(chip.with_file_name("host.pcapng"))
+        .arg("-V")
+        .output()
+        .expect("tshark runs");
+    let verbose = String::from_utf8_lossy(&verbose.stdout);
+    for object in [
+        "Data object: 9F26 Application Cryptogram",
+        "Data object: 9F27 Cryptogram Information Data",
+        "Data object: 82 Application Interchange Profile",
+        "Data object: 95 Terminal Verification Results",
+    ] {
+        assert!(verbose.contains(object), "{}: no {object:?}", chip.display());
+    }
     assert!(
         frames > 300,
         "a whole run has hundreds of host frames, decoded {frames}"

@@ -66,7 +66,6 @@ for n, s in pairs(FIELDS) do
   field_pf[n] = ProtoField.string("pos8583.f" .. n, string.format("%d %s (%s)", n, s[4], s[1]))
   table.insert(all, field_pf[n])
 end
-p.fields = all
 
 local function hex(range)
   return string.upper(range:bytes():tohex())
@@ -80,6 +79,52 @@ local function digits(range, units, left)
     if left then h = string.sub(h, 1, units) else h = string.sub(h, #h - units + 1) end
   end
   return h
+end
+
+-- EMV data object names (EMV Book 3 Annex A, PBOC 3.0), by tag.
+local TAGS = { ["4F"] = "Application Identifier (AID)", ["50"] = "Application Label", ["57"] = "Track 2 Equivalent Data", ["5A"] = "Application PAN", ["5F20"] = "Cardholder Name", ["5F24"] = "Application Expiration Date", ["5F25"] = "Application Effective Date", ["5F28"] = "Issuer Country Code", ["5F2A"] = "Transaction Currency Code", ["5F2D"] = "Language Preference", ["5F34"] = "PAN Sequence Number", ["61"] = "Application Template", ["6F"] = "FCI Template", ["70"] = "READ RECORD Response Template", ["71"] = "Issuer Script Template 1", ["72"] = "Issuer Script Template 2", ["77"] = "Response Message Template Format 2", ["80"] = "Response Message Template Format 1", ["82"] = "Application Interchange Profile", ["84"] = "Dedicated File (DF) Name", ["87"] = "Application Priority Indicator", ["88"] = "Short File Identifier (SFI)", ["8A"] = "Authorisation Response Code", ["8C"] = "CDOL1", ["8D"] = "CDOL2", ["8E"] = "CVM List", ["8F"] = "Certification Authority Public Key Index", ["90"] = "Issuer Public Key Certificate", ["91"] = "Issuer Authentication Data", ["92"] = "Issuer Public Key Remainder", ["93"] = "Signed Static Application Data", ["94"] = "Application File Locator (AFL)", ["95"] = "Terminal Verification Results", ["9A"] = "Transaction Date", ["9B"] = "Transaction Status Information", ["9C"] = "Transaction Type", ["9F02"] = "Amount, Authorised", ["9F03"] = "Amount, Other", ["9F07"] = "Application Usage Control", ["9F08"] = "Application Version Number", ["9F0D"] = "Issuer Action Code - Default", ["9F0E"] = "Issuer Action Code - Denial", ["9F0F"] = "Issuer Action Code - Online", ["9F10"] = "Issuer Application Data", ["9F12"] = "Application Preferred Name", ["9F13"] = "Last Online ATC Register", ["9F14"] = "Lower Consecutive Offline Limit", ["9F17"] = "PIN Try Counter", ["9F1A"] = "Terminal Country Code", ["9F1E"] = "Interface Device Serial Number", ["9F1F"] = "Track 1 Discretionary Data", ["9F23"] = "Upper Consecutive Offline Limit", ["9F26"] = "Application Cryptogram", ["9F27"] = "Cryptogram Information Data", ["9F32"] = "Issuer Public Key Exponent", ["9F33"] = "Terminal Capabilities", ["9F34"] = "CVM Results", ["9F36"] = "Application Transaction Counter", ["9F37"] = "Unpredictable Number", ["9F38"] = "PDOL", ["9F42"] = "Application Currency Code", ["9F46"] = "ICC Public Key Certificate", ["9F47"] = "ICC Public Key Exponent", ["9F48"] = "ICC Public Key Remainder", ["9F49"] = "DDOL", ["9F4A"] = "Static Data Authentication Tag List", ["9F4B"] = "Signed Dynamic Application Data", ["9F4D"] = "Log Entry", ["9F4F"] = "Log Format", ["9F5D"] = "Available Offline Spending Amount", ["9F66"] = "Terminal Transaction Qualifiers", ["9F69"] = "Card Authentication Related Data", ["9F6C"] = "Card Transaction Qualifiers", ["9F74"] = "Electronic Cash Issuer Authorisation Code", ["9F79"] = "Electronic Cash Balance", ["A5"] = "FCI Proprietary Template", ["BF0C"] = "FCI Issuer Discretionary Data", ["DF31"] = "Issuer Script Results" }
+local f_tlv = ProtoField.string("pos8583.tlv", "Data object")
+table.insert(all, f_tlv)
+p.fields = all
+
+-- The BER-TLV objects of `range` under `tree`, each as "TAG Name: value";
+-- a constructed one (bit 6 of its first byte) as a subtree of its objects.
+-- Padding bytes 00 / FF between objects are skipped; a short object stops.
+local function tlv_tree(range, tree)
+  local off, n = 0, range:len()
+  while off < n do
+    local first = range(off, 1):uint()
+    if first == 0x00 or first == 0xFF then
+      off = off + 1
+    else
+      local tag_len = 1
+      if first % 32 == 31 then
+        tag_len = 2
+        while off + tag_len <= n and range(off + tag_len - 1, 1):uint() >= 0x80 do tag_len = tag_len + 1 end
+      end
+      if off + tag_len >= n then tree:add_expert_info(PI_MALFORMED, PI_WARN, "a data object is cut short"); return end
+      local tag = hex(range(off, tag_len))
+      local len, len_len = range(off + tag_len, 1):uint(), 1
+      if len >= 0x80 then
+        len_len = 1 + len - 0x80
+        if len_len == 1 or off + tag_len + len_len > n then tree:add_expert_info(PI_MALFORMED, PI_WARN, "a data object is cut short"); return end
+        len = range(off + tag_len + 1, len_len - 1):uint()
+      end
+      local vstart = off + tag_len + len_len
+      if vstart + len > n then tree:add_expert_info(PI_MALFORMED, PI_WARN, "a data object is cut short"); return end
+      local label = tag .. " " .. (TAGS[tag] or "(unknown tag)")
+      local whole = range(off, vstart + len - off)
+      if math.floor(first / 32) % 2 == 1 then
+        local sub = tree:add(f_tlv, whole, label)
+        if len > 0 then tlv_tree(range(vstart, len), sub) end
+      elseif len > 0 then
+        tree:add(f_tlv, whole, label .. ": " .. hex(range(vstart, len)))
+      else
+        tree:add(f_tlv, whole, label .. ":")
+      end
+      off = vstart + len
+    end
+  end
 end
 
 local function bcd_number(range)
@@ -138,7 +183,9 @@ function p.dissector(tvb, pinfo, tree)
       else
         value = hex(range)
       end
-      t:add(field_pf[n], tvb(start, off + size - start), value)
+      local item = t:add(field_pf[n], tvb(start, off + size - start), value)
+      -- Chip data: its BER-TLV objects by name.
+      if n == 55 and size > 0 then tlv_tree(range, item) end
       if n == 64 or n == 128 then t:add(f_mac, range) end
       if n == 3 or n == 39 then table.insert(info, n .. "=" .. value) end
       off = off + size
@@ -170,6 +217,8 @@ function apdu.dissector(tvb, pinfo, tree)
     pinfo.cols.info = NAMES[ins] or string.format("INS %02X", ins)
   elseif tvb:len() >= 3 then
     t:add(a_sw, tvb(tvb:len() - 2, 2))
+    -- An answer's data: its BER-TLV objects by name.
+    if tvb:len() > 3 then tlv_tree(tvb(1, tvb:len() - 3), t) end
     pinfo.cols.info = string.format("SW %04X", tvb(tvb:len() - 2, 2):uint())
   end
 end

@@ -7,7 +7,7 @@ use super::evidence::Cryptogram;
 use super::names;
 
 /// (tag, name), as the specifications name them.
-const NAMES: &[(&str, &str)] = &[
+pub const NAMES: &[(&str, &str)] = &[
     ("4F", "Application Identifier (AID)"),
     ("50", "Application Label"),
     ("57", "Track 2 Equivalent Data"),

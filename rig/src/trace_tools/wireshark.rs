@@ -31,9 +31,15 @@ pub fn dissector() -> String {
         .iter()
         .map(|i| format!("[0x{:02X}] = \"{}\"", i.ins, i.name))
         .collect();
+    // The data objects' names from the table the HTML page reads.
+    let tags: Vec<String> = crate::decisions::tag_names::NAMES
+        .iter()
+        .map(|(tag, name)| format!("[\"{tag}\"] = \"{name}\""))
+        .collect();
     TEMPLATE
         .replace("@FIELDS@", &table)
         .replace("@INSTRUCTIONS@", &instructions.join(", "))
+        .replace("@TAGS@", &tags.join(", "))
 }
 
 const TEMPLATE: &str = r#"-- Wireshark dissector for rig's UnionPay POS ISO 8583 dialect (pos-8583.md):
@@ -72,7 +78,6 @@ for n, s in pairs(FIELDS) do
   field_pf[n] = ProtoField.string("pos8583.f" .. n, string.format("%d %s (%s)", n, s[4], s[1]))
   table.insert(all, field_pf[n])
 end
-p.fields = all
 
 local function hex(range)
   return string.upper(range:bytes():tohex())
@@ -86,6 +91,52 @@ local function digits(range, units, left)
     if left then h = string.sub(h, 1, units) else h = string.sub(h, #h - units + 1) end
   end
   return h
+end
+
+-- EMV data object names (EMV Book 3 Annex A, PBOC 3.0), by tag.
+local TAGS = { @TAGS@ }
+local f_tlv = ProtoField.string("pos8583.tlv", "Data object")
+table.insert(all, f_tlv)
+p.fields = all
+
+-- The BER-TLV objects of `range` under `tree`, each as "TAG Name: value";
+-- a constructed one (bit 6 of its first byte) as a subtree of its objects.
+-- Padding bytes 00 / FF between objects are skipped; a short object stops.
+local function tlv_tree(range, tree)
+  local off, n = 0, range:len()
+  while off < n do
+    local first = range(off, 1):uint()
+    if first == 0x00 or first == 0xFF then
+      off = off + 1
+    else
+      local tag_len = 1
+      if first % 32 == 31 then
+        tag_len = 2
+        while off + tag_len <= n and range(off + tag_len - 1, 1):uint() >= 0x80 do tag_len = tag_len + 1 end
+      end
+      if off + tag_len >= n then tree:add_expert_info(PI_MALFORMED, PI_WARN, "a data object is cut short"); return end
+      local tag = hex(range(off, tag_len))
+      local len, len_len = range(off + tag_len, 1):uint(), 1
+      if len >= 0x80 then
+        len_len = 1 + len - 0x80
+        if len_len == 1 or off + tag_len + len_len > n then tree:add_expert_info(PI_MALFORMED, PI_WARN, "a data object is cut short"); return end
+        len = range(off + tag_len + 1, len_len - 1):uint()
+      end
+      local vstart = off + tag_len + len_len
+      if vstart + len > n then tree:add_expert_info(PI_MALFORMED, PI_WARN, "a data object is cut short"); return end
+      local label = tag .. " " .. (TAGS[tag] or "(unknown tag)")
+      local whole = range(off, vstart + len - off)
+      if math.floor(first / 32) % 2 == 1 then
+        local sub = tree:add(f_tlv, whole, label)
+        if len > 0 then tlv_tree(range(vstart, len), sub) end
+      elseif len > 0 then
+        tree:add(f_tlv, whole, label .. ": " .. hex(range(vstart, len)))
+      else
+        tree:add(f_tlv, whole, label .. ":")
+      end
+      off = vstart + len
+    end
+  end
 end
 
 local function bcd_number(range)
@@ -144,7 +195,9 @@ function p.dissector(tvb, pinfo, tree)
       else
         value = hex(range)
       end
-      t:add(field_pf[n], tvb(start, off + size - start), value)
+      local item = t:add(field_pf[n], tvb(start, off + size - start), value)
+      -- Chip data: its BER-TLV objects by name.
+      if n == 55 and size > 0 then tlv_tree(range, item) end
       if n == 64 or n == 128 then t:add(f_mac, range) end
       if n == 3 or n == 39 then table.insert(info, n .. "=" .. value) end
       off = off + size
@@ -176,6 +229,8 @@ function apdu.dissector(tvb, pinfo, tree)
     pinfo.cols.info = NAMES[ins] or string.format("INS %02X", ins)
   elseif tvb:len() >= 3 then
     t:add(a_sw, tvb(tvb:len() - 2, 2))
+    -- An answer's data: its BER-TLV objects by name.
+    if tvb:len() > 3 then tlv_tree(tvb(1, tvb:len() - 3), t) end
     pinfo.cols.info = string.format("SW %04X", tvb(tvb:len() - 2, 2):uint())
   end
 end
