@@ -29,6 +29,9 @@ import sys
 from smartcard.CardConnection import CardConnection
 from smartcard.System import readers
 
+# The BER length reader of the verifier beside this file (also not rig's).
+from verify_oda import read_length
+
 # The terminal's objects (EMV Book 3 Annex A; PBOC 3.0 part 5): a
 # 100.00 yuan purchase in China on 2026-11-24.
 TERMINAL = {
@@ -106,12 +109,7 @@ def parse(data):
                 i += 1
             i += 1
         tag = data[start:i].hex().upper()
-        length = data[i]
-        i += 1
-        if length & 0x80:
-            n = length & 0x7F
-            length = int.from_bytes(data[i:i + n], "big")
-            i += n
+        length, i = read_length(data, i)
         value = data[i:i + length]
         i += length
         out.append((tag, value))
@@ -153,24 +151,24 @@ def dol_data(dol, values):
     return out
 
 
+def needed(data, tag, why):
+    """The value of `tag` in `data`, or the reason the card cannot be read."""
+    value = find(data, tag)
+    if value is None:
+        fail(why)
+    return value
+
+
 def first_application_contact(terminal):
     fci = terminal.expect(command(0x00, 0xA4, 0x04, 0x00, b"1PAY.SYS.DDF01"), "SELECT PSE")
-    sfi = find(fci, "88")
-    if sfi is None:
-        fail("the PSE's FCI names no directory SFI (88)")
+    sfi = needed(fci, "88", "the PSE's FCI names no directory SFI (88)")
     record = terminal.expect(command(0x00, 0xB2, 0x01, (sfi[0] << 3) | 4), "READ RECORD directory")
-    aid = find(record, "4F")
-    if aid is None:
-        fail("the PSE directory lists no application (4F)")
-    return aid
+    return needed(record, "4F", "the PSE directory lists no application (4F)")
 
 
 def first_application_contactless(terminal):
     fci = terminal.expect(command(0x00, 0xA4, 0x04, 0x00, b"2PAY.SYS.DDF01"), "SELECT PPSE")
-    aid = find(fci, "4F")
-    if aid is None:
-        fail("the PPSE's FCI lists no application (4F)")
-    return aid
+    return needed(fci, "4F", "the PPSE's FCI lists no application (4F)")
 
 
 def main():
