@@ -3,6 +3,7 @@
 
 use crate::reader::{CardSession, Slot};
 use crate::tlv;
+pub use crate::tvr::{TvrBit, set_tvr, tvr_bit};
 use std::collections::BTreeMap;
 
 /// Candidate AIDs when a card has no PSE (emv.md).
@@ -330,86 +331,6 @@ fn authenticate(
 /// TSI byte 1 bit 8: offline data authentication was performed (Annex C6).
 const TSI_ODA_PERFORMED: u8 = 0x80;
 
-/// A bit of the terminal verification results (95): its byte (0-based) and mask.
-#[derive(Debug, Clone, Copy)]
-pub struct TvrBit(pub usize, pub u8);
-
-/// TVR bits by name (EMV Book 3, Annex C5), those the kernel sets so far.
-pub mod tvr_bit {
-    use super::TvrBit;
-    /// Byte 1, bit 8.
-    pub const ODA_NOT_PERFORMED: TvrBit = TvrBit(0, 0x80);
-    /// Byte 1, bit 7.
-    pub const SDA_FAILED: TvrBit = TvrBit(0, 0x40);
-    /// Byte 1, bit 6.
-    pub const ICC_DATA_MISSING: TvrBit = TvrBit(0, 0x20);
-    /// Byte 1, bit 4.
-    pub const DDA_FAILED: TvrBit = TvrBit(0, 0x08);
-    /// Byte 1, bit 3.
-    pub const CDA_FAILED: TvrBit = TvrBit(0, 0x04);
-    /// Byte 1, bit 2.
-    pub const SDA_SELECTED: TvrBit = TvrBit(0, 0x02);
-    /// Byte 2, bit 8.
-    pub const DIFFERENT_VERSIONS: TvrBit = TvrBit(1, 0x80);
-    /// Byte 2, bit 7.
-    pub const EXPIRED_APPLICATION: TvrBit = TvrBit(1, 0x40);
-    /// Byte 2, bit 6.
-    pub const NOT_YET_EFFECTIVE: TvrBit = TvrBit(1, 0x20);
-    /// Byte 2, bit 5.
-    pub const SERVICE_NOT_ALLOWED: TvrBit = TvrBit(1, 0x10);
-    /// Byte 3, bit 3.
-    pub const ONLINE_PIN_ENTERED: TvrBit = TvrBit(2, 0x04);
-}
-
-pub fn set_tvr(tvr: &mut [u8], bit: TvrBit) {
-    if let Some(byte) = tvr.get_mut(bit.0) {
-        *byte |= bit.1;
-    }
-}
-
-/// Application usage control byte 1 (Book 3, Annex C2): valid for
-/// domestic goods, international goods, at terminals other than ATMs.
-const AUC_DOMESTIC_GOODS: u8 = 0x20;
-const AUC_INTERNATIONAL_GOODS: u8 = 0x10;
-const AUC_NOT_AN_ATM: u8 = 0x01;
-
-/// Terminal verification results (95) the kernel can tell from the card data.
-fn tvr(tags: &mut BTreeMap<String, Vec<u8>>) {
-    let mut tvr = tags.get("95").cloned().unwrap_or_else(|| vec![0; 5]);
-    tvr.resize(5, 0);
-    let today = tags.get("9A").cloned().unwrap_or_default();
-    if let Some(expiry) = tags.get("5F24") {
-        if expiry.as_slice() < today.as_slice() {
-            set_tvr(&mut tvr, tvr_bit::EXPIRED_APPLICATION);
-        }
-    }
-    // Processing restrictions (EMV Book 3, 10.4): versions, effective date,
-    // application usage control for a purchase of goods at a POS.
-    if let (Some(card), Some(terminal)) = (tags.get("9F08"), tags.get("9F09")) {
-        if card != terminal {
-            set_tvr(&mut tvr, tvr_bit::DIFFERENT_VERSIONS);
-        }
-    }
-    if tags
-        .get("5F25")
-        .is_some_and(|effective| effective.as_slice() > today.as_slice())
-    {
-        set_tvr(&mut tvr, tvr_bit::NOT_YET_EFFECTIVE);
-    }
-    if let Some(&auc) = tags.get("9F07").and_then(|a| a.first()) {
-        let domestic = tags.get("5F28").is_some_and(|c| Some(c) == tags.get("9F1A"));
-        let goods = if domestic {
-            AUC_DOMESTIC_GOODS
-        } else {
-            AUC_INTERNATIONAL_GOODS
-        };
-        if auc & goods == 0 || auc & AUC_NOT_AN_ATM == 0 {
-            set_tvr(&mut tvr, tvr_bit::SERVICE_NOT_ALLOWED);
-        }
-    }
-    tags.insert("95".into(), tvr);
-}
-
 /// The amount keyed after the card was read (a card-first terminal): the
 /// value GENERATE AC's CDOL1 and field 55 carry.
 pub fn set_amount(read: &mut ChipRead, fen: u64) {
@@ -427,7 +348,7 @@ pub fn note_online_pin(read: &mut ChipRead) {
 }
 
 fn finish(mut tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError) -> Result<ChipRead, ChipError> {
-    tvr(&mut tags);
+    crate::tvr::restrictions(&mut tags);
     let track2 = tags.get("57").map(|t| digits(t).replace('D', "=")).unwrap_or_default();
     let pan = tags
         .get("5A")

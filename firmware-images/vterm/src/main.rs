@@ -25,6 +25,7 @@ mod receipt;
 mod risk;
 mod swipe;
 mod tlv;
+mod tvr;
 #[cfg(test)]
 mod vectors;
 mod vpcd;
