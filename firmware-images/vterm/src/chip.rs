@@ -159,7 +159,13 @@ fn candidates(card: &mut CardSession) -> Result<Vec<(Vec<u8>, String, u8)>, Chip
     }
     // This terminal accepts UnionPay applications only (RID A000000333).
     apps.retain(|a| a.0.starts_with(&[0xA0, 0x00, 0x00, 0x03, 0x33]));
-    apps.sort_by_key(|a| a.2);
+    // Application priority indicator (87, Book 3 Annex C): bits 4-1 the
+    // priority, 1 highest, 0 none (after every numbered one); bit 8 asks
+    // for the cardholder's confirmation.
+    apps.sort_by_key(|a| match a.2 & 0x0F {
+        0 => 16,
+        p => p,
+    });
     if apps.is_empty() {
         return Err(ChipError::NotSupported);
     }
@@ -184,7 +190,10 @@ pub fn read(
     choose: impl FnOnce(&[(Vec<u8>, String, u8)]) -> Option<usize>,
 ) -> Result<ChipRead, ChipError> {
     let apps = candidates(card)?;
-    let pick = if apps.len() > 1 {
+    // Several applications, or one that wants confirming (Book 3, 12.4):
+    // the cardholder chooses.
+    let confirm = apps.first().is_some_and(|a| a.2 & CONFIRMATION_REQUIRED != 0);
+    let pick = if apps.len() > 1 || confirm {
         choose(&apps).ok_or(ChipError::Failed("no application chosen".into()))?
     } else {
         0
@@ -274,6 +283,9 @@ pub fn read(
     }
     Ok(read)
 }
+
+/// Application priority indicator bit 8: not without confirmation.
+const CONFIRMATION_REQUIRED: u8 = 0x80;
 
 /// The data objects a contact card must give (Book 3, 10.2): expiry date,
 /// PAN, CDOL1, CDOL2.

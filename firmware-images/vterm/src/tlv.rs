@@ -72,7 +72,9 @@ fn walk(data: &[u8], out: &mut BTreeMap<String, Vec<u8>>, entries: &mut Vec<(Vec
                 let e = parse(value);
                 let aid = e.get("4F").cloned().unwrap_or_default();
                 let label = String::from_utf8_lossy(e.get("50").map(Vec::as_slice).unwrap_or_default()).into_owned();
-                let priority = e.get("87").and_then(|p| p.first().copied()).unwrap_or(15) & 0x0F;
+                // The whole indicator (bit 8: confirmation required; bits
+                // 4-1: the priority, 0 none); absent, no priority.
+                let priority = e.get("87").and_then(|p| p.first().copied()).unwrap_or(0);
                 entries.push((aid, label, priority));
             }
             walk(value, out, entries);

@@ -6,7 +6,7 @@
 use crate::card::dol;
 use crate::emv::parse_tlv;
 use crate::events::{Event, Kind};
-use crate::instructions::{GENERATE_AC, GET_PROCESSING_OPTIONS, GET_RESPONSE, INTERNAL_AUTHENTICATE, VERIFY};
+use crate::instructions::{GENERATE_AC, GET_PROCESSING_OPTIONS, GET_RESPONSE, INTERNAL_AUTHENTICATE, SELECT, VERIFY};
 use crate::iso8583::fields::field;
 use crate::tags;
 use std::collections::BTreeMap;
@@ -133,6 +133,9 @@ pub struct Evidence {
     pub offline_pins: Vec<u8>,
     /// Field 55 of the host's last request that carried one.
     pub field55: Option<BTreeMap<String, Vec<u8>>>,
+    /// The application the terminal chose: the AID of its last SELECT
+    /// the card accepted before the GPO (the PSE and PPSE left out).
+    pub selected: Option<Vec<u8>>,
 }
 
 impl Evidence {
@@ -141,7 +144,14 @@ impl Evidence {
         let from = all.iter().rposition(|x| x.ins() == GET_PROCESSING_OPTIONS).unwrap_or(0);
         let transaction = &all[from..];
         let mut card = BTreeMap::new();
-        let mut evidence = Evidence::default();
+        let mut evidence = Evidence {
+            selected: all[..from]
+                .iter()
+                .rev()
+                .find(|x| x.ins() == SELECT && x.ok() && !x.data().ends_with(b"PAY.SYS.DDF01"))
+                .map(|x| x.data().to_vec()),
+            ..Evidence::default()
+        };
         for x in transaction {
             if x.ok() {
                 card.extend(x.answer());

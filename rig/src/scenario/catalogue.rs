@@ -254,6 +254,7 @@ fn sample(pattern: &str, group: &str, chinese: bool) -> String {
         "seconds" => "5",
         "hex" => "8424000000",
         "snapshot name" => "swipe-sale-approved-receipt",
+        "AID (hex)" => "A000000333010101",
         // (a|b): the first word.
         _ if group.contains('|') => {
             return group
@@ -284,6 +285,7 @@ fn kind_of_group(group: &str) -> &'static str {
         "([a-z -]+)" | "([a-z -]+?)" => "transaction (sale, void, refund, pre-auth, reversal, ...)",
         r"(\d+(?:\.\d+)?)" => "seconds",
         "([0-9A-F]+)" => "hex",
+        "([0-9A-Fa-f]{10,32})" => "AID (hex)",
         r"([\w.-]+)" => "snapshot name",
         _ if group.contains('|') => "one of the listed words",
         _ => "text",

@@ -102,3 +102,8 @@ Feature: The kernel's decisions: verdicts that never lie (must-fail corpus)
     When the cashier starts a sale of 11.00 yuan
     And the cardholder inserts the card "emv/cvm-no-cvm"
     Then the CVM results say "offline plaintext PIN, successful"
+
+  # must fail (terminal failure): the terminal selected the application A000000333010101, expected A000000333010102
+  Scenario: A one-application card's application is the one selected
+    When the cashier makes a sale of 11.00 yuan with the inserted card "unionpay-debit-chip" and its PIN
+    Then the terminal selected the application "A000000333010102"

@@ -111,6 +111,25 @@ async fn performs_cvm(world: &mut RigWorld, does: String, name: String) -> Resul
     )))
 }
 
+/// The application the kernel chose and selected (its AID, hex: the last SELECT the card accepted before GET PROCESSING OPTIONS): the highest priority one, or the cardholder's choice.
+#[then(regex = r#"^the terminal selected the application "([0-9A-Fa-f]{10,32})"$"#)]
+async fn selected(world: &mut RigWorld, aid: String) -> Result<(), StepError> {
+    let evidence = evidence(world).await?;
+    let want = hex::decode(&aid).map_err(|e| StepError::Mistake(format!("{aid:?} is not an AID in hex: {e}")))?;
+    match &evidence.selected {
+        Some(got) if *got == want => Ok(()),
+        Some(got) => Err(StepError::Expectation(format!(
+            "the terminal selected the application {}, expected {}",
+            hex::encode_upper(got),
+            aid.to_uppercase()
+        ))),
+        None => Err(StepError::Expectation(
+            "the terminal selected no application (no SELECT of an AID the card accepted before GET PROCESSING OPTIONS)"
+                .into(),
+        )),
+    }
+}
+
 fn nth(which: &str) -> usize {
     if which == "second" { 1 } else { 0 }
 }
