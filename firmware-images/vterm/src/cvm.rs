@@ -119,7 +119,7 @@ fn number(bytes: &[u8]) -> u64 {
 
 /// The amount (fen) with the list's X and Y, when the currencies agree.
 fn amounts(read: &ChipRead, list: &[u8]) -> Option<(u64, u64, u64)> {
-    let same_currency = read.tags.get("9F42").is_some() && read.tags.get("9F42") == read.tags.get("5F2A");
+    let same_currency = read.tags.contains_key("9F42") && read.tags.get("9F42") == read.tags.get("5F2A");
     let amount = read.tags.get("9F02").and_then(|a| hex::encode(a).parse().ok())?;
     same_currency.then(|| (amount, number(&list[0..4]), number(&list[4..8])))
 }
