@@ -3,7 +3,7 @@
 
 use crate::reader::{CardSession, Slot};
 use crate::tlv;
-pub use crate::tvr::{TvrBit, set_tvr, tvr_bit};
+pub use crate::tvr::{set_tvr, tvr_bit};
 use std::collections::BTreeMap;
 
 /// Candidate AIDs when a card has no PSE (emv.md).
@@ -396,9 +396,7 @@ pub struct Actions {
     pub tac_denial: [u8; 5],
 }
 
-/// TVR byte 4 bit 8 (Annex C5) and TSI byte 1 bits 4 (terminal risk management
-/// performed, Annex C6).
-const TVR_FLOOR_LIMIT: TvrBit = TvrBit(3, 0x80);
+/// TSI byte 1 bit 4: terminal risk management was performed (Annex C6).
 const TSI_RISK_MANAGEMENT: u8 = 0x08;
 
 /// Terminal risk management (Book 3, 10.6: the floor limit) and terminal
@@ -414,7 +412,7 @@ fn action_analysis(read: &mut ChipRead, actions: &Actions) -> u8 {
     let mut tvr = read.tags.get("95").cloned().unwrap_or_else(|| vec![0; 5]);
     tvr.resize(5, 0);
     if fen >= actions.floor_limit_fen {
-        set_tvr(&mut tvr, TVR_FLOOR_LIMIT);
+        set_tvr(&mut tvr, tvr_bit::FLOOR_LIMIT_EXCEEDED);
     }
     let mut tsi = read.tags.get("9B").cloned().unwrap_or_else(|| vec![0; 2]);
     tsi.resize(2, 0);

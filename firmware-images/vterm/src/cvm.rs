@@ -6,17 +6,14 @@
 //! the ICC public key; the outcome in the CVM results (9F34), the TVR and
 //! the TSI. vterm's own reading of the books, not rig's.
 
-use crate::chip::{ChipError, ChipRead, TvrBit, set_tvr};
+use crate::chip::{ChipError, ChipRead};
 use crate::reader::CardSession;
+use crate::tvr::tvr_bit::{
+    CV_NOT_SUCCESSFUL, ICC_DATA_MISSING, PIN_NOT_ENTERED, PIN_TRY_LIMIT_EXCEEDED, UNRECOGNISED_CVM,
+};
+use crate::tvr::{TvrBit, set_tvr};
 use num_bigint::BigUint;
 
-/// TVR byte 3 (Annex C5).
-const CV_NOT_SUCCESSFUL: TvrBit = TvrBit(2, 0x80);
-const UNRECOGNISED_CVM: TvrBit = TvrBit(2, 0x40);
-const PIN_TRY_LIMIT_EXCEEDED: TvrBit = TvrBit(2, 0x20);
-const PIN_NOT_ENTERED: TvrBit = TvrBit(2, 0x08);
-/// TVR byte 1 bit 6.
-const ICC_DATA_MISSING: TvrBit = TvrBit(0, 0x20);
 /// TSI byte 1 bit 7: cardholder verification was performed (Annex C6).
 const TSI_CV_PERFORMED: u8 = 0x40;
 /// AIP byte 1 bit 5: the card supports cardholder verification.

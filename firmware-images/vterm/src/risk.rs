@@ -4,16 +4,10 @@
 //! DATA and marks in the TVR how far the card has gone offline since it
 //! last went online, and a new card (9F13 = 0). vterm's own reading.
 
-use crate::chip::{TvrBit, set_tvr};
 use crate::reader::CardSession;
+use crate::tvr::set_tvr;
+use crate::tvr::tvr_bit::{ICC_DATA_MISSING, LOWER_LIMIT_EXCEEDED, NEW_CARD, UPPER_LIMIT_EXCEEDED};
 use std::collections::BTreeMap;
-
-/// TVR byte 2 bit 4 and byte 4 bits 7, 6 (Annex C5).
-const NEW_CARD: TvrBit = TvrBit(1, 0x08);
-const LOWER_LIMIT_EXCEEDED: TvrBit = TvrBit(3, 0x40);
-const UPPER_LIMIT_EXCEEDED: TvrBit = TvrBit(3, 0x20);
-/// TVR byte 1 bit 6: a counter the card would not give.
-const ICC_DATA_MISSING: TvrBit = TvrBit(0, 0x20);
 
 /// A two-byte counter by GET DATA, None when the card does not give it.
 fn get_counter(card: &mut CardSession, tag: [u8; 2]) -> Option<u16> {

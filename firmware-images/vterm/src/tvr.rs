@@ -31,8 +31,24 @@ pub mod tvr_bit {
     pub const NOT_YET_EFFECTIVE: TvrBit = TvrBit(1, 0x20);
     /// Byte 2, bit 5.
     pub const SERVICE_NOT_ALLOWED: TvrBit = TvrBit(1, 0x10);
+    /// Byte 2, bit 4.
+    pub const NEW_CARD: TvrBit = TvrBit(1, 0x08);
+    /// Byte 3, bit 8.
+    pub const CV_NOT_SUCCESSFUL: TvrBit = TvrBit(2, 0x80);
+    /// Byte 3, bit 7.
+    pub const UNRECOGNISED_CVM: TvrBit = TvrBit(2, 0x40);
+    /// Byte 3, bit 6.
+    pub const PIN_TRY_LIMIT_EXCEEDED: TvrBit = TvrBit(2, 0x20);
+    /// Byte 3, bit 4: PIN entry required, PIN pad present, PIN not entered.
+    pub const PIN_NOT_ENTERED: TvrBit = TvrBit(2, 0x08);
     /// Byte 3, bit 3.
     pub const ONLINE_PIN_ENTERED: TvrBit = TvrBit(2, 0x04);
+    /// Byte 4, bit 8: transaction exceeds floor limit.
+    pub const FLOOR_LIMIT_EXCEEDED: TvrBit = TvrBit(3, 0x80);
+    /// Byte 4, bit 7.
+    pub const LOWER_LIMIT_EXCEEDED: TvrBit = TvrBit(3, 0x40);
+    /// Byte 4, bit 6.
+    pub const UPPER_LIMIT_EXCEEDED: TvrBit = TvrBit(3, 0x20);
 }
 
 pub fn set_tvr(tvr: &mut [u8], bit: TvrBit) {
