@@ -174,7 +174,7 @@ fn configuration_mistakes_exit_2_with_file_and_line() {
     let project = scratch_project();
     let bench = project.path().join("fixtures/benches/virtual.toml");
     let original = std::fs::read_to_string(&bench).expect("bench");
-    let broken = original.replace("press_ms = 20", "press_ms = \"twenty\"");
+    let broken = original.replace("press_ms = 10", "press_ms = \"ten\"");
     assert_ne!(broken, original, "the bench file's press_ms line moved");
     std::fs::write(&bench, broken).expect("write");
     let out = rig(&["run", "--report-dir", "out"], project.path());

@@ -41,6 +41,10 @@ pub fn spawn(listener: TcpListener, slot: Slot, tx: Sender<Input>) {
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            // APDUs are small request/answer frames: send each at once.
+            if let Err(e) = stream.set_nodelay(true) {
+                eprintln!("vterm reader: TCP_NODELAY not set ({e}); APDUs may wait on Nagle");
+            }
             let atr = send(&mut stream, &[0x01])
                 .and_then(|_| send(&mut stream, &[0x04]))
                 .and_then(|_| recv(&mut stream));

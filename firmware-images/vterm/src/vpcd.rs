@@ -10,8 +10,12 @@ pub const MAX_GET_RESPONSE: usize = 16;
 
 pub fn send(stream: &mut impl Write, payload: &[u8]) -> std::io::Result<()> {
     let len = u16::try_from(payload.len()).map_err(|_| std::io::Error::other("payload too long"))?;
-    stream.write_all(&len.to_be_bytes())?;
-    stream.write_all(payload)
+    // One write per frame: a length written apart from its payload waits on
+    // TCP's Nagle algorithm for the peer's delayed ACK (40 ms a frame).
+    let mut frame = Vec::with_capacity(payload.len() + 2);
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(payload);
+    stream.write_all(&frame)
 }
 
 pub fn recv(stream: &mut impl Read) -> std::io::Result<Vec<u8>> {

@@ -95,7 +95,7 @@ pub enum Command {
         #[arg(long)]
         list: bool,
         /// Scenarios played at once, each on its own virtual terminal and mock host
-        /// (default on the virtual bench: 8 a CPU core, at most 32; 1 on a lab bench,
+        /// (default on the virtual bench: 12 a CPU core, at most 32; 1 on a lab bench,
         /// which has one terminal).
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,

@@ -82,6 +82,15 @@ pub async fn insert(addr: &str, card: impl SmartCard, timeline: Timeline) -> Res
         addr: addr.into(),
         message: e.to_string(),
     })?;
+    // Each answer is one small frame the terminal waits for: no Nagle delay.
+    if let Err(e) = stream.set_nodelay(true) {
+        timeline.publish(
+            Source::Rig,
+            Kind::Step {
+                text: format!("card link {addr}: TCP_NODELAY not set ({e}); answers may wait on Nagle"),
+            },
+        );
+    }
     timeline.publish(
         Source::CardLink,
         Kind::CardInserted {
@@ -108,6 +117,14 @@ pub async fn listen(
     let bound = listener.local_addr().map_err(err)?;
     let task = tokio::spawn(async move {
         if let Ok((stream, _)) = listener.accept().await {
+            if let Err(e) = stream.set_nodelay(true) {
+                timeline.publish(
+                    Source::Rig,
+                    Kind::Step {
+                        text: format!("card link: TCP_NODELAY not set ({e}); answers may wait on Nagle"),
+                    },
+                );
+            }
             timeline.publish(
                 Source::CardLink,
                 Kind::CardInserted {

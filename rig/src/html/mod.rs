@@ -64,15 +64,14 @@ pub fn write_pages(
         flaky += usize::from(is_flaky);
         let mut link = esc(&last.scenario).to_string();
         if let Some(dir) = &last.dir {
-            let events = trace_tools::load(dir).unwrap_or_default();
             if firmware.is_empty() {
-                firmware = events
-                    .iter()
-                    .find(|e| e.kind == "boot")
-                    .map(|e| e.str("version").to_string())
-                    .unwrap_or_default();
+                firmware = firmware_booted(dir);
             }
+            // Only the pages asked for read their traces: the index is
+            // rewritten after every scenario, and reading every trace each
+            // time made a run quadratic in its scenarios.
             if only.is_none_or(|o| o == dir.as_path()) {
+                let events = trace_tools::load(dir).unwrap_or_default();
                 scenario_page(
                     dir,
                     &last.place(),
@@ -133,6 +132,26 @@ document.getElementById('tag').addEventListener('change', filter);
     std::fs::write(&part, index)?;
     std::fs::rename(&part, &path)?;
     Ok(path)
+}
+
+/// The firmware version the boot banner of the trace in `dir` gave, read up
+/// to that line only; empty when the trace has none (or cannot be read).
+fn firmware_booted(dir: &Path) -> String {
+    use std::io::BufRead;
+    let Ok(file) = trace_tools::trace_file(dir)
+        .and_then(|f| std::fs::File::open(&f).map_err(|source| trace_tools::TraceError::Read { path: f, source }))
+    else {
+        return String::new();
+    };
+    std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| l.contains(r#""kind":"boot""#))
+        .find_map(|l| {
+            let event: serde_json::Value = serde_json::from_str(&l).ok()?;
+            Some(event.get("version")?.as_str()?.to_string())
+        })
+        .unwrap_or_default()
 }
 
 fn scenario_page(

@@ -35,9 +35,11 @@ pub struct RunOptions {
 
 /// Scenarios at once on the virtual bench unless `--jobs` says otherwise:
 /// each has its own vterm, ptys, GPIO file and mock host, and a scenario is
-/// almost all waiting: measured, one uses about 4 % of a core (README,
-/// performance), so 8 a core keep the machine a third busy, with room for
-/// the bursts of boots at the start. Capped, so a 64-core CI runner does not
+/// almost all waiting (key holds, host and card round trips): measured with
+/// the kernel test set, one uses about 4-7 % of a core (README, performance),
+/// so 12 a core keep the machine about half busy, with room for the bursts
+/// of boots at the start (at 8 a core the machine idled half the run and the
+/// suite took 1.3x as long). Capped, so a 64-core CI runner does not
 /// start hundreds of terminals for a suite of dozens.
 pub fn virtual_jobs() -> usize {
     jobs_for(cores())
@@ -48,7 +50,7 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
-pub const VIRTUAL_JOBS_PER_CORE: usize = 8;
+pub const VIRTUAL_JOBS_PER_CORE: usize = 12;
 pub const VIRTUAL_JOBS_MAX: usize = 32;
 
 pub struct LeaseOptions {
