@@ -1,6 +1,7 @@
 //! The terminal's EMV kernel: application selection, GET PROCESSING OPTIONS,
 //! records, GENERATE AC (contact) and the qPBOC path (contactless).
 
+use crate::action::{Actions, Ask, IssuerCodes};
 use crate::reader::{CardSession, Slot};
 use crate::tlv;
 pub use crate::tvr::{set_tvr, tvr_bit};
@@ -387,50 +388,66 @@ fn finish(mut tags: BTreeMap<String, Vec<u8>>, label: String, missing: ChipError
     })
 }
 
-/// The terminal's risk management and action analysis parameters.
-pub struct Actions {
-    pub floor_limit_fen: u64,
-    /// TAC-denial. (TAC-online and TAC-default matter once the kernel can
-    /// decide offline; this online-capable terminal that is not denied
-    /// asks for an ARQC.)
-    pub tac_denial: [u8; 5],
-}
-
 /// TSI byte 1 bit 4: terminal risk management was performed (Annex C6).
 const TSI_RISK_MANAGEMENT: u8 = 0x08;
 
-/// Terminal risk management (Book 3, 10.6: the floor limit) and terminal
-/// action analysis (10.7): a TVR bit in TAC-denial or IAC-denial (9F0E;
-/// absent, none) asks for an AAC, otherwise this online-capable terminal
-/// asks for an ARQC. Returns GENERATE AC's P1.
-fn action_analysis(read: &mut ChipRead, actions: &Actions) -> u8 {
+/// The card's issuer action code (9F0D, 9F0E, 9F0F), None when absent.
+fn issuer_code(read: &ChipRead, tag: &str) -> Option<[u8; 5]> {
+    read.tags.get(tag).and_then(|v| <[u8; 5]>::try_from(v.as_slice()).ok())
+}
+
+fn issuer_codes(read: &ChipRead) -> IssuerCodes {
+    IssuerCodes {
+        default: issuer_code(read, "9F0D"),
+        denial: issuer_code(read, "9F0E"),
+        online: issuer_code(read, "9F0F"),
+    }
+}
+
+fn tvr_of(read: &ChipRead) -> Vec<u8> {
+    let mut tvr = read.tags.get("95").cloned().unwrap_or_else(|| vec![0; 5]);
+    tvr.resize(5, 0);
+    tvr
+}
+
+/// Terminal risk management (floor limit, random selection) and terminal
+/// action analysis (crate::action) on what was read; TVR and TSI updated.
+fn action_analysis(read: &mut ChipRead, actions: &Actions) -> Ask {
     let fen: u64 = read
         .tags
         .get("9F02")
         .and_then(|a| hex::encode(a).parse().ok())
         .unwrap_or(0);
-    let mut tvr = read.tags.get("95").cloned().unwrap_or_else(|| vec![0; 5]);
-    tvr.resize(5, 0);
-    if fen >= actions.floor_limit_fen {
-        set_tvr(&mut tvr, tvr_bit::FLOOR_LIMIT_EXCEEDED);
-    }
+    let mut tvr = tvr_of(read);
+    // The terminal's random number for random selection, 1-99.
+    let roll = 1 + crate::app::random_byte() % 99;
+    let ask = crate::action::first(&mut tvr, fen, actions, &issuer_codes(read), roll);
     let mut tsi = read.tags.get("9B").cloned().unwrap_or_else(|| vec![0; 2]);
     tsi.resize(2, 0);
     tsi[0] |= TSI_RISK_MANAGEMENT;
-    let iac_denial = read.tags.get("9F0E").cloned().unwrap_or_else(|| vec![0; 5]);
-    let denied = (0..5).any(|i| tvr[i] & (actions.tac_denial[i] | iac_denial.get(i).copied().unwrap_or(0)) != 0);
     read.tags.insert("95".into(), tvr);
     read.tags.insert("9B".into(), tsi);
-    if denied { 0x00 } else { 0x80 }
+    ask
 }
 
-/// First GENERATE AC (contact): an ARQC to go online, an AAC when action
-/// analysis denies, or the card's refusal.
-pub fn first_ac(card: &mut CardSession, read: &mut ChipRead, actions: &Actions) -> Result<(), ChipError> {
+/// What the first GENERATE AC came to when the card did not decline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstAc {
+    /// An ARQC: the host decides.
+    Online,
+    /// A TC: approved offline, nothing goes to the host.
+    ApprovedOffline,
+}
+
+/// First GENERATE AC (contact): what action analysis asks for (an ARQC to
+/// go online, a TC to approve offline, an AAC to decline), and what the
+/// card gave (it may only go down: a TC asked may come back an ARQC).
+pub fn first_ac(card: &mut CardSession, read: &mut ChipRead, actions: &Actions) -> Result<FirstAc, ChipError> {
     crate::risk::velocity(card, &mut read.tags);
-    let mut p1 = action_analysis(read, actions);
+    let asked = action_analysis(read, actions);
+    let mut p1 = asked.p1();
     // CDA: asked with a cryptogram other than an AAC (Book 2, 6.6).
-    let cda = read.cda_key.is_some() && p1 != 0x00;
+    let cda = read.cda_key.is_some() && asked != Ask::Aac;
     if cda {
         p1 |= 0x10;
     }
@@ -469,7 +486,25 @@ pub fn first_ac(card: &mut CardSession, read: &mut ChipRead, actions: &Actions) 
             }
         }
     }
-    Ok(())
+    let tc = read
+        .tags
+        .get("9F27")
+        .is_some_and(|c| c.first().is_some_and(|c| c & 0xC0 == 0x40));
+    // A TC only where one was asked: a card cannot raise the terminal's decision.
+    Ok(if tc && asked == Ask::Tc {
+        FirstAc::ApprovedOffline
+    } else {
+        FirstAc::Online
+    })
+}
+
+/// The host could not be reached after an ARQC (Book 3, 10.7): the default
+/// action codes decide, and the second GENERATE AC asks for a TC with the
+/// authorisation response code Y3 (unable to go online, offline approved)
+/// or an AAC with Z3 (... offline declined). True when the card gave a TC.
+pub fn unable_to_go_online(card: &mut CardSession, read: &mut ChipRead, actions: &Actions) -> Result<bool, ChipError> {
+    let approve = crate::action::unable_to_go_online(&tvr_of(read), actions, &issuer_codes(read)) == Ask::Tc;
+    second_ac(card, read, if approve { "Y3" } else { "Z3" }, None, approve)
 }
 
 /// Second GENERATE AC with the issuer's answer: true for a TC.
@@ -520,14 +555,41 @@ pub fn field55(read: &ChipRead) -> Vec<u8> {
     out
 }
 
-/// Runs the issuer's scripts on the card: the script results (DF31), one
-/// 5-byte entry per script: result (20 = done, 10 = failed) and the script id.
-pub fn run_scripts(card: &mut CardSession, scripts: &[tlv::Script]) -> Vec<u8> {
+/// TSI byte 1 bit 3: script processing was performed (Annex C6).
+const TSI_SCRIPT_PROCESSING: u8 = 0x04;
+
+/// Runs the issuer's scripts on the card (Book 3, 10.10): the script
+/// results (DF31), one 5-byte entry per script: result (20 = done, 10 =
+/// failed) and the script id. A command answered other than 90xx, 62xx or
+/// 63xx ends its script as failed, and the TVR says so, before or after the
+/// final GENERATE AC; the TSI says scripts were processed.
+pub fn run_scripts(
+    card: &mut CardSession,
+    read: &mut ChipRead,
+    scripts: &[tlv::Script],
+    before_final: bool,
+) -> Vec<u8> {
     let mut results = Vec::new();
     for (_, id, commands) in scripts {
         let ok = commands
             .iter()
-            .all(|c| matches!(card.transmit(c), Ok((_, [0x90, 0x00]))));
+            .all(|c| matches!(card.transmit(c), Ok((_, [0x90 | 0x62 | 0x63, _]))));
+        let mut tsi = read.tags.get("9B").cloned().unwrap_or_else(|| vec![0; 2]);
+        tsi.resize(2, 0);
+        tsi[0] |= TSI_SCRIPT_PROCESSING;
+        read.tags.insert("9B".into(), tsi);
+        if !ok {
+            let mut tvr = tvr_of(read);
+            set_tvr(
+                &mut tvr,
+                if before_final {
+                    tvr_bit::SCRIPT_FAILED_BEFORE_FINAL_AC
+                } else {
+                    tvr_bit::SCRIPT_FAILED_AFTER_FINAL_AC
+                },
+            );
+            read.tags.insert("95".into(), tvr);
+        }
         results.push(if ok { 0x20 } else { 0x10 });
         let mut id = id.clone();
         id.resize(4, 0);

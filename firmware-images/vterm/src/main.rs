@@ -4,6 +4,7 @@
 //! only through "hardware": a serial console (pseudo-terminal), GPIO key
 //! lines, a magnetic stripe head, a vpcd card reader and TCP to the acquirer.
 
+mod action;
 mod app;
 mod chip;
 mod clock;

@@ -47,15 +47,99 @@ pub struct Params {
     #[serde(default)]
     pub revoked: Vec<crate::oda::Revocation>,
     /// Terminal risk management and action analysis (EMV Book 3, 10.6 and
-    /// 10.7): the floor limit in fen and the terminal action code - denial, hex.
+    /// 10.7, crate::action): the floor limit in fen, the terminal type,
+    /// random selection, and the terminal action codes (hex; omitted, no
+    /// bits).
     #[serde(default)]
     pub floor_limit_fen: u64,
-    #[serde(default = "no_action")]
-    pub tac_denial: String,
+    #[serde(default)]
+    pub terminal_type: TerminalTypeParam,
+    #[serde(default)]
+    pub random_selection: Option<RandomSelectionParams>,
+    #[serde(default)]
+    pub tac_denial: Hex<5>,
+    #[serde(default)]
+    pub tac_online: Hex<5>,
+    #[serde(default)]
+    pub tac_default: Hex<5>,
     /// Terminal capabilities (9F33, Annex A2), hex: byte 2 names the CVMs
     /// the kernel can perform (cardholder verification, crate::cvm).
     #[serde(default = "all_capabilities")]
-    pub terminal_capabilities: String,
+    pub terminal_capabilities: Hex<3>,
+}
+
+/// A fixed-length hex value (a TAC, 9F33): a malformed one is refused when
+/// the parameters load, at its line, never taken for a default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hex<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> Default for Hex<N> {
+    fn default() -> Self {
+        Hex([0; N])
+    }
+}
+
+impl<'de, const N: usize> Deserialize<'de> for Hex<N> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let bytes = hex::decode(&text).map_err(|e| serde::de::Error::custom(format!("{text:?} is not hex: {e}")))?;
+        <[u8; N]>::try_from(bytes)
+            .map(Hex)
+            .map_err(|_| serde::de::Error::custom(format!("{text:?}: expected {N} bytes ({} hex digits)", 2 * N)))
+    }
+}
+
+/// `terminal_type`: "21" online only, "22" offline with online capability
+/// (9F35, attended; Book 4 Annex A1). Omitted: online only.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TerminalTypeParam(pub crate::action::TerminalType);
+
+impl<'de> Deserialize<'de> for TerminalTypeParam {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::action::TerminalType;
+        match String::deserialize(d)?.as_str() {
+            "21" => Ok(TerminalTypeParam(TerminalType::OnlineOnly)),
+            "22" => Ok(TerminalTypeParam(TerminalType::OfflineWithOnline)),
+            other => Err(serde::de::Error::custom(format!(
+                "terminal type {other:?}: expected \"21\" (attended, online only) or \"22\" (attended, offline with online capability)"
+            ))),
+        }
+    }
+}
+
+/// `[random_selection]` (Book 3, 10.6.2): percentages 0-99, the maximum
+/// not under the target.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "RandomSelectionRaw")]
+pub struct RandomSelectionParams {
+    pub threshold_fen: u64,
+    pub target_percent: u8,
+    pub max_target_percent: u8,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RandomSelectionRaw {
+    threshold_fen: u64,
+    target_percent: u8,
+    max_target_percent: u8,
+}
+
+impl TryFrom<RandomSelectionRaw> for RandomSelectionParams {
+    type Error = String;
+    fn try_from(r: RandomSelectionRaw) -> Result<Self, String> {
+        if r.max_target_percent > 99 || r.target_percent > r.max_target_percent {
+            return Err(format!(
+                "random selection: expected 0 <= target_percent ({}) <= max_target_percent ({}) <= 99",
+                r.target_percent, r.max_target_percent
+            ));
+        }
+        Ok(RandomSelectionParams {
+            threshold_fen: r.threshold_fen,
+            target_percent: r.target_percent,
+            max_target_percent: r.max_target_percent,
+        })
+    }
 }
 
 /// Payment-code processing (acquirer-private, qr.md).
@@ -114,15 +198,11 @@ fn no_limit() -> u64 {
     u64::MAX
 }
 
-fn no_action() -> String {
-    "0000000000".into()
-}
-
 /// Manual key entry, magnetic stripe, IC; plaintext PIN, enciphered PIN
 /// online, signature, enciphered PIN offline, no CVM; SDA, DDA, card
 /// capture, CDA.
-fn all_capabilities() -> String {
-    "E0F8C8".into()
+fn all_capabilities() -> Hex<3> {
+    Hex([0xE0, 0xF8, 0xC8])
 }
 
 impl Params {
@@ -135,25 +215,24 @@ impl Params {
         }
     }
 
-    /// 9F33 as the kernel sends it; a malformed value counts as the default.
+    /// 9F33 as the kernel sends it.
     pub fn capabilities(&self) -> [u8; 3] {
-        hex::decode(&self.terminal_capabilities)
-            .ok()
-            .and_then(|b| <[u8; 3]>::try_from(b).ok())
-            .unwrap_or([0xE0, 0xF8, 0xC8])
+        self.terminal_capabilities.0
     }
 
     /// What the kernel's risk management and action analysis take.
-    pub fn actions(&self) -> crate::chip::Actions {
-        let code = |s: &str| {
-            hex::decode(s)
-                .ok()
-                .and_then(|b| <[u8; 5]>::try_from(b).ok())
-                .unwrap_or([0; 5])
-        };
-        crate::chip::Actions {
+    pub fn actions(&self) -> crate::action::Actions {
+        crate::action::Actions {
+            terminal_type: self.terminal_type.0,
             floor_limit_fen: self.floor_limit_fen,
-            tac_denial: code(&self.tac_denial),
+            random_selection: self.random_selection.map(|r| crate::action::RandomSelection {
+                threshold_fen: r.threshold_fen,
+                target_percent: r.target_percent,
+                max_target_percent: r.max_target_percent,
+            }),
+            tac_denial: self.tac_denial.0,
+            tac_online: self.tac_online.0,
+            tac_default: self.tac_default.0,
         }
     }
 }
@@ -175,4 +254,39 @@ pub fn load<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, LoadError> {
         path: path.into(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Codes {
+        tac: Hex<5>,
+        #[serde(default)]
+        kind: TerminalTypeParam,
+        random_selection: Option<RandomSelectionParams>,
+    }
+
+    #[test]
+    fn a_malformed_action_code_is_refused_at_its_line_not_defaulted() {
+        let err = toml::from_str::<Codes>("kind = \"22\"\ntac = \"D84004F8\"\n").unwrap_err();
+        assert!(err.to_string().contains("expected 5 bytes"), "{err}");
+        assert!(err.to_string().contains("line 2"), "{err}");
+        let err = toml::from_str::<Codes>("tac = \"D84004F80G\"\n").unwrap_err();
+        assert!(err.to_string().contains("not hex"), "{err}");
+        let ok = toml::from_str::<Codes>("tac = \"D84004F800\"\n").expect("good codes");
+        assert_eq!(ok.tac.0, [0xD8, 0x40, 0x04, 0xF8, 0x00]);
+        assert_eq!(ok.kind.0, crate::action::TerminalType::OnlineOnly);
+        assert!(ok.random_selection.is_none());
+    }
+
+    #[test]
+    fn an_unknown_terminal_type_and_a_random_selection_over_99_percent_are_refused() {
+        let err = toml::from_str::<Codes>("tac = \"0000000000\"\nkind = \"23\"\n").unwrap_err();
+        assert!(err.to_string().contains("\"21\""), "{err}");
+        let text = "tac = \"0000000000\"\n[random_selection]\nthreshold_fen = 0\ntarget_percent = 50\nmax_target_percent = 100\n";
+        let err = toml::from_str::<Codes>(text).unwrap_err();
+        assert!(err.to_string().contains("<= 99"), "{err}");
+    }
 }

@@ -49,6 +49,12 @@ pub mod tvr_bit {
     pub const LOWER_LIMIT_EXCEEDED: TvrBit = TvrBit(3, 0x40);
     /// Byte 4, bit 6.
     pub const UPPER_LIMIT_EXCEEDED: TvrBit = TvrBit(3, 0x20);
+    /// Byte 4, bit 5: transaction selected randomly for online processing.
+    pub const RANDOMLY_SELECTED: TvrBit = TvrBit(3, 0x10);
+    /// Byte 5, bit 6: script processing failed before final GENERATE AC.
+    pub const SCRIPT_FAILED_BEFORE_FINAL_AC: TvrBit = TvrBit(4, 0x20);
+    /// Byte 5, bit 5: script processing failed after final GENERATE AC.
+    pub const SCRIPT_FAILED_AFTER_FINAL_AC: TvrBit = TvrBit(4, 0x10);
 }
 
 pub fn set_tvr(tvr: &mut [u8], bit: TvrBit) {

@@ -133,6 +133,9 @@ pub struct Evidence {
     pub offline_pins: Vec<u8>,
     /// Field 55 of the host's last request that carried one.
     pub field55: Option<BTreeMap<String, Vec<u8>>>,
+    /// That request came after the last GENERATE AC (a script result
+    /// notice): its field 55 is the terminal's latest word.
+    pub field55_is_latest: bool,
     /// The application the terminal chose: the AID of its last SELECT
     /// the card accepted before the GPO (the PSE and PPSE left out).
     pub selected: Option<Vec<u8>>,
@@ -196,12 +199,33 @@ impl Evidence {
                 .map(|f| parse_tlv(&f)),
             _ => None,
         });
+        let last_ac = events
+            .iter()
+            .rposition(|e| matches!(&e.as_ref().kind, Kind::Apdu { command, .. } if command.get(2..4) == Some("AE")));
+        let last_f55 = events.iter().rposition(|e| {
+            matches!(&e.as_ref().kind, Kind::HostReceived { fields, .. }
+                if fields.iter().any(|(n, _)| *n == field::CHIP_DATA))
+        });
+        evidence.field55_is_latest = matches!((last_f55, last_ac), (Some(f), Some(a)) if f > a);
         evidence
     }
 
     /// A data object the terminal decided, and where it was read: the last
-    /// GENERATE AC's CDOL data, else field 55 of the host's last request.
+    /// GENERATE AC's CDOL data, else field 55 of the host's last request;
+    /// field 55 first when that request came after the last GENERATE AC
+    /// (the script result notice: the TVR after template 72 scripts).
     pub fn terminal_object(&self, tag: &str) -> Option<(Vec<u8>, String)> {
+        let in_f55 = || {
+            self.field55
+                .as_ref()
+                .and_then(|f| f.get(tag))
+                .map(|v| (v.clone(), "field 55 of the host's last chip request".to_string()))
+        };
+        if self.field55_is_latest {
+            if let Some(found) = in_f55() {
+                return Some(found);
+            }
+        }
         let at_ac = self.generate_acs.iter().enumerate().rev().find_map(|(n, ac)| {
             ac.terminal
                 .get(tag)

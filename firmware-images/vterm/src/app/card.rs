@@ -201,12 +201,12 @@ impl Terminal {
         let (before, after): (Vec<_>, Vec<_>) = crate::tlv::scripts(&raw55)
             .into_iter()
             .partition(|(template, _, _)| *template == crate::tlv::SCRIPT_BEFORE_FINAL_AC);
-        let mut results = chip::run_scripts(session, &before);
+        let mut results = chip::run_scripts(session, read, &before, true);
         let accepted = match chip::second_ac(session, read, arc, iad.as_deref(), approved) {
             Ok(tc) => tc || !approved,
             Err(_) => false,
         };
-        results.extend(chip::run_scripts(session, &after));
+        results.extend(chip::run_scripts(session, read, &after, false));
         if !results.is_empty() {
             self.pending_script_result = Some(results);
         }

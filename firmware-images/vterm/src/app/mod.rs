@@ -379,6 +379,11 @@ fn decline_reason(code: &str) -> &'static str {
     }
 }
 
+/// One random byte from the kernel's entropy source (random transaction selection).
+pub(crate) fn random_byte() -> u8 {
+    rand_bytes()[0]
+}
+
 /// An unpredictable number (9F37) from the kernel's entropy source.
 fn rand_bytes() -> [u8; 4] {
     let mut b = [0u8; 4];

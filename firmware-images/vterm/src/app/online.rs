@@ -2,6 +2,10 @@
 
 use super::*;
 
+/// Why an online request failed when nothing left the terminal (the host
+/// could not be reached): a chip sale's default action codes then decide.
+pub(super) const HOST_UNREACHABLE: &str = "连接失败 HOST UNREACHABLE";
+
 impl Terminal {
     pub(super) fn sign_on(&mut self) {
         self.console.display(&["签到中 SIGNING ON"]);
@@ -99,7 +103,7 @@ impl Terminal {
             Err(LinkError::Unreachable(_)) => {
                 // Nothing left the terminal: there is nothing to reverse.
                 self.settle_if(reversible, None);
-                return Err("连接失败 HOST UNREACHABLE".into());
+                return Err(HOST_UNREACHABLE.into());
             }
             Err(LinkError::NoAnswer(_)) => {
                 self.settle_if(reversible, Some("98"));

@@ -1,5 +1,6 @@
 //! Sale, balance inquiry and void, and the script result notice after a chip sale.
 
+use super::online::HOST_UNREACHABLE;
 use super::*;
 
 impl Terminal {
@@ -30,7 +31,7 @@ impl Terminal {
             match crate::qpboc::outcome(read) {
                 crate::qpboc::Tap::Online => {}
                 crate::qpboc::Tap::ApprovedOffline => {
-                    self.approve_offline(fen, &card);
+                    self.approve_offline(fen, &card, "qPBOC: approved offline (TC, fDDA verified)");
                     return Ok(());
                 }
                 crate::qpboc::Tap::Declined(why) => {
@@ -48,16 +49,25 @@ impl Terminal {
             _ => self.needs_pin(&card, fen),
         };
         let mut pin = if online_pin { self.read_pin(fen)? } else { String::new() };
-        if card.entry == Entry::Insert {
-            if let Some((read, session)) = card.chip.as_mut() {
+        let first = match (card.entry, card.chip.as_mut()) {
+            (Entry::Insert, Some((read, session))) => {
                 if !pin.is_empty() {
                     chip::note_online_pin(read);
                 }
-                if let Err(e) = chip::first_ac(session, read, &self.params.actions()) {
-                    self.console.display(&["交易失败 DECLINED", e.display()]);
-                    return Ok(());
-                }
+                Some(chip::first_ac(session, read, &self.params.actions()))
             }
+            _ => None,
+        };
+        match first {
+            Some(Err(e)) => {
+                self.console.display(&["交易失败 DECLINED", e.display()]);
+                return Ok(());
+            }
+            Some(Ok(chip::FirstAc::ApprovedOffline)) => {
+                self.approve_offline(fen, &card, "EMV: approved offline (TC at the first GENERATE AC)");
+                return Ok(());
+            }
+            Some(Ok(chip::FirstAc::Online)) | None => {}
         }
         let outcome = loop {
             let outcome = self.authorise(fen, &card, &pin);
@@ -91,6 +101,20 @@ impl Terminal {
                 self.console
                     .display(&["交易失败 DECLINED", &format!("{code} {}", decline_reason(&code))]);
             }
+            // Nothing reached the host: the default action codes decide (a
+            // chip card that went as far as an ARQC).
+            Err(why) if why == HOST_UNREACHABLE && card.entry == Entry::Insert => {
+                let actions = self.params.actions();
+                let approved = card.chip.as_mut().is_some_and(|(read, session)| {
+                    matches!(chip::unable_to_go_online(session, read, &actions), Ok(true))
+                });
+                if approved {
+                    self.approve_offline(fen, &card, "EMV: unable to go online, approved offline (Y3, TC)");
+                } else {
+                    self.console.log(&format!("sale failed: {why}"));
+                    self.console.display(&["交易失败 FAILED", &why]);
+                }
+            }
             Err(why) => {
                 self.console.log(&format!("sale failed: {why}"));
                 self.console.display(&["交易失败 FAILED", &why]);
@@ -103,11 +127,12 @@ impl Terminal {
         Ok(())
     }
 
-    /// A qPBOC offline approval (a TC whose fDDA verified): no host
-    /// message; the slip and the batch as for an online one, without
-    /// reference number or authorisation code. (Uploading offline
-    /// approvals at settlement is not done yet.)
-    fn approve_offline(&mut self, fen: u64, card: &CardData) {
+    /// An offline approval (a qPBOC TC whose fDDA verified, or a contact
+    /// TC the kernel asked for): no host message; the slip and the batch as
+    /// for an online one, without reference number or authorisation code.
+    /// The host learns of it at settlement: its totals differ, so the batch
+    /// is uploaded. (An offline advice carrying the TC is not sent.)
+    fn approve_offline(&mut self, fen: u64, card: &CardData, why: &str) {
         let Ok(stan) = self.flash.next_stan() else {
             self.console.display(&["交易失败 FAILED", "flash"]);
             return;
@@ -115,7 +140,7 @@ impl Terminal {
         let today = crate::clock::yymmdd();
         let mut approval = Message::new("0210");
         approval.set(39, "00").set(13, today.get(2..6).unwrap_or("0000"));
-        self.console.log("qPBOC: approved offline (TC, fDDA verified)");
+        self.console.log(why);
         self.console.display(&[
             "交易成功 APPROVED",
             &format!("RMB {}", receipt::yuan(fen)),

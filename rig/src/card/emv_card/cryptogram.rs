@@ -227,8 +227,18 @@ impl EmvCard {
             self.cvr.set(bit::UNABLE_TO_GO_ONLINE);
         }
         let authenticated = online.issuer_authenticated || in_cdol2;
-        let approve =
-            asked == AcType::Tc && authenticated && &arc == b"00" && !self.profile.behaviour.decline_second_ac;
+        let approve = asked == AcType::Tc
+            && !self.profile.behaviour.decline_second_ac
+            && if &arc == b"Y3" {
+                // The terminal could not go online and asks for a TC: the
+                // card approves offline only within its own offline limits
+                // (a known card, fewer offline transactions since its last
+                // online one than its upper limit; PBOC 3.0 part 5, card
+                // risk management when the terminal is unable to go online).
+                self.offline_allowed()
+            } else {
+                authenticated && &arc == b"00"
+            };
         let ac_type = if approve { AcType::Tc } else { AcType::Aac };
         self.cvr.second(ac_type);
         let mut memory = self.memory.get();
@@ -237,6 +247,17 @@ impl EmvCard {
             memory.last_online_atc = memory.atc;
         }
         Some(ac_type)
+    }
+
+    /// Whether the card may approve offline now: it has been online before
+    /// (9F13 not 0), the issuer was authenticated then, and its offline run
+    /// including this transaction stays within the upper consecutive limit.
+    fn offline_allowed(&self) -> bool {
+        let m = self.memory.get();
+        let run = m.atc.saturating_sub(m.last_online_atc);
+        m.last_online_atc != 0
+            && !m.issuer_authentication_failed
+            && run <= u16::from(self.profile.perso.upper_offline_limit)
     }
 
     /// The GENERATE AC answer with CDA (Book 2, 6.6.1 and Table 22): the

@@ -638,3 +638,31 @@ fn a_pin_change_script_sets_the_offline_pin() {
     assert_eq!(x(&mut card, "002000800826123456FFFFFFFF").1, "63C2", "the old PIN");
     assert_eq!(x(&mut card, "002000800826654321FFFFFFFF").1, "9000", "the new one");
 }
+
+/// The second GENERATE AC of a terminal that could not go online (ARC Y3,
+/// no issuer data): the card approves offline only within its offline limits.
+fn unable_to_go_online(p: &CardProfile, memory: &SharedMemory) -> u8 {
+    let mut card = EmvCard::with_memory(p.clone(), Field::Contact, memory.clone());
+    let ac1 = first_ac(&mut card, "80");
+    assert_eq!(ac1["9F27"][0], 0x80, "ARQC asked, ARQC given");
+    let (ac2, sw) = x(&mut card, &format!("80AE400029{}5933{CDOL2_DATA}00", "00".repeat(10)));
+    assert_eq!(sw, "9000");
+    ac2["9F27"][0]
+}
+
+#[test]
+fn unable_to_go_online_the_card_approves_offline_only_within_its_upper_limit() {
+    let mut p = profile(CardKind::Card);
+    p.perso.upper_offline_limit = 2;
+    let memory = personalised(&p);
+    assert_eq!(unable_to_go_online(&p, &memory), 0x00, "a new card: AAC");
+    memory.get().last_online_atc = 1;
+    // ATC 2 and 3 are within 2 of the last online ATC; ATC 4 is not.
+    assert_eq!(unable_to_go_online(&p, &memory), 0x40, "ATC 2: TC");
+    assert_eq!(unable_to_go_online(&p, &memory), 0x40, "ATC 3: TC");
+    assert_eq!(
+        unable_to_go_online(&p, &memory),
+        0x00,
+        "ATC 4: over the upper limit, AAC"
+    );
+}

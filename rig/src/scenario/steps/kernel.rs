@@ -111,6 +111,30 @@ async fn performs_cvm(world: &mut RigWorld, does: String, name: String) -> Resul
     )))
 }
 
+/// Plays the scenario only on a terminal whose EMV kernel can approve a chip sale offline (terminal type 22: the action codes decide between online and offline) or is online only (21), as its profile's `capabilities.terminal_type` says (omitted: online only); elsewhere the scenario is skipped as not on this terminal.
+#[given(regex = r#"^the terminal (can approve offline|is online only)$"#)]
+async fn terminal_type(world: &mut RigWorld, which: String) -> Result<(), StepError> {
+    use crate::config::capabilities::TerminalType;
+    let profile = world.bench()?.profile();
+    let has = profile.capabilities.terminal_type;
+    let wanted = if which == "is online only" {
+        TerminalType::OnlineOnly
+    } else {
+        TerminalType::OfflineWithOnlineCapability
+    };
+    if has == wanted {
+        return Ok(());
+    }
+    Err(StepError::NotOnThisTerminal(format!(
+        "{}'s kernel {} (its profile's capabilities.terminal_type)",
+        profile.model,
+        match has {
+            TerminalType::OnlineOnly => "is online only",
+            TerminalType::OfflineWithOnlineCapability => "can approve offline",
+        }
+    )))
+}
+
 /// The application the kernel chose and selected (its AID, hex: the last SELECT the card accepted before GET PROCESSING OPTIONS): the highest priority one, or the cardholder's choice.
 #[then(regex = r#"^the terminal selected the application "([0-9A-Fa-f]{10,32})"$"#)]
 async fn selected(world: &mut RigWorld, aid: String) -> Result<(), StepError> {
