@@ -60,19 +60,18 @@ pub struct Capabilities {
     #[serde(default)]
     pub cvm: Option<BTreeSet<Cvm>>,
     /// Whether its EMV kernel may approve a chip sale offline (its terminal
-    /// type, 9F35); omitted: online only, the UnionPay POS norm.
+    /// type, 9F35); omitted: not said, so scenarios that depend on it skip.
     #[serde(default)]
-    pub terminal_type: TerminalType,
+    pub terminal_type: Option<TerminalType>,
 }
 
 /// A terminal type as far as terminal action analysis is concerned (EMV
 /// Book 4, Annex A1; Book 3, 10.7).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TerminalType {
     /// 21 (attended) or 24: every chip sale not declined goes online; the
     /// default action codes are never used.
-    #[default]
     OnlineOnly,
     /// 22 (attended) or 25: TAC/IAC-online decide between online and an
     /// offline approval, TAC/IAC-default when the host cannot be reached.
