@@ -293,4 +293,50 @@ mod tests {
             Some((hex::decode("0000048000").unwrap(), "the first GENERATE AC".into()))
         );
     }
+
+    fn host_request(seq: usize, f55: &str) -> std::sync::Arc<Event> {
+        std::sync::Arc::new(Event {
+            seq,
+            t_us: 0,
+            source: Source::Host,
+            kind: Kind::HostReceived {
+                mti: "0620".into(),
+                txn: crate::iso8583::txn::TxnKind::ScriptResult,
+                fields: vec![(field::CHIP_DATA, f55.into())],
+                raw: String::new(),
+                masked: Vec::new(),
+            },
+        })
+    }
+
+    #[test]
+    fn a_request_after_the_last_generate_ac_is_the_terminals_latest_word() {
+        let cdol1 = "9F02069F03069F1A0295055F2A029A039C019F3704";
+        let mut events = vec![
+            apdu(0, "80A8000004830201560000", "7712820200009404180101019000"),
+            apdu(1, "00B2011C1A", &format!("70178C15{cdol1}9000")),
+            apdu(
+                2,
+                "80AE80001D0000000100000000000000000156000004800001562611240012345678",
+                "77149F2701809F360200019F2608AABBCCDDEEFF00119000",
+            ),
+        ];
+        // Before the GENERATE AC: the GENERATE AC's data is later, it wins.
+        events.insert(0, host_request(9, "95050000000010"));
+        let evidence = Evidence::of(&events);
+        assert_eq!(
+            evidence.terminal_object("95").map(|t| t.1),
+            Some("the first GENERATE AC".into())
+        );
+        // After it (a script result notice): its TVR, with the script bit.
+        events.push(host_request(10, "95050000040010"));
+        let evidence = Evidence::of(&events);
+        assert_eq!(
+            evidence.terminal_object("95"),
+            Some((
+                hex::decode("0000040010").unwrap(),
+                "field 55 of the host's last chip request".into()
+            ))
+        );
+    }
 }
