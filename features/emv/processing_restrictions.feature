@@ -24,6 +24,12 @@ Feature: Processing restrictions, as the kernel decides them
     Then the terminal shows "approved"
     And the TVR has "ICC and terminal have different application versions"
 
+  Scenario: Usage control without cashback does not stop a purchase without cashback
+    When the cashier makes a sale of 35.00 yuan with the inserted card "emv/auc-no-cashback" and its PIN
+    Then the terminal shows "approved"
+    And the TVR does not have "requested service not allowed for card product"
+    And the terminal asked for an ARQC at the first GENERATE AC
+
   Scenario: Usage control that does not allow domestic goods: the action codes deny it
     When the cashier starts a sale of 34.00 yuan
     And the cardholder inserts the card "emv/auc-no-domestic-goods"

@@ -68,6 +68,11 @@ pub fn set_tvr(tvr: &mut [u8], bit: TvrBit) {
 const AUC_DOMESTIC_GOODS: u8 = 0x20;
 const AUC_INTERNATIONAL_GOODS: u8 = 0x10;
 const AUC_NOT_AN_ATM: u8 = 0x01;
+/// ... and byte 2: valid for domestic cashback, international cashback.
+const AUC_DOMESTIC_CASHBACK: u8 = 0x80;
+const AUC_INTERNATIONAL_CASHBACK: u8 = 0x40;
+/// Transaction type (9C) of a purchase with cashback.
+const CASHBACK: u8 = 0x09;
 
 /// Terminal verification results (95) the kernel can tell from the card data.
 pub fn restrictions(tags: &mut BTreeMap<String, Vec<u8>>) {
@@ -99,9 +104,43 @@ pub fn restrictions(tags: &mut BTreeMap<String, Vec<u8>>) {
         } else {
             AUC_INTERNATIONAL_GOODS
         };
-        if auc & goods == 0 || auc & AUC_NOT_AN_ATM == 0 {
+        // The cashback bits only for a purchase with cashback: a plain
+        // purchase does not ask for them (neither model offers cashback).
+        let cashback = tags.get("9C").is_some_and(|t| t.first() == Some(&CASHBACK));
+        let cashback_bit = if domestic {
+            AUC_DOMESTIC_CASHBACK
+        } else {
+            AUC_INTERNATIONAL_CASHBACK
+        };
+        let auc2 = tags.get("9F07").and_then(|a| a.get(1)).copied().unwrap_or(0);
+        if auc & goods == 0 || auc & AUC_NOT_AN_ATM == 0 || (cashback && auc2 & cashback_bit == 0) {
             set_tvr(&mut tvr, tvr_bit::SERVICE_NOT_ALLOWED);
         }
     }
     tags.insert("95".into(), tvr);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn restricted(auc: &str, transaction_type: u8) -> bool {
+        let mut tags = BTreeMap::new();
+        for (tag, value) in [("9F07", auc), ("5F28", "0156"), ("9F1A", "0156"), ("9A", "261207")] {
+            tags.insert(tag.to_string(), hex::decode(value).unwrap_or_default());
+        }
+        tags.insert("9C".into(), vec![transaction_type]);
+        restrictions(&mut tags);
+        tags["95"][1] & tvr_bit::SERVICE_NOT_ALLOWED.1 != 0
+    }
+
+    #[test]
+    fn usage_control_cashback_bits_count_only_for_a_purchase_with_cashback() {
+        // FF00: goods, services, cash, domestic and international; no cashback.
+        assert!(!restricted("FF00", 0x00), "a plain purchase does not ask for cashback");
+        assert!(restricted("FF00", 0x09), "a purchase with cashback does");
+        assert!(!restricted("FF80", 0x09), "domestic cashback allowed");
+        // DF00: no domestic goods, whatever the transaction.
+        assert!(restricted("DF00", 0x00));
+    }
 }
