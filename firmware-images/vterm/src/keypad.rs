@@ -52,11 +52,29 @@ fn edge_record(records: &[u8], line: usize) -> Option<(u64, Duration)> {
 }
 
 pub fn spawn(gpio: File, keypad: BTreeMap<String, usize>, debounce: Duration, scan: Duration, tx: Sender<Input>) {
+    let lines = keypad.values().max().map_or(0, |m| m + 1);
+    let mut records = vec![0u8; lines * RECORD_LEN];
+    // The presses already in the records are history: read now, before boot
+    // goes on, not at the scan thread's first scan. A thread that starts
+    // late (a loaded machine) would otherwise take a press made after the
+    // menu showed for history, and lose it.
+    let have_records = matches!(gpio.read_at(&mut records, EDGE_RECORDS_AT), Ok(n) if n == records.len());
+    let history: BTreeMap<String, u64> = keypad
+        .iter()
+        .map(|(key, &line)| {
+            let completed = have_records
+                .then(|| edge_record(&records, line))
+                .flatten()
+                .map_or(0, |(completed, _)| completed);
+            (key.clone(), completed)
+        })
+        .collect();
     std::thread::spawn(move || {
-        let lines = keypad.values().max().map_or(0, |m| m + 1);
         let mut levels = vec![0u8; lines];
-        let mut records = vec![0u8; lines * RECORD_LEN];
-        let mut keys: BTreeMap<&str, KeyState> = BTreeMap::new();
+        let mut keys: BTreeMap<&str, KeyState> = keypad
+            .keys()
+            .map(|key| (key.as_str(), KeyState::new(history.get(key).copied().unwrap_or(0))))
+            .collect();
         loop {
             // Records before levels: a release seen in the levels is then
             // always already counted in the records.
@@ -103,4 +121,43 @@ pub fn spawn(gpio: File, keypad: BTreeMap<String, usize>, debounce: Duration, sc
             std::thread::sleep(scan);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A GPIO file of `lines` levels and edge records, as the bench writes it.
+    fn gpio_file(path: &std::path::Path, completed: u64) -> File {
+        let mut bytes = vec![0u8; EDGE_RECORDS_AT as usize + 2 * RECORD_LEN];
+        let at = EDGE_RECORDS_AT as usize;
+        bytes[at..at + 8].copy_from_slice(&completed.to_le_bytes());
+        bytes[at + 8..at + 16].copy_from_slice(&20_000u64.to_le_bytes());
+        let mut f = File::create(path).expect("gpio file");
+        f.write_all(&bytes).expect("write");
+        File::open(path).expect("open")
+    }
+
+    #[test]
+    fn presses_before_power_on_are_history_and_one_made_at_once_after_still_counts() {
+        let dir = std::env::temp_dir().join(format!("vterm-keypad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("gpio");
+        // Three presses of line 0 before power-on.
+        let gpio = gpio_file(&path, 3);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let keypad = BTreeMap::from([("5".to_string(), 0usize), ("9".to_string(), 1usize)]);
+        spawn(gpio, keypad, Duration::from_millis(5), Duration::from_millis(2), tx);
+        // A whole press right after spawn returns (the terminal showed its
+        // menu): whenever the scan thread first looks, it is a new press.
+        drop(gpio_file(&path, 4));
+        let key = rx.recv_timeout(Duration::from_secs(5));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(matches!(key, Ok(Input::Key(k)) if k == "5"), "the press was lost");
+        assert!(
+            rx.recv_timeout(Duration::from_millis(50)).is_err(),
+            "history counted as a press"
+        );
+    }
 }

@@ -306,8 +306,17 @@ fn chaos(options: crate::chaos::campaign::CampaignOptions) -> Result<u8, CliErro
                     .map(|c| format!("{}: {}", c.name, c.detail))
             })
             .unwrap_or_default();
+        // What went wrong during the recovery (a reprint, the settlement): why a check broke.
+        let notes: String = v
+            .map(|v| {
+                v.notes
+                    .iter()
+                    .map(|n| format!("\n  note: {}", crate::mask::text(n)))
+                    .collect()
+            })
+            .unwrap_or_default();
         println!(
-            "rig chaos: {injections} injections, {} broke an invariant. First counterexample:\n  {} {}, {} at {}\n  {}\n  trace: {}\n  replay: {}",
+            "rig chaos: {injections} injections, {} broke an invariant. First counterexample:\n  {} {}, {} at {}\n  {}{notes}\n  trace: {}\n  replay: {}",
             broke.len(),
             first.place,
             first.scenario,
