@@ -105,10 +105,17 @@ impl Terminal {
             // chip card that went as far as an ARQC).
             Err(why) if why == HOST_UNREACHABLE && card.entry == Entry::Insert => {
                 let actions = self.params.actions();
-                let approved = card.chip.as_mut().is_some_and(|(read, session)| {
-                    matches!(chip::unable_to_go_online(session, read, &actions), Ok(true))
-                });
-                if approved {
+                let second = card
+                    .chip
+                    .as_mut()
+                    .map(|(read, session)| chip::unable_to_go_online(session, read, &actions));
+                if let Some(Err(e)) = &second {
+                    self.console.log(&format!(
+                        "unable to go online: second GENERATE AC failed: {}",
+                        e.display()
+                    ));
+                }
+                if matches!(second, Some(Ok(true))) {
                     self.approve_offline(fen, &card, "EMV: unable to go online, approved offline (Y3, TC)");
                 } else {
                     self.console.log(&format!("sale failed: {why}"));
