@@ -85,9 +85,10 @@ pub fn spawn(gpio: File, keypad: BTreeMap<String, usize>, debounce: Duration, sc
             let now = Instant::now();
             for (key, &line) in &keypad {
                 let record = have_records.then(|| edge_record(&records, line)).flatten();
-                let state = keys
-                    .entry(key.as_str())
-                    .or_insert_with(|| KeyState::new(record.map_or(0, |(completed, _)| completed)));
+                // Every key has its state from `spawn` (its history).
+                let Some(state) = keys.get_mut(key.as_str()) else {
+                    continue;
+                };
                 if let Some((completed, held)) = record.filter(|(completed, _)| *completed > state.completed) {
                     // A press ended since the last scan. Not counted from the
                     // levels (the scan was descheduled through it): count it

@@ -97,7 +97,8 @@ pub fn restrictions(tags: &mut BTreeMap<String, Vec<u8>>) {
     {
         set_tvr(&mut tvr, tvr_bit::NOT_YET_EFFECTIVE);
     }
-    if let Some(&auc) = tags.get("9F07").and_then(|a| a.first()) {
+    if let Some(usage) = tags.get("9F07").filter(|a| !a.is_empty()) {
+        let auc = usage[0];
         let domestic = tags.get("5F28").is_some_and(|c| Some(c) == tags.get("9F1A"));
         let goods = if domestic {
             AUC_DOMESTIC_GOODS
@@ -112,7 +113,7 @@ pub fn restrictions(tags: &mut BTreeMap<String, Vec<u8>>) {
         } else {
             AUC_INTERNATIONAL_CASHBACK
         };
-        let auc2 = tags.get("9F07").and_then(|a| a.get(1)).copied().unwrap_or(0);
+        let auc2 = usage.get(1).copied().unwrap_or(0);
         if auc & goods == 0 || auc & AUC_NOT_AN_ATM == 0 || (cashback && auc2 & cashback_bit == 0) {
             set_tvr(&mut tvr, tvr_bit::SERVICE_NOT_ALLOWED);
         }

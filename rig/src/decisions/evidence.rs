@@ -199,9 +199,10 @@ impl Evidence {
                 .map(|f| parse_tlv(&f)),
             _ => None,
         });
-        let last_ac = events
-            .iter()
-            .rposition(|e| matches!(&e.as_ref().kind, Kind::Apdu { command, .. } if command.get(2..4) == Some("AE")));
+        let last_ac = events.iter().rposition(|e| {
+            matches!(&e.as_ref().kind, Kind::Apdu { command, .. }
+                if command.get(2..4).and_then(|ins| u8::from_str_radix(ins, 16).ok()) == Some(GENERATE_AC))
+        });
         let last_f55 = events.iter().rposition(|e| {
             matches!(&e.as_ref().kind, Kind::HostReceived { fields, .. }
                 if fields.iter().any(|(n, _)| *n == field::CHIP_DATA))
